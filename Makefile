@@ -1,0 +1,54 @@
+# Recourse — the two commands: `make run` and `make test`. Both set up .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+
+.PHONY: run test test-fast lint format bench migrate clean help
+
+help:
+	@echo "make run    - set up and serve http://127.0.0.1:8000 (SQLite, local broker, worker + beat, demo data)"
+	@echo "make test   - set up and run the test suite"
+	@echo "make lint   - ruff"
+	@echo "make bench  - benchmarks (see benchmarks/RESULTS.md)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(RUNTIME_STAMP) $@
+
+migrate: $(RUNTIME_STAMP)
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py seed_demo
+	$(PY) -m portal.embedded --port 8000
+
+test: $(DEV_STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(DEV_STAMP)
+	$(PY) -m pytest -m "not integration and not e2e and not slow" $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check hashing benchmarks tests/hashing
+
+format: $(DEV_STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format hashing benchmarks tests/hashing
+
+bench: $(DEV_STAMP)
+	$(PY) benchmarks/hash_speed.py
+	$(PY) benchmarks/hash_index.py
+	$(PY) benchmarks/hash_robustness.py
+
+clean:
+	rm -rf var test-artifacts .pytest_cache

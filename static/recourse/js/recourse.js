@@ -1,0 +1,44 @@
+/* Recourse: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+  var exitUrl = document.body.getAttribute("data-quick-exit") || "https://www.google.com/";
+
+  function quickExit(event) {
+    if (event) { event.preventDefault(); }
+    document.body.style.display = "none";
+    try { window.history.replaceState(null, "", "/"); } catch (e) { /* ignore */ }
+    // replace(): the portal does not stay in the back-button history.
+    window.location.replace(exitUrl);
+  }
+
+  var button = document.getElementById("quick-exit");
+  if (button) { button.addEventListener("click", quickExit); }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" || event.key === "Esc") { quickExit(event); }
+  });
+
+  // The language selector submits itself; its button stays for people without JavaScript.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    var form = select.form;
+    form.querySelectorAll(".js-hide").forEach(function (el) { el.classList.add("d-none"); });
+    select.addEventListener("change", function () { form.submit(); });
+  });
+
+  // Copy buttons: <button data-copy-target="id">.
+  document.querySelectorAll("[data-copy-target]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var target = document.getElementById(btn.getAttribute("data-copy-target"));
+      if (!target) { return; }
+      var text = target.value !== undefined ? target.value : target.textContent;
+      navigator.clipboard.writeText(text).then(function () {
+        var original = btn.textContent;
+        btn.textContent = btn.getAttribute("data-copied-label") || "Copied";
+        setTimeout(function () { btn.textContent = original; }, 2000);
+      });
+    });
+  });
+
+  // Error summaries take focus so screen readers announce them first.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
+})();

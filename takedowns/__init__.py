@@ -1,0 +1,1 @@
+"""The Recourse domain: cases, reference images, reported locations, notices, their lifecycle and clock."""

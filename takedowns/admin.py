@@ -1,0 +1,119 @@
+"""Django admin for administrators: platforms, users and memberships, and read-only views of cases.
+
+Reference images are never downloadable here (no file link), encrypted fields are shown only where an
+administrator needs them, and the audit log cannot be edited or deleted.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from takedowns.models import Case, Event, Notice, Platform, PlatformMembership, ReferenceImage, ReportedLocation
+
+
+@admin.register(Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "channel", "regime", "response_hours", "channel_verified"]
+    list_filter = ["channel", "regime", "channel_verified"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(PlatformMembership)
+class PlatformMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "platform", "created_at"]
+    list_select_related = ["user", "platform"]
+    autocomplete_fields = ["platform"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReferenceImageInline(ReadOnlyInline):
+    model = ReferenceImage
+    fields = ["state", "pdq", "pdq_quality", "md5", "phash", "keep_as_evidence", "purged_at", "failure_reason"]
+    readonly_fields = fields
+
+
+class LocationInline(ReadOnlyInline):
+    model = ReportedLocation
+    fields = ["url", "platform", "uploader_handle", "state", "removed_at"]
+    readonly_fields = fields
+
+
+class NoticeInline(ReadOnlyInline):
+    model = Notice
+    fields = ["platform", "round", "regime", "status", "sent_at", "due_at", "acknowledged_at", "removed_at"]
+    readonly_fields = fields
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["reference", "state", "filer_type", "jurisdiction", "is_minor_content", "created_at"]
+    list_filter = ["state", "jurisdiction", "is_minor_content", "is_synthetic"]
+    search_fields = ["reference"]
+    readonly_fields = [
+        "reference",
+        "state",
+        "filer_type",
+        "jurisdiction",
+        "language",
+        "is_synthetic",
+        "is_threatened",
+        "is_minor_content",
+        "signed_at",
+        "created_at",
+        "withdrawn_at",
+        "erased_at",
+    ]
+    fields = [*readonly_fields, "assigned_advocate", "review_first"]
+    inlines = [LocationInline, ReferenceImageInline, NoticeInline]
+
+    def has_add_permission(self, request):
+        return False  # cases are filed through the intake or the API, which validate and audit
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # erasure is a service that redacts and keeps the audit trail
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "platform", "status", "sent_at", "due_at"]
+    list_filter = ["status", "platform", "regime"]
+    list_select_related = ["case", "platform"]
+    readonly_fields = [f.name for f in Notice._meta.fields if f.name != "id"]
+    exclude = ["locations", "token_nonce"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # status changes only through the lifecycle module
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "type", "actor_kind", "actor_user", "case", "notice"]
+    list_filter = ["type", "actor_kind"]
+    list_select_related = ["case", "notice", "actor_user"]
+    readonly_fields = ["created_at", "type", "actor_kind", "actor_user", "case", "notice", "data", "redacted"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,27 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from takedowns.services.users import portal_user_create_or_update
+
+
+class Command(BaseCommand):
+    help = "Create or update an advocate or a platform staff user, and print its API token."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--role", required=True, choices=["advocate", "platform"])
+        parser.add_argument("--platform", dest="platform_slug", help="Platform slug (platform users only).")
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--password", required=True)
+
+    def handle(self, *args, role, platform_slug, email, password, **options):
+        try:
+            result = portal_user_create_or_update(
+                role=role, email=email, password=password, platform_slug=platform_slug
+            )
+        except ValidationError as exc:
+            raise CommandError("Password refused: " + " ".join(exc.messages)) from exc
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        verb = "Created" if result.created else "Updated"
+        self.stderr.write(f"{verb} {role} user {result.user.email}.")
+        self.stdout.write(result.token)

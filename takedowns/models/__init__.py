@@ -1,0 +1,34 @@
+"""Domain models, split by part of the domain (DESIGN.md §3)."""
+
+from takedowns.models.cases import (
+    Case,
+    CaseState,
+    FilerType,
+    ImageState,
+    Jurisdiction,
+    LocationState,
+    ReferenceImage,
+    ReportedLocation,
+)
+from takedowns.models.events import ActorKind, Event
+from takedowns.models.notices import Notice, NoticeStatus
+from takedowns.models.platforms import Channel, Platform, PlatformMembership, Regime
+
+__all__ = [
+    "ActorKind",
+    "Case",
+    "CaseState",
+    "Channel",
+    "Event",
+    "FilerType",
+    "ImageState",
+    "Jurisdiction",
+    "LocationState",
+    "Notice",
+    "NoticeStatus",
+    "Platform",
+    "PlatformMembership",
+    "ReferenceImage",
+    "Regime",
+    "ReportedLocation",
+]

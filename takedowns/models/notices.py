@@ -1,0 +1,91 @@
+"""Notices: one per (case, platform, round), with the status of DESIGN.md §4 and the legal clock."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from takedowns.models.platforms import Channel, Regime
+
+
+class NoticeStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    QUEUED = "queued", _("Queued for sending")
+    FAILED = "failed", _("Delivery failed")
+    SENT = "sent", _("Sent")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    INFO_REQUESTED = "info_requested", _("More information requested")
+    DISPUTED = "disputed", _("Disputed")
+    REMOVED = "removed", _("Removed")
+    VERIFIED_REMOVED = "verified_removed", _("Removal verified")
+    REAPPEARED = "reappeared", _("Reappeared")
+    ESCALATED = "escalated", _("Escalated")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+def _new_token_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Notice(models.Model):
+    case = models.ForeignKey("takedowns.Case", on_delete=models.CASCADE, related_name="notices")
+    platform = models.ForeignKey("takedowns.Platform", on_delete=models.PROTECT, related_name="notices")
+    round = models.PositiveSmallIntegerField(default=1)
+    regime = models.CharField(max_length=4, choices=Regime.choices, default=Regime.US)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    status = models.CharField(max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT, db_index=True)
+    locations = models.ManyToManyField("takedowns.ReportedLocation", related_name="notices", blank=True)
+
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    # Random per notice: part of the signed response link, so a link can be revoked by rotating it.
+    token_nonce = models.CharField(max_length=32, default=_new_token_nonce, editable=False)
+    delivery_error = models.TextField(blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+
+    response_hours = models.PositiveSmallIntegerField(default=48)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    info_requested_at = models.DateTimeField(null=True, blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    verified_removed_at = models.DateTimeField(null=True, blank=True)
+    reappeared_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    # Sweep bookkeeping, so that each alert is sent once however often the sweep runs.
+    warning_alerted_at = models.DateTimeField(null=True, blank=True)
+    overdue_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "platform", "round"], name="notice_unique_per_round"),
+        ]
+        indexes = [models.Index(fields=["platform", "status", "due_at"], name="notice_inbox_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"{self.case.reference}-N{self.pk or 0}"
+
+    @property
+    def is_overdue(self) -> bool:
+        from takedowns.lifecycle import CLOCK_RUNNING
+
+        return self.status in CLOCK_RUNNING and self.due_at is not None and self.due_at < timezone.now()

@@ -1,0 +1,57 @@
+"""Platforms (from the registry file) and the membership that scopes a staff user to one platform."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBFORM = "webform", _("Web form")
+    API = "api", _("API")
+
+
+class Regime(models.TextChoices):
+    US = "US", _("United States — TAKE IT DOWN Act")
+    EU = "EU", _("European Union — Digital Services Act Art. 16")
+    UK = "UK", _("United Kingdom — Online Safety Act")
+    AU = "AU", _("Australia — Online Safety Act")
+    DMCA = "DMCA", _("DMCA 512(c)(3) (advocates only)")
+
+
+class Platform(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    domains = models.JSONField(default=list, blank=True, help_text=_("Host names, without scheme."))
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    contact_email = models.EmailField(blank=True)
+    webform_url = models.URLField(blank=True, max_length=500)
+    regime = models.CharField(max_length=4, choices=Regime.choices, default=Regime.US)
+    response_hours = models.PositiveSmallIntegerField(default=48)
+    hash_programmes = models.JSONField(default=list, blank=True)
+    channel_verified = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    upstream = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, help_text=_("Host or CDN for escalation.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlatformMembership(models.Model):
+    """A platform trust-and-safety user belongs to exactly one platform and sees only its notices."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="platform_membership")
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.platform}"

@@ -1,0 +1,381 @@
+"""Read and validate the platform registry file (``takedowns/data/platforms.json``).
+
+Plain Python with no Django imports: ``manage.py load_platforms FILE`` calls ``load_registry_file`` and then
+writes the rows, and tests can check the shipped file without a database.
+
+The file is edited by hand by operators, so validation is strict and all-or-nothing: any error refuses the
+whole file (a half-loaded registry would silently send notices to the wrong place), and every error names
+the file, the item, its slug when known, the line and the field at fault. Unknown keys are refused so a typo
+such as ``"contact_emial"`` cannot silently drop a contact address.
+
+File format (DESIGN.md §10): a JSON list of objects with ``slug``, ``name``, ``domains``, ``channel``
+(required) and ``contact_email``, ``webform_url``, ``regime``, ``response_hours``, ``hash_programmes``,
+``channel_verified``, ``notes`` (optional).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from takedowns.urlnorm import UrlError, normalise_host
+
+__all__ = [
+    "CHANNELS",
+    "DEFAULT_REGISTRY_PATH",
+    "HASH_PROGRAMMES",
+    "REGIMES",
+    "PlatformSpec",
+    "RegistryError",
+    "load_registry_file",
+    "parse_registry",
+]
+
+DEFAULT_REGISTRY_PATH = Path(__file__).resolve().parent / "data" / "platforms.json"
+
+CHANNELS = frozenset({"email", "webform", "api"})
+REGIMES = frozenset({"US", "EU", "UK", "AU"})
+HASH_PROGRAMMES = frozenset({"stopncii", "takeitdown"})
+# Bounds on a platform's response window: the shortest statutory clock is hours, and anything beyond
+# 30 days is a data-entry error rather than a policy.
+MIN_RESPONSE_HOURS = 1
+MAX_RESPONSE_HOURS = 720
+
+REQUIRED_FIELDS = ("slug", "name", "domains", "channel")
+OPTIONAL_FIELDS = (
+    "contact_email",
+    "webform_url",
+    "regime",
+    "response_hours",
+    "hash_programmes",
+    "channel_verified",
+    "notes",
+)
+KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Deliberately loose: one "@", no spaces, a dotted domain. Deliverability is proven by sending, not by regex.
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class RegistryError(ValueError):
+    """The registry file was refused; the message says where and why."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str,
+        index: int | None = None,
+        slug: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        location = [source]
+        if line is not None:
+            location.append(f"line {line}" + (f", column {column}" if column is not None else ""))
+        if index is not None:
+            location.append(f"item {index}" + (f" (slug {slug!r})" if slug else ""))
+        if field is not None:
+            location.append(f"field {field!r}")
+        super().__init__(": ".join([", ".join(location), message]))
+        self.source = source
+        self.index = index
+        self.slug = slug
+        self.field = field
+        self.line = line
+        self.column = column
+        self.reason = message
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """One platform as described by the registry file, already validated and normalised."""
+
+    slug: str
+    name: str
+    domains: tuple[str, ...]
+    channel: str
+    contact_email: str = ""
+    webform_url: str = ""
+    regime: str = "US"
+    response_hours: int = 48
+    hash_programmes: tuple[str, ...] = ()
+    channel_verified: bool = False
+    notes: str = ""
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys silently; in a hand-edited file that hides one of the values.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _element_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each top-level list element; only called on text that already parsed."""
+    decoder = json.JSONDecoder()
+    ws = " \t\r\n"
+    pos = 0
+    while pos < len(text) and text[pos] in ws:
+        pos += 1
+    if pos >= len(text) or text[pos] != "[":
+        return []
+    pos += 1
+    spans: list[tuple[int, int]] = []
+    while True:
+        while pos < len(text) and text[pos] in ws:
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            return spans
+        _value, end = decoder.raw_decode(text, pos)
+        spans.append((pos, end))
+        pos = end
+        while pos < len(text) and text[pos] in ws:
+            pos += 1
+        if pos < len(text) and text[pos] == ",":
+            pos += 1
+
+
+class _Item:
+    """Validation context for one list element, so every error carries the same location."""
+
+    def __init__(self, *, text: str, source: str, index: int, span: tuple[int, int] | None) -> None:
+        self.text = text
+        self.source = source
+        self.index = index
+        self.span = span
+        self.slug: str | None = None
+
+    def line(self, field: str | None = None) -> int | None:
+        if self.span is None:
+            return None
+        start, end = self.span
+        if field is not None:
+            # The key's own line is more useful than the object's first line; a key text can only occur
+            # once per object (duplicates are refused), though it could appear inside a string value first.
+            found = self.text.find(json.dumps(field), start, end)
+            if found != -1:
+                return _line_of(self.text, found)
+        return _line_of(self.text, start)
+
+    def error(self, message: str, field: str | None = None) -> RegistryError:
+        return RegistryError(
+            message, source=self.source, index=self.index, slug=self.slug, field=field, line=self.line(field)
+        )
+
+
+def _type_name(value: Any) -> str:
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def _require_str(item: _Item, data: dict[str, Any], key: str, *, non_empty: bool = False) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise item.error(f"must be a string, not {_type_name(value)}", key)
+    value = value.strip()
+    if non_empty and not value:
+        raise item.error("must not be empty", key)
+    return value
+
+
+def _domain(item: _Item, raw: Any, position: int) -> str:
+    field = "domains"
+    if not isinstance(raw, str):
+        raise item.error(f"entry {position} must be a string, not {_type_name(raw)}", field)
+    value = raw.strip()
+    if "://" in value:
+        raise item.error(f"entry {position} {raw!r}: give the host name only, without a scheme", field)
+    if "/" in value or "?" in value or "#" in value:
+        raise item.error(f"entry {position} {raw!r}: give the host name only, without a path", field)
+    if "@" in value:
+        raise item.error(f"entry {position} {raw!r}: give the host name only, without a user name", field)
+    if ":" in value:
+        raise item.error(f"entry {position} {raw!r}: give the host name only, without a port", field)
+    if "*" in value:
+        raise item.error(f"entry {position} {raw!r}: no wildcards; a domain already covers all its subdomains", field)
+    try:
+        host = normalise_host(value, strict=True)
+    except UrlError as exc:
+        raise item.error(f"entry {position} {raw!r} is not a valid host name", field) from exc
+    if "." not in host:
+        raise item.error(f"entry {position} {raw!r} is not a full domain name (no dot)", field)
+    return host
+
+
+def _validate_item(item: _Item, data: Any, *, seen_slugs: set[str], seen_domains: dict[str, str]) -> PlatformSpec:
+    if not isinstance(data, dict):
+        raise item.error(f"each platform must be a JSON object, not {_type_name(data)}")
+
+    raw_slug = data.get("slug")
+    if isinstance(raw_slug, str) and raw_slug:
+        item.slug = raw_slug  # known from here on, so later errors can name it
+
+    unknown = sorted(set(data) - KNOWN_FIELDS)
+    if unknown:
+        raise item.error(
+            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+            f"(allowed: {', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)})",
+            unknown[0],
+        )
+    for key in REQUIRED_FIELDS:
+        if key not in data:
+            raise item.error("is required", key)
+
+    slug = _require_str(item, data, "slug", non_empty=True)
+    if not _SLUG_RE.match(slug):
+        raise item.error(f"{slug!r} must be lowercase letters, digits and hyphens, not starting with a hyphen", "slug")
+    if slug in seen_slugs:
+        raise item.error(f"{slug!r} is used by an earlier platform", "slug")
+    name = _require_str(item, data, "name", non_empty=True)
+
+    raw_domains = data["domains"]
+    if not isinstance(raw_domains, list):
+        raise item.error(f"must be a list of host names, not {_type_name(raw_domains)}", "domains")
+    domains: list[str] = []
+    for position, raw in enumerate(raw_domains):
+        host = _domain(item, raw, position)
+        if host in domains:
+            raise item.error(f"{host!r} is listed twice", "domains")
+        owner = seen_domains.get(host)
+        if owner is not None:
+            raise item.error(f"{host!r} is already claimed by platform {owner!r}", "domains")
+        domains.append(host)
+
+    channel = data["channel"]
+    # isinstance first: a list or object here is unhashable and would crash the set lookup.
+    if not isinstance(channel, str) or channel not in CHANNELS:
+        raise item.error(f"{channel!r} is not one of {', '.join(sorted(CHANNELS))}", "channel")
+
+    contact_email = ""
+    if "contact_email" in data:
+        contact_email = _require_str(item, data, "contact_email")
+        if contact_email and not _EMAIL_RE.match(contact_email):
+            raise item.error(f"{contact_email!r} does not look like an e-mail address", "contact_email")
+
+    webform_url = ""
+    if "webform_url" in data:
+        webform_url = _require_str(item, data, "webform_url")
+        if webform_url:
+            try:
+                parts = urlsplit(webform_url)
+                valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+            except ValueError:
+                valid = False
+            if not valid:
+                raise item.error(f"{webform_url!r} must be a full https:// address", "webform_url")
+
+    regime = data.get("regime", "US")
+    if not isinstance(regime, str) or regime not in REGIMES:
+        raise item.error(f"{regime!r} is not one of {', '.join(sorted(REGIMES))}", "regime")
+
+    response_hours = data.get("response_hours", 48)
+    # bool is a subclass of int in Python; `true` is never a number of hours.
+    if not isinstance(response_hours, int) or isinstance(response_hours, bool):
+        raise item.error(f"must be a whole number of hours, not {_type_name(response_hours)}", "response_hours")
+    if not MIN_RESPONSE_HOURS <= response_hours <= MAX_RESPONSE_HOURS:
+        raise item.error(f"{response_hours} is outside {MIN_RESPONSE_HOURS}..{MAX_RESPONSE_HOURS}", "response_hours")
+
+    raw_programmes = data.get("hash_programmes", [])
+    if not isinstance(raw_programmes, list):
+        raise item.error(f"must be a list, not {_type_name(raw_programmes)}", "hash_programmes")
+    programmes: list[str] = []
+    for programme in raw_programmes:
+        if not isinstance(programme, str) or programme not in HASH_PROGRAMMES:
+            raise item.error(f"{programme!r} is not one of {', '.join(sorted(HASH_PROGRAMMES))}", "hash_programmes")
+        if programme not in programmes:
+            programmes.append(programme)
+
+    channel_verified = data.get("channel_verified", False)
+    if not isinstance(channel_verified, bool):
+        raise item.error(f"must be true or false, not {_type_name(channel_verified)}", "channel_verified")
+
+    notes = _require_str(item, data, "notes") if "notes" in data else ""
+
+    if channel == "email" and not contact_email:
+        raise item.error("channel 'email' needs a contact_email", "contact_email")
+
+    return PlatformSpec(
+        slug=slug,
+        name=name,
+        domains=tuple(domains),
+        channel=channel,
+        contact_email=contact_email,
+        webform_url=webform_url,
+        regime=regime,
+        response_hours=response_hours,
+        hash_programmes=tuple(programmes),
+        channel_verified=channel_verified,
+        notes=notes,
+    )
+
+
+def parse_registry(text: str, *, source: str = "<registry>") -> list[PlatformSpec]:
+    """Parse and validate a registry document; raise ``RegistryError`` on the first problem.
+
+    Nothing is returned unless every item is valid, so callers can load the result in one transaction.
+    """
+    try:
+        data = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        raise RegistryError(f"invalid JSON: {exc.msg}", source=source, line=exc.lineno, column=exc.colno) from exc
+    except _DuplicateKey as exc:
+        # Locate the second occurrence so the operator sees which object is affected.
+        key = json.dumps(str(exc))
+        first = text.find(key)
+        second = text.find(key, first + 1) if first != -1 else -1
+        line = _line_of(text, second) if second != -1 else None
+        raise RegistryError(f"key {str(exc)!r} appears twice in one object", source=source, line=line) from exc
+    if not isinstance(data, list):
+        raise RegistryError(f"the file must contain a JSON list of platforms, not {_type_name(data)}", source=source)
+
+    spans = _element_spans(text)
+    specs: list[PlatformSpec] = []
+    seen_slugs: set[str] = set()
+    seen_domains: dict[str, str] = {}
+    for index, element in enumerate(data):
+        span = spans[index] if index < len(spans) else None
+        item = _Item(text=text, source=source, index=index, span=span)
+        spec = _validate_item(item, element, seen_slugs=seen_slugs, seen_domains=seen_domains)
+        seen_slugs.add(spec.slug)
+        for domain in spec.domains:
+            seen_domains[domain] = spec.slug
+        specs.append(spec)
+    return specs
+
+
+def load_registry_file(path: str | Path = DEFAULT_REGISTRY_PATH) -> list[PlatformSpec]:
+    """Read ``path`` (UTF-8, a byte-order mark tolerated) and return its validated platforms."""
+    path = Path(path)
+    try:
+        # utf-8-sig: editors on Windows add a BOM, which json.loads would otherwise refuse.
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise RegistryError(f"cannot read the file: {exc.strerror or exc}", source=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"the file is not UTF-8 text ({exc.reason})", source=str(path)) from exc
+    return parse_registry(text, source=str(path))

@@ -1,0 +1,83 @@
+"""Reads. Every object fetch is also a permission check (DESIGN.md §8, CONVENTIONS.md §6): the same 404
+whether the object does not exist or is not the caller's."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
+from takedowns.models import Case, CaseState, Notice, ReportedLocation
+from takedowns.roles import is_advocate, platform_of
+
+
+def cases_for_user(user) -> QuerySet[Case]:
+    if is_advocate(user):
+        return Case.objects.exclude(state=CaseState.DRAFT)
+    return Case.objects.none()
+
+
+def case_for_user(user, reference: str) -> Case:
+    case = cases_for_user(user).filter(reference=reference).first()
+    if case is None:
+        raise Http404("No such case.")
+    return case
+
+
+def notices_for_user(user) -> QuerySet[Notice]:
+    qs = Notice.objects.select_related("case", "platform")
+    if is_advocate(user):
+        return qs
+    platform = platform_of(user)
+    if platform is not None:
+        # Platform staff never see drafts or notices that were not delivered to them.
+        return qs.filter(platform=platform).exclude(status__in=["draft", "queued", "failed"])
+    return qs.none()
+
+
+def notice_for_user(user, notice_id: int | str) -> Notice:
+    try:
+        pk = int(notice_id)
+    except (TypeError, ValueError):
+        raise Http404("No such notice.") from None
+    notice = notices_for_user(user).filter(pk=pk).first()
+    if notice is None:
+        raise Http404("No such notice.")
+    return notice
+
+
+def notices_overdue(qs: QuerySet[Notice] | None = None, *, now=None) -> QuerySet[Notice]:
+    qs = Notice.objects.all() if qs is None else qs
+    return qs.filter(status__in=CLOCK_RUNNING, due_at__lt=now or timezone.now())
+
+
+def dashboard_cases(user) -> QuerySet[Case]:
+    """The advocate's case list: every open case with counts for the clock columns, in two queries."""
+    now = timezone.now()
+    return (
+        cases_for_user(user)
+        .filter(state=CaseState.OPEN)
+        .select_related("assigned_advocate")
+        .annotate(
+            notice_count=Count("notices", distinct=True),
+            open_notice_count=Count("notices", filter=Q(notices__status__in=OPEN_STATES), distinct=True),
+            overdue_count=Count(
+                "notices", filter=Q(notices__status__in=CLOCK_RUNNING, notices__due_at__lt=now), distinct=True
+            ),
+            location_count=Count("locations", distinct=True),
+        )
+        .order_by("-created_at")
+    )
+
+
+def case_detail(case: Case) -> Case:
+    return (
+        Case.objects.filter(pk=case.pk)
+        .prefetch_related(
+            "images",
+            Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform")),
+            Prefetch("notices", queryset=Notice.objects.select_related("platform").order_by("platform__name")),
+        )
+        .get()
+    )

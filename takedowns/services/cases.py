@@ -1,0 +1,171 @@
+"""Writes on cases: creation, references and access codes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from takedowns.models import ActorKind, Case, CaseState, FilerType, Jurisdiction, Platform, ReportedLocation
+from takedowns.services.events import event_record
+from takedowns.urlnorm import PlatformMatcher, host_of, normalise_url
+
+# Crockford-style alphabet without 0/O, 1/I/L and U: read aloud over a helpline without mistakes.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def case_reference_generate() -> str:
+    # 8 symbols of 30 = ~39 bits: not enumerable by guessing, and never sequential.
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    return f"RC-{chars[:4]}-{chars[4:]}"
+
+
+def access_code_generate() -> str:
+    # 16 symbols of 30 = ~78 bits, shown as four groups; stored only as a password hash.
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+def access_code_normalise(raw: str) -> str:
+    """People type codes with spaces, lower case or without dashes; all of these mean the same code."""
+    cleaned = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+    # Letters people commonly confuse map onto the symbols we do issue.
+    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"}))
+    return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
+
+
+def reference_normalise(raw: str) -> str:
+    cleaned = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+    if cleaned.startswith("RC"):
+        cleaned = cleaned[2:]
+    return f"RC-{cleaned[:4]}-{cleaned[4:]}" if len(cleaned) == 8 else (raw or "").strip().upper()
+
+
+def case_check_access_code(*, case: Case, code: str) -> bool:
+    return check_password(access_code_normalise(code), case.access_code_hash)
+
+
+@dataclass(frozen=True)
+class CaseCreated:
+    case: Case
+    access_code: str
+
+
+def platform_matcher() -> PlatformMatcher:
+    return PlatformMatcher((p.slug, p.domains) for p in Platform.objects.only("slug", "domains"))
+
+
+def locations_add(
+    *, case: Case, urls: Iterable[str | tuple[str, str]], actor_kind: str, actor_user=None
+) -> list[ReportedLocation]:
+    """Add URLs (optionally with an uploader handle) to a case; already-known URLs are skipped."""
+    matcher = platform_matcher()
+    platforms = {p.slug: p for p in Platform.objects.all()}
+    existing = set(case.locations.values_list("url", flat=True))
+    added: list[ReportedLocation] = []
+    for item in urls:
+        raw, handle = (item, "") if isinstance(item, str) else item
+        url = normalise_url(raw)
+        if url in existing:
+            continue
+        existing.add(url)
+        slug = matcher.detect(url)
+        added.append(
+            ReportedLocation.objects.create(
+                case=case,
+                url=url,
+                host=host_of(url),
+                platform=platforms.get(slug) if slug else None,
+                uploader_handle=(handle or "").strip()[:200],
+            )
+        )
+    if added:
+        event_record(
+            type="case.locations_added",
+            actor_kind=actor_kind,
+            actor_user=actor_user,
+            case=case,
+            data={"count": len(added), "location_ids": [loc.pk for loc in added]},
+        )
+    return added
+
+
+def case_create(
+    *,
+    filer_type: str = FilerType.SELF,
+    victim_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    contact_private: bool = True,
+    representative_name: str = "",
+    representative_relationship: str = "",
+    representative_authority: str = "",
+    good_faith_statement: str = "",
+    context: str = "",
+    signature_name: str = "",
+    attestations: dict | None = None,
+    jurisdiction: str = Jurisdiction.US,
+    language: str = "en",
+    is_synthetic: bool = False,
+    is_threatened: bool = False,
+    is_minor_content: bool = False,
+    urls: Iterable[str | tuple[str, str]] = (),
+    actor_kind: str = ActorKind.VICTIM,
+    actor_user=None,
+    submission_key: str | None = None,
+) -> CaseCreated:
+    """Create a case with its locations; returns the case and its access code (the only time it exists in
+    clear). A repeated ``submission_key`` returns the case made the first time, without an access code."""
+    if submission_key:
+        existing = Case.objects.filter(submission_key=submission_key).first()
+        if existing:
+            return CaseCreated(case=existing, access_code="")
+    code = access_code_generate()
+    now = timezone.now()
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                case = Case.objects.create(
+                    reference=case_reference_generate(),
+                    access_code_hash=make_password(access_code_normalise(code)),
+                    state=CaseState.OPEN,
+                    filer_type=filer_type,
+                    victim_name=victim_name,
+                    contact_email=contact_email,
+                    contact_phone=contact_phone,
+                    contact_private=contact_private,
+                    representative_name=representative_name,
+                    representative_relationship=representative_relationship,
+                    representative_authority=representative_authority,
+                    good_faith_statement=good_faith_statement,
+                    context=context,
+                    signature_name=signature_name,
+                    signed_at=now if signature_name else None,
+                    attestations=attestations or {},
+                    jurisdiction=jurisdiction,
+                    language=language,
+                    is_synthetic=is_synthetic,
+                    is_threatened=is_threatened,
+                    is_minor_content=is_minor_content,
+                    created_by=actor_user if getattr(actor_user, "is_authenticated", False) else None,
+                    assigned_advocate=actor_user if actor_kind == ActorKind.ADVOCATE else None,
+                    submission_key=submission_key,
+                )
+                event_record(
+                    type="case.created",
+                    actor_kind=actor_kind,
+                    actor_user=actor_user,
+                    case=case,
+                    data={"filer_type": filer_type, "jurisdiction": jurisdiction, "is_minor_content": is_minor_content},
+                )
+                locations_add(case=case, urls=urls, actor_kind=actor_kind, actor_user=actor_user)
+            return CaseCreated(case=case, access_code=code)
+        except IntegrityError:
+            if submission_key and Case.objects.filter(submission_key=submission_key).exists():
+                return CaseCreated(case=Case.objects.get(submission_key=submission_key), access_code="")
+            continue  # a reference collision (one in ~10^11): draw another
+    raise RuntimeError("Could not allocate a unique case reference.")

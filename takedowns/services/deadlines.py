@@ -1,0 +1,54 @@
+"""The deadline sweep: records each notice's overdue moment once, for alerts and escalation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from takedowns.lifecycle import CLOCK_RUNNING
+from takedowns.models import ActorKind, Notice
+from takedowns.services.events import event_record
+
+LAST_RUN_KEY = "recourse:last-run:{}"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    overdue_recorded: int
+
+
+def job_mark_ran(name: str) -> None:
+    cache.set(LAST_RUN_KEY.format(name), timezone.now().isoformat(), 7 * 24 * 3600)
+
+
+def job_last_ran(name: str) -> str | None:
+    return cache.get(LAST_RUN_KEY.format(name))
+
+
+def deadlines_sweep(*, now=None) -> SweepResult:
+    """Record ``notice.overdue`` once for every running clock that has passed its ``due_at``. Idempotent:
+    each notice is re-checked under a row lock and stamped, so a second run finds nothing to do."""
+    now = now or timezone.now()
+    recorded = 0
+    candidates = Notice.objects.filter(
+        status__in=CLOCK_RUNNING, due_at__lt=now, overdue_recorded_at__isnull=True
+    ).values_list("pk", flat=True)
+    for pk in list(candidates):
+        with transaction.atomic():
+            notice = Notice.objects.select_for_update().select_related("case", "platform").get(pk=pk)
+            if notice.overdue_recorded_at or notice.status not in CLOCK_RUNNING or notice.due_at >= now:
+                continue
+            notice.overdue_recorded_at = now
+            notice.save(update_fields=["overdue_recorded_at", "updated_at"])
+            event_record(
+                type="notice.overdue",
+                actor_kind=ActorKind.SYSTEM,
+                notice=notice,
+                data={"due_at": notice.due_at.isoformat(), "platform": notice.platform.slug},
+            )
+            recorded += 1
+    job_mark_ran("sweep-deadlines")
+    return SweepResult(overdue_recorded=recorded)

@@ -1,0 +1,168 @@
+"""Reference images: storing the upload encrypted, hashing it in the background, purging the original."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+import hashing
+from takedowns.models import ActorKind, Case, ImageState, ReferenceImage
+from takedowns.services.events import event_record
+from takedowns.services.jobs import enqueue_on_commit
+
+log = logging.getLogger(__name__)
+
+HASH_TASK = "takedowns.tasks.image_hash"
+
+
+def image_add(
+    *, case: Case, data: bytes, image_format: str, keep_as_evidence: bool, actor_kind: str, actor_user=None
+) -> ReferenceImage:
+    """Store an already-validated upload (encrypted, private) and enqueue its hashing after commit."""
+    if case.is_minor_content:
+        # Holding such images is itself a crime for the operator: refuse at the lowest level too.
+        raise PermissionError("Images cannot be added to a case about content made when the person was under 18.")
+    with transaction.atomic():
+        image = ReferenceImage(
+            case=case, image_format=image_format, byte_size=len(data), keep_as_evidence=keep_as_evidence
+        )
+        image.file.save("upload", ContentFile(data), save=False)
+        image.save()
+        event_record(
+            type="image.added",
+            actor_kind=actor_kind,
+            actor_user=actor_user,
+            case=case,
+            data={"image_id": image.pk, "format": image_format, "bytes": len(data), "keep": keep_as_evidence},
+        )
+        enqueue_on_commit(HASH_TASK, image.pk)
+    return image
+
+
+def _purge_file(image: ReferenceImage) -> None:
+    if image.file:
+        image.file.storage.delete(image.file.name)
+    image.file = ""
+    image.purged_at = timezone.now()
+
+
+def image_hash(*, image_id: int) -> ReferenceImage | None:
+    """Compute every hash of a pending image; purge the original unless it is kept as evidence.
+
+    Idempotent: only a ``pending`` image is processed, and its row is re-checked under a lock before the
+    result is written, so two workers running the same task write once. The CPU work happens outside the
+    transaction, so no lock is held while decoding.
+    """
+    with transaction.atomic():
+        image = ReferenceImage.objects.select_for_update().filter(pk=image_id).first()
+        if image is None or image.state != ImageState.PENDING:
+            return image
+        image.attempts += 1
+        image.save(update_fields=["attempts"])
+        data = None
+        if image.file:
+            with image.file.open("rb") as handle:
+                data = handle.read()
+    error: hashing.HashingError | None = None
+    result = None
+    if data is None:
+        error = hashing.HashingError("The stored file is missing.")
+    else:
+        try:
+            result = hashing.compute(data, features=True)
+        except hashing.HashingError as exc:
+            error = exc
+    with transaction.atomic():
+        image = ReferenceImage.objects.select_for_update().select_related("case").get(pk=image_id)
+        if image.state != ImageState.PENDING:
+            return image
+        if error is not None:
+            image.state = ImageState.FAILED
+            image.failure_code = error.code
+            image.failure_reason = error.message
+            _purge_file(image)
+            image.save(update_fields=["state", "failure_code", "failure_reason", "file", "purged_at"])
+            event_record(
+                type="image.failed",
+                actor_kind=ActorKind.SYSTEM,
+                case=image.case,
+                data={"image_id": image.pk, "code": error.code},
+            )
+            return image
+        for name in ("sha256", "md5", "phash", "dhash", "whash", "pdq", "pdq_quality", "width", "height"):
+            setattr(image, name, getattr(result, name))
+        image.match_data = result.to_dict()
+        image.state = ImageState.HASHED
+        image.hashed_at = timezone.now()
+        fields = [
+            "sha256",
+            "md5",
+            "phash",
+            "dhash",
+            "whash",
+            "pdq",
+            "pdq_quality",
+            "width",
+            "height",
+            "match_data",
+            "state",
+            "hashed_at",
+        ]
+        if not image.keep_as_evidence:
+            _purge_file(image)
+            fields += ["file", "purged_at"]
+        image.save(update_fields=fields)
+        event_record(
+            type="image.hashed",
+            actor_kind=ActorKind.SYSTEM,
+            case=image.case,
+            data={"image_id": image.pk, "pdq_quality": result.pdq_quality, "original_kept": image.keep_as_evidence},
+        )
+    return image
+
+
+def images_reconcile(*, older_than_seconds: int = 600) -> list[int]:
+    """Re-enqueue images still pending after the threshold (broker outage at upload time, killed worker)."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    ids = list(
+        ReferenceImage.objects.filter(state=ImageState.PENDING, created_at__lt=cutoff).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        enqueue_on_commit(HASH_TASK, pk)
+    return ids
+
+
+def images_retention_purge(*, now=None) -> int:
+    """Purge originals kept as evidence once their case is withdrawn or closed for the retention period."""
+    from django.conf import settings
+
+    from takedowns.models import CaseState
+
+    now = now or timezone.now()
+    cutoff = now - timezone.timedelta(days=settings.EVIDENCE_RETENTION_DAYS)
+    ids = list(
+        ReferenceImage.objects.filter(
+            purged_at__isnull=True,
+            case__state__in=[CaseState.WITHDRAWN, CaseState.CLOSED],
+            case__updated_at__lt=cutoff,
+        )
+        .exclude(file="")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            image = ReferenceImage.objects.select_for_update().select_related("case").get(pk=pk)
+            if image.purged_at or not image.file:
+                continue
+            _purge_file(image)
+            image.save(update_fields=["file", "purged_at"])
+            event_record(
+                type="image.purged",
+                actor_kind=ActorKind.SYSTEM,
+                case=image.case,
+                data={"image_id": pk, "why": "retention"},
+            )
+    return len(ids)

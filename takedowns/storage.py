@@ -1,0 +1,61 @@
+"""Private, encrypted storage for reference images.
+
+Files are Fernet-encrypted before they touch the disk and decrypted when opened, live outside any static or
+media URL, and have no URL at all: :meth:`EncryptedPrivateStorage.url` refuses. Names are random, never the
+uploader's file name. Deleting a file overwrites it before unlinking, so the bytes do not linger in the
+file's old blocks on simple file systems.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.utils.deconstruct import deconstructible
+
+from takedowns.crypto import decrypt_bytes, encrypt_bytes
+
+
+@deconstructible
+class EncryptedPrivateStorage(FileSystemStorage):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("location", settings.PRIVATE_STORAGE_ROOT)
+        kwargs["base_url"] = None
+        kwargs.setdefault("file_permissions_mode", 0o600)
+        kwargs.setdefault("directory_permissions_mode", 0o700)
+        super().__init__(**kwargs)
+
+    def _save(self, name, content):
+        content.seek(0)
+        token = encrypt_bytes(content.read())
+        return super()._save(name, ContentFile(token))
+
+    def _open(self, name, mode="rb"):
+        if "w" in mode or "a" in mode:
+            raise ValueError("Encrypted private files are written only through save().")
+        with super()._open(name, "rb") as handle:
+            return ContentFile(decrypt_bytes(handle.read()), name=name)
+
+    def get_available_name(self, name, max_length=None):
+        directory = os.path.dirname(name)
+        return super().get_available_name(os.path.join(directory, secrets.token_hex(16)), max_length=max_length)
+
+    def url(self, name):
+        raise PermissionError("Reference images are private and have no URL.")
+
+    def delete(self, name):
+        if not name:
+            return
+        path = self.path(name)
+        try:
+            size = os.path.getsize(path)
+            with open(path, "r+b") as handle:
+                handle.write(b"\0" * size)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except FileNotFoundError:
+            return
+        super().delete(name)

@@ -1,0 +1,54 @@
+"""Template helpers: one mapping from status to badge style (CONVENTIONS.md §14) and human clocks."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+# Colour is never the only signal: every badge also carries the status in words.
+BADGE_STYLE = {
+    "draft": "text-bg-secondary",
+    "queued": "text-bg-info",
+    "failed": "text-bg-danger",
+    "sent": "text-bg-primary",
+    "acknowledged": "text-bg-primary",
+    "info_requested": "text-bg-warning",
+    "disputed": "text-bg-warning",
+    "removed": "text-bg-success",
+    "verified_removed": "text-bg-success",
+    "reappeared": "text-bg-danger",
+    "escalated": "text-bg-danger",
+    "closed": "text-bg-secondary",
+    "withdrawn": "text-bg-secondary",
+    "pending": "text-bg-info",
+    "hashed": "text-bg-success",
+    "reported": "text-bg-primary",
+}
+
+
+@register.filter
+def badge_class(status: str) -> str:
+    return BADGE_STYLE.get(str(status), "text-bg-secondary")
+
+
+def _hours_minutes(seconds: float) -> str:
+    minutes = int(abs(seconds) // 60)
+    days, rem = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rem, 60)
+    if days >= 2:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    return _("%(h)s h %(m)s m") % {"h": days * 24 + hours, "m": mins}
+
+
+@register.filter
+def time_left(due_at, now=None) -> str:
+    """'31 h 12 m left' or 'overdue by 5 h 3 m'."""
+    if not due_at:
+        return ""
+    seconds = (due_at - (now or timezone.now())).total_seconds()
+    if seconds >= 0:
+        return _("%(span)s left") % {"span": _hours_minutes(seconds)}
+    return _("overdue by %(span)s") % {"span": _hours_minutes(seconds)}

@@ -1,0 +1,291 @@
+"""The platform registry file: the shipped data parses, and every kind of mistake refuses the whole file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from takedowns.registry import (
+    DEFAULT_REGISTRY_PATH,
+    PlatformSpec,
+    RegistryError,
+    load_registry_file,
+    parse_registry,
+)
+
+REQUIRED_KEYS = {"slug", "name", "domains", "channel"}
+ALL_KEYS = REQUIRED_KEYS | {
+    "contact_email",
+    "webform_url",
+    "regime",
+    "response_hours",
+    "hash_programmes",
+    "channel_verified",
+    "notes",
+}
+
+
+def _platform(**overrides: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "slug": "example",
+        "name": "Example",
+        "domains": ["example.com"],
+        "channel": "webform",
+        "webform_url": "https://example.com/report",
+    }
+    item.update(overrides)
+    return item
+
+
+def _doc(*items: dict[str, Any]) -> str:
+    return json.dumps(list(items), indent=2)
+
+
+def _refused(text: str) -> RegistryError:
+    with pytest.raises(RegistryError) as info:
+        parse_registry(text, source="platforms.json")
+    assert "platforms.json" in str(info.value)
+    return info.value
+
+
+# --- the shipped file ------------------------------------------------------------------------------------
+
+
+def test_shipped_registry_parses() -> None:
+    specs = load_registry_file()
+    assert len(specs) >= 18
+    assert all(isinstance(spec, PlatformSpec) for spec in specs)
+    slugs = {spec.slug for spec in specs}
+    assert {"facebook", "instagram", "x", "reddit", "tiktok", "pornhub", "microsoft", "cloudflare"} <= slugs
+
+
+def test_shipped_registry_has_every_key_on_every_item() -> None:
+    raw = json.loads(DEFAULT_REGISTRY_PATH.read_text(encoding="utf-8"))
+    assert len(raw) == 19
+    for item in raw:
+        assert set(item) >= REQUIRED_KEYS, item.get("slug")
+        assert set(item) == ALL_KEYS, item.get("slug")
+
+
+def test_shipped_registry_is_pretty_printed_with_two_spaces() -> None:
+    text = DEFAULT_REGISTRY_PATH.read_text(encoding="utf-8")
+    assert text.startswith('[\n  {\n    "slug"')
+
+
+def test_shipped_registry_channels_are_usable() -> None:
+    for spec in load_registry_file():
+        if spec.channel == "email":
+            assert spec.contact_email, spec.slug
+        if spec.channel_verified:
+            assert spec.webform_url or spec.contact_email, spec.slug
+        if not spec.channel_verified:
+            assert "unverified" in spec.notes.lower(), spec.slug
+
+
+def test_shipped_registry_special_cases() -> None:
+    by_slug = {spec.slug: spec for spec in load_registry_file()}
+    assert by_slug["cloudflare"].domains == ()
+    assert by_slug["cloudflare"].channel == "webform"
+    assert "live.com" not in by_slug["microsoft"].domains
+    assert "onedrive.live.com" in by_slug["microsoft"].domains
+    assert by_slug["telegram"].channel_verified is False
+    assert {"youporn.com", "redtube.com", "tube8.com"} <= set(by_slug["pornhub"].domains)
+
+
+def test_load_registry_file_tolerates_a_bom(tmp_path: Path) -> None:
+    path = tmp_path / "platforms.json"
+    path.write_text(_doc(_platform()), encoding="utf-8-sig")
+    assert [spec.slug for spec in load_registry_file(path)] == ["example"]
+
+
+def test_load_registry_file_missing(tmp_path: Path) -> None:
+    with pytest.raises(RegistryError, match="cannot read"):
+        load_registry_file(tmp_path / "nope.json")
+
+
+# --- valid documents -------------------------------------------------------------------------------------
+
+
+def test_defaults_and_normalisation() -> None:
+    (spec,) = parse_registry(
+        _doc(
+            {
+                "slug": "books",
+                "name": " Books ",
+                "domains": ["Bücher.Example.", "WWW.Books.example"],
+                "channel": "email",
+                "contact_email": "abuse@books.example",
+            }
+        )
+    )
+    assert spec == PlatformSpec(
+        slug="books",
+        name="Books",
+        domains=("xn--bcher-kva.example", "www.books.example"),
+        channel="email",
+        contact_email="abuse@books.example",
+    )
+    assert spec.regime == "US"
+    assert spec.response_hours == 48
+    assert spec.hash_programmes == ()
+    assert spec.channel_verified is False
+    assert spec.notes == ""
+    assert spec.webform_url == ""
+
+
+def test_empty_list_is_valid() -> None:
+    assert parse_registry("[]") == []
+
+
+# --- refusals --------------------------------------------------------------------------------------------
+
+
+def test_bad_json_names_line_and_column() -> None:
+    text = '[\n  {\n    "slug": "a",\n    "name": "A"\n    "domains": []\n  }\n]\n'
+    err = _refused(text)
+    assert err.line == 5
+    assert "line 5" in str(err)
+    assert "column" in str(err)
+    assert "invalid JSON" in str(err)
+
+
+def test_trailing_comma_is_bad_json() -> None:
+    err = _refused('[\n  {"slug": "a", "name": "A", "domains": [], "channel": "api"},\n]\n')
+    assert err.line == 3
+
+
+def test_top_level_must_be_a_list() -> None:
+    err = _refused(json.dumps({"platforms": []}))
+    assert "JSON list" in str(err)
+
+
+def test_item_must_be_an_object() -> None:
+    err = _refused(_doc(_platform(), ["not", "an", "object"]))  # type: ignore[arg-type]
+    assert err.index == 1
+    assert "object" in str(err)
+
+
+@pytest.mark.parametrize("missing", sorted(REQUIRED_KEYS))
+def test_missing_required_field(missing: str) -> None:
+    item = _platform()
+    del item[missing]
+    text = _doc(_platform(slug="first", domains=["first.example"]), item)
+    err = _refused(text)
+    assert err.field == missing
+    assert err.index == 1
+    assert repr(missing) in str(err)
+    assert "required" in str(err)
+    # A missing key has no line of its own: report where the second object starts.
+    assert err.line == text.splitlines().index("  {", 2) + 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("slug", 5),
+        ("slug", "Has Caps"),
+        ("slug", "-leading"),
+        ("slug", ""),
+        ("name", ""),
+        ("name", None),
+        ("domains", "example.com"),
+        ("domains", [5]),
+        ("domains", ["https://example.com"]),
+        ("domains", ["example.com/path"]),
+        ("domains", ["example.com:8080"]),
+        ("domains", ["user@example.com"]),
+        ("domains", ["*.example.com"]),
+        ("domains", ["exa mple.com"]),
+        ("domains", ["localhost"]),
+        ("domains", ["10.0.0.1"]),
+        ("domains", ["under_score.example"]),
+        ("domains", ["example.com", "EXAMPLE.com."]),
+        ("contact_email", "not-an-email"),
+        ("contact_email", 7),
+        ("webform_url", "example.com/report"),
+        ("webform_url", "javascript:alert(1)"),
+        ("regime", "FR"),
+        ("response_hours", "48"),
+        ("response_hours", 48.5),
+        ("response_hours", True),
+        ("response_hours", 0),
+        ("response_hours", 721),
+        ("hash_programmes", "stopncii"),
+        ("hash_programmes", ["stopncii", "photodna"]),
+        ("channel_verified", "yes"),
+        ("channel_verified", 1),
+        ("notes", ["a"]),
+    ],
+)
+def test_wrong_value_names_the_field(field: str, value: Any) -> None:
+    err = _refused(_doc(_platform(**{field: value})))
+    assert err.field == field
+    assert f"field {field!r}" in str(err)
+    assert err.index == 0
+    assert err.line is not None
+
+
+@pytest.mark.parametrize("channel", ["fax", "Email", "", None, ["email"]])
+def test_bad_channel(channel: Any) -> None:
+    err = _refused(_doc(_platform(channel=channel)))
+    assert err.field == "channel"
+    assert "'channel'" in str(err)
+
+
+def test_email_channel_needs_an_address() -> None:
+    err = _refused(_doc(_platform(channel="email")))
+    assert err.field == "contact_email"
+
+
+def test_unknown_key_is_named() -> None:
+    err = _refused(_doc(_platform(contact_emial="abuse@example.com")))
+    assert err.field == "contact_emial"
+    assert "unknown key" in str(err)
+    assert "'contact_emial'" in str(err)
+    assert "(slug 'example')" in str(err)
+
+
+def test_duplicate_key_in_one_object() -> None:
+    text = '[\n  {"slug": "a", "name": "A", "domains": [], "channel": "api",\n   "name": "B"}\n]'
+    err = _refused(text)
+    assert "'name'" in str(err)
+    assert "twice" in str(err)
+    assert err.line == 3
+
+
+def test_duplicate_slug() -> None:
+    err = _refused(_doc(_platform(), _platform(domains=["other.example"])))
+    assert err.field == "slug"
+    assert err.index == 1
+    assert "'example'" in str(err)
+
+
+def test_duplicate_domain_across_platforms() -> None:
+    err = _refused(
+        _doc(
+            _platform(slug="one", domains=["shared.example"]),
+            _platform(slug="two", domains=["SHARED.example."]),
+        )
+    )
+    assert err.field == "domains"
+    assert err.index == 1
+    assert err.slug == "two"
+    assert "'one'" in str(err)
+    assert "shared.example" in str(err)
+
+
+def test_error_reports_the_line_of_the_field() -> None:
+    text = _doc(_platform(slug="one", domains=["one.example"]), _platform(slug="two", regime="XX"))
+    err = _refused(text)
+    expected = text.splitlines().index('    "regime": "XX"') + 1
+    assert err.line == expected
+    assert f"line {expected}" in str(err)
+
+
+def test_one_bad_item_refuses_the_whole_file() -> None:
+    good = [_platform(slug=f"p{i}", domains=[f"p{i}.example"]) for i in range(5)]
+    with pytest.raises(RegistryError):
+        parse_registry(_doc(*good, _platform(slug="bad", channel="pigeon")))
