@@ -39,11 +39,11 @@ test-fast: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check hashing benchmarks tests/hashing
+	$(VENV)/bin/ruff format --check .
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix .
-	$(VENV)/bin/ruff format hashing benchmarks tests/hashing
+	$(VENV)/bin/ruff format .
 
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/hash_speed.py

@@ -63,10 +63,13 @@ for _key in FIELD_ENCRYPTION_KEYS:
             "FIELD_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64-encoded bytes)."
         ) from exc
 
-# Production without ALLOWED_HOSTS answers only on localhost (safe, and useless until configured).
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else ["localhost", "127.0.0.1"]
-)
+# Production without ALLOWED_HOSTS answers only on localhost (safe, and useless until configured). Local
+# names are always allowed so that container health checks can reach /healthz.
+ALLOWED_HOSTS = [
+    *env.list("ALLOWED_HOSTS", ["[::1]", "testserver"] if DEBUG else []),
+    "127.0.0.1",
+    "localhost",
+]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
 
 # The address the portal is reached at, for links inside notices and e-mails.
@@ -229,7 +232,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: browsers send "Origin: null" on POSTs under no-referrer, which CSRF refuses.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", True)
@@ -358,5 +362,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # faiss logs every CPU-specific build it tries before the one that loads.
+        "faiss": {"level": "WARNING"},
+    },
 }

@@ -29,6 +29,7 @@ def test_on_commit_task_runs_on_real_worker_and_rollback_enqueues_nothing(celery
 
     rolled_back = f"r-{uuid.uuid4().hex}"
     barrier = f"b-{uuid.uuid4().hex}"
+
     def abandoned_transaction():
         with transaction.atomic():
             enqueue_on_commit("takedowns.tasks.ping", rolled_back)

@@ -31,7 +31,7 @@ def test_security_headers(client):
     assert "unsafe-inline" not in csp
     assert response["Cache-Control"].startswith("no-store")
     assert response["X-Frame-Options"] == "DENY"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_vendored_bootstrap_is_present(settings):

@@ -1,0 +1,35 @@
+"""The base layout in a real browser: styled from vendored assets, quick exit by button and by Esc, staff
+sign-in leading to the role's own navigation."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_home_is_styled_offline_and_quick_exit_leaves(page, live_server, artifacts_dir):
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(live_server.url + "/")
+    # Bootstrap is applied: the primary button has Bootstrap's blue, not the browser default.
+    colour = page.eval_on_selector("#quick-exit", "el => getComputedStyle(el).backgroundColor")
+    assert colour == "rgb(220, 53, 69)"
+    page.screenshot(path=str(artifacts_dir / "home.png"), full_page=True)
+    assert not [u for u in failed if u.startswith(live_server.url)]
+    page.keyboard.press("Escape")
+    page.wait_for_url(lambda url: not url.startswith(live_server.url))
+    # The portal page was replaced in history, not pushed: "back" does not return to it.
+    page.go_back()
+    assert not page.url.startswith(live_server.url + "/") or page.url == "about:blank"
+
+
+def test_advocate_signs_in_and_sees_cases(page, live_server, advocate, artifacts_dir):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("advocate@example.org")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    assert page.get_by_role("heading", name="Open cases").is_visible()
+    assert page.get_by_role("link", name="Cases").is_visible()
+    page.screenshot(path=str(artifacts_dir / "advocate-dashboard.png"), full_page=True)
