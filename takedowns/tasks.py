@@ -9,7 +9,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from takedowns.models import ActorKind
-from takedowns.services import deadlines, images
+from takedowns.services import deadlines, images, notices
 from takedowns.services.events import event_record
 from takedowns.services.jobs import exclusive
 
@@ -19,6 +19,12 @@ log = logging.getLogger(__name__)
 @shared_task(name="takedowns.tasks.image_hash", soft_time_limit=60, time_limit=90, acks_late=True)
 def image_hash(image_id: int) -> None:
     images.image_hash(image_id=image_id)
+
+
+@shared_task(name="takedowns.tasks.case_notices_prepare", soft_time_limit=120, time_limit=180)
+def case_notices_prepare(case_id: int) -> None:
+    """Draft the notices a case is missing (after submission and whenever URLs are added)."""
+    notices.notices_prepare(case_id=case_id)
 
 
 @shared_task(name="takedowns.tasks.deadlines_sweep", soft_time_limit=240, time_limit=290)

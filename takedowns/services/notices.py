@@ -69,3 +69,14 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
                 )
             notice.locations.add(*locs)
     return created
+
+
+def notices_prepare(*, case_id: int) -> list[Notice]:
+    """Everything a case needs after submission or new URLs: draft what is missing."""
+    return notices_draft(case_id=case_id)
+
+
+def case_notices_prepare_enqueue(*, case: Case) -> None:
+    from takedowns.services.jobs import enqueue_on_commit
+
+    enqueue_on_commit("takedowns.tasks.case_notices_prepare", case.pk)
