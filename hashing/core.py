@@ -1,0 +1,216 @@
+"""``compute()``: one guarded decode, then every hash, as a JSON-serialisable ``ImageHashes`` record.
+
+The record holds everything the matcher needs later, because the web app usually deletes the original
+after hashing: the exchange hashes (SHA-256, MD5, pHash, dHash, wHash, PDQ + quality), hashes of
+*variants* (mirrored; borders trimmed; trimmed and mirrored) and, when asked for with ``features=True``,
+a bounded ORB keypoint blob (``hashing.features``). Keypoints are optional because they cost ~10 ms a
+picture on top of the ~25 ms hash path, and candidates only need them when the hashes are unsure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from . import features as _features
+from . import pdq as _pdq
+from . import signals, trim
+from .decode import DEFAULT_LIMITS, DRAFT_MIN_SIDE, Decoded, Limits, Source, decode, sha256_md5
+
+RECORD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Hashes of a transformed copy of the picture, used only for matching."""
+
+    name: str  # "mirror", "trimmed", "trimmed-mirror"
+    phash: str
+    dhash: str
+    pdq: str
+    box: tuple[float, float, float, float] | None = None  # relative crop (x0, y0, x1, y1) when trimmed
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "phash": self.phash, "dhash": self.dhash, "pdq": self.pdq}
+        if self.box is not None:
+            d["box"] = [round(v, 4) for v in self.box]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Variant:
+        box = tuple(float(v) for v in d["box"]) if d.get("box") is not None else None
+        return cls(
+            name=str(d["name"]),
+            phash=signals.PHASH.validate(d["phash"]),
+            dhash=signals.DHASH.validate(d["dhash"]),
+            pdq=signals.PDQ.validate(d["pdq"]),
+            box=box,  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True)
+class ImageHashes:
+    """All hashes of one picture. ``to_dict()``/``from_dict()`` round-trip through JSON."""
+
+    sha256: str
+    md5: str
+    phash: str
+    dhash: str
+    whash: str
+    pdq: str
+    pdq_quality: int
+    width: int  # after EXIF orientation, full resolution
+    height: int
+    format: str = ""
+    frames: int = 1
+    decode_scale: int = 1
+    variants: tuple[Variant, ...] = ()
+    features: _features.Features | None = field(default=None, compare=False)
+    features_mirrored: _features.Features | None = field(default=None, compare=False)
+    version: int = RECORD_VERSION
+
+    @property
+    def animated(self) -> bool:
+        return self.frames > 1
+
+    def hash(self, name: str) -> str:
+        return str(getattr(self, name))
+
+    def variant(self, name: str) -> Variant | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+    def summary(self) -> dict[str, Any]:
+        """The documented CLI keys plus small extras (no variants, no keypoints)."""
+        return {
+            "sha256": self.sha256,
+            "md5": self.md5,
+            "phash": self.phash,
+            "dhash": self.dhash,
+            "whash": self.whash,
+            "pdq": self.pdq,
+            "pdq_quality": self.pdq_quality,
+            "width": self.width,
+            "height": self.height,
+            "format": self.format,
+            "frames": self.frames,
+            "animated": self.animated,
+        }
+
+    def to_dict(self, *, include_features: bool = True) -> dict[str, Any]:
+        d = {"version": self.version, **self.summary(), "decode_scale": self.decode_scale}
+        d["variants"] = [v.to_dict() for v in self.variants]
+        d["features"] = self.features.to_dict() if (include_features and self.features is not None) else None
+        if include_features and self.features_mirrored is not None:
+            d["features_mirrored"] = self.features_mirrored.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ImageHashes:
+        feats = d.get("features")
+        feats_m = d.get("features_mirrored")
+        return cls(
+            sha256=str(d["sha256"]).lower(),
+            md5=str(d["md5"]).lower(),
+            phash=signals.PHASH.validate(d["phash"]),
+            dhash=signals.DHASH.validate(d["dhash"]),
+            whash=signals.WHASH.validate(d["whash"]),
+            pdq=signals.PDQ.validate(d["pdq"]),
+            pdq_quality=int(d["pdq_quality"]),
+            width=int(d["width"]),
+            height=int(d["height"]),
+            format=str(d.get("format", "")),
+            frames=int(d.get("frames", 1)),
+            decode_scale=int(d.get("decode_scale", 1)),
+            variants=tuple(Variant.from_dict(v) for v in d.get("variants", ())),
+            features=_features.Features.from_dict(feats) if feats else None,
+            features_mirrored=_features.Features.from_dict(feats_m) if feats_m else None,
+            version=int(d.get("version", RECORD_VERSION)),
+        )
+
+
+def _hashes_of(grey: Image.Image, full_w: int, full_h: int) -> tuple[str, str, str, int]:
+    """(phash, dhash, pdq, pdq_quality) of a greyscale picture that stands for full_w × full_h pixels."""
+    bits, q = _pdq.pdq(np.asarray(grey), full_w, full_h)
+    return signals.PHASH.compute(grey), signals.DHASH.compute(grey), _pdq.hex_from_bits(bits), q
+
+
+def hashes_from_decoded(dec: Decoded, *, features: bool = False, mirrored_features: bool = False) -> ImageHashes:
+    full_grey = dec.grey
+    grey, s = full_grey, dec.decode_scale
+    # Formats without draft decoding (PNG, WebP, GIF, HEIF) are box-reduced for hashing the way libjpeg's
+    # draft does (both sides stay >= DRAFT_MIN_SIDE): resizes, PDQ and trimming get cheaper and the hashes
+    # stay within the same tested 2 bits. Keypoints still use the decoded picture.
+    k = min(grey.size) // DRAFT_MIN_SIDE
+    if s == 1 and k >= 2:
+        k = min(k, 8)
+        grey, s = grey.reduce(k), k
+    sha, md5 = sha256_md5(dec.data)
+    ph, dh, pq, quality = _hashes_of(grey, dec.width, dec.height)
+    wh = signals.WHASH.compute(grey)
+
+    variants = []
+    mirror = grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    variants.append(Variant("mirror", *_hashes_of(mirror, dec.width, dec.height)[:3]))
+    arr = np.asarray(grey)
+    box = trim.content_box(arr)
+    if box is not None:
+        gw, gh = grey.size
+        px = (round(box[0] * gw), round(box[1] * gh), round(box[2] * gw), round(box[3] * gh))
+        crop = grey.crop(px)
+        cw, ch = (px[2] - px[0]) * s, (px[3] - px[1]) * s
+        variants.append(Variant("trimmed", *_hashes_of(crop, cw, ch)[:3], box=box))
+        crop_m = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        variants.append(Variant("trimmed-mirror", *_hashes_of(crop_m, cw, ch)[:3], box=box))
+
+    arr_full = np.asarray(full_grey)
+    feats = _features.extract(arr_full, _features.REF_FEATURES) if features else None
+    feats_m = None
+    if mirrored_features:
+        feats_m = _features.extract(
+            arr_full, _features.CANDIDATE_FEATURES, mirror=True, max_side=_features.CANDIDATE_MAX_SIDE
+        )
+        if features:  # candidates: more keypoints on both sides of the mirror
+            feats = _features.extract(arr_full, _features.CANDIDATE_FEATURES, max_side=_features.CANDIDATE_MAX_SIDE)
+    return ImageHashes(
+        sha256=sha,
+        md5=md5,
+        phash=ph,
+        dhash=dh,
+        whash=wh,
+        pdq=pq,
+        pdq_quality=quality,
+        width=dec.width,
+        height=dec.height,
+        format=dec.format,
+        frames=dec.frames,
+        decode_scale=s,
+        variants=tuple(variants),
+        features=feats,
+        features_mirrored=feats_m,
+    )
+
+
+def compute(
+    source: Source,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    features: bool = False,
+    mirrored_features: bool = False,
+    draft: bool = True,
+) -> ImageHashes:
+    """Decode ``source`` once (path, bytes or binary file) and compute every hash.
+
+    ``features=True`` adds ORB keypoints (store them with a reference whose original will be deleted);
+    ``mirrored_features=True`` also extracts keypoints of the mirrored picture (for candidates, so
+    mirrored re-uploads can be verified). Raises ``HashingError`` subclasses for refused input.
+    """
+    dec = decode(source, limits, draft=draft)
+    return hashes_from_decoded(dec, features=features, mirrored_features=mirrored_features)
+
+
+def compute_candidate(source: Source, *, limits: Limits = DEFAULT_LIMITS) -> ImageHashes:
+    """Everything needed to test a found picture against references, keypoints included."""
+    return compute(source, limits=limits, features=True, mirrored_features=True)
