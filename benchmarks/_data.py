@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import zlib
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
@@ -90,32 +91,55 @@ def _fit(im: Image.Image, w: int, h: int) -> Image.Image:
     return im.resize((max(1, round(im.width * s)), max(1, round(im.height * s))), Image.Resampling.LANCZOS)
 
 
-def _story(im: Image.Image, blurred: bool) -> Image.Image:
-    W, H = 720, 1280
+def _rng(im: Image.Image, salt: str) -> np.random.Generator:
+    """A generator seeded by the picture and the edit: every photo gets its own frame, reproducibly."""
+    small = np.asarray(im.convert("L").resize((16, 16)), dtype=np.uint8)
+    return np.random.default_rng([zlib.crc32(small.tobytes()), zlib.crc32(salt.encode())])
+
+
+def _story(im: Image.Image, blurred: bool, template: dict | None = None) -> Image.Image:
+    t = template or story_template(_rng(im, f"story{blurred}"))
+    W, H = t["size"]
     if blurred:
         bg = ImageOps.fit(im, (W, H), Image.Resampling.BILINEAR).filter(ImageFilter.GaussianBlur(30))
         bg = ImageEnhance.Brightness(bg).enhance(0.8)
     else:
-        bg = Image.new("RGB", (W, H), (24, 24, 28))
-    fg = _fit(im, W, H)
-    bg.paste(fg, ((W - fg.width) // 2, (H - fg.height) // 2))
+        bg = Image.new("RGB", (W, H), t["colour"])
+    fg = _fit(im, round(W * t["fill"]), H)
+    bg.paste(fg, ((W - fg.width) // 2, round((H - fg.height) * t["y"])))
     return bg
 
 
+def story_template(rng: np.random.Generator) -> dict:
+    w = int(rng.integers(540, 1081))
+    return {
+        "size": (w, round(w * 16 / 9)),
+        "colour": tuple(int(v) for v in rng.integers(0, 256, 3)),
+        "fill": float(rng.uniform(0.85, 1.0)),
+        "y": float(rng.uniform(0.3, 0.6)),
+    }
+
+
 def _letterbox(im: Image.Image) -> Image.Image:
+    rng = _rng(im, "letterbox")
     w, h = im.size
-    if w >= h:  # wide picture in a 4:5 portrait frame: bars above and below
-        W, H = w, round(w * 5 / 4)
-    else:  # tall picture in a 16:9 frame: bars left and right
-        H, W = h, round(h * 16 / 9)
-    canvas = Image.new("RGB", (W, H), (0, 0, 0))
+    if w >= h:  # wide picture in a portrait frame: bars above and below
+        W, H = w, round(w * rng.uniform(1.2, 1.5))
+    else:  # tall picture in a wide frame: bars left and right
+        H, W = h, round(h * rng.uniform(1.6, 1.9))
+    canvas = Image.new("RGB", (W, H), tuple(int(v) for v in rng.integers(0, 30, 3)))
     canvas.paste(im, ((W - w) // 2, (H - h) // 2))
     return canvas
 
 
-def _border(im: Image.Image) -> Image.Image:
-    b = round(0.08 * max(im.size))
-    return ImageOps.expand(im, border=b, fill=(250, 250, 245))
+def _border(im: Image.Image, template: dict | None = None) -> Image.Image:
+    t = template or border_template(_rng(im, "border"))
+    b = round(t["width"] * max(im.size))
+    return ImageOps.expand(im, border=b, fill=t["colour"])
+
+
+def border_template(rng: np.random.Generator) -> dict:
+    return {"width": float(rng.uniform(0.04, 0.12)), "colour": tuple(int(v) for v in rng.integers(200, 256, 3))}
 
 
 def _rotate(im: Image.Image, deg: float, crop: bool) -> Image.Image:
@@ -149,46 +173,97 @@ def _caption_overlay(im: Image.Image) -> Image.Image:
     return out
 
 
-def _caption_bar(im: Image.Image) -> Image.Image:
+_CAPTIONS = [
+    ("me explaining to my mum", "why this is so funny lol"),
+    ("nobody:", "absolutely nobody:"),
+    ("when the wifi comes back", "after 5 minutes"),
+    ("POV: you just woke up", "and it's monday again"),
+]
+
+
+def _caption_bar(im: Image.Image, template: dict | None = None) -> Image.Image:
+    t = template or caption_template(_rng(im, "caption"))
     w, h = im.size
-    bar = round(h * 0.22)
-    canvas = Image.new("RGB", (w, h + bar), "white")
+    bar = round(h * t["bar"])
+    canvas = Image.new("RGB", (w, h + bar), t["bg"])
     canvas.paste(im, (0, bar))
     d = ImageDraw.Draw(canvas)
     f = _font(max(10, bar // 4))
-    d.text((w * 0.05, bar * 0.15), "me explaining to my mum", font=f, fill="black")
-    d.text((w * 0.05, bar * 0.55), "why this is so funny lol", font=f, fill="black")
+    d.text((w * 0.05, bar * 0.15), t["text"][0], font=f, fill=t["fg"])
+    d.text((w * 0.05, bar * 0.55), t["text"][1], font=f, fill=t["fg"])
     return canvas
 
 
-def _screenshot(im: Image.Image, dark: bool = False) -> Image.Image:
-    W, H = 540, 1170
-    bg, fg, mid = (
-        ((0, 0, 0), (245, 245, 245), (60, 60, 60)) if dark else ((255, 255, 255), (20, 20, 20), (200, 200, 200))
-    )
+def caption_template(rng: np.random.Generator) -> dict:
+    dark = bool(rng.random() < 0.3)
+    return {
+        "bar": float(rng.uniform(0.15, 0.3)),
+        "bg": (20, 20, 20) if dark else (255, 255, 255),
+        "fg": (240, 240, 240) if dark else (0, 0, 0),
+        "text": _CAPTIONS[int(rng.integers(len(_CAPTIONS)))],
+    }
+
+
+def screenshot_template(rng: np.random.Generator, dark: bool) -> dict:
+    """A social-app frame with random size, colours, margins and chrome (no single app's pixel geometry)."""
+    W = int(rng.integers(400, 781))
+    if dark:
+        bg = tuple(int(v) for v in rng.integers(0, 30) + rng.integers(0, 6, 3))
+        fg, mid = (int(rng.integers(215, 256)),) * 3, (int(rng.integers(45, 80)),) * 3
+    else:
+        bg = tuple(int(v) for v in rng.integers(238, 250) + rng.integers(0, 6, 3))
+        fg, mid = (int(rng.integers(0, 40)),) * 3, (int(rng.integers(180, 220)),) * 3
+    return {
+        "size": (W, round(W * rng.uniform(1.9, 2.2))),
+        "bg": bg,
+        "fg": fg,
+        "mid": mid,
+        "status": int(rng.integers(30, 70)),  # status bar height
+        "header": int(rng.integers(50, 110)),  # account row height
+        "margin": int(rng.integers(0, 3)) * int(rng.integers(8, 24)),  # side margin around the photo
+        "max_photo": float(rng.uniform(0.5, 0.65)),  # photo height limit, share of the screen
+        "outline": bool(rng.random() < 0.4),  # a thin card outline around the post
+        "lines": int(rng.integers(2, 6)),  # text lines under the photo
+        "tabbar": bool(rng.random() < 0.7),
+        "account": "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz_0123456789"), int(rng.integers(6, 18)))),
+        "font": int(rng.integers(16, 26)),
+    }
+
+
+def _screenshot(im: Image.Image, dark: bool = False, template: dict | None = None) -> Image.Image:
+    t = template or screenshot_template(_rng(im, f"screenshot{dark}"), dark)
+    W, H = t["size"]
+    bg, fg, mid = t["bg"], t["fg"], t["mid"]
     canvas = Image.new("RGB", (W, H), bg)
     d = ImageDraw.Draw(canvas)
-    small, body = _font(18), _font(22)
-    d.text((24, 12), "9:41", font=small, fill=fg)
-    d.rectangle((W - 70, 16, W - 30, 30), outline=fg, width=2)
-    d.line((0, 50, W, 50), fill=mid)
-    d.ellipse((16, 64, 64, 112), fill=(180, 120, 200))
-    d.text((76, 76), "some_account_2024", font=body, fill=fg)
-    d.text((W - 50, 72), "...", font=body, fill=fg)
-    photo = _fit(im, W, 700)
-    top = 128
+    small, body = _font(t["font"] - 4), _font(t["font"])
+    sb = t["status"]
+    d.text((24, sb // 4), "9:41", font=small, fill=fg)
+    d.rectangle((W - 70, sb // 4, W - 30, sb // 4 + 14), outline=fg, width=2)
+    d.line((0, sb, W, sb), fill=mid)
+    av = t["header"] - 16
+    d.ellipse((16, sb + 8, 16 + av, sb + 8 + av), fill=(180, 120, 200))
+    d.text((av + 28, sb + t["header"] // 2 - 10), t["account"], font=body, fill=fg)
+    d.text((W - 50, sb + t["header"] // 2 - 14), "...", font=body, fill=fg)
+    m = t["margin"]
+    photo = _fit(im, W - 2 * m, round(H * t["max_photo"]))
+    top = sb + t["header"]
     canvas.paste(photo, ((W - photo.width) // 2, top))
     y = top + photo.height + 14
     for i, x in enumerate((20, 70, 120)):
         d.ellipse((x, y, x + 30, y + 30), outline=fg, width=3) if i != 1 else d.rectangle(
             (x, y, x + 30, y + 26), outline=fg, width=3
         )
-    d.text((20, y + 44), "1,204 likes", font=body, fill=fg)
-    d.text((20, y + 74), "some_account_2024 look at this lmao #viral", font=small, fill=fg)
-    d.text((20, y + 100), "View all 87 comments", font=small, fill=(140, 140, 140))
-    d.line((0, H - 70, W, H - 70), fill=mid)
-    for x in range(40, W, 110):
-        d.rectangle((x, H - 50, x + 28, H - 22), outline=fg, width=3)
+    texts = ["1,204 likes", f"{t['account']} look at this lmao #viral", "View all 87 comments", "2 hours ago"]
+    texts += ["more text in a reply that goes on"]
+    for k in range(t["lines"]):
+        d.text((20, y + 44 + 28 * k), texts[k], font=body if k == 0 else small, fill=fg if k < 2 else (140, 140, 140))
+    if t["outline"]:
+        d.rounded_rectangle((6, sb + 2, W - 7, y + 44 + 28 * t["lines"]), radius=12, outline=mid, width=1)
+    if t["tabbar"]:
+        d.line((0, H - 70, W, H - 70), fill=mid)
+        for x in range(40, W, 110):
+            d.rectangle((x, H - 50, x + 28, H - 22), outline=fg, width=3)
     return canvas
 
 
@@ -198,6 +273,26 @@ def _combo(im: Image.Image) -> Image.Image:
     r = r.resize((round(r.width * 0.7), round(r.height * 0.7)), Image.Resampling.BILINEAR)
     return _jpeg(r, 40)
 
+
+#: Shared-frame negatives: one frame template, many different photos inside it. The chrome is identical,
+#: the photos differ, so any match between them is a false match.
+def _shared(make_template, apply):
+    """rng -> edit: draw one frame template, then put any photo inside that same frame."""
+
+    def bind(rng: np.random.Generator):
+        t = make_template(rng)
+        return lambda im: apply(im, t)
+
+    return bind
+
+
+SHARED_FRAMES = {
+    "screenshot": _shared(lambda r: screenshot_template(r, False), lambda im, t: _screenshot(im, template=t)),
+    "screenshot_dark": _shared(lambda r: screenshot_template(r, True), lambda im, t: _screenshot(im, True, t)),
+    "story_solid": _shared(story_template, lambda im, t: _story(im, False, template=t)),
+    "caption_bar": _shared(caption_template, lambda im, t: _caption_bar(im, template=t)),
+    "border": _shared(border_template, lambda im, t: _border(im, template=t)),
+}
 
 #: name -> (group, function). "common" edits must reach recall ≥ 0.98, "hard" ones ≥ 0.90.
 TRANSFORMS = {

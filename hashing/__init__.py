@@ -2,8 +2,8 @@
 
 Framework-free (no Django, no ``takedowns`` imports). Public API::
 
-    compute(source, *, limits=Limits(), features=False, mirrored_features=False) -> ImageHashes
-    compute_candidate(source, *, limits=Limits()) -> ImageHashes     # with keypoints, for found pictures
+    compute(source, *, limits=Limits(), features=False, mirrored_features=False, unwrap=False) -> ImageHashes
+    compute_candidate(source, *, limits=Limits()) -> ImageHashes     # keypoints + app-frame unwrapping
     compare(a, b, *, rule=DEFAULT_RULE) -> MatchResult               # a = reference, b = candidate
     Matcher(refs, ids=None, rule=DEFAULT_RULE).match(candidate) -> MatchResult
     HashIndex(bits).add(hexes) / .search(queries, radius)            # many-to-many Hamming search

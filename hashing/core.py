@@ -27,7 +27,7 @@ RECORD_VERSION = 1
 class Variant:
     """Hashes of a transformed copy of the picture, used only for matching."""
 
-    name: str  # "mirror", "trimmed", "trimmed-mirror"
+    name: str  # "mirror", "trimmed", "trimmed-mirror"; candidates also "unwrapped" (photo inside an app frame)
     phash: str
     dhash: str
     pdq: str
@@ -70,6 +70,8 @@ class ImageHashes:
     variants: tuple[Variant, ...] = ()
     features: _features.Features | None = field(default=None, compare=False)
     features_mirrored: _features.Features | None = field(default=None, compare=False)
+    #: candidates only: keypoints of the photo cut out of an app frame / solid padding (``trim.frame_box``)
+    features_unwrapped: _features.Features | None = field(default=None, compare=False)
     version: int = RECORD_VERSION
 
     @property
@@ -105,12 +107,15 @@ class ImageHashes:
         d["features"] = self.features.to_dict() if (include_features and self.features is not None) else None
         if include_features and self.features_mirrored is not None:
             d["features_mirrored"] = self.features_mirrored.to_dict()
+        if include_features and self.features_unwrapped is not None:
+            d["features_unwrapped"] = self.features_unwrapped.to_dict()
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ImageHashes:
         feats = d.get("features")
         feats_m = d.get("features_mirrored")
+        feats_u = d.get("features_unwrapped")
         return cls(
             sha256=str(d["sha256"]).lower(),
             md5=str(d["md5"]).lower(),
@@ -127,6 +132,7 @@ class ImageHashes:
             variants=tuple(Variant.from_dict(v) for v in d.get("variants", ())),
             features=_features.Features.from_dict(feats) if feats else None,
             features_mirrored=_features.Features.from_dict(feats_m) if feats_m else None,
+            features_unwrapped=_features.Features.from_dict(feats_u) if feats_u else None,
             version=int(d.get("version", RECORD_VERSION)),
         )
 
@@ -137,7 +143,9 @@ def _hashes_of(grey: Image.Image, full_w: int, full_h: int) -> tuple[str, str, s
     return signals.PHASH.compute(grey), signals.DHASH.compute(grey), _pdq.hex_from_bits(bits), q
 
 
-def hashes_from_decoded(dec: Decoded, *, features: bool = False, mirrored_features: bool = False) -> ImageHashes:
+def hashes_from_decoded(
+    dec: Decoded, *, features: bool = False, mirrored_features: bool = False, unwrap: bool = False
+) -> ImageHashes:
     full_grey = dec.grey
     grey, s = full_grey, dec.decode_scale
     # Formats without draft decoding (PNG, WebP, GIF, HEIF) are box-reduced for hashing the way libjpeg's
@@ -166,7 +174,33 @@ def hashes_from_decoded(dec: Decoded, *, features: bool = False, mirrored_featur
         variants.append(Variant("trimmed-mirror", *_hashes_of(crop_m, cw, ch)[:3], box=box))
 
     arr_full = np.asarray(full_grey)
-    feats = _features.extract(arr_full, _features.REF_FEATURES) if features else None
+    feats_u = None
+    fbox = trim.frame_box(arr) if (unwrap or features) else None
+    if unwrap and fbox is not None:  # candidates: the photo cut out of an app frame, hashed and described alone
+        gw, gh = grey.size
+        px = (round(fbox[0] * gw), round(fbox[1] * gh), round(fbox[2] * gw), round(fbox[3] * gh))
+        cw, ch = (px[2] - px[0]) * s, (px[3] - px[1]) * s
+        variants.append(Variant("unwrapped", *_hashes_of(grey.crop(px), cw, ch)[:3], box=fbox))
+        fh, fw = arr_full.shape
+        fx0, fy0, fx1, fy1 = (round(fbox[0] * fw), round(fbox[1] * fh), round(fbox[2] * fw), round(fbox[3] * fh))
+        feats_u = _features.extract(
+            arr_full[fy0:fy1, fx0:fx1], _features.CANDIDATE_FEATURES, max_side=_features.CANDIDATE_MAX_SIDE
+        )
+    feats = None
+    if features and not mirrored_features:
+        # A reference's keypoints describe its content only: app chrome, caption bars and padding around
+        # it are cut away first, so a candidate sharing the same frame (same app, same meme template)
+        # cannot line up with the reference on the frame's text and icons.
+        # (Only the frame finder: the border trimmer also eats smooth walls and skies, a 400 × 300 clock
+        # photo lost 90% of its area to it, and with it the keypoints crops are found by.)
+        ref_box = fbox
+        ref_arr = arr_full
+        if ref_box is not None:
+            fh, fw = arr_full.shape
+            ref_arr = arr_full[
+                round(ref_box[1] * fh) : round(ref_box[3] * fh), round(ref_box[0] * fw) : round(ref_box[2] * fw)
+            ]
+        feats = _features.extract(ref_arr, _features.REF_FEATURES)
     feats_m = None
     if mirrored_features:
         feats_m = _features.extract(
@@ -174,6 +208,12 @@ def hashes_from_decoded(dec: Decoded, *, features: bool = False, mirrored_featur
         )
         if features:  # candidates: more keypoints on both sides of the mirror
             feats = _features.extract(arr_full, _features.CANDIDATE_FEATURES, max_side=_features.CANDIDATE_MAX_SIDE)
+        if unwrap and fbox is not None:
+            # Keypoints on the frame (app chrome, caption text) are evidence about the frame, not the photo:
+            # a reference in the same frame whose frame went undetected would line up with them.
+            mbox = (1 - fbox[2], fbox[1], 1 - fbox[0], fbox[3])
+            feats_m = _features.inside(feats_m, mbox)
+            feats = _features.inside(feats, fbox) if feats is not None else None
     return ImageHashes(
         sha256=sha,
         md5=md5,
@@ -190,6 +230,7 @@ def hashes_from_decoded(dec: Decoded, *, features: bool = False, mirrored_featur
         variants=tuple(variants),
         features=feats,
         features_mirrored=feats_m,
+        features_unwrapped=feats_u,
     )
 
 
@@ -200,17 +241,20 @@ def compute(
     features: bool = False,
     mirrored_features: bool = False,
     draft: bool = True,
+    unwrap: bool = False,
 ) -> ImageHashes:
     """Decode ``source`` once (path, bytes or binary file) and compute every hash.
 
     ``features=True`` adds ORB keypoints (store them with a reference whose original will be deleted);
     ``mirrored_features=True`` also extracts keypoints of the mirrored picture (for candidates, so
-    mirrored re-uploads can be verified). Raises ``HashingError`` subclasses for refused input.
+    mirrored re-uploads can be verified); ``unwrap=True`` also hashes and describes the photo cut out of
+    an app frame or solid padding, when there is one (candidates: screenshots). Raises ``HashingError``
+    subclasses for refused input.
     """
     dec = decode(source, limits, draft=draft)
-    return hashes_from_decoded(dec, features=features, mirrored_features=mirrored_features)
+    return hashes_from_decoded(dec, features=features, mirrored_features=mirrored_features, unwrap=unwrap)
 
 
 def compute_candidate(source: Source, *, limits: Limits = DEFAULT_LIMITS) -> ImageHashes:
     """Everything needed to test a found picture against references, keypoints included."""
-    return compute(source, limits=limits, features=True, mirrored_features=True)
+    return compute(source, limits=limits, features=True, mirrored_features=True, unwrap=True)

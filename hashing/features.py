@@ -31,6 +31,10 @@ RANSAC_PX = 4.0
 MIN_INLIERS = 20
 # OpenCV's default FAST threshold (20) finds almost nothing on smooth, low-contrast photos; 10 keeps them.
 FAST_THRESHOLD = 10
+# Very smooth photos (a 400 × 300 clock on a plain wall: 59 keypoints at 10) are re-described with lower
+# thresholds until they have at least MIN_KEYPOINTS; textured photos never pay for the retry.
+FAST_FALLBACK = (5, 2)
+MIN_KEYPOINTS = 250
 #: Inliers must spread over a real part of the reference, not a few pixels of repeated texture.
 MIN_INLIER_SPREAD = 0.02  # fraction of the reference area covered by the inliers' bounding box
 # Re-uploads are rotated by a few degrees and rescaled within reason; a "match" needing a 170° turn or a
@@ -90,12 +94,23 @@ def extract(
         img = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
     if mirror:
         img = np.ascontiguousarray(img[:, ::-1])
-    orb = cv2.ORB_create(nfeatures=n_features, fastThreshold=FAST_THRESHOLD)
-    kps, desc = orb.detectAndCompute(img, None)
+    want = min(MIN_KEYPOINTS, n_features // 2)
+    for threshold in (FAST_THRESHOLD, *FAST_FALLBACK):
+        orb = cv2.ORB_create(nfeatures=n_features, fastThreshold=threshold)
+        kps, desc = orb.detectAndCompute(img, None)
+        if desc is not None and len(kps) >= want:
+            break
     if desc is None or not kps:
         return Features(img.shape[1], img.shape[0], np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
     pts = np.array([k.pt for k in kps], dtype=np.float32)
     return Features(img.shape[1], img.shape[0], pts, desc)
+
+
+def inside(f: Features, box: tuple[float, float, float, float], margin: float = 0.02) -> Features:
+    """The keypoints of ``f`` inside the relative ``box`` (x0, y0, x1, y1), widened by ``margin``."""
+    x, y = f.points[:, 0] / max(1, f.width), f.points[:, 1] / max(1, f.height)
+    keep = (x >= box[0] - margin) & (x <= box[2] + margin) & (y >= box[1] - margin) & (y <= box[3] + margin)
+    return Features(f.width, f.height, f.points[keep], f.descriptors[keep])
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ Stages, tried in order; the first that fires decides and is reported as evidence
 ``exact``           same SHA-256.
 ``hash``            whole-picture hashes agree (``MatchRule.hash_match``).
 ``hash-trimmed``    they agree once added borders / story padding / letterboxing / caption bars are
-                    stripped from the candidate, the reference or both (``hashing.trim``).
+                    stripped from the candidate, the reference or both (``hashing.trim``), or once the
+                    photo is cut out of the candidate's app frame (``trim.frame_box``).
 ``hash-mirrored``   they agree against the mirrored reference (trimmed or not).
-``keypoints``       ORB keypoints of the candidate (or of its mirror image) line up with the
-                    reference's under one similarity transform, ≥ 20 RANSAC inliers
+``keypoints``       ORB keypoints of the candidate (of the whole picture, of the photo cut out of its
+                    app frame, or of its mirror image) line up with the reference's under one
+                    similarity transform, ≥ 20 RANSAC inliers
                     (``hashing.features``): catches crops, small rotations, stickers, captions,
                     screenshots inside an app frame.
 ``none``            no stage fired.
@@ -19,7 +21,9 @@ measurements, the closest *different* faces were 82/256 bits apart, so it alone 
 reference/hashing-measurements.md), so pHash only counts together with a PDQ distance well below the
 different-picture range. Both were re-checked on benchmarks/hash_robustness.py (benchmarks/RESULTS.md).
 Hash stages are skipped for near-featureless pictures (PDQ quality below ``min_quality``), where every
-hash collapses to the same few values.
+hash collapses to the same few values. When the candidate is mostly app frame or padding (its photo covers
+less than ``framed_area`` of it), its whole-picture hashes mostly describe the frame, so for them only
+PDQ ≤ ``pdq_alone`` counts; the photo cut out of the frame keeps the full rule.
 
 All hash distances against all references are computed at once with NumPy, so the hash stages cost
 microseconds per reference; keypoint verification (~2-9 ms a pair) runs only on the references whose
@@ -40,7 +44,7 @@ from .decode import Source
 
 STAGES = ("exact", "hash", "hash-trimmed", "hash-mirrored", "keypoints", "none")
 _REF_SLOTS = ("original", "trimmed", "mirror", "trimmed-mirror")
-_CAND_SLOTS = ("original", "trimmed")
+_CAND_SLOTS = ("original", "trimmed", "unwrapped")
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class MatchRule:
     phash_with_pdq: int = 8
     pdq_with_phash: int = 72
     min_quality: int = 15
+    framed_area: float = 0.75  # candidate photo inside a frame covering less than this: PDQ-only whole hashes
     min_inliers: int = _features.MIN_INLIERS
     use_keypoints: bool = True
     max_keypoint_refs: int = 16
@@ -118,11 +123,11 @@ class Matcher:
         self._sha = {r.sha256: i for i, r in reversed(list(enumerate(self.refs)))}
 
     def _distances(self, cand: ImageHashes) -> tuple[np.ndarray, np.ndarray]:
-        t = cand.variant("trimmed")
-        cs = [(cand.phash, cand.pdq), (t.phash, t.pdq) if t else (cand.phash, cand.pdq)]
-        cp = _hex_u64([c[0] for c in cs], 1).reshape(2)
-        cq = _hex_u64([c[1] for c in cs], 4)  # (2, 4)
-        dp = np.bitwise_count(self._p[:, :, None] ^ cp[None, None, :]).astype(np.int32)  # (n, 4, 2)
+        orig = (cand.phash, cand.pdq)
+        cs = [orig] + [(v.phash, v.pdq) if (v := cand.variant(n)) else orig for n in _CAND_SLOTS[1:]]
+        cp = _hex_u64([c[0] for c in cs], 1).reshape(len(cs))
+        cq = _hex_u64([c[1] for c in cs], 4)  # (slots, 4)
+        dp = np.bitwise_count(self._p[:, :, None] ^ cp[None, None, :]).astype(np.int32)  # (n, 4, 3)
         dq = np.bitwise_count(self._q[:, :, None, :] ^ cq[None, None, :, :]).sum(axis=-1, dtype=np.int32)
         return dp, dq
 
@@ -145,12 +150,20 @@ class Matcher:
         ok = (dq <= rule.pdq_alone) | ((dp <= rule.phash_with_pdq) & (dq <= rule.pdq_with_phash))
         usable = (self._quality >= rule.min_quality) & (cand.pdq_quality >= rule.min_quality)
         ok &= usable[:, None, None]
+        u = cand.variant("unwrapped")
+        if u is not None and u.box is not None:
+            area = (u.box[2] - u.box[0]) * (u.box[3] - u.box[1])
+            if area < rule.framed_area:
+                # The candidate is mostly app frame / padding: its whole-picture hashes describe the frame,
+                # and two different photos in the same frame came within pHash 6 / PDQ 48 on our benchmark.
+                # There only PDQ alone counts; the photo cut out of the frame keeps the full rule.
+                ok[:, :, :2] = (dq[:, :, :2] <= rule.pdq_alone) & usable[:, None, None]
         score = dq + 4 * dp  # both hashes on a comparable scale (pHash has a quarter of PDQ's bits)
         nearest = int(np.unravel_index(np.argmin(score), score.shape)[0])
         for stage, ref_slots, cand_slots in (
             ("hash", [0], [0]),
-            ("hash-trimmed", [0, 1], [0, 1]),
-            ("hash-mirrored", [2, 3], [0, 1]),
+            ("hash-trimmed", [0, 1], [0, 1, 2]),
+            ("hash-mirrored", [2, 3], [0, 1, 2]),
         ):
             sub_ok = ok[:, ref_slots][:, :, cand_slots]
             if not sub_ok.any():
@@ -185,19 +198,27 @@ class Matcher:
                 tried += 1
                 if tried > rule.max_keypoint_refs:
                     break
-                for mirrored, cf in ((False, cand.features), (True, cand.features_mirrored)):
+                for which, cf in (
+                    ("original", cand.features),
+                    ("unwrapped", cand.features_unwrapped),
+                    ("mirror", cand.features_mirrored),
+                ):
                     if cf is None:
                         continue
                     v = _features.verify(ref.features, cf)
                     best_inliers = max(best_inliers, v.inliers)
                     if v.match and v.inliers >= rule.min_inliers:
-                        kp = (int(i), v, mirrored)
+                        kp = (int(i), v, which)
                         break
                 if kp:
                     break
         if kp:
-            i, v, mirrored = kp
-            what = "the mirror image of the candidate" if mirrored else "the candidate"
+            i, v, which = kp
+            what = {
+                "original": "the candidate",
+                "unwrapped": "the photo inside the candidate's app frame",
+                "mirror": "the mirror image of the candidate",
+            }[which]
             return MatchResult(
                 True,
                 "keypoints",
@@ -208,7 +229,7 @@ class Matcher:
                 ref_index=i,
                 distances=self._plain_distances(cand, i),
                 variant={
-                    "candidate": "mirror" if mirrored else "original",
+                    "candidate": which,
                     "scale": round(v.scale, 3),
                     "angle": round(v.angle, 2),
                     "spread": round(v.spread, 3),
@@ -246,9 +267,14 @@ class Matcher:
         if stage == "hash":
             return f"The pictures' perceptual hashes agree ({dist})."
         if stage == "hash-trimmed":
+            if c_slot == 2:
+                return (
+                    "The hashes agree once the photo is cut out of the app frame or padding around it in the "
+                    f"candidate ({dist})."
+                )
             who = {(0, 1): "the candidate's", (1, 0): "the reference's", (1, 1): "both pictures'"}[(r_slot, c_slot)]
             return f"The hashes agree once {who} added borders or padding are removed ({dist})."
-        trimmed = " after removing borders or padding" if (r_slot == 3 or c_slot == 1) else ""
+        trimmed = " after removing borders or padding" if (r_slot == 3 or c_slot in (1, 2)) else ""
         return f"The candidate is a mirror image of the reference{trimmed} ({dist})."
 
 

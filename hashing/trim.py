@@ -73,3 +73,103 @@ def content_box(grey: np.ndarray) -> tuple[float, float, float, float] | None:
     if (sh - top - bottom) < MIN_KEEP * sh or (sw - left - right) < MIN_KEEP * sw:
         return None
     return (left / sw, top / sh, (sw - right) / sw, (sh - bottom) / sh)
+
+
+# --- App-frame unwrapping (candidates only) ---------------------------------------------------------
+# A screenshot puts the photo inside app chrome: status bar, account name, buttons, like counts,
+# comments, a tab bar. Unlike story padding, chrome is not flat line by line (text and icons sit on it)
+# and it can take more than half the screen. What it has is a background colour shared by most of each
+# chrome line, taken from the screen's outer ring. ``frame_box`` keeps the longest run of rows that are
+# *not* mostly that colour, then the longest run of such columns inside it: the photo. Nothing depends
+# on one app's layout (sizes, colours and positions are free), so it carries over to unseen frames.
+FRAME_TOLERANCE = 14  # grey levels from the background colour (JPEG ringing around text included)
+FRAME_RING_UNIFORM = 0.6  # share of the outer ring that must be one colour for a frame to exist
+FRAME_SIDE_MIN = 0.2  # ... and at least this share of each side
+FRAME_LINE_BG = 0.55  # a line with at least this share of background pixels is chrome
+FRAME_GAP = 0.02  # background-like lines tolerated inside the photo (a white sky line), fraction of side
+FRAME_MIN_CUT = 0.06  # below this total share removed, there is no frame worth unwrapping
+FRAME_MIN_KEEP = 0.15  # the photo must keep at least this share of each side
+
+
+def _longest_run(flags: np.ndarray, max_gap: int) -> tuple[int, int]:
+    """[start, end) of the longest run of True in ``flags``, bridging False gaps up to ``max_gap``."""
+    best, start, last, gap = (0, 0), -1, -1, 0
+    for i, f in enumerate(flags):
+        if f:
+            if start < 0:
+                start = i
+            last, gap = i, 0
+            if last + 1 - start > best[1] - best[0]:
+                best = (start, last + 1)
+        elif start >= 0:
+            gap += 1
+            if gap > max_gap:
+                start, gap = -1, 0
+    return best
+
+
+SEAM_JUMP = 48  # grey-level step across a straight edge between a bar and the photo
+SEAM_FRACTION = 0.9  # share of the line that must show the step
+SEAM_BAND_UNIFORM = 0.75  # the bar beyond the edge is mostly one colour (text allowed)
+
+
+def _seam(a: np.ndarray) -> int:
+    """Rows to cut from the start of ``a``: a one-colour bar ending in a straight full-width edge."""
+    n = a.shape[0]
+    limit = min(n - 2, int(n * MAX_SIDE_TRIM))
+    if limit < 3:
+        return 0
+    jump = (np.abs(a[2 : limit + 2] - a[:limit]) > SEAM_JUMP).mean(axis=1)  # edge between rows k and k+2
+    for k in np.nonzero(jump >= SEAM_FRACTION)[0][::-1]:  # the deepest edge first
+        band, med = a[: k + 1], float(np.median(a[: k + 1]))
+        if k + 1 < 3 or abs(med - float(np.median(a[k + 2 :]))) <= SEAM_JUMP:
+            continue  # no bar of its own colour (a mortar line in a brick wall is not a caption bar)
+        if (np.abs(band - med) <= FRAME_TOLERANCE).mean() >= SEAM_BAND_UNIFORM:
+            return int(k + 2)
+    return 0
+
+
+def _seam_box(a: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Caption bars and one-sided padding of a colour the photo's edge does not share."""
+    sh, sw = a.shape
+    top, bottom = _seam(a), _seam(a[::-1])
+    left, right = _seam(a.T), _seam(a.T[::-1])
+    keep_h, keep_w = sh - top - bottom, sw - left - right
+    if keep_h < MIN_KEEP * sh or keep_w < MIN_KEEP * sw or keep_h * keep_w > (1 - FRAME_MIN_CUT) * sh * sw:
+        return None
+    return (left / sw, top / sh, (sw - right) / sw, (sh - bottom) / sh)
+
+
+def frame_box(grey: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Relative (x0, y0, x1, y1) of the photo inside an app frame, solid padding or caption bar, or None."""
+    h, w = grey.shape
+    step = max(1, int(np.ceil(max(h, w) / WORK_SIDE)))
+    a = grey[::step, ::step].astype(np.int16)
+    sh, sw = a.shape
+    if sh < 16 or sw < 16:
+        return None
+    box = _ring_box(a)
+    return box if box is not None else _seam_box(a)
+
+
+def _ring_box(a: np.ndarray) -> tuple[float, float, float, float] | None:
+    sh, sw = a.shape
+    sides = (a[:2].ravel(), a[-2:].ravel(), a[:, :2].ravel(), a[:, -2:].ravel())
+    bg = int(np.median(np.concatenate(sides)))
+    share = [float((np.abs(side - bg) <= FRAME_TOLERANCE).mean()) for side in sides]
+    # The frame surrounds the photo: mostly one colour overall and present on every side (a caption bar
+    # on top of a dark photo is not a frame around the bar).
+    if np.mean(share) < FRAME_RING_UNIFORM or min(share) < FRAME_SIDE_MIN:
+        return None
+    is_bg = np.abs(a - bg) <= FRAME_TOLERANCE
+    rows = is_bg.mean(axis=1) < FRAME_LINE_BG
+    y0, y1 = _longest_run(rows, max(1, int(FRAME_GAP * sh)))
+    if y1 - y0 < FRAME_MIN_KEEP * sh:
+        return None
+    cols = is_bg[y0:y1].mean(axis=0) < FRAME_LINE_BG
+    x0, x1 = _longest_run(cols, max(1, int(FRAME_GAP * sw)))
+    if x1 - x0 < FRAME_MIN_KEEP * sw:
+        return None
+    if (y1 - y0) * (x1 - x0) > (1 - FRAME_MIN_CUT) * sh * sw:
+        return None
+    return (x0 / sw, y0 / sh, x1 / sw, y1 / sh)

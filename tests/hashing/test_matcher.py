@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from benchmarks._data import TRANSFORMS, load_faces, to_bytes
+from benchmarks._data import SHARED_FRAMES, TRANSFORMS, load_faces, to_bytes
 from hashing import HashIndex, ImageHashes, Matcher, compare, compute, compute_candidate
 
 from .conftest import photo
@@ -16,7 +16,18 @@ from .conftest import photo
 pytest.importorskip("skimage")
 
 REFS = ["astronaut", "coffee", "rocket", "chelsea"]
-HARD = ["story_blur", "mirror", "crop_20", "rotate_4", "caption_bar", "sticker", "letterbox", "screenshot", "jpeg_q30"]
+HARD = [
+    "story_blur",
+    "mirror",
+    "crop_20",
+    "rotate_4",
+    "caption_bar",
+    "sticker",
+    "letterbox",
+    "screenshot",
+    "screenshot_dark",
+    "jpeg_q30",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +59,31 @@ def test_no_false_matches(refs, matcher):
         res = matcher.match(c)
         assert not res.match, res.reason
         assert res.stage == "none" and res.ref is None and res.reason
+
+
+@pytest.mark.parametrize("frame", ["screenshot", "caption_bar"])
+def test_shared_frame_is_not_a_match(frame):
+    """Two different photos inside the *same* app frame / meme template must not match on the frame."""
+    put = SHARED_FRAMES[frame](np.random.default_rng([7, 0]))
+    refs = [compute(to_bytes(put(photo(n)), "JPEG", quality=92), features=True) for n in ("coffee", "camera")]
+    m = Matcher(refs, ids=["coffee", "camera"])
+    for name in ("chelsea", "rocket"):
+        res = m.match(compute_candidate(to_bytes(put(photo(name)), "JPEG", quality=80)))
+        assert not res.match, res.reason
+    # ... while the same photo in that frame, and the bare photo's screenshot, are found
+    res = m.match(compute_candidate(to_bytes(put(photo("coffee")), "JPEG", quality=80)))
+    assert res.match and res.ref == "coffee", res.reason
+
+
+def test_screenshot_unwrapped():
+    ref = compute(to_bytes(photo("rocket"), "JPEG", quality=92), features=True)
+    cand = compute_candidate(to_bytes(TRANSFORMS["screenshot_dark"][1](photo("rocket")), "JPEG", quality=85))
+    assert cand.variant("unwrapped") is not None and cand.features_unwrapped is not None
+    res = Matcher([ref], ids=["rocket"]).match(cand)
+    assert res.match and res.stage in ("hash-trimmed", "keypoints"), res.reason
+    back = ImageHashes.from_dict(json.loads(json.dumps(cand.to_dict())))
+    assert back.variant("unwrapped").pdq == cand.variant("unwrapped").pdq  # box is rounded to 4 places
+    assert back.features_unwrapped is not None and len(back.features_unwrapped) == len(cand.features_unwrapped)
 
 
 def test_evidence_fields(matcher):
