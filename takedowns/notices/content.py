@@ -1,0 +1,385 @@
+"""What a notice says: the facts gathered from the database once, and whether they make a complete notice.
+
+:func:`notice_content` reads a notice, its case, platform, locations and the case's hashed reference images
+in a constant number of queries and returns a frozen :class:`NoticeContent` with plain values only (no ORM
+objects), so rendering is pure, cacheable and benchmarkable.
+
+Privacy: when the victim keeps their contact private (the default), the content holds the per-notice relay
+address and no trace of the victim's own e-mail or phone, so no renderer can leak them by mistake. The
+victim's legal name is never copied in: the signature (a typed name the victim chose) is what the law asks.
+
+:func:`check_completeness` lists, per regime, the required elements that are present and those that are
+missing with a plain-words hint of where to fix each one. A notice with anything missing must not be sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from takedowns.models import FilerType, ImageState, Notice, ReferenceImage, Regime, ReportedLocation
+from takedowns.notices.regimes import RegimeSpec, regime_for
+from takedowns.notices.tokens import relay_address, response_link
+
+
+@dataclass(frozen=True)
+class LocationItem:
+    url: str
+    uploader_handle: str = ""
+
+    @property
+    def is_bare_domain(self) -> bool:
+        # A bare domain ("https://site.example/") cannot be acted on: the law asks for the exact location.
+        return is_bare_domain(self.url)
+
+
+@dataclass(frozen=True)
+class ImageHashes:
+    label: str
+    pdq: str = ""
+    pdq_quality: int | None = None
+    md5: str = ""
+    phash: str = ""
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeContent:
+    """Everything a notice says, as plain values. Build with :func:`notice_content`."""
+
+    notice_id: int
+    reference: str
+    case_reference: str
+    regime: str
+    platform_name: str
+    channel: str
+    generated_at: datetime
+    locations: tuple[LocationItem, ...] = ()
+    hashes: tuple[ImageHashes, ...] = ()
+    good_faith_statement: str = ""
+    context: str = ""
+    signature_name: str = ""
+    signed_at: datetime | None = None
+    filer_type: str = FilerType.SELF
+    representative_name: str = ""
+    representative_relationship: str = ""
+    representative_authority: str = ""
+    contact_private: bool = True
+    contact_email: str = ""
+    contact_phone: str = ""
+    response_hours: int = 48
+    deadline_at: datetime | None = None
+    # True for a draft or preview: the clock has not started and the date is what it would be if sent now.
+    deadline_projected: bool = True
+    sent_at: datetime | None = None
+    response_link: str = ""
+    is_synthetic: bool = False
+    is_threatened: bool = False
+    is_minor_content: bool = False
+    attest_good_faith: bool = False
+    attest_accuracy: bool = False
+    attest_perjury: bool = False
+    copyrighted_work: str = ""
+    # The organisation's Art. 22 DSA designation, when it holds one (settings.NOTICES_TRUSTED_FLAGGER).
+    trusted_flagger: str = ""
+    # Tests and previews may blank the regime's cited statute to prove completeness notices it.
+    statute: str = ""
+    section: str = ""
+
+    @property
+    def spec(self) -> RegimeSpec:
+        return regime_for(self.regime)
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        return tuple(loc.url for loc in self.locations)
+
+    @property
+    def is_representative(self) -> bool:
+        return self.filer_type == FilerType.REPRESENTATIVE
+
+
+def is_bare_domain(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return True
+    return not parts.netloc or (parts.path in ("", "/") and not parts.query and not parts.fragment)
+
+
+def notice_queryset():
+    """Notices with everything :func:`notice_content` reads: one query plus two prefetches."""
+    return Notice.objects.select_related("case", "platform").prefetch_related(
+        Prefetch("locations", queryset=ReportedLocation.objects.order_by("created_at", "id")),
+        Prefetch(
+            "case__images",
+            queryset=ReferenceImage.objects.filter(state=ImageState.HASHED).order_by("created_at", "id"),
+            to_attr="hashed_images",
+        ),
+    )
+
+
+def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeContent:
+    """Gather what ``notice`` says. Uses the prefetches of :func:`notice_queryset` when present, else runs a
+    fixed number of queries (at most four) whatever the number of URLs and images."""
+    now = now or timezone.now()
+    case = notice.case
+    platform = notice.platform
+    locations = list(notice.locations.all())
+    if getattr(case, "hashed_images", None) is not None:
+        images = case.hashed_images
+    else:
+        images = list(ReferenceImage.objects.filter(case_id=case.pk, state=ImageState.HASHED).order_by("created_at"))
+    spec = regime_for(notice.regime)
+
+    if case.contact_private:
+        contact_email, contact_phone = relay_address(notice), ""
+    else:
+        contact_email, contact_phone = case.contact_email or "", case.contact_phone or ""
+
+    if notice.due_at is not None:
+        deadline_at, projected = notice.due_at, False
+    else:
+        deadline_at, projected = now + timedelta(hours=notice.response_hours), True
+
+    # Content made when the person was under 18 never carries image data of any kind (DESIGN.md §3):
+    # such a case has no images, and this keeps it true even if one slipped in.
+    hashes: tuple[ImageHashes, ...] = ()
+    if not case.is_minor_content:
+        hashes = tuple(
+            ImageHashes(
+                label=f"Image {i}",
+                pdq=img.pdq,
+                pdq_quality=img.pdq_quality,
+                md5=img.md5,
+                phash=img.phash,
+                sha256=img.sha256,
+            )
+            for i, img in enumerate(images, start=1)
+        )
+
+    attestations = case.attestations or {}
+    return NoticeContent(
+        notice_id=notice.pk,
+        reference=notice.reference,
+        case_reference=case.reference,
+        regime=spec.code,
+        platform_name=platform.name,
+        channel=notice.channel,
+        generated_at=now,
+        locations=tuple(LocationItem(url=loc.url, uploader_handle=loc.uploader_handle.strip()) for loc in locations),
+        hashes=hashes,
+        good_faith_statement=(case.good_faith_statement or "").strip(),
+        context=(case.context or "").strip(),
+        signature_name=(case.signature_name or "").strip(),
+        signed_at=case.signed_at,
+        filer_type=case.filer_type,
+        representative_name=(case.representative_name or "").strip(),
+        representative_relationship=(case.representative_relationship or "").strip(),
+        representative_authority=(case.representative_authority or "").strip(),
+        contact_private=case.contact_private,
+        contact_email=contact_email.strip(),
+        contact_phone=contact_phone.strip(),
+        response_hours=notice.response_hours,
+        deadline_at=deadline_at,
+        deadline_projected=projected,
+        sent_at=notice.sent_at,
+        response_link=response_link(notice),
+        is_synthetic=case.is_synthetic,
+        is_threatened=case.is_threatened,
+        is_minor_content=case.is_minor_content,
+        attest_good_faith=attestations.get("good_faith") is True,
+        attest_accuracy=attestations.get("accuracy") is True,
+        attest_perjury=attestations.get("perjury") is True,
+        copyrighted_work=_copyrighted_work(case, attestations),
+        trusted_flagger=(getattr(settings, "NOTICES_TRUSTED_FLAGGER", "") or "").strip()
+        if spec.code == Regime.EU
+        else "",
+        statute=spec.statute,
+        section=spec.section,
+    )
+
+
+def _copyrighted_work(case, attestations: dict) -> str:
+    # No model field yet (see the report of issue 5): a future encrypted Case.copyrighted_work wins; until
+    # then the DMCA step stores the description in the attestations.
+    value = getattr(case, "copyrighted_work", "") or attestations.get("copyrighted_work") or ""
+    return str(value).strip()
+
+
+# --- completeness ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Element:
+    key: str
+    label: str
+    fix_hint: str
+
+
+@dataclass(frozen=True)
+class Completeness:
+    regime: str
+    present: tuple[Element, ...]
+    missing: tuple[Element, ...]
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def missing_keys(self) -> tuple[str, ...]:
+        return tuple(e.key for e in self.missing)
+
+    @property
+    def present_keys(self) -> tuple[str, ...]:
+        return tuple(e.key for e in self.present)
+
+
+def _element(key: str, content: NoticeContent) -> Element:
+    """Label and fix hint of one element; some hints name the exact offending value."""
+    bare = [loc.url for loc in content.locations if loc.is_bare_domain]
+    texts: dict[str, tuple[str, str]] = {
+        "signature": (
+            _("Signature"),
+            _("Add your full name as your signature on the 'Statement and signature' step.")
+            if content.signature_name
+            else _("Add your full name as your signature on the 'Statement and signature' step, and tick the box."),
+        ),
+        "representative": (
+            _("Who is acting and on what authority"),
+            _(
+                "You are filing for someone else: on the 'Who is filing' step, add your name, your relationship "
+                "to the person shown and why you may act for them."
+            ),
+        ),
+        "location": (
+            _("Exact location of the content (URLs)"),
+            _("Replace these bare web addresses with the exact page or post address on the 'Where it is' step: ")
+            + ", ".join(bare)
+            if bare
+            else _(
+                "Add at least one exact web address (the page or post, not just the site) on the 'Where it is' step."
+            ),
+        ),
+        "good_faith": (
+            _("Good-faith statement"),
+            _("Confirm the good-faith statement on the 'Statement and signature' step."),
+        ),
+        "contact": (
+            _("Contact information"),
+            _(
+                "Add an e-mail address or phone number on the 'How we reach you' step, or let the portal be the "
+                "contact route (keep your contact private)."
+            ),
+        ),
+        "explanation": (
+            _("Explanation of why the content is illegal"),
+            _("Confirm the statement that the image was shared without consent on the 'Statement and signature' step."),
+        ),
+        "notifier": (
+            _("Name and e-mail address of the person sending the notice"),
+            _(
+                "Add your full name on the 'Statement and signature' step and an e-mail address on the 'How we "
+                "reach you' step (or keep your contact private so the portal's relay address is used)."
+            ),
+        ),
+        "bona_fide": (
+            _("Statement that the notice is accurate and complete"),
+            _("Tick 'The information I gave is accurate and complete' on the 'Statement and signature' step."),
+        ),
+        "s66b_basis": (
+            _("Legal basis (s.66B Sexual Offences Act 2003)"),
+            _("Ask an advocate to check the notice's legal basis: the UK template has lost its s.66B wording."),
+        ),
+        "copyrighted_work": (
+            _("Identification of the copyrighted work"),
+            _(
+                "Describe the original photo or video the person shown took (for example 'a photo I took of myself "
+                "in 2023') on the advocate's DMCA step."
+            ),
+        ),
+        "perjury": (
+            _("Accuracy and authority statement under penalty of perjury"),
+            _(
+                "Tick both 'The information is accurate' and 'Under penalty of perjury, I am authorised to act for "
+                "the copyright owner' on the advocate's DMCA step."
+            ),
+        ),
+        "statute": (
+            _("Statute and section"),
+            _("Choose the legal route (regime) for this notice on the notice review page."),
+        ),
+        "deadline": (
+            _("Deadline"),
+            _("Set the platform's response hours in the platform registry, then review the notice again."),
+        ),
+        "response_link": (
+            _("Response link for the platform"),
+            _("Save the notice (drafts get their response link once saved), then review it again."),
+        ),
+        "reference": (
+            _("Notice reference"),
+            _("Save the notice so it gets its reference, then review it again."),
+        ),
+    }
+    label, hint = texts[key]
+    return Element(key=key, label=str(label), fix_hint=str(hint))
+
+
+def _has(key: str, c: NoticeContent) -> bool:
+    match key:
+        case "signature":
+            return bool(c.signature_name) and c.signed_at is not None
+        case "representative":
+            return bool(c.representative_name and c.representative_authority)
+        case "location":
+            return bool(c.locations) and not any(loc.is_bare_domain for loc in c.locations)
+        case "good_faith" | "explanation":
+            return bool(c.good_faith_statement)
+        case "contact":
+            return bool(c.contact_email or c.contact_phone)
+        case "notifier":
+            name = c.representative_name if c.is_representative else c.signature_name
+            return bool(name) and "@" in c.contact_email
+        case "bona_fide":
+            return c.attest_accuracy
+        case "s66b_basis":
+            return "66B" in c.statute
+        case "copyrighted_work":
+            return bool(c.copyrighted_work)
+        case "perjury":
+            return c.attest_perjury and c.attest_accuracy
+        case "statute":
+            return bool(c.statute and c.section)
+        case "deadline":
+            return c.deadline_at is not None and c.response_hours > 0
+        case "response_link":
+            return "/respond/" in c.response_link
+        case "reference":
+            return bool(c.reference) and bool(c.notice_id)
+    raise KeyError(key)
+
+
+def required_elements(content: NoticeContent) -> tuple[str, ...]:
+    keys = list(content.spec.required)
+    # The law asks a representative's signature to come with the basis of their authority (US (i)); the
+    # other regimes have no rule, and the same facts answer the platform's first question anyway.
+    if content.is_representative:
+        keys.insert(keys.index("signature") + 1 if "signature" in keys else 0, "representative")
+    return tuple(keys)
+
+
+def check_completeness(content: NoticeContent) -> Completeness:
+    """Which required elements of ``content``'s regime are present and which are missing."""
+    present: list[Element] = []
+    missing: list[Element] = []
+    for key in required_elements(content):
+        (present if _has(key, content) else missing).append(_element(key, content))
+    return Completeness(regime=content.regime, present=tuple(present), missing=tuple(missing))

@@ -1,0 +1,420 @@
+"""Render a notice :class:`~takedowns.notices.document.Document` as plain text, HTML and PDF.
+
+All three renderers walk the same document, so they say the same thing:
+
+- :func:`render_text` — the e-mail body. Wrapped at 78 columns; URLs, hashes and other long tokens are never
+  broken (a platform's reviewer must be able to copy a URL intact, so a long one overflows its line instead).
+- :func:`render_html` — escaped, semantic markup (article/section/h1/h2/p/ul/dl/blockquote) with classes but
+  no inline styles, scripts or external assets, so it sits inside an e-mail and inside a page under a strict
+  CSP. Only http(s) URLs become links.
+- :func:`render_pdf` — fpdf2. Core PDF fonts only cover Windows-1252, and no wheel we install ships a Unicode
+  TTF, so: when the document needs characters outside Windows-1252 and a Unicode TTF is available
+  (``settings.NOTICES_PDF_FONT`` or DejaVu Sans at the usual system path) it is embedded; otherwise
+  characters are transliterated (é stays é, "ł" becomes "l", other scripts become "?") and the PDF says
+  that the e-mail text holds the exact wording. It never raises on input text.
+
+:func:`render_notice` and :func:`render_notice_pdf` go from a saved notice to the rendered forms.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import textwrap
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.html import escape
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from takedowns.models import Notice
+from takedowns.notices.content import notice_content
+from takedowns.notices.document import (
+    BulletList,
+    Document,
+    Inline,
+    Link,
+    Paragraph,
+    Rows,
+    build_document,
+    plain,
+)
+
+WIDTH = 78
+
+# fpdf2 subsets embedded TTFs with fontTools, which logs every glyph list at INFO: noise, and it would put the
+# characters of a victim's name into the logs.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+# --- text --------------------------------------------------------------------------------------------------
+
+
+def _wrap(text: str, *, indent: str = "", first: str | None = None, width: int = WIDTH) -> list[str]:
+    out: list[str] = []
+    wrapper = textwrap.TextWrapper(
+        width=width,
+        break_long_words=False,  # never split a URL or a hash
+        break_on_hyphens=False,  # URLs contain hyphens; a split there would make two wrong URLs
+        initial_indent=indent if first is None else first,
+        subsequent_indent=indent,
+    )
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            wrapper.initial_indent = indent
+        out.extend(wrapper.wrap(line) or [indent.rstrip()])
+    return out
+
+
+def _text_rows(rows: Rows) -> list[str]:
+    width = min(max((len(k) for k, _ in rows.rows), default=0) + 2, 24)
+    lines: list[str] = []
+    for key, value in rows.rows:
+        label = f"{key}:"
+        if len(label) + 1 > width:
+            lines.append(label)
+            lines.extend(_wrap(plain(value), indent=" " * width))
+        else:
+            lines.extend(_wrap(plain(value), indent=" " * width, first=label.ljust(width)))
+    return lines
+
+
+def render_text(doc: Document) -> str:
+    lines: list[str] = [doc.title, "=" * min(len(doc.title), WIDTH), "", *_wrap(doc.recipient)]
+    for section in doc.sections:
+        lines += ["", section.heading.upper(), "-" * min(len(section.heading), WIDTH)]
+        for block in section.blocks:
+            lines.append("")
+            if isinstance(block, Paragraph):
+                lines += _wrap(plain(block.parts), indent="    " if block.quote else "")
+            elif isinstance(block, BulletList):
+                for item in block.items:
+                    lines += _wrap(plain(item.parts), first="  - ", indent="    ")
+                    for detail in item.details:
+                        lines += _wrap(plain(detail), indent="    ")
+            elif isinstance(block, Rows):
+                lines += _text_rows(block)
+    # Trailing spaces upset some mail transfer agents and quoted-printable encoders.
+    return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
+
+
+# --- HTML --------------------------------------------------------------------------------------------------
+
+
+def _html_inline(parts: tuple[Inline, ...]) -> str:
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, Link):
+            url = escape(part.url)
+            out.append(f'<a href="{url}" rel="noopener noreferrer">{url}</a>' if part.is_web else url)
+        else:
+            out.append(escape(part).replace("\n", "<br>\n"))
+    return "".join(out)
+
+
+def render_html(doc: Document, *, include_advocate_notes: bool = False) -> str:
+    """The notice as an HTML fragment. ``include_advocate_notes`` adds the advocate's warnings above the
+    notice, outside the ``<article>``: for previews, never for what is sent."""
+    html: list[str] = []
+    if include_advocate_notes and doc.advocate_notes:
+        html.append('<aside class="recourse-notice-warning" role="alert">')
+        html.append("<p><strong>For you, not sent to the platform:</strong></p>")
+        html.extend(f"<p>{escape(note)}</p>" for note in doc.advocate_notes)
+        html.append("</aside>")
+    html.append(f'<article class="recourse-notice" lang="{escape(doc.lang)}">')
+    html.append(f"<h1>{escape(doc.title)}</h1>")
+    html.append(f'<p class="recourse-notice-recipient">{escape(doc.recipient)}</p>')
+    for section in doc.sections:
+        html.append("<section>")
+        html.append(f"<h2>{escape(section.heading)}</h2>")
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                body = f"<p>{_html_inline(block.parts)}</p>"
+                html.append(f"<blockquote>{body}</blockquote>" if block.quote else body)
+            elif isinstance(block, BulletList):
+                html.append("<ul>")
+                for item in block.items:
+                    details = "".join(f"<br>\n{_html_inline(d)}" for d in item.details)
+                    html.append(f"<li>{_html_inline(item.parts)}{details}</li>")
+                html.append("</ul>")
+            elif isinstance(block, Rows):
+                html.append("<dl>")
+                for key, value in block.rows:
+                    html.append(f"<dt>{escape(key)}</dt><dd>{_html_inline(value)}</dd>")
+                html.append("</dl>")
+        html.append("</section>")
+    html.append("</article>")
+    return "\n".join(html) + "\n"
+
+
+# --- PDF ---------------------------------------------------------------------------------------------------
+
+# Characters outside Windows-1252 that have an obvious ASCII stand-in.
+_FALLBACK = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2192": "->",
+        "\u2190": "<-",
+        "\u2264": "<=",
+        "\u2265": ">=",
+        "\u2260": "!=",
+        "\u2248": "~",
+        "\u2032": "'",
+        "\u2033": '"',
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u2713": "v",
+        "\u0131": "i",
+        "\u0142": "l",
+        "\u0141": "L",
+        "\u0111": "d",
+        "\u0110": "D",
+        "\u00f8": "o",
+        "\u0127": "h",
+    }
+)
+_PDF_ENCODING = "windows-1252"
+_UNICODE_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode(_PDF_ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def transliterate(text: str) -> tuple[str, bool]:
+    """``text`` in Windows-1252 (what the core PDF fonts can show); returns it and whether anything was lost."""
+    if _encodable(text):
+        return text, False
+    out: list[str] = []
+    lost = False
+    for ch in text.translate(_FALLBACK):
+        if _encodable(ch):
+            out.append(ch)
+            continue
+        # "ő" -> "o" + combining mark -> "o": keeps Latin-script names readable.
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        if base and _encodable(base):
+            out.append(base)
+        else:
+            out.append("?")
+        lost = True
+    return "".join(out), lost
+
+
+@functools.cache
+def unicode_font() -> tuple[str, str] | None:
+    """(regular, bold) paths of a Unicode TTF, or None. Looked up once per process."""
+    configured = getattr(settings, "NOTICES_PDF_FONT", "") or ""
+    for candidate in (configured, *_UNICODE_FONT_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            bold = Path(candidate).with_name(Path(candidate).stem + "-Bold.ttf")
+            return candidate, str(bold) if bold.is_file() else candidate
+    return None
+
+
+class _NoticePDF(FPDF):
+    footer_text = ""
+    font_family_name = "helvetica"
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.font_family_name, "", 8)
+        self.cell(0, 5, f"{self.footer_text} — page {self.page_no()}/{{nb}}", align="C")
+
+
+def _doc_text(doc: Document) -> str:
+    chunks = [doc.title, doc.recipient]
+    for section in doc.sections:
+        chunks.append(section.heading)
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                chunks.append(plain(block.parts))
+            elif isinstance(block, BulletList):
+                chunks.extend(plain(i.parts) + "".join(plain(d) for d in i.details) for i in block.items)
+            elif isinstance(block, Rows):
+                chunks.extend(k + plain(v) for k, v in block.rows)
+    return "\n".join(chunks)
+
+
+def _pdf_lines(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Greedy word wrap to ``width`` mm in the current font. fpdf2's own ``multi_cell`` re-measures the whole
+    line for every character (quadratic; ~45 ms of a notice's 50), so lines are broken here, measuring each
+    word once. A word wider than the line (a URL, a hash) is broken by character: the exact value is in the
+    e-mail text, and an overflowing line would be cut off at the page edge."""
+    font = pdf.current_font
+    if getattr(font, "type", "") == "core":
+        # Core fonts have a fixed width table: summing it directly is ~10x faster than get_string_width.
+        cw, scale = font.cw, pdf.font_size_pt * 0.001 / pdf.k
+
+        def measure(s: str) -> float:
+            # The table is indexed by the encoded byte (as fpdf2's normalize_text does), not the character.
+            return sum(cw.get(c, 600) for c in s.encode(_PDF_ENCODING, "replace").decode("latin-1")) * scale
+    else:
+        measure = pdf.get_string_width
+    space = measure(" ")
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        line, line_w = "", 0.0
+        for word in raw.split(" "):
+            word_w = measure(word)
+            if line and line_w + space + word_w <= width:
+                line, line_w = f"{line} {word}", line_w + space + word_w
+                continue
+            if line:
+                lines.append(line)
+            line, line_w = "", 0.0
+            while word_w > width:
+                cut = len(word)
+                while cut > 1 and measure(word[:cut]) > width:
+                    # Jump close to the fitting length first: measuring every prefix would be quadratic.
+                    cut = max(1, min(cut - 1, int(cut * width / measure(word[:cut]))))
+                lines.append(word[:cut])
+                word = word[cut:]
+                word_w = measure(word)
+            line, line_w = word, word_w
+        lines.append(line)
+    return lines
+
+
+def render_pdf(
+    doc: Document,
+    *,
+    compress: bool = True,
+    created_at: datetime | None = None,
+    allow_unicode_font: bool = True,
+) -> bytes:
+    """The notice as a PDF (A4). ``compress=False`` leaves the text streams readable (tests)."""
+    font = unicode_font() if allow_unicode_font else None
+    use_ttf = font is not None and not _encodable(_doc_text(doc))
+    lost = False
+
+    def t(text: str) -> str:
+        nonlocal lost
+        if use_ttf:
+            return text
+        out, was_lost = transliterate(text)
+        lost = lost or was_lost
+        return out
+
+    pdf = _NoticePDF(format="A4", unit="mm")
+    pdf.set_compression(compress)
+    if use_ttf:
+        assert font is not None
+        pdf.add_font("notice", "", font[0])
+        pdf.add_font("notice", "B", font[1])
+        pdf.font_family_name = "notice"
+    else:
+        # fpdf2 encodes core-font text in latin-1 unless told otherwise; Windows-1252 adds dashes and quotes.
+        pdf.core_fonts_encoding = _PDF_ENCODING
+    family = pdf.font_family_name
+    pdf.footer_text = t(doc.subject)
+    pdf.set_title(t(doc.subject))
+    pdf.set_creator("Recourse")
+    if created_at is not None:
+        # A fixed date makes the same notice render to the same bytes (evidence bundles compare them).
+        pdf.set_creation_date(created_at)
+    pdf.set_margins(18, 16, 18)
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_page()
+    left = pdf.l_margin
+    full = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def block(text: str, *, x: float = 0.0, h: float = 5.0, link: str | None = None) -> None:
+        for line in _pdf_lines(pdf, t(text), full - x):
+            pdf.set_x(left + x)
+            pdf.cell(full - x, h, line, link=link or "", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    pdf.set_font(family, "B", 14)
+    block(doc.title, h=7)
+    pdf.set_font(family, "", 10)
+    block(doc.recipient)
+    label_w = 42.0
+    for section in doc.sections:
+        pdf.ln(3)
+        pdf.set_font(family, "B", 12)
+        block(section.heading, h=6)
+        pdf.set_font(family, "", 10)
+        for item in section.blocks:
+            pdf.ln(1.5)
+            if isinstance(item, Paragraph):
+                links = [p for p in item.parts if isinstance(p, Link) and p.is_web]
+                block(plain(item.parts), x=6 if item.quote else 0, link=links[0].url if links else None)
+            elif isinstance(item, BulletList):
+                for entry in item.items:
+                    links = [p for p in entry.parts if isinstance(p, Link) and p.is_web]
+                    pdf.set_x(left + 2)
+                    pdf.cell(4, 5, "-")
+                    block(plain(entry.parts), x=6, link=links[0].url if links else None)
+                    for detail in entry.details:
+                        block(plain(detail), x=6)
+            elif isinstance(item, Rows):
+                pdf.set_font_size(9)
+                for key, value in item.rows:
+                    pdf.set_font(family, "B", 9)
+                    labels = _pdf_lines(pdf, t(key), label_w - 2)
+                    pdf.set_font(family, "", 9)
+                    values = _pdf_lines(pdf, t(plain(value)), full - label_w)
+                    for i in range(max(len(labels), len(values))):
+                        pdf.set_x(left)
+                        pdf.set_font(family, "B", 9)
+                        pdf.cell(label_w, 5, labels[i] if i < len(labels) else "")
+                        pdf.set_font(family, "", 9)
+                        pdf.cell(
+                            full - label_w, 5, values[i] if i < len(values) else "", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+                        )
+                pdf.set_font(family, "", 10)
+    if lost:
+        pdf.ln(4)
+        pdf.set_font(family, "", 8)
+        block(
+            "Some characters could not be shown in this PDF and were replaced; the e-mail version of this notice "
+            "holds the exact wording.",
+            h=4,
+        )
+    return bytes(pdf.output())
+
+
+# --- from a notice -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    subject: str
+    text: str
+    html: str
+    # The advocate's warnings (DMCA) and the HTML preview that shows them; neither is sent to the platform.
+    warnings: tuple[str, ...] = ()
+    preview_html: str = ""
+
+
+def render_document(doc: Document) -> RenderedNotice:
+    html = render_html(doc)
+    preview = render_html(doc, include_advocate_notes=True) if doc.advocate_notes else html
+    return RenderedNotice(
+        subject=doc.subject, text=render_text(doc), html=html, warnings=doc.advocate_notes, preview_html=preview
+    )
+
+
+def render_notice(notice: Notice, *, now: datetime | None = None) -> RenderedNotice:
+    return render_document(build_document(notice_content(notice, now=now)))
+
+
+def render_notice_pdf(notice: Notice, *, now: datetime | None = None, compress: bool = True) -> bytes:
+    content = notice_content(notice, now=now)
+    return render_pdf(build_document(content), compress=compress, created_at=content.generated_at)

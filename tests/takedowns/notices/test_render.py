@@ -1,0 +1,241 @@
+"""Every regime renders to text, HTML and PDF from one document, and each carries every required element."""
+
+from __future__ import annotations
+
+import html as htmllib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from takedowns.models import Regime
+from takedowns.notices import (
+    build_document,
+    notice_content,
+    regime_for,
+    relay_address,
+    render_notice,
+    render_notice_pdf,
+    render_pdf,
+    render_text,
+)
+from takedowns.notices.render import transliterate
+from tests.takedowns.notices.conftest import HANDLE, MD5, PDQ, PHASH, URLS, pdf_text
+
+REGIMES = [r.value for r in Regime]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def rendered_forms(notice) -> dict[str, str]:
+    rendered = render_notice(notice)
+    return {
+        "text": rendered.text,
+        "html": htmllib.unescape(rendered.html),
+        "pdf": pdf_text(render_notice_pdf(notice, compress=False)),
+    }
+
+
+def required_fragments(notice) -> list[str]:
+    content = notice_content(notice)
+    spec = regime_for(notice.regime)
+    return [
+        spec.statute,
+        spec.section,
+        *URLS,
+        HANDLE,
+        "Account action: we ask you to review the account",
+        PDQ,
+        "(quality 87)",
+        MD5,
+        PHASH,
+        spec.copies_sentence,
+        notice.case.good_faith_statement,
+        "/Sam Example/",
+        notice.case.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        relay_address(notice),
+        content.deadline_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        notice.reference,
+        "/respond/",
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["text", "html", "pdf"])
+@pytest.mark.parametrize("regime", REGIMES)
+def test_every_required_element_is_in_every_format(make_notice, regime, fmt):
+    notice = make_notice(regime)
+    out = flat(rendered_forms(notice)[fmt])
+    for fragment in required_fragments(notice):
+        assert flat(fragment) in out, f"{regime}/{fmt}: missing {fragment!r}"
+    # The victim chose a private contact (the default): their own e-mail is nowhere.
+    assert "sam@example.org" not in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("regime", REGIMES)
+def test_text_html_and_pdf_say_the_same_thing(make_notice, regime):
+    notice = make_notice(regime, is_synthetic=True, context="Posted by a former partner.")
+    doc = build_document(notice_content(notice))
+    forms = rendered_forms(notice)
+    for section in doc.sections:
+        for fmt, out in forms.items():
+            haystack = out if fmt == "html" else out.upper() if fmt == "text" else out
+            needle = section.heading.upper() if fmt == "text" else section.heading
+            assert needle in haystack, f"{fmt} lacks section {section.heading!r}"
+    for fmt, out in forms.items():
+        assert flat(regime_for(regime).synthetic_sentence) in flat(out), fmt
+        assert "Posted by a former partner." in flat(out)
+
+
+@pytest.mark.django_db
+def test_public_contact_shows_the_victims_address_and_no_relay(make_notice):
+    notice = make_notice(contact_private=False, contact_phone="+1 555 0100")
+    text = render_notice(notice).text
+    assert "sam@example.org" in text and "+1 555 0100" in text
+    assert relay_address(notice) not in text
+
+
+@pytest.mark.django_db
+def test_sent_notice_states_its_real_deadline_in_utc(make_notice):
+    notice = make_notice()
+    notice.sent_at = datetime(2026, 6, 1, 12, 30, tzinfo=UTC)
+    notice.due_at = notice.sent_at + timedelta(hours=48)
+    notice.save(update_fields=["sent_at", "due_at"])
+    text = flat(render_notice(notice).text)
+    assert "2026-06-03 12:30 UTC (48 hours after this notice was delivered on 2026-06-01 12:30 UTC)" in text
+
+
+@pytest.mark.django_db
+def test_draft_states_48_hours_from_receipt(make_notice):
+    notice = make_notice()
+    now = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    text = flat(render_notice(notice, now=now).text)
+    assert "Within 48 hours from receipt of this notice: by 2026-06-03 08:00 UTC" in text
+
+
+@pytest.mark.django_db
+def test_not_synthetic_has_no_ai_statement(make_notice):
+    assert "digital forgery" not in render_notice(make_notice(is_synthetic=False)).text
+
+
+@pytest.mark.django_db
+def test_subject_names_act_url_count_and_reference(make_notice):
+    notice = make_notice()
+    assert render_notice(notice).subject == f"TAKE IT DOWN Act removal request — 3 URLs — ref {notice.reference}"
+
+
+@pytest.mark.django_db
+def test_us_notice_carries_safe_harbour_and_forgery_definition(make_notice):
+    text = flat(render_notice(make_notice(Regime.US, is_synthetic=True)).text)
+    assert "Section 3(a)(4)" in text and "safe harbour" in text.lower()
+    assert '"digital forgery"' in text and "indistinguishable from an authentic depiction" in text
+
+
+@pytest.mark.django_db
+def test_eu_deadline_is_labelled_a_target_and_mentions_article_17(make_notice, settings):
+    text = flat(render_notice(make_notice(Regime.EU)).text)
+    assert "Target for action (not a statutory deadline)" in text
+    assert "Article 17" in text
+    assert "trusted flagger" not in text
+
+
+@pytest.mark.django_db
+def test_eu_trusted_flagger_sentence_only_when_configured(make_notice, settings):
+    settings.NOTICES_TRUSTED_FLAGGER = "Helpline Example e.V. (designated by the Irish DSC, 2025)"
+    text = flat(render_notice(make_notice(Regime.EU)).text)
+    assert "Helpline Example e.V. (designated by the Irish DSC, 2025), a trusted flagger under Article 22" in text
+    # Other regimes never claim it.
+    assert "trusted flagger" not in render_notice(make_notice(Regime.US)).text
+
+
+@pytest.mark.django_db
+def test_uk_wording(make_notice):
+    text = flat(render_notice(make_notice(Regime.UK, is_threatened=True)).text)
+    assert "section 66B of the Sexual Offences Act 2003" in text
+    assert "appears to show" in text
+    assert "the same or substantially the same content" in text
+    assert "Threatening to share such an image is itself an offence" in text
+
+
+@pytest.mark.django_db
+def test_au_wording(make_notice):
+    notice = make_notice(Regime.AU)
+    text = flat(render_notice(notice).text)
+    assert "not a removal notice issued by the eSafety Commissioner" in text
+    assert "https://www.esafety.gov.au/report" in text
+    assert "Within 24 hours" in text
+
+
+@pytest.mark.django_db
+def test_dmca_warning_is_for_the_advocate_only(make_notice):
+    notice = make_notice(Regime.DMCA)
+    rendered = render_notice(notice)
+    spec = regime_for(Regime.DMCA)
+    assert spec.warning and "Lumen" in spec.warning and spec.advocate_only
+    assert rendered.warnings == (spec.warning,)
+    assert "Lumen" in rendered.preview_html and "recourse-notice-warning" in rendered.preview_html
+    assert "Lumen" not in rendered.text and "Lumen" not in rendered.html
+    assert "Lumen" not in pdf_text(render_notice_pdf(notice, compress=False))
+    text = flat(rendered.text)
+    assert "under penalty of perjury, I am authorized to act on behalf of the owner" in text
+    assert "A photograph I took of myself in 2023." in text
+    assert "not authorized by the copyright owner, its agent, or the law" in text
+    for code in ("US", "EU", "UK", "AU"):
+        assert regime_for(code).warning is None
+
+
+@pytest.mark.django_db
+def test_html_escapes_hostile_input(make_notice):
+    hostile_url = 'https://www.reddit.com/r/x/comments/1/"><script>alert(1)</script>'
+    notice = make_notice(
+        urls=(hostile_url, "javascript:alert(2)//reddit.com/r/x/comments/2/"),
+        good_faith_statement="I did not consent <script>alert(3)</script> & <b>never</b>",
+        signature_name="<img src=x onerror=alert(4)>",
+        context="evil\u202egnp.exe",
+    )
+    page = render_notice(notice).html
+    assert "<script" not in page and "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in page and "&amp;" in page
+    assert 'href="javascript:' not in page
+    assert "\u202e" not in page
+
+
+@pytest.mark.django_db
+def test_text_wraps_at_78_and_never_breaks_urls(make_notice):
+    long_url = "https://www.reddit.com/r/example/comments/" + "x" * 90 + "/post-with-hyphens-in-the-slug/"
+    notice = make_notice(urls=(long_url, *URLS[:2]))
+    text = render_notice(notice).text
+    lines = text.splitlines()
+    for line in lines:
+        if len(line) > 78:
+            # Only an unbreakable token (URL, hash) may overflow.
+            assert max(len(tok) for tok in line.split()) > 78 - 24, line
+    for url in (long_url, *URLS[:2]):
+        assert any(url in line for line in lines), url
+
+
+@pytest.mark.django_db
+def test_pdf_is_a_pdf_and_compresses_by_default(make_notice):
+    notice = make_notice()
+    compressed = render_notice_pdf(notice)
+    assert compressed.startswith(b"%PDF")
+    assert len(compressed) < len(render_notice_pdf(notice, compress=False))
+
+
+@pytest.mark.django_db
+def test_pdf_never_raises_on_unicode(make_notice):
+    notice = make_notice(signature_name="Zoë Łukasz 李雷 — “quoted”", good_faith_statement="Не давала согласия 😢")
+    doc = build_document(notice_content(notice))
+    assert render_notice_pdf(notice).startswith(b"%PDF")  # with a Unicode TTF when the machine has one
+    fallback = pdf_text(render_pdf(doc, compress=False, allow_unicode_font=False))
+    assert "/Zoë Lukasz ?? — “quoted”/" in fallback
+    assert "the e-mail version of this notice holds the exact wording" in flat(fallback)
+    # The e-mail text keeps every character.
+    assert "Zoë Łukasz 李雷" in render_text(doc)
+
+
+def test_transliterate():
+    assert transliterate("café — “ok”") == ("café — “ok”", False)
+    assert transliterate("Łódź ő 李") == ("Lódz o ?", True)
