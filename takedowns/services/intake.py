@@ -1,0 +1,337 @@
+"""The victim's intake: validating uploads, holding them between steps, and turning the answers into a case.
+
+Between steps the answers live in the visitor's (server-side) session; uploaded pictures never do. A picture
+is checked through ``hashing``'s guarded decoder before anything is stored, then held encrypted in private
+storage under ``pending-uploads/<random>`` until the final step attaches it to the new case with
+:func:`takedowns.services.images.image_add`. Pending files of abandoned sessions are removed by
+:func:`intake_pending_purge` (the beat task ``takedowns.tasks.intake_pending_purge``).
+
+Messages here are shown to people in crisis: each one says what happened and what to do next.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+import hashing
+from hashing.decode import Limits, decode
+from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
+from takedowns.services.cases import case_create
+from takedowns.services.images import image_add
+from takedowns.services.notices import case_notices_prepare_enqueue
+from takedowns.urlnorm import UrlError
+
+log = logging.getLogger(__name__)
+
+PENDING_DIR = "pending-uploads"
+URL_LIMIT = 200
+
+
+# --- messages in the visitor's language ----------------------------------------------------------------
+
+
+def image_error_message(exc: hashing.HashingError) -> str:
+    """The calm, translated message for a refused picture (``hashing`` itself is English-only)."""
+    accepted = _("Please choose a JPEG, PNG, WebP, GIF or HEIC picture — a screenshot works too.")
+    if isinstance(exc, hashing.EmptyFile):
+        return _(
+            "This file is empty (0 bytes), so there is no picture in it. Please choose the picture again; if it "
+            "came from a download, the download may not have finished."
+        )
+    if isinstance(exc, hashing.FileTooLarge):
+        return _(
+            "This file is too large (%(size)s MB; the limit is %(limit)s MB). A smaller copy or a screenshot of "
+            "the picture works just as well."
+        ) % {"size": f"{exc.size / 1e6:.1f}", "limit": f"{exc.limit / 1e6:.0f}"}
+    if isinstance(exc, hashing.TooManyPixels):
+        return _(
+            "This picture is larger than we can safely open. A smaller copy or a screenshot of it works just as well."
+        )
+    if isinstance(exc, hashing.UnsupportedFormat):
+        detected = {
+            "pdf": _("It looks like a PDF document, not a picture."),
+            "html": _("It looks like a saved web page, not the picture itself."),
+            "video": _("It looks like a video. Please take a screenshot of the moment that matters instead."),
+            "heif-unavailable": _("It is a HEIC picture, which this server cannot read at the moment."),
+        }.get(exc.detected, _("It is not a kind of picture we can read."))
+        return f"{detected} {accepted}"
+    if isinstance(exc, hashing.CorruptImage):
+        return _(
+            "This picture seems to be damaged or incomplete, so we could not open it. If it was downloaded, try "
+            "saving it again, or take a screenshot of it."
+        )
+    return _("We could not read this file.") + " " + accepted
+
+
+_URL_SCHEME_MESSAGES = {
+    "javascript": lambda: _("This is a piece of browser code, not the address of a page."),
+    "file": lambda: _(
+        "This is the address of a file on your own device, not a page on a website. To add your own copy of "
+        "the picture, use the picture step instead."
+    ),
+    "content": lambda: _("This is the address of a file on your phone, not a page on a website."),
+    "data": lambda: _("This is the picture itself written out as text, not the address where it is posted."),
+    "blob": lambda: _("This is a temporary address that only works inside your own browser."),
+    "ftp": lambda: _("Addresses starting with ftp:// cannot be reported here."),
+    "mailto": lambda: _("This is an e-mail address, not the address of a page."),
+}
+
+
+def url_error_message(exc: UrlError) -> str:
+    """The calm, translated message for one refused address (``urlnorm`` itself is English-only)."""
+    copy_hint = _("Please copy the full address from your browser's address bar — it starts with https://")
+    code = exc.code
+    if code == "unsupported_scheme":
+        scheme = (exc.value or "").strip().split(":", 1)[0].lower()
+        scheme = {"ftps": "ftp", "sftp": "ftp", "tel": "mailto", "sms": "mailto"}.get(scheme, scheme)
+        message = _URL_SCHEME_MESSAGES.get(scheme)
+        first = message() if message else _("Only web addresses can be reported here.")
+        return f"{first} {copy_hint}"
+    if code == "credentials":
+        return _(
+            "This address contains a user name or password before the website name. Please remove it, or copy "
+            "the address again from the address bar of the page showing the content."
+        )
+    if code == "bare_domain":
+        return _(
+            "This is the name of a website, not the address of one page. A removal request has to name the exact "
+            "page where the content appears."
+        ) + (" " + copy_hint)
+    if code == "not_public":
+        return _("This address points to a private network or to your own device, not to a public website.") + (
+            " " + copy_hint
+        )
+    if code == "too_long":
+        return _(
+            "This address is very long, which usually means several addresses were pasted together. Please put "
+            "each address on its own line."
+        )
+    if code == "too_many":
+        return _(
+            "You pasted more than %(limit)s addresses. One case can hold up to %(limit)s at a time. Please add "
+            "the first %(limit)s now; you can add the rest to the same case afterwards from your case page."
+        ) % {"limit": URL_LIMIT}
+    if code == "empty":
+        return _("Please paste the address of the page where the content appears.")
+    return _("This address is not complete or has a typing error.") + " " + copy_hint
+
+
+def good_faith_statement_text(filer_type: str) -> str:
+    """The statement of §3(a)(1)(B)(iii) in the active language."""
+    if filer_type == FilerType.REPRESENTATIVE:
+        return _(
+            "I am authorised to act for the person shown. I have a good-faith belief that the intimate images "
+            "identified in this request were published without the consent of the person shown."
+        )
+    return _(
+        "I have a good-faith belief that the intimate images identified in this request were published without "
+        "my consent."
+    )
+
+
+def context_suggestion(*, nature: str, posted: str) -> str:
+    """A starting point for the optional context the victim may edit."""
+    parts = []
+    if nature == "synthetic":
+        parts.append(
+            _(
+                "These images were made or altered with AI or editing software (a “digital forgery”). They are "
+                "not real, but they show a real, identifiable person."
+            )
+        )
+    if posted == "threatened":
+        parts.append(_("Someone has threatened to post these images."))
+    return " ".join(parts)
+
+
+# --- pictures ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    image_format: str
+
+
+def image_upload_check(*, upload) -> CheckedImage:
+    """Read and check one uploaded file by its content (never its name): size before reading, then format,
+    pixel count and corruption through ``hashing``'s guarded decoder. Raises ``hashing.HashingError``."""
+    limit = settings.IMAGE_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise hashing.FileTooLarge(size, limit)
+    upload.seek(0)
+    data = upload.read(limit + 1)
+    decoded = decode(data, Limits(max_bytes=limit))
+    return CheckedImage(data=data, image_format=decoded.format)
+
+
+def intake_pending_store(*, data: bytes) -> str:
+    """Hold a checked picture (encrypted, private) between intake steps; returns its storage name."""
+    return default_storage.save(f"{PENDING_DIR}/upload", ContentFile(data))
+
+
+def intake_pending_delete(*, names) -> None:
+    for name in names:
+        if name and name.startswith(PENDING_DIR + "/"):
+            default_storage.delete(name)
+
+
+def intake_pending_purge(*, older_than: timedelta = timedelta(hours=24)) -> int:
+    """Delete pending uploads of intake sessions abandoned for longer than ``older_than``."""
+    cutoff = timezone.now() - older_than
+    try:
+        _dirs, files = default_storage.listdir(PENDING_DIR)
+    except FileNotFoundError:
+        return 0
+    purged = 0
+    for filename in files:
+        name = f"{PENDING_DIR}/{filename}"
+        try:
+            if default_storage.get_modified_time(name) < cutoff:
+                default_storage.delete(name)
+                purged += 1
+        except FileNotFoundError:
+            continue
+    return purged
+
+
+# --- submission ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class IntakeSubmitted:
+    case: Case
+    access_code: str  # empty when this submission key had already made the case
+    created: bool
+    images_added: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def intake_answers_to_case_fields(answers: dict) -> dict:
+    who = answers.get("who", {})
+    content = answers.get("content", {})
+    contact = answers.get("contact", {})
+    statement = answers.get("statement", {})
+    filer_type = who.get("filer_type") or FilerType.SELF
+    representative = filer_type == FilerType.REPRESENTATIVE
+    attestations = {
+        "good_faith": bool(statement.get("attest_good_faith")),
+        "accuracy": bool(statement.get("attest_accuracy")),
+    }
+    if representative:
+        attestations["authority"] = bool(statement.get("attest_authority"))
+    with translation.override("en"):
+        # Notices are written in English; the statement the victim read in their language says the same.
+        statement_text = good_faith_statement_text(filer_type)
+    attestations["statement_language"] = translation.get_language() or "en"
+    return {
+        "filer_type": filer_type,
+        "victim_name": (who.get("victim_name") or "").strip(),
+        "representative_name": (who.get("representative_name") or "").strip() if representative else "",
+        "representative_relationship": (who.get("representative_relationship") or "").strip() if representative else "",
+        "representative_authority": (who.get("representative_authority") or "").strip() if representative else "",
+        "is_synthetic": content.get("nature") == "synthetic",
+        "is_threatened": content.get("posted") == "threatened",
+        "is_minor_content": content.get("under_18") in ("yes", "unsure"),
+        "contact_email": (contact.get("email") or "").strip(),
+        "contact_phone": (contact.get("phone") or "").strip(),
+        "contact_private": bool(contact.get("contact_private", True)),
+        "good_faith_statement": statement_text,
+        "context": (statement.get("context") or "").strip(),
+        "signature_name": (statement.get("signature_name") or "").strip(),
+        "attestations": attestations,
+        "jurisdiction": statement.get("jurisdiction") or Jurisdiction.US,
+    }
+
+
+def intake_submit(
+    *, answers: dict, pending: list[dict], keep_as_evidence: bool, submission_key: str, language: str
+) -> IntakeSubmitted:
+    """Create the case from the intake answers, attach the pending pictures, and start the background work
+    (hashing, notice drafting, the receipt e-mail). A second call with the same ``submission_key`` returns the
+    case the first call made and changes nothing."""
+    fields = intake_answers_to_case_fields(answers)
+    where = answers.get("where", {})
+    handles = where.get("handles", {})
+    urls = [(url, handles.get(url, "")) for url in where.get("urls", [])]
+    with transaction.atomic():
+        created = case_create(
+            **fields,
+            urls=urls,
+            language=language,
+            actor_kind=ActorKind.VICTIM,
+            submission_key=submission_key,
+        )
+        case = created.case
+        result = IntakeSubmitted(case=case, access_code=created.access_code, created=bool(created.access_code))
+        if not result.created:
+            return result
+        if not case.is_minor_content:
+            for item in pending[: settings.IMAGE_MAX_PER_CASE]:
+                name = item.get("name", "")
+                try:
+                    with default_storage.open(name, "rb") as handle:
+                        data = handle.read()
+                except (FileNotFoundError, ValueError, OSError):
+                    result.skipped.append(name)
+                    continue
+                image_add(
+                    case=case,
+                    data=data,
+                    image_format=item.get("format", ""),
+                    keep_as_evidence=keep_as_evidence,
+                    actor_kind=ActorKind.VICTIM,
+                )
+                result.images_added += 1
+        case_notices_prepare_enqueue(case=case)
+        if case.contact_email:
+            code = created.access_code
+            transaction.on_commit(lambda: receipt_email_send(case=case, access_code=code))
+    # Pending copies are deleted only once the case holds its own: a failure above leaves them for a retry.
+    intake_pending_delete(names=[item.get("name", "") for item in pending])
+    return result
+
+
+def receipt_email_send(*, case: Case, access_code: str) -> bool:
+    """E-mail the receipt (reference and access code) in the case's language. Never raises: the receipt page
+    has already shown the code, and a mail outage must not undo a filed case."""
+    from django.urls import reverse
+
+    if not case.contact_email:
+        return False
+    with translation.override(case.language or "en"):
+        context = {
+            "reference": case.reference,
+            "access_code": access_code,
+            "status_url": f"{settings.PUBLIC_BASE_URL}{reverse('takedowns:status_login')}?reference={case.reference}",
+            "location_count": case.locations.count(),
+            "is_minor_content": case.is_minor_content,
+        }
+        subject = render_to_string("takedowns/email/receipt_subject.txt", context).strip()
+        text = render_to_string("takedowns/email/receipt.txt", context)
+        html = render_to_string("takedowns/email/receipt.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[case.contact_email])
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except Exception:
+        log.exception("Could not send the receipt e-mail for case %s.", case.pk)
+        return False
+    return True
+
+
+def images_added_message(count: int) -> str:
+    return ngettext("%(count)d picture added.", "%(count)d pictures added.", count) % {"count": count}

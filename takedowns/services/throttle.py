@@ -1,0 +1,72 @@
+"""A small rate limiter on Django's cache, shared by every web process (file cache on the embedded default,
+Redis in production).
+
+Sliding-window counter: each key counts hits in fixed buckets of ``window_seconds``; the current estimate
+is ``this bucket + previous bucket × (the share of the previous window still inside the sliding window)``.
+This is the approximation Cloudflare describes for its rate limiting: two cache keys per limit, no lists
+of timestamps, and no burst of ``2 × limit`` across a bucket boundary as a plain fixed window would allow.
+
+``cache.add`` + ``cache.incr`` are atomic on Redis. On the file cache ``incr`` is a read-then-write, so two
+simultaneous hits can be counted once — acceptable for a limit whose job is to make guessing an access code
+impractical, not to count exactly. ``incr`` on the file cache also resets a key's expiry to the cache
+default, so the bucket's expiry is set again with ``touch`` after every hit.
+
+Client addresses come from ``REMOTE_ADDR``. Behind a reverse proxy the proxy must set it to the real
+client address (for example gunicorn's ``--forwarded-allow-ips`` with the proxy's ``X-Forwarded-For``, or
+uvicorn's ``--proxy-headers``); otherwise every visitor shares the proxy's address and one person's
+mistakes lock everyone out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.core.cache import cache
+
+_PREFIX = "recourse:throttle"
+
+
+def _bucket_keys(key: str, window_seconds: int, now: float) -> tuple[str, str, float]:
+    # Keys are hashed: they may contain a client address or a case reference, which have no place in a
+    # cache key listing.
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    bucket = int(now // window_seconds)
+    elapsed = (now % window_seconds) / window_seconds
+    return f"{_PREFIX}:{digest}:{bucket}", f"{_PREFIX}:{digest}:{bucket - 1}", elapsed
+
+
+def throttle_count(key: str, window_seconds: int, *, now: float | None = None) -> float:
+    """The estimated number of hits on ``key`` within the last ``window_seconds``."""
+    current_key, previous_key, elapsed = _bucket_keys(key, window_seconds, time.time() if now is None else now)
+    values = cache.get_many([current_key, previous_key])
+    return values.get(current_key, 0) + values.get(previous_key, 0) * (1.0 - elapsed)
+
+
+def throttle_is_limited(key: str, limit: int, window_seconds: int, *, now: float | None = None) -> bool:
+    """True when ``key`` has already used up its ``limit`` hits in the window (checking does not count)."""
+    return throttle_count(key, window_seconds, now=now) >= limit
+
+
+def throttle_hit(key: str, limit: int, window_seconds: int, *, now: float | None = None) -> bool:
+    """Count one hit on ``key``. Returns True when the hit is within ``limit``, False when over it."""
+    now = time.time() if now is None else now
+    current_key, previous_key, elapsed = _bucket_keys(key, window_seconds, now)
+    # Two windows: the bucket must still be readable as "previous" during the whole next window.
+    ttl = 2 * window_seconds
+    if cache.add(current_key, 1, ttl):
+        count = 1
+    else:
+        try:
+            count = cache.incr(current_key)
+        except ValueError:  # expired between add and incr
+            cache.add(current_key, 1, ttl)
+            count = 1
+        cache.touch(current_key, ttl)
+    previous = cache.get(previous_key, 0)
+    return count + previous * (1.0 - elapsed) <= limit
+
+
+def throttle_reset(key: str, window_seconds: int) -> None:
+    current_key, previous_key, _elapsed = _bucket_keys(key, window_seconds, time.time())
+    cache.delete_many([current_key, previous_key])

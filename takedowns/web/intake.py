@@ -1,0 +1,454 @@
+"""The victim's intake: seven short steps, no account, works without JavaScript.
+
+Answers are kept in the server-side session under one key (:data:`SESSION_KEY`) so that a person can go back
+and forth, and a page reload or a language switch loses nothing. Pictures are never kept in the session:
+they are checked and then held encrypted in private storage (``takedowns.services.intake``). Views are thin:
+they check one form, update the session, and call one service.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from takedowns.crypto import decrypt_bytes, encrypt_bytes
+from takedowns.forms.intake import (
+    ContactForm,
+    ContentForm,
+    ImagesForm,
+    StatementForm,
+    WhereForm,
+    WhoForm,
+    handle_field_name,
+    names_match,
+    read_handles,
+)
+from takedowns.models import FilerType
+from takedowns.services.intake import (
+    context_suggestion,
+    good_faith_statement_text,
+    images_added_message,
+    intake_pending_delete,
+    intake_pending_store,
+    intake_submit,
+)
+from takedowns.services.throttle import throttle_hit
+
+SESSION_KEY = "recourse_intake"
+RECEIPT_KEY = "recourse_receipt"
+RECEIPT_TTL = 15 * 60
+# Filing is rare for one person; a burst from one address is automation or a loop. Shelters and helplines
+# share addresses, so the limit leaves room for several genuine cases an hour.
+SUBMIT_LIMIT, SUBMIT_WINDOW = getattr(settings, "INTAKE_SUBMIT_LIMIT", 10), 60 * 60
+UPLOAD_LIMIT, UPLOAD_WINDOW = getattr(settings, "INTAKE_UPLOAD_LIMIT", 120), 60 * 60
+
+STEPS = [
+    ("who", gettext_lazy("Who is filing")),
+    ("content", gettext_lazy("About the images")),
+    ("where", gettext_lazy("Where they are")),
+    ("images", gettext_lazy("Pictures")),
+    ("contact", gettext_lazy("Contact")),
+    ("statement", gettext_lazy("Statement and signature")),
+    ("review", gettext_lazy("Check and send")),
+]
+STEP_SLUGS = [slug for slug, _label in STEPS]
+
+
+def client_address(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: a proxy in front must set it to the real client (see takedowns/services/throttle.py).
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+# --- session -------------------------------------------------------------------------------------------------
+
+
+def _state(request: HttpRequest) -> dict:
+    state = request.session.get(SESSION_KEY)
+    if not state:
+        state = {
+            "key": secrets.token_urlsafe(24),
+            "started": timezone.now().isoformat(),
+            "answers": {},
+            "done": [],
+            "uploads": [],
+            "keep": False,
+        }
+        request.session[SESSION_KEY] = state
+    return state
+
+
+def _save(request: HttpRequest, state: dict) -> None:
+    request.session[SESSION_KEY] = state
+    request.session.modified = True
+
+
+def _is_minor(state: dict) -> bool:
+    return state["answers"].get("content", {}).get("under_18") in ("yes", "unsure")
+
+
+def _first_missing(state: dict) -> str:
+    for slug in STEP_SLUGS[:-1]:
+        if slug not in state["done"]:
+            return slug
+    return "review"
+
+
+def _next(slug: str) -> str:
+    return STEP_SLUGS[STEP_SLUGS.index(slug) + 1]
+
+
+def _previous(slug: str) -> str | None:
+    index = STEP_SLUGS.index(slug)
+    return STEP_SLUGS[index - 1] if index else None
+
+
+def _mark_done(state: dict, slug: str, answers: dict | None = None) -> None:
+    if answers is not None:
+        state["answers"][slug] = answers
+    if slug not in state["done"]:
+        state["done"].append(slug)
+
+
+def _render(request, state, slug, template, context, status=200):
+    step_index = STEP_SLUGS.index(slug)
+    base = {
+        "steps": [
+            {"slug": s, "label": label, "number": i + 1, "done": s in state["done"], "current": s == slug}
+            for i, (s, label) in enumerate(STEPS)
+        ],
+        "step": slug,
+        "step_number": step_index + 1,
+        "step_count": len(STEPS),
+        "step_label": STEPS[step_index][1],
+        "previous": _previous(slug),
+        "is_minor": _is_minor(state),
+    }
+    base.update(context)
+    return render(request, template, base, status=status)
+
+
+# --- views ---------------------------------------------------------------------------------------------------
+
+
+def intake_start(request: HttpRequest) -> HttpResponse:
+    state = request.session.get(SESSION_KEY)
+    return render(
+        request,
+        "takedowns/intake/start.html",
+        {"in_progress": bool(state and state.get("done")), "resume_step": _first_missing(state) if state else "who"},
+    )
+
+
+@require_POST
+def intake_discard(request: HttpRequest) -> HttpResponse:
+    state = request.session.pop(SESSION_KEY, None)
+    if state:
+        intake_pending_delete(names=[item["name"] for item in state.get("uploads", [])])
+    messages.info(request, _("Everything you had entered has been deleted from this browser's session."))
+    return redirect("takedowns:intake")
+
+
+@require_http_methods(["GET", "POST"])
+def intake_step(request: HttpRequest, step: str) -> HttpResponse:
+    if step not in STEP_SLUGS:
+        raise Http404
+    if step == "review" and SESSION_KEY not in request.session and RECEIPT_KEY in request.session:
+        # A second click on "Send my request" after the first one went through: show the same receipt.
+        return redirect("takedowns:intake_receipt")
+    state = _state(request)
+    missing = _first_missing(state)
+    # No skipping ahead: a later step needs the earlier answers (it may go back freely).
+    if STEP_SLUGS.index(step) > STEP_SLUGS.index(missing):
+        return redirect("takedowns:intake_step", step=missing)
+    handler = {
+        "who": _step_who,
+        "content": _step_content,
+        "where": _step_where,
+        "images": _step_images,
+        "contact": _step_contact,
+        "statement": _step_statement,
+        "review": _step_review,
+    }[step]
+    return handler(request, state)
+
+
+def _simple_step(request, state, slug, form_class, template, **form_kwargs):
+    saved = state["answers"].get(slug)
+    if request.method == "POST":
+        form = form_class(request.POST, **form_kwargs)
+        if form.is_valid():
+            _mark_done(state, slug, dict(form.cleaned_data.items()))
+            _save(request, state)
+            return None, form
+        return _render(request, state, slug, template, {"form": form}, status=200), form
+    form = form_class(initial=saved, **form_kwargs) if saved else form_class(**form_kwargs)
+    return _render(request, state, slug, template, {"form": form}), form
+
+
+def _step_who(request, state):
+    response, _form = _simple_step(request, state, "who", WhoForm, "takedowns/intake/who.html")
+    return response or redirect("takedowns:intake_step", step="content")
+
+
+def _step_content(request, state):
+    was_minor = _is_minor(state)
+    response, _form = _simple_step(request, state, "content", ContentForm, "takedowns/intake/content.html")
+    if response:
+        return response
+    if _is_minor(state) and state["uploads"]:
+        # Pictures of someone under 18 must not stay on this server, not even for a moment longer.
+        intake_pending_delete(names=[item["name"] for item in state["uploads"]])
+        state["uploads"] = []
+        state["keep"] = False
+        _save(request, state)
+    if _is_minor(state) != was_minor and "images" in state["done"]:
+        state["done"].remove("images")
+        _save(request, state)
+    return redirect("takedowns:intake_step", step="where")
+
+
+def _platform_rows(urls: list[str], handles: dict) -> list[dict]:
+    from takedowns.models import Platform
+    from takedowns.services.cases import platform_matcher
+
+    matcher = platform_matcher()
+    names = dict(Platform.objects.values_list("slug", "name"))
+    rows = []
+    for index, url in enumerate(urls):
+        slug = matcher.detect(url)
+        rows.append(
+            {
+                "index": index,
+                "url": url,
+                "platform": names.get(slug) if slug else None,
+                "field": handle_field_name(index),
+                "handle": handles.get(url, ""),
+            }
+        )
+    return rows
+
+
+def _step_where(request, state):
+    saved = state["answers"].get("where", {})
+    threatened = state["answers"].get("content", {}).get("posted") == "threatened"
+    if request.method == "POST":
+        form = WhereForm(request.POST, threatened=threatened)
+        if form.is_valid():
+            urls = form.parsed_urls
+            handles = read_handles(request.POST, saved.get("urls", []))
+            if urls == saved.get("urls") and request.POST.get("action") == "continue":
+                saved.update({"raw": form.cleaned_data["urls"], "handles": handles})
+                _mark_done(state, "where", saved)
+                _save(request, state)
+                return redirect("takedowns:intake_step", step="images")
+            # New or changed addresses: show them back, normalised, with their platform, before moving on.
+            kept = {url: handles.get(url) or saved.get("handles", {}).get(url, "") for url in urls}
+            state["answers"]["where"] = {
+                "raw": "\n".join(urls),
+                "urls": urls,
+                "handles": {url: h for url, h in kept.items() if h},
+            }
+            if "where" in state["done"]:
+                state["done"].remove("where")
+            _save(request, state)
+            if not urls:
+                _mark_done(state, "where")
+                _save(request, state)
+                return redirect("takedowns:intake_step", step="images")
+            return redirect("takedowns:intake_step", step="where")
+        rows = _platform_rows(saved.get("urls", []), saved.get("handles", {}))
+        return _render(request, state, "where", "takedowns/intake/where.html", {"form": form, "rows": rows})
+    form = WhereForm(initial={"urls": saved.get("raw", "")}, threatened=threatened)
+    rows = _platform_rows(saved.get("urls", []), saved.get("handles", {}))
+    return _render(request, state, "where", "takedowns/intake/where.html", {"form": form, "rows": rows})
+
+
+def _step_images(request, state):
+    if _is_minor(state):
+        if request.method == "POST":
+            _mark_done(state, "images", {"skipped": True})
+            _save(request, state)
+            return redirect("takedowns:intake_step", step="contact")
+        return _render(request, state, "images", "takedowns/intake/images_minor.html", {})
+    uploads = state["uploads"]
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        if action.startswith("remove-"):
+            index = action.removeprefix("remove-")
+            if index.isdigit() and int(index) < len(uploads):
+                removed = uploads.pop(int(index))
+                intake_pending_delete(names=[removed["name"]])
+                _save(request, state)
+                messages.info(request, _("The picture was removed."))
+            return redirect("takedowns:intake_step", step="images")
+        if request.FILES and not throttle_hit(f"intake-upload:{client_address(request)}", UPLOAD_LIMIT, UPLOAD_WINDOW):
+            form = ImagesForm(existing_count=len(uploads))
+            form.add_error(
+                None,
+                _(
+                    "Many pictures were sent from this connection in the last hour. Please wait a "
+                    "little and try again; nothing you have entered is lost."
+                ),
+            )
+            return _render(
+                request, state, "images", "takedowns/intake/images.html", {"form": form, "uploads": uploads}, status=429
+            )
+        form = ImagesForm(request.POST, request.FILES, existing_count=len(uploads))
+        valid = form.is_valid()
+        for checked in form.checked:
+            name = intake_pending_store(data=checked.data)
+            uploads.append({"name": name, "format": checked.image_format, "bytes": len(checked.data)})
+        state["keep"] = (
+            bool(form.cleaned_data.get("keep_as_evidence")) if valid else bool(request.POST.get("keep_as_evidence"))
+        )
+        _save(request, state)
+        if form.checked:
+            messages.success(request, images_added_message(len(form.checked)))
+        if not valid:
+            return _render(request, state, "images", "takedowns/intake/images.html", {"form": form, "uploads": uploads})
+        if action == "add":
+            return redirect("takedowns:intake_step", step="images")
+        _mark_done(state, "images", {"count": len(uploads)})
+        _save(request, state)
+        return redirect("takedowns:intake_step", step="contact")
+    form = ImagesForm(initial={"keep_as_evidence": state.get("keep", False)}, existing_count=len(uploads))
+    return _render(request, state, "images", "takedowns/intake/images.html", {"form": form, "uploads": uploads})
+
+
+def _step_contact(request, state):
+    response, _form = _simple_step(request, state, "contact", ContactForm, "takedowns/intake/contact.html")
+    return response or redirect("takedowns:intake_step", step="statement")
+
+
+def _step_statement(request, state):
+    who = state["answers"].get("who", {})
+    content = state["answers"].get("content", {})
+    representative = who.get("filer_type") == FilerType.REPRESENTATIVE
+    extra = {"statement": good_faith_statement_text(who.get("filer_type", FilerType.SELF))}
+    saved = state["answers"].get("statement")
+    if request.method == "POST":
+        form = StatementForm(request.POST, representative=representative)
+        if form.is_valid():
+            _mark_done(state, "statement", dict(form.cleaned_data))
+            _save(request, state)
+            if not representative and not names_match(form.cleaned_data["signature_name"], who.get("victim_name", "")):
+                messages.warning(
+                    request, signature_warning(form.cleaned_data["signature_name"], who.get("victim_name"))
+                )
+            return redirect("takedowns:intake_step", step="review")
+        return _render(request, state, "statement", "takedowns/intake/statement.html", {"form": form, **extra})
+    initial = saved or {
+        "context": context_suggestion(nature=content.get("nature", ""), posted=content.get("posted", "")),
+    }
+    form = StatementForm(initial=initial, representative=representative)
+    return _render(request, state, "statement", "takedowns/intake/statement.html", {"form": form, **extra})
+
+
+def signature_warning(signature: str, name: str) -> str:
+    return _(
+        "You signed as “%(signature)s”, but gave your name as “%(name)s” in step 1. That is fine if it is how you "
+        "sign your name. If not, you can change it in step 6 or step 1."
+    ) % {"signature": signature, "name": name or ""}
+
+
+def _step_review(request, state):
+    answers = state["answers"]
+    who = answers.get("who", {})
+    where = answers.get("where", {})
+    statement = answers.get("statement", {})
+    representative = who.get("filer_type") == FilerType.REPRESENTATIVE
+    if request.method == "POST":
+        if not throttle_hit(f"intake-submit:{client_address(request)}", SUBMIT_LIMIT, SUBMIT_WINDOW):
+            messages.error(
+                request,
+                _(
+                    "Several requests were sent from this connection in the last hour. To protect everyone, please "
+                    "wait an hour and press “Send my request” again. Nothing you entered is lost."
+                ),
+            )
+            return redirect("takedowns:intake_step", step="review")
+        result = intake_submit(
+            answers=answers,
+            pending=[] if _is_minor(state) else state["uploads"],
+            keep_as_evidence=bool(state.get("keep")),
+            submission_key=state["key"],
+            language=translation.get_language() or "en",
+        )
+        if result.access_code:
+            cache.set(_receipt_cache_key(state["key"]), encrypt_bytes(result.access_code.encode()), RECEIPT_TTL)
+        request.session[RECEIPT_KEY] = {
+            "case_id": result.case.pk,
+            "reference": result.case.reference,
+            "key": state["key"],
+            "email": bool(result.case.contact_email),
+            "minor": result.case.is_minor_content,
+        }
+        request.session.pop(SESSION_KEY, None)
+        return redirect("takedowns:intake_receipt")
+    signature_mismatch = not representative and not names_match(
+        statement.get("signature_name", ""), who.get("victim_name", "")
+    )
+    rows = _platform_rows(where.get("urls", []), where.get("handles", {}))
+    return _render(
+        request,
+        state,
+        "review",
+        "takedowns/intake/review.html",
+        {
+            "answers": answers,
+            "who": who,
+            "content": answers.get("content", {}),
+            "rows": rows,
+            "uploads": state["uploads"],
+            "keep": state.get("keep"),
+            "contact": answers.get("contact", {}),
+            "statement_answers": statement,
+            "statement": good_faith_statement_text(who.get("filer_type", FilerType.SELF)),
+            "representative": representative,
+            "signature_mismatch": signature_mismatch,
+            "signature_warning": signature_warning(statement.get("signature_name", ""), who.get("victim_name", ""))
+            if signature_mismatch
+            else "",
+            "jurisdiction_label": dict(StatementForm.base_fields["jurisdiction"].choices).get(
+                statement.get("jurisdiction"), ""
+            ),
+        },
+    )
+
+
+def _receipt_cache_key(submission_key: str) -> str:
+    return f"recourse:receipt:{submission_key}"
+
+
+@require_http_methods(["GET", "POST"])
+def intake_receipt(request: HttpRequest) -> HttpResponse:
+    receipt = request.session.get(RECEIPT_KEY)
+    if not receipt:
+        return redirect("takedowns:intake")
+    if request.method == "POST":
+        # "I have saved my code": forget it here at once rather than after the few minutes it is kept.
+        cache.delete(_receipt_cache_key(receipt["key"]))
+        request.session.pop(RECEIPT_KEY, None)
+        return redirect(reverse("takedowns:status_login") + f"?reference={receipt['reference']}")
+    token = cache.get(_receipt_cache_key(receipt["key"]))
+    code = ""
+    if token:
+        try:
+            code = decrypt_bytes(token).decode()
+        except ValueError:
+            code = ""
+    return render(
+        request,
+        "takedowns/intake/receipt.html",
+        {"receipt": receipt, "access_code": code, "minutes": RECEIPT_TTL // 60},
+    )

@@ -1,0 +1,173 @@
+"""What the victim's case page shows, in plain language: one place maps each notice and image status to the
+sentence a victim reads (CONVENTIONS.md §14). Reads only; a handful of queries per page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from takedowns.lifecycle import CLOCK_RUNNING
+from takedowns.models import Case, Event, ImageState, Notice, NoticeStatus, ReportedLocation
+
+NOTICE_SENTENCES = {
+    "draft": _("We are preparing the removal request for this platform."),
+    "queued": _("The removal request is about to be sent."),
+    "failed": _("We could not deliver the request yet. We will try again, and an advocate will check it."),
+    "sent": _("The removal request was sent. The platform must act before the deadline."),
+    "acknowledged": _("The platform confirmed that it received the request."),
+    "info_requested": _("The platform asked for more information. An advocate will answer; we may contact you."),
+    "disputed": _("The platform has not agreed to remove the images yet. An advocate will review this."),
+    "removed": _("The platform says it removed the images. We will check that they are really gone."),
+    "verified_removed": _("We checked: the images are gone from this platform."),
+    "reappeared": _("The images came back. We are sending a new request."),
+    "escalated": _("The platform missed its deadline or refused. An advocate has taken it further."),
+    "closed": _("This request is closed."),
+    "withdrawn": _("You withdrew this request. The platform was told."),
+}
+DRAFT_REVIEW_SENTENCE = _("An advocate will check the request before it is sent.")
+
+REPLY_EVENTS = {
+    "notice.acknowledged": _("Confirmed receipt"),
+    "notice.removed": _("Reported removal"),
+    "notice.info_requested": _("Asked for more information"),
+    "notice.disputed": _("Disagreed"),
+}
+
+IMAGE_SENTENCES = {
+    "pending": _("Being fingerprinted…"),
+    "hashed_deleted": _("Fingerprinted; the picture itself has been deleted."),
+    "hashed_kept": _("Fingerprinted; a copy is kept as evidence, as you asked."),
+}
+
+FAILURE_SENTENCES = {
+    "empty_file": _("the file was empty."),
+    "corrupt_image": _("the picture seems damaged or incomplete."),
+    "unsupported_format": _("it is not a kind of picture we can read."),
+    "too_many_pixels": _("the picture is larger than we can safely open."),
+    "file_too_large": _("the file is too large."),
+    "erased": _("erased at your request."),
+}
+
+
+@dataclass
+class PlatformRow:
+    name: str
+    status: str
+    sentence: str
+    sent_at: object = None
+    due_at: object = None
+    label: str = ""
+    clock_running: bool = False
+    overdue: bool = False
+    urls: list[str] = field(default_factory=list)
+    replies: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class ImageRow:
+    number: int
+    state: str
+    sentence: str
+
+
+def notice_sentence(notice: Notice) -> str:
+    if notice.status == "draft" and notice.case.needs_review:
+        return f"{NOTICE_SENTENCES['draft']} {DRAFT_REVIEW_SENTENCE}"
+    return str(NOTICE_SENTENCES.get(notice.status, notice.get_status_display()))
+
+
+def image_sentence(image) -> tuple[str, str]:
+    if image.state == ImageState.PENDING:
+        return "pending", str(IMAGE_SENTENCES["pending"])
+    if image.state == ImageState.HASHED:
+        if image.keep_as_evidence and image.file:
+            return "hashed", str(IMAGE_SENTENCES["hashed_kept"])
+        return "hashed", str(IMAGE_SENTENCES["hashed_deleted"])
+    reason = FAILURE_SENTENCES.get(image.failure_code) or image.failure_reason or _("We could not read this picture.")
+    return "failed", str(_("Could not be fingerprinted: %(reason)s") % {"reason": reason})
+
+
+def image_rows(case: Case) -> list[ImageRow]:
+    rows = []
+    for number, image in enumerate(case.images.all().order_by("created_at", "id"), start=1):
+        state, sentence = image_sentence(image)
+        rows.append(ImageRow(number=number, state=state, sentence=sentence))
+    return rows
+
+
+def case_status_view(case: Case) -> dict:
+    """Everything the case page shows: per platform, the latest request and its replies; the addresses on
+    websites we do not know yet; and each picture's progress."""
+    case = (
+        Case.objects.filter(pk=case.pk)
+        .prefetch_related(
+            Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform").order_by("id")),
+            Prefetch(
+                "notices",
+                queryset=Notice.objects.select_related("platform", "case").prefetch_related("locations"),
+            ),
+        )
+        .get()
+    )
+    latest: dict[int, Notice] = {}
+    for notice in case.notices.all():
+        current = latest.get(notice.platform_id)
+        if current is None or notice.round > current.round:
+            latest[notice.platform_id] = notice
+    replies: dict[int, list[dict]] = {}
+    events = Event.objects.filter(notice__in=list(latest.values()), type__in=list(REPLY_EVENTS)).order_by("created_at")
+    for event in events:
+        replies.setdefault(event.notice_id, []).append(
+            {
+                "at": event.created_at,
+                "what": REPLY_EVENTS[event.type],
+                "message": (event.data or {}).get("message", "") if not event.redacted else "",
+            }
+        )
+    platforms: list[PlatformRow] = []
+    covered_platforms = set()
+    for notice in sorted(latest.values(), key=lambda n: n.platform.name.lower()):
+        covered_platforms.add(notice.platform_id)
+        platforms.append(
+            PlatformRow(
+                name=notice.platform.name,
+                status=notice.status,
+                sentence=notice_sentence(notice),
+                label=str(NoticeStatus(notice.status).label),
+                sent_at=notice.sent_at,
+                due_at=notice.due_at,
+                clock_running=notice.status in CLOCK_RUNNING and notice.due_at is not None,
+                overdue=notice.is_overdue,
+                urls=[loc.url for loc in notice.locations.all()],
+                replies=replies.get(notice.pk, []),
+            )
+        )
+    # Addresses on a known platform whose request is not drafted yet (drafting runs in the background).
+    waiting: dict[str, list[str]] = {}
+    unknown: list[str] = []
+    for location in case.locations.all():
+        if location.platform_id is None:
+            unknown.append(location.url)
+        elif location.platform_id not in covered_platforms:
+            waiting.setdefault(location.platform.name, []).append(location.url)
+    for name, urls in sorted(waiting.items()):
+        platforms.append(
+            PlatformRow(
+                name=name,
+                status="draft",
+                sentence=str(NOTICE_SENTENCES["draft"]),
+                label=str(NoticeStatus.DRAFT.label),
+                urls=urls,
+            )
+        )
+    images = image_rows(case)
+    return {
+        "case": case,
+        "platforms": platforms,
+        "unknown_urls": unknown,
+        "images": images,
+        "images_pending": any(row.state == "pending" for row in images),
+        "location_count": len(case.locations.all()),
+    }

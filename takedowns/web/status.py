@@ -1,0 +1,242 @@
+"""The victim's case page: sign in with the reference and access code, see each platform's progress in plain
+language, add addresses or pictures, withdraw the case, erase the data.
+
+After a correct code the case id is remembered in this browser's session for a short idle time
+(:data:`IDLE_SECONDS`), so the person does not retype the code on every click; "Sign out of this case"
+forgets it at once. Wrong codes are limited per case and per client address (a cache-based limiter shared by
+every web process): after :data:`CODE_LIMIT` wrong codes in :data:`CODE_WINDOW` seconds the form refuses calmly.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+import hashing
+from takedowns.forms.intake import ImagesForm
+from takedowns.forms.status import AddUrlsForm, EraseForm, StatusLoginForm, WithdrawForm, add_urls_clean
+from takedowns.models import ActorKind, Case, CaseState
+from takedowns.services.cases import (
+    access_code_normalise,
+    case_check_access_code,
+    locations_add,
+    reference_normalise,
+)
+from takedowns.services.erasure import case_erase, case_withdraw
+from takedowns.services.images import image_add
+from takedowns.services.intake import images_added_message
+from takedowns.services.notices import case_notices_prepare_enqueue
+from takedowns.services.throttle import throttle_hit, throttle_is_limited
+from takedowns.web.intake import client_address
+from takedowns.web.presenters import case_status_view, image_rows
+
+SESSION_KEY = "recourse_case"
+IDLE_SECONDS = 30 * 60
+CODE_LIMIT = 5
+CODE_WINDOW = 15 * 60
+
+
+def _signed_in_case(request: HttpRequest) -> Case | None:
+    entry = request.session.get(SESSION_KEY)
+    if not entry:
+        return None
+    now = time.time()
+    if now - entry.get("seen", 0) > IDLE_SECONDS:
+        request.session.pop(SESSION_KEY, None)
+        return None
+    case = Case.objects.filter(pk=entry.get("case_id")).first()
+    if case is None or case.state in (CaseState.ERASED, CaseState.DRAFT):
+        request.session.pop(SESSION_KEY, None)
+        return None
+    entry["seen"] = now
+    request.session[SESSION_KEY] = entry
+    return case
+
+
+def _need_case(view):
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        case = _signed_in_case(request)
+        if case is None:
+            messages.info(request, _("Please enter your case reference and access code to continue."))
+            return redirect("takedowns:status_login")
+        return view(request, case, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _locked_out_message() -> str:
+    return _(
+        "For your safety, we have paused sign-in after several codes that did not match. Please wait 15 minutes "
+        "and try again. Nothing in your case has changed. If you have lost your code, a helpline listed at the "
+        "bottom of this page can help you."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def status_login(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and _signed_in_case(request) is not None:
+        return redirect("takedowns:status")
+    if request.method == "POST":
+        form = StatusLoginForm(request.POST)
+        if form.is_valid():
+            reference = reference_normalise(form.cleaned_data["reference"])
+            code = access_code_normalise(form.cleaned_data["access_code"])
+            case_key = f"access-code:case:{reference}"
+            ip_key = f"access-code:ip:{client_address(request)}"
+            if throttle_is_limited(case_key, CODE_LIMIT, CODE_WINDOW) or throttle_is_limited(
+                ip_key, CODE_LIMIT, CODE_WINDOW
+            ):
+                form.add_error(None, _locked_out_message())
+                return render(request, "takedowns/status/login.html", {"form": form, "locked": True}, status=429)
+            case = Case.objects.filter(reference=reference).exclude(state=CaseState.DRAFT).first()
+            if case is not None and case_check_access_code(case=case, code=code):
+                request.session.cycle_key()
+                request.session[SESSION_KEY] = {"case_id": case.pk, "seen": time.time()}
+                return redirect("takedowns:status")
+            throttle_hit(case_key, CODE_LIMIT, CODE_WINDOW)
+            throttle_hit(ip_key, CODE_LIMIT, CODE_WINDOW)
+            # The same message whether the reference exists or not: nothing here confirms a case exists.
+            form.add_error(
+                "access_code",
+                _(
+                    "This reference and access code do not match a case. Please check both and try again — the "
+                    "code is in the receipt we showed you (and e-mailed, if you gave an address)."
+                ),
+            )
+        return render(request, "takedowns/status/login.html", {"form": form})
+    form = StatusLoginForm(initial={"reference": request.GET.get("reference", "")[:40]})
+    return render(request, "takedowns/status/login.html", {"form": form})
+
+
+def _page(request, case, *, urls_form=None, images_form=None, status=200):
+    context = case_status_view(case)
+    context.update(
+        {
+            "urls_form": urls_form or AddUrlsForm(),
+            "images_form": images_form or ImagesForm(existing_count=case.images.count()),
+            "can_add": case.state == CaseState.OPEN,
+            "can_add_images": case.state == CaseState.OPEN and not case.is_minor_content,
+        }
+    )
+    return render(request, "takedowns/status/case.html", context, status=status)
+
+
+@require_GET
+@_need_case
+def status(request: HttpRequest, case: Case) -> HttpResponse:
+    return _page(request, case)
+
+
+@require_GET
+@_need_case
+def status_progress(request: HttpRequest, case: Case) -> JsonResponse:
+    """For the optional progress script: each picture's state in words."""
+    rows = image_rows(case)
+    return JsonResponse(
+        {
+            "images": [{"number": r.number, "state": r.state, "sentence": r.sentence} for r in rows],
+            "pending": any(r.state == "pending" for r in rows),
+        }
+    )
+
+
+@require_POST
+@_need_case
+def status_add_urls(request: HttpRequest, case: Case) -> HttpResponse:
+    if case.state != CaseState.OPEN:
+        return redirect("takedowns:status")
+    form = AddUrlsForm(request.POST)
+    urls = add_urls_clean(form, existing_count=case.locations.count()) if form.is_valid() else []
+    if not form.is_valid() or not urls:
+        return _page(request, case, urls_form=form)
+    added = locations_add(case=case, urls=urls, actor_kind=ActorKind.VICTIM)
+    if added:
+        case_notices_prepare_enqueue(case=case)
+        messages.success(
+            request,
+            ngettext(
+                "Thank you. We added %(count)d address to your case.",
+                "Thank you. We added %(count)d addresses to your case.",
+                len(added),
+            )
+            % {"count": len(added)},
+        )
+    else:
+        messages.info(request, _("These addresses were already part of your case; nothing needed to change."))
+    return redirect("takedowns:status")
+
+
+@require_POST
+@_need_case
+def status_add_images(request: HttpRequest, case: Case) -> HttpResponse:
+    if case.state != CaseState.OPEN or case.is_minor_content:
+        return redirect("takedowns:status")
+    if not throttle_hit(f"intake-upload:{client_address(request)}", 120, 3600):
+        messages.error(
+            request,
+            _("Many pictures were sent from this connection in the last hour. Please wait a little and try again."),
+        )
+        return redirect("takedowns:status")
+    form = ImagesForm(request.POST, request.FILES, existing_count=case.images.count())
+    valid = form.is_valid()
+    keep = bool(request.POST.get("keep_as_evidence"))
+    for checked in form.checked:
+        try:
+            image_add(
+                case=case,
+                data=checked.data,
+                image_format=checked.image_format,
+                keep_as_evidence=keep,
+                actor_kind=ActorKind.VICTIM,
+            )
+        except (PermissionError, hashing.HashingError):
+            continue
+    if form.checked:
+        messages.success(request, images_added_message(len(form.checked)))
+    if not valid:
+        return _page(request, case, images_form=form)
+    if not form.checked:
+        form.add_error("images", _("Please choose at least one picture."))
+        return _page(request, case, images_form=form)
+    return redirect("takedowns:status")
+
+
+@require_http_methods(["GET", "POST"])
+@_need_case
+def status_withdraw(request: HttpRequest, case: Case) -> HttpResponse:
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if case.state == CaseState.OPEN:
+            case_withdraw(case=case, actor_kind=ActorKind.VICTIM)
+        messages.success(
+            request,
+            _("Your case is withdrawn. Requests not yet sent were cancelled, and platforms that had one were told."),
+        )
+        return redirect("takedowns:status")
+    return render(request, "takedowns/status/withdraw.html", {"form": form, "case": case})
+
+
+@require_http_methods(["GET", "POST"])
+@_need_case
+def status_erase(request: HttpRequest, case: Case) -> HttpResponse:
+    form = EraseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        erased = case_erase(case=case, actor_kind=ActorKind.VICTIM)
+        request.session.pop(SESSION_KEY, None)
+        return render(request, "takedowns/status/erased.html", {"reference": erased.reference})
+    return render(request, "takedowns/status/erase.html", {"form": form, "case": case})
+
+
+@require_POST
+def status_signout(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    messages.info(request, _("You have signed out of your case on this browser."))
+    return redirect("takedowns:home")

@@ -1,0 +1,146 @@
+"""The victim's whole journey in headless Chromium, in English and in Spanish: file a case with two generated
+pictures and three addresses on two platforms, keep the receipt, open the case page with the access code, see
+both platforms, and erase the case. A screenshot of every step goes to test-artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+
+from takedowns.models import Case, ReferenceImage
+from tests.conftest import make_photo_like
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+URLS = (
+    "https://www.reddit.com/r/example/comments/abc123/post/\n"
+    "https://www.reddit.com/r/example/comments/def456/other/?utm_source=share\n"
+    "https://x.com/someone/status/1234567890"
+)
+
+TEXT = {
+    "en": {
+        "start": "Start",
+        "heading_who": "Who is filing",
+        "receipt": "Your request has been received",
+        "case": "Your case",
+        "erased": "Your data has been erased",
+        "deleted": "Fingerprinted; the picture itself has been deleted.",
+    },
+    "es": {
+        "start": "Empezar",
+        "heading_who": "Quién presenta la solicitud",
+        "receipt": "Hemos recibido su solicitud",
+        "case": "Su caso",
+        "erased": "Sus datos han sido borrados",
+        "deleted": "Huella digital creada; la imagen se ha borrado.",
+    },
+}
+
+
+def run_journey(page, live_server, artifacts_dir, tmp_path, lang: str) -> None:
+    text = TEXT[lang]
+    shots = 0
+
+    def shot(name: str) -> None:
+        nonlocal shots
+        shots += 1
+        page.screenshot(path=str(artifacts_dir / f"intake-{lang}-{shots:02d}-{name}.png"), full_page=True)
+
+    def next_step(value: str = "next") -> None:
+        page.locator(f'main button[type=submit][name=action][value="{value}"]').click()
+
+    pictures = []
+    for seed in (1, 2):
+        path = tmp_path / f"picture-{lang}-{seed}.jpg"
+        path.write_bytes(make_photo_like(width=320, height=240, seed=seed + (10 if lang == "es" else 0)))
+        pictures.append(str(path))
+
+    page.goto(live_server.url + "/report/")
+    if lang != "en":
+        with page.expect_navigation():
+            page.select_option("#language-select", lang)
+    assert page.locator("html").get_attribute("lang") == lang
+    page.get_by_role("link", name=text["start"], exact=True).click()
+
+    # 1. Who
+    assert page.get_by_role("heading", level=1).inner_text() == text["heading_who"]
+    page.check("#id_filer_type_0")
+    page.fill("#id_victim_name", "Sam Example")
+    shot("who")
+    next_step()
+    # 2. About the content
+    page.check("#id_nature_1")
+    page.check("#id_posted_0")
+    page.check("#id_under_18_0")
+    shot("content")
+    next_step()
+    # 3. Where
+    page.fill("#id_urls", URLS)
+    next_step("check")
+    assert page.locator("span[id^=url-]").count() == 3
+    page.fill("#id_handle-2", "@someone")
+    shot("where")
+    next_step("continue")
+    # 4. Pictures
+    page.set_input_files("#id_images", pictures)
+    shot("images")
+    next_step()
+    # 5. Contact
+    page.fill("#id_email", "sam@example.org")
+    shot("contact")
+    next_step()
+    # 6. Statement and signature
+    page.fill("#id_signature_name", "Sam Example")
+    page.check("#id_attest_good_faith")
+    page.check("#id_attest_accuracy")
+    shot("statement")
+    next_step()
+    # 7. Review and send
+    shot("review")
+    page.locator("main form[data-once] button[type=submit]").click()
+
+    # Receipt
+    page.wait_for_url("**/report/receipt/")
+    assert page.get_by_role("heading", level=1).inner_text() == text["receipt"]
+    reference = page.locator("#case-reference").inner_text().strip()
+    code = page.locator("#access-code").inner_text().strip()
+    assert reference.startswith("RC-") and len(code) == 19
+    shot("receipt")
+    case = Case.objects.get(reference=reference)
+    assert case.language == lang and case.locations.count() == 3
+    images = ReferenceImage.objects.filter(case=case)
+    assert images.count() == 2 and all(not image.file for image in images)
+    page.locator("main form button[type=submit]").last.click()
+
+    # Case page, with the code typed the way people type it.
+    page.wait_for_url("**/case/sign-in/**")
+    assert page.input_value("#id_reference") == reference
+    page.fill("#id_access_code", code.lower().replace("-", " "))
+    shot("sign-in")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/case/")
+    assert text["case"] in page.get_by_role("heading", level=1).inner_text()
+    platforms = page.locator("article.platform-row")
+    assert platforms.count() == 2
+    names = sorted(platforms.nth(i).get_attribute("data-platform") for i in range(2))
+    assert names == ["Reddit", "X / Twitter"]
+    assert page.get_by_text(text["deleted"]).count() == 2
+    shot("status")
+
+    # Erase
+    page.locator('a[href$="/case/erase/"]').click()
+    page.check("#id_confirm")
+    shot("erase")
+    page.locator("main form button.btn-danger").click()
+    assert page.get_by_role("heading", level=1).inner_text() == text["erased"]
+    shot("erased")
+    case.refresh_from_db()
+    assert case.state == "erased" and case.victim_name == ""
+
+
+def test_victim_journey_english(page, live_server, artifacts_dir, tmp_path):
+    run_journey(page, live_server, artifacts_dir, tmp_path, "en")
+
+
+def test_victim_journey_spanish(page, live_server, artifacts_dir, tmp_path):
+    run_journey(page, live_server, artifacts_dir, tmp_path, "es")

@@ -1,0 +1,213 @@
+"""The victim's whole path with the test client: intake, receipt, e-mail, status page, and what happens to the
+pictures after hashing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from takedowns.models import Case, ImageState, Notice, ReferenceImage
+from takedowns.services.notices import notices_draft
+from tests.takedowns.intake.conftest import jpeg, step_url, stored_files, walk_intake
+
+pytestmark = pytest.mark.django_db
+
+CODE_RE = re.compile(r'id="access-code">([A-Z0-9-]+)<')
+
+
+def receipt_code(client) -> tuple[str, str]:
+    html = client.get(reverse("takedowns:intake_receipt")).content.decode()
+    match = CODE_RE.search(html)
+    assert match, html[html.find("<main") :][:3000]
+    code = match.group(1)
+    reference = re.search(r'id="case-reference">([A-Z0-9-]+)<', html).group(1)
+    return reference, code
+
+
+def sign_in(client, reference, code):
+    return client.post(reverse("takedowns:status_login"), {"reference": reference, "access_code": code})
+
+
+def test_full_journey_two_images_three_urls_two_platforms(client, private_storage, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = walk_intake(
+            client,
+            images=[jpeg(1), jpeg(2, name="second.png", fmt="PNG")],
+            handles={"handle-2": "@someone"},
+        )
+    assert response.status_code == 302 and response["Location"] == reverse("takedowns:intake_receipt")
+    case = Case.objects.get()
+    assert case.state == "open" and case.is_synthetic and not case.is_minor_content
+    assert case.language == "en" and case.victim_name == "Sam Example" and case.contact_email == "sam@example.org"
+    assert case.signed_at and case.attestations["good_faith"] and case.attestations["accuracy"]
+    assert "good-faith belief" in case.good_faith_statement
+    assert sorted(loc.platform.slug for loc in case.locations.all()) == ["reddit", "reddit", "x"]
+    assert case.locations.get(platform__slug="x").uploader_handle == "@someone"
+
+    reference, code = receipt_code(client)
+    assert reference == case.reference and len(code) == 19
+    assert code not in case.access_code_hash
+    # The e-mail copy, in the case's language, text and HTML.
+    receipt_mail = [m for m in mail.outbox if "sam@example.org" in m.to]
+    assert len(receipt_mail) == 1
+    assert code in receipt_mail[0].body and reference in receipt_mail[0].subject
+    assert code in receipt_mail[0].alternatives[0][0]
+
+    # Hashing ran on commit; the originals are gone from storage and the rows say so.
+    images = list(ReferenceImage.objects.filter(case=case))
+    assert len(images) == 2
+    assert all(img.state == ImageState.HASHED and not img.file and img.purged_at for img in images)
+    assert all(len(img.pdq) == 64 for img in images)
+    assert stored_files(private_storage) == []
+
+    # The status page, signed in with the code as typed by a person (lower case, spaces).
+    messy = code.lower().replace("-", " ")
+    response = sign_in(client, reference.lower(), messy)
+    assert response.status_code == 302 and response["Location"] == reverse("takedowns:status")
+    notices_draft(case_id=case.pk)
+    html = client.get(reverse("takedowns:status")).content.decode()
+    assert "Reddit" in html and "X / Twitter" in html
+    assert html.count('class="card mb-3 platform-row"') == 2
+    assert "Fingerprinted; the picture itself has been deleted." in html
+    # The pictures are never shown back.
+    assert "<img" not in html
+
+
+def test_keep_as_evidence_keeps_the_encrypted_original(client, private_storage, django_capture_on_commit_callbacks):
+    data = jpeg(3)
+    raw = data.read()
+    data.seek(0)
+    with django_capture_on_commit_callbacks(execute=True):
+        walk_intake(client, images=[data], keep=True)
+    image = ReferenceImage.objects.get()
+    assert image.state == ImageState.HASHED and image.keep_as_evidence and image.file
+    files = stored_files(private_storage)
+    assert len(files) == 1 and files[0].name == image.file.name.rsplit("/", 1)[-1]
+    # Encrypted at rest: the stored bytes are not the picture.
+    assert raw[:64] not in files[0].read_bytes()
+
+
+def test_pending_uploads_leave_storage_on_submit(client, private_storage):
+    walk_intake(client, images=[jpeg(4)], submit=False)
+    pending = [p for p in stored_files(private_storage) if "pending-uploads" in str(p)]
+    assert len(pending) == 1
+    client.post(step_url("review"))
+    assert not [p for p in stored_files(private_storage) if "pending-uploads" in str(p)]
+
+
+def test_duplicate_submit_creates_one_case(client, private_storage):
+    walk_intake(client, images=[jpeg(5)], submit=False)
+    session_key = client.session["recourse_intake"]["key"]
+    first = client.post(step_url("review"))
+    second = client.post(step_url("review"))
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == reverse("takedowns:intake_receipt")
+    assert Case.objects.count() == 1
+    assert ReferenceImage.objects.count() == 1
+    assert Case.objects.get().submission_key == session_key
+
+
+def test_concurrent_duplicate_uses_the_submission_key(private_storage):
+    from takedowns.services.intake import intake_submit
+
+    answers = {
+        "who": {"filer_type": "self", "victim_name": "Sam Example"},
+        "content": {"nature": "real", "posted": "posted", "under_18": "no"},
+        "where": {"urls": ["https://www.reddit.com/r/a/comments/1/x/"], "handles": {}},
+        "statement": {"signature_name": "Sam Example", "attest_good_faith": True, "attest_accuracy": True},
+    }
+    first = intake_submit(answers=answers, pending=[], keep_as_evidence=False, submission_key="k1", language="en")
+    second = intake_submit(answers=answers, pending=[], keep_as_evidence=False, submission_key="k1", language="en")
+    assert first.case.pk == second.case.pk and first.created and not second.created
+    assert first.access_code and not second.access_code
+    assert Case.objects.count() == 1
+
+
+def test_receipt_is_shown_on_this_browser_only_and_can_be_dismissed(client, private_storage):
+    walk_intake(client)
+    reference, _code = receipt_code(client)
+    other = client.__class__()
+    assert other.get(reverse("takedowns:intake_receipt")).status_code == 302
+    response = client.post(reverse("takedowns:intake_receipt"))
+    assert response.status_code == 302 and reference in response["Location"]
+    assert client.get(reverse("takedowns:intake_receipt")).status_code == 302
+
+
+def test_no_email_warns_plainly_before_submit(client, private_storage):
+    html = walk_intake(
+        client, answers={"contact": {"email": "", "phone": "", "contact_private": "on"}}, submit=False
+    ).content.decode()
+    assert "You gave no e-mail address: if you lose the code, you lose access to your case." in html
+    client.post(step_url("review"))
+    assert not mail.outbox
+
+
+def test_answers_survive_going_back(client, private_storage):
+    walk_intake(client, submit=False)
+    html = client.get(step_url("who")).content.decode()
+    assert 'value="Sam Example"' in html
+    html = client.get(step_url("where")).content.decode()
+    assert "abc123" in html and "X" in html
+
+
+def test_cannot_skip_ahead(client):
+    response = client.get(step_url("review"))
+    assert response.status_code == 302 and response["Location"] == step_url("who")
+
+
+def test_status_page_shows_replies_unknown_sites_and_deadline(client, private_storage):
+    from takedowns.lifecycle import notice_transition
+
+    walk_intake(client, urls="https://www.reddit.com/r/a/comments/1/x/\nhttps://unknown-site.example/p/1")
+    case = Case.objects.get()
+    reference, code = receipt_code(client)
+    notices_draft(case_id=case.pk)
+    notice = Notice.objects.get(case=case)
+    notice_transition(notice=notice, to="sent", actor_kind="system")
+    notice_transition(
+        notice=notice, to="info_requested", actor_kind="platform", data={"message": "Please confirm the post id."}
+    )
+    sign_in(client, reference, code)
+    html = client.get(reverse("takedowns:status")).content.decode()
+    assert "The platform asked for more information." in html
+    assert "Please confirm the post id." in html
+    assert " left" in html  # time_left
+    assert "We need to find who to send these to — an advocate will look at them." in html
+    assert "unknown-site.example" in html
+
+
+def test_add_urls_and_images_later(client, private_storage, django_capture_on_commit_callbacks):
+    walk_intake(client, urls="https://www.reddit.com/r/a/comments/1/x/")
+    reference, code = receipt_code(client)
+    sign_in(client, reference, code)
+    case = Case.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("takedowns:status_add_urls"), {"urls": "https://x.com/a/status/1\nhttps://x.com/a/status/1"}
+        )
+    assert response.status_code == 302
+    assert case.locations.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("takedowns:status_add_images"), {"images": [jpeg(7)]})
+    assert response.status_code == 302
+    assert ReferenceImage.objects.get(case=case).state == ImageState.HASHED
+    progress = client.get(reverse("takedowns:status_progress")).json()
+    assert progress["pending"] is False and progress["images"][0]["state"] == "hashed"
+
+
+def test_sign_out_and_idle_timeout(client, private_storage):
+    walk_intake(client)
+    reference, code = receipt_code(client)
+    sign_in(client, reference, code)
+    assert client.get(reverse("takedowns:status")).status_code == 200
+    client.post(reverse("takedowns:status_signout"))
+    assert client.get(reverse("takedowns:status")).status_code == 302
+    sign_in(client, reference, code)
+    session = client.session
+    session["recourse_case"]["seen"] -= 31 * 60
+    session.save()
+    response = client.get(reverse("takedowns:status"))
+    assert response.status_code == 302 and response["Location"] == reverse("takedowns:status_login")
