@@ -9,6 +9,8 @@ import os
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+# Hashing is one image per task: multi-threaded BLAS only fights the other worker processes for the cores.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

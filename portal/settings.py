@@ -318,6 +318,8 @@ CELERY_BEAT_SCHEDULE = {
     # Work left behind by a broker outage or a killed worker is re-enqueued; 10 minutes is well past the
     # longest task time limit, so nothing still running is re-sent.
     "reconcile": {"task": "takedowns.tasks.reconcile", "schedule": 10 * 60},
+    # Uploads of abandoned intakes: hourly, for files older than 24 h (well past the 8 h session length).
+    "intake-pending-purge": {"task": "takedowns.tasks.intake_pending_purge", "schedule": 60 * 60},
     # Originals kept "as evidence" and erased cases are purged nightly, off-peak.
     "retention-purge": {"task": "takedowns.tasks.retention_purge", "schedule": crontab(hour=3, minute=17)},
 }
@@ -351,6 +353,10 @@ FETCH_ALLOW_PRIVATE_ADDRESSES = env.bool("FETCH_ALLOW_PRIVATE_ADDRESSES", False)
 # New cases wait for an advocate's review before notices go out, unless the case overrides it.
 NOTICES_REVIEW_FIRST = env.bool("NOTICES_REVIEW_FIRST", False)
 RESPONSE_LINK_MAX_AGE_DAYS = 90
+# Where advocate alerts go when a case has no assigned advocate (a shared helpline inbox); empty = every advocate.
+ADVOCATE_ALERTS_EMAIL = env.optional("ADVOCATE_ALERTS_EMAIL")
+# Delivery retries: exponential back-off from 60 s, at most this many retries before "delivery failed".
+NOTICE_SEND_MAX_RETRIES = env.int("NOTICE_SEND_MAX_RETRIES", 5)
 IMAGE_MAX_BYTES = 25 * 1024 * 1024
 IMAGE_MAX_PER_CASE = 10
 # Originals a victim chose to keep as evidence are purged this long after the case is withdrawn or closed.

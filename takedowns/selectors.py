@@ -81,3 +81,58 @@ def case_detail(case: Case) -> Case:
         )
         .get()
     )
+
+
+def notice_hash_rows(notice: Notice) -> list[dict]:
+    """The hashes a platform may see for a notice: of the case's fingerprinted images, never the images."""
+    from takedowns.models import ImageState, ReferenceImage
+
+    rows = ReferenceImage.objects.filter(case_id=notice.case_id, state=ImageState.HASHED).order_by("id")
+    return [
+        {
+            "notice": notice.reference,
+            "image": index,
+            "pdq": image.pdq,
+            "pdq_quality": image.pdq_quality,
+            "md5": image.md5,
+            "phash": image.phash,
+            "sha256": image.sha256,
+        }
+        for index, image in enumerate(rows, start=1)
+    ]
+
+
+RESPONSE_EVENT_TYPES = (
+    "notice.acknowledged",
+    "notice.removed",
+    "notice.locations_removed",
+    "notice.info_requested",
+    "notice.disputed",
+    "notice.reply_recorded",
+    "notice.acknowledged",
+    "notice.failed",
+    "notice.overdue",
+)
+
+
+def notice_responses(notice: Notice):
+    """What the platform answered (and what was recorded about it), oldest first."""
+    return notice.events.filter(type__in=RESPONSE_EVENT_TYPES).order_by("created_at", "id")
+
+
+def case_notice_panels(case: Case) -> list[dict]:
+    """Each notice of a case with what an advocate needs to act on it: completeness, web-form pieces, answers."""
+    from takedowns.notices import check_completeness, notice_content, webform_pieces
+
+    panels = []
+    for notice in case.notices.all():
+        content = notice_content(notice)
+        panels.append(
+            {
+                "notice": notice,
+                "completeness": check_completeness(content),
+                "pieces": webform_pieces(content) if notice.channel == "webform" else [],
+                "responses": list(notice_responses(notice)),
+            }
+        )
+    return panels

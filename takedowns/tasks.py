@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from takedowns.models import ActorKind
-from takedowns.services import deadlines, images, notices
+from takedowns.services import deadlines, delivery, images, notices, webhooks
 from takedowns.services.events import event_record
 from takedowns.services.jobs import exclusive
 
@@ -25,6 +26,44 @@ def image_hash(image_id: int) -> None:
 def case_notices_prepare(case_id: int) -> None:
     """Draft the notices a case is missing (after submission and whenever URLs are added)."""
     notices.notices_prepare(case_id=case_id)
+
+
+@shared_task(bind=True, name="takedowns.tasks.notice_send", soft_time_limit=60, time_limit=90, acks_late=True)
+def notice_send(self, notice_id: int) -> None:
+    """Send one queued notice. Transient errors back off exponentially (1, 2, 4, 8, 16 min); after the last
+    retry, or at once for a permanent error, the notice shows "delivery failed" with the reason."""
+    try:
+        delivery.notice_send(notice_id=notice_id)
+    except delivery.TransientDeliveryError as exc:
+        delivery.notice_delivery_attempt_failed(notice_id=notice_id, reason=str(exc))
+        if self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES:
+            delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
+            return
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+    except delivery.PermanentDeliveryError as exc:
+        delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
+
+
+@shared_task(bind=True, name="takedowns.tasks.notice_withdrawal_send", soft_time_limit=60, time_limit=90)
+def notice_withdrawal_send(self, notice_id: int) -> None:
+    try:
+        delivery.notice_withdrawal_send(notice_id=notice_id)
+    except delivery.TransientDeliveryError as exc:
+        if self.request.retries < settings.NOTICE_SEND_MAX_RETRIES:
+            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+        log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
+    except delivery.PermanentDeliveryError as exc:
+        log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
+
+
+@shared_task(bind=True, name="takedowns.tasks.webhook_deliver", soft_time_limit=30, time_limit=45, acks_late=True)
+def webhook_deliver(self, delivery_id: int) -> None:
+    """POST one webhook; back-off 1, 2, 4, 8, 16 min, then the delivery is logged as failed."""
+    final = self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES
+    try:
+        webhooks.webhook_deliver(delivery_id=delivery_id, final_attempt=final)
+    except webhooks.WebhookRetry as exc:
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
 
 
 @shared_task(name="takedowns.tasks.deadlines_sweep", soft_time_limit=240, time_limit=290)
@@ -54,6 +93,19 @@ def retention_purge() -> None:
         if taken:
             images.images_retention_purge()
             deadlines.job_mark_ran("retention-purge")
+
+
+@shared_task(name="takedowns.tasks.intake_pending_purge", soft_time_limit=240, time_limit=290)
+def intake_pending_purge() -> None:
+    """Delete uploads of intakes that were never submitted (held encrypted for at most a day)."""
+    from datetime import timedelta
+
+    from takedowns.services import intake
+
+    with exclusive("intake-pending-purge", ttl_seconds=290) as taken:
+        if taken:
+            intake.intake_pending_purge(older_than=timedelta(hours=24))
+            deadlines.job_mark_ran("intake-pending-purge")
 
 
 @shared_task(name="takedowns.tasks.ping")

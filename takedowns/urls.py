@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from takedowns import views
+from takedowns import respond, views
 
 app_name = "takedowns"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
+    path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", views.notice_action, name="notice_action"),
+    path("outbox/", views.outbox, name="outbox"),
+    path("respond/<str:token>/", respond.notice_respond, name="notice_respond"),
     # The victim's pages (intake, status, erasure): takedowns/web/.
     path("", include("takedowns.web.urls")),
 ]

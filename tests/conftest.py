@@ -125,7 +125,30 @@ def _worker_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
+def smtp_server():
+    """A real SMTP server on 127.0.0.1, shared by the session (the worker process sends to it too)."""
+    from tests.smtp_server import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server, settings):
+    """Django in this process sends through the local SMTP server; its inbox starts empty."""
+    smtp_server.messages.clear()
+    smtp_server.handler.refuse_with = None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    return smtp_server
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, smtp_server):
     """A real ``celery -A portal worker`` process consuming both queues, against the test database."""
     from portal.celery import app
 
@@ -136,6 +159,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         RECOURSE_TESTING="1",
         CELERY_TASK_ALWAYS_EAGER="false",
         FETCH_ALLOW_PRIVATE_ADDRESSES="true",
+        EMAIL_URL=smtp_server.url,
         PYTHONPATH=str(ROOT),
     )
     if settings.REDIS_URL:

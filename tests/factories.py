@@ -44,3 +44,74 @@ class NoticeFactory(factory.django.DjangoModelFactory):
     platform = factory.LazyFunction(lambda: Platform.objects.get(slug="reddit"))
     round = 1
     response_hours = 48
+
+
+EMAIL_PLATFORMS = [
+    {
+        "slug": "mailhost-a",
+        "name": "Mailhost A",
+        "domains": ["mailhost-a.example"],
+        "channel": "email",
+        "contact_email": "ncii@mailhost-a.example",
+    },
+    {
+        "slug": "mailhost-b",
+        "name": "Mailhost B",
+        "domains": ["mailhost-b.example"],
+        "channel": "email",
+        "contact_email": "abuse@mailhost-b.example",
+        "regime": "US",
+        "response_hours": 48,
+    },
+    {
+        "slug": "mailhost-c",
+        "name": "Mailhost C",
+        "domains": ["mailhost-c.example"],
+        "channel": "email",
+        "contact_email": "legal@mailhost-c.example",
+    },
+]
+
+
+def load_email_platforms() -> dict[str, Platform]:
+    """Three platforms that take notices by e-mail (the shipped registry has mostly web forms)."""
+    import json
+
+    from takedowns.registry import parse_registry
+    from takedowns.services.platforms import platforms_load
+
+    platforms_load(specs=parse_registry(json.dumps(EMAIL_PLATFORMS)))
+    return {p.slug: p for p in Platform.objects.filter(slug__startswith="mailhost-")}
+
+
+def complete_case(*, urls, hashed_images: int = 1, **overrides):
+    """A case with every element a notice needs: signature, statement, contact, URLs, fingerprinted images."""
+    from takedowns.models import ReferenceImage
+    from takedowns.services.cases import case_create
+
+    values = {
+        "victim_name": "Sam Example",
+        "contact_email": "sam@example.org",
+        "good_faith_statement": "I have a good-faith belief that the intimate images at these addresses were "
+        "published without my consent.",
+        "signature_name": "Sam Example",
+        "attestations": {"good_faith": True, "accuracy": True, "authority": True},
+        "urls": urls,
+    }
+    values.update(overrides)
+    case = case_create(**values).case
+    for index in range(hashed_images):
+        ReferenceImage.objects.create(
+            case=case,
+            state="hashed",
+            sha256=f"{index:064x}",
+            md5=f"{index + 1:032x}",
+            phash="d1c4a0b0f0e0c0b0",
+            dhash="0f0f0f0f0f0f0f0f",
+            whash="ffff0000ffff0000",
+            pdq=f"{index + 7:064x}",
+            pdq_quality=87,
+            width=640,
+            height=480,
+        )
+    return case

@@ -17,7 +17,16 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "CACHE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CACHE_URL",
+            "SECRET_KEY",
+            "FIELD_ENCRYPTION_KEY",
+            "DEBUG",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     base.update(env)
     return subprocess.run(

@@ -13,6 +13,7 @@ from takedowns.models.cases import (
 from takedowns.models.events import ActorKind, Event
 from takedowns.models.notices import Notice, NoticeStatus
 from takedowns.models.platforms import Channel, Platform, PlatformMembership, Regime
+from takedowns.models.webhooks import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
 __all__ = [
     "ActorKind",
@@ -31,4 +32,7 @@ __all__ = [
     "ReferenceImage",
     "Regime",
     "ReportedLocation",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
+    "WebhookEndpoint",
 ]

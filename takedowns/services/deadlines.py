@@ -11,6 +11,7 @@ from django.utils import timezone
 from takedowns.lifecycle import CLOCK_RUNNING
 from takedowns.models import ActorKind, Notice
 from takedowns.services.events import event_record
+from takedowns.services.notifications import notify
 
 LAST_RUN_KEY = "recourse:last-run:{}"
 
@@ -18,6 +19,11 @@ LAST_RUN_KEY = "recourse:last-run:{}"
 @dataclass(frozen=True)
 class SweepResult:
     overdue_recorded: int
+    warnings_sent: int = 0
+
+
+# The advocate is alerted when this share of a notice's response window has passed.
+WARNING_FRACTION = 0.75
 
 
 def job_mark_ran(name: str) -> None:
@@ -28,10 +34,37 @@ def job_last_ran(name: str) -> str | None:
     return cache.get(LAST_RUN_KEY.format(name))
 
 
+def _warnings(now) -> int:
+    sent = 0
+    candidates = Notice.objects.filter(
+        status__in=CLOCK_RUNNING, due_at__gt=now, warning_alerted_at__isnull=True, sent_at__isnull=False
+    ).values_list("pk", "sent_at", "due_at")
+    for pk, sent_at, due_at in list(candidates):
+        if now < sent_at + (due_at - sent_at) * WARNING_FRACTION:
+            continue
+        with transaction.atomic():
+            notice = Notice.objects.select_for_update().select_related("case", "platform").get(pk=pk)
+            if notice.warning_alerted_at or notice.status not in CLOCK_RUNNING:
+                continue
+            notice.warning_alerted_at = now
+            notice.save(update_fields=["warning_alerted_at", "updated_at"])
+            event_record(
+                type="notice.deadline_near",
+                actor_kind=ActorKind.SYSTEM,
+                notice=notice,
+                data={"due_at": notice.due_at.isoformat()},
+            )
+        notify(notice=notice, kind="deadline_near")
+        sent += 1
+    return sent
+
+
 def deadlines_sweep(*, now=None) -> SweepResult:
-    """Record ``notice.overdue`` once for every running clock that has passed its ``due_at``. Idempotent:
-    each notice is re-checked under a row lock and stamped, so a second run finds nothing to do."""
+    """Alert the advocate once at 75% of each running clock, and record ``notice.overdue`` (and alert) once
+    for every clock past its ``due_at``. Idempotent: each notice is re-checked under a row lock and stamped,
+    so a second run finds nothing to do."""
     now = now or timezone.now()
+    warnings = _warnings(now)
     recorded = 0
     candidates = Notice.objects.filter(
         status__in=CLOCK_RUNNING, due_at__lt=now, overdue_recorded_at__isnull=True
@@ -50,5 +83,6 @@ def deadlines_sweep(*, now=None) -> SweepResult:
                 data={"due_at": notice.due_at.isoformat(), "platform": notice.platform.slug},
             )
             recorded += 1
+        notify(notice=notice, kind="overdue")
     job_mark_ran("sweep-deadlines")
-    return SweepResult(overdue_recorded=recorded)
+    return SweepResult(overdue_recorded=recorded, warnings_sent=warnings)

@@ -15,9 +15,11 @@ log = logging.getLogger(__name__)
 def enqueue_on_commit(task_name: str, *args) -> None:
     def _send() -> None:
         from portal.celery import app
+        from takedowns import tasks  # noqa: F401  (registers the tasks in this process)
 
         try:
-            app.send_task(task_name, args=list(args))
+            # Through the registered task (not send_task), so that eager mode in unit tests applies too.
+            app.tasks[task_name].apply_async(args=list(args))
         except Exception:
             # Nothing is lost: the reconcile job re-enqueues work left pending (DESIGN.md §9).
             log.exception("Could not enqueue %s%r; the reconcile job will pick it up.", task_name, args)

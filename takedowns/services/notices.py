@@ -72,8 +72,13 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
 
 
 def notices_prepare(*, case_id: int) -> list[Notice]:
-    """Everything a case needs after submission or new URLs: draft what is missing."""
-    return notices_draft(case_id=case_id)
+    """Everything a case needs after submission or new URLs: draft what is missing, then queue every complete
+    e-mail notice unless the case waits for an advocate's review. Returns the newly drafted notices."""
+    from takedowns.services.delivery import notices_send_ready
+
+    drafted = notices_draft(case_id=case_id)
+    notices_send_ready(case_id=case_id)
+    return drafted
 
 
 def case_notices_prepare_enqueue(*, case: Case) -> None:

@@ -38,6 +38,11 @@
     });
   });
 
+  // "I submitted it at" is typed in local time; tell the server the browser's offset from UTC.
+  document.querySelectorAll("input[data-tz-offset]").forEach(function (input) {
+    input.value = String(new Date().getTimezoneOffset());
+  });
+
   // Error summaries take focus so screen readers announce them first.
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }

@@ -13,4 +13,9 @@ class Command(BaseCommand):
                 self.stdout.write("A sweep is already running; nothing done.")
                 return
             result = deadlines_sweep()
-        self.stdout.write(self.style.SUCCESS(f"Sweep done: {result.overdue_recorded} notice(s) newly overdue."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Sweep done: {result.warnings_sent} deadline warning(s), "
+                f"{result.overdue_recorded} notice(s) newly overdue."
+            )
+        )

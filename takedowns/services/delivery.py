@@ -1,0 +1,250 @@
+"""Delivering notices: queueing complete notices, sending e-mail, recording web-form submissions, and
+withdrawals. The clock starts at the recorded delivery (DESIGN.md §4).
+
+Sending is idempotent: the notice row is locked and only a ``queued`` notice is sent, so a task that runs
+twice sends one e-mail. Transient SMTP errors are re-raised for the task's back-off; the last failure lands in
+the visible ``failed`` state with its reason, from which an advocate can retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from takedowns.lifecycle import notice_transition
+from takedowns.models import ActorKind, Case, CaseState, Channel, Notice, NoticeStatus
+from takedowns.notices import (
+    check_completeness,
+    notice_content,
+    relay_address,
+    render_notice,
+    render_notice_pdf,
+)
+from takedowns.services.events import event_record
+from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.notifications import notify
+from takedowns.services.webhooks import webhooks_enqueue
+
+log = logging.getLogger(__name__)
+
+SEND_TASK = "takedowns.tasks.notice_send"
+
+
+class NoticeIncomplete(Exception):
+    """The notice lacks a required element of its regime; ``missing`` lists them with where to fix each."""
+
+    def __init__(self, notice: Notice, missing):
+        self.notice_id = notice.pk
+        self.missing = list(missing)
+        labels = ", ".join(str(element.label) for element in self.missing)
+        super().__init__(f"Notice {notice.reference} cannot be sent; missing: {labels}.")
+
+
+class TransientDeliveryError(Exception):
+    """Worth retrying later (connection refused, timeouts, SMTP 4xx)."""
+
+
+class PermanentDeliveryError(Exception):
+    """Retrying will not help (SMTP 5xx, no recipient address)."""
+
+
+def _render_into(notice: Notice) -> None:
+    rendered = render_notice(notice)
+    notice.subject = rendered.subject[:300]
+    notice.body_text = rendered.text
+    notice.body_html = rendered.html
+    notice.recipient = notice.platform.contact_email or notice.recipient
+    notice.save(update_fields=["subject", "body_text", "body_html", "recipient", "updated_at"])
+
+
+def notice_missing_elements(*, notice: Notice) -> list:
+    return list(check_completeness(notice_content(notice)).missing)
+
+
+def notice_queue(*, notice: Notice, actor_kind: str, actor_user=None) -> Notice:
+    """Render a complete e-mail notice and queue it for sending (also the "retry" of a failed one)."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().select_related("case", "platform").get(pk=notice.pk)
+        if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.FAILED):
+            return notice
+        missing = notice_missing_elements(notice=notice)
+        if missing:
+            raise NoticeIncomplete(notice, missing)
+        if notice.channel != Channel.EMAIL or not notice.platform.contact_email:
+            raise PermanentDeliveryError(
+                f"{notice.platform.name} takes reports through its web form, not e-mail: record the submission "
+                "with “I submitted it”."
+            )
+        _render_into(notice)
+        notice = notice_transition(
+            notice=notice,
+            to=NoticeStatus.QUEUED,
+            actor_kind=actor_kind,
+            actor_user=actor_user,
+            update={"delivery_error": ""},
+        )
+        enqueue_on_commit(SEND_TASK, notice.pk)
+    return notice
+
+
+def notices_send_ready(*, case_id: int, actor_kind: str = ActorKind.SYSTEM, actor_user=None, force: bool = False):
+    """Queue every complete e-mail draft of a case, unless the case waits for an advocate's review.
+
+    ``force`` is the advocate's own "send" (it is the review). Returns (queued, held) lists.
+    """
+    case = Case.objects.get(pk=case_id)
+    queued, held = [], []
+    if case.state != CaseState.OPEN or (case.needs_review and not force):
+        return queued, held
+    for notice in case.notices.filter(status=NoticeStatus.DRAFT).select_related("platform"):
+        if notice.channel != Channel.EMAIL or not notice.platform.contact_email:
+            held.append(notice)  # web-form platforms: a person submits it and records the time
+            continue
+        try:
+            queued.append(notice_queue(notice=notice, actor_kind=actor_kind, actor_user=actor_user))
+        except NoticeIncomplete:
+            held.append(notice)
+    return queued, held
+
+
+def _classify(exc: Exception) -> Exception:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        if all(400 <= code < 500 for code in codes):
+            return TransientDeliveryError(f"The mail server refused the recipient for now: {exc.recipients}")
+        return PermanentDeliveryError(f"The mail server refused the recipient: {exc.recipients}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        kind = TransientDeliveryError if 400 <= exc.smtp_code < 500 else PermanentDeliveryError
+        return kind(f"The mail server answered {exc.smtp_code}: {text}")
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError | OSError):
+        return TransientDeliveryError(f"Could not reach the mail server: {exc}")
+    return PermanentDeliveryError(f"Sending failed: {exc}")
+
+
+def notice_send(*, notice_id: int) -> Notice | None:
+    """Send a queued e-mail notice once. Raises TransientDeliveryError (retry) or PermanentDeliveryError."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().select_related("case", "platform").filter(pk=notice_id).first()
+        if notice is None or notice.status != NoticeStatus.QUEUED:
+            return notice
+        if not notice.recipient:
+            raise PermanentDeliveryError(f"{notice.platform.name} has no e-mail address in the registry.")
+        message = EmailMultiAlternatives(
+            subject=notice.subject,
+            body=notice.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notice.recipient],
+            reply_to=[relay_address(notice)],
+            headers={"X-Recourse-Notice": notice.reference},
+        )
+        message.attach_alternative(notice.body_html, "text/html")
+        message.attach(f"{notice.reference}.pdf", render_notice_pdf(notice), "application/pdf")
+        try:
+            message.send(fail_silently=False)
+        except Exception as exc:
+            raise _classify(exc) from exc
+        notice = notice_transition(
+            notice=notice,
+            to=NoticeStatus.SENT,
+            actor_kind=ActorKind.SYSTEM,
+            data={"channel": "email", "recipient_domain": notice.recipient.rpartition("@")[2]},
+            update={"delivery_attempts": notice.delivery_attempts + 1, "delivery_error": ""},
+        )
+        webhooks_enqueue(notice=notice, event_type="notice.sent")
+    notify(notice=notice, kind="sent")
+    return notice
+
+
+def notice_delivery_attempt_failed(*, notice_id: int, reason: str) -> None:
+    """Record a failed attempt (kept visible while retries continue)."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice_id)
+        notice.delivery_attempts += 1
+        notice.delivery_error = reason[:2000]
+        notice.save(update_fields=["delivery_attempts", "delivery_error", "updated_at"])
+
+
+def notice_send_failed(*, notice_id: int, reason: str) -> Notice | None:
+    """The terminal failure: the notice shows "delivery failed" with the reason and can be retried."""
+    notice = Notice.objects.select_related("case", "platform").filter(pk=notice_id).first()
+    if notice is None or notice.status != NoticeStatus.QUEUED:
+        return notice
+    notice = notice_transition(
+        notice=notice,
+        to=NoticeStatus.FAILED,
+        actor_kind=ActorKind.SYSTEM,
+        data={"reason": reason[:500]},
+        update={"delivery_error": reason[:2000]},
+    )
+    notify(notice=notice, kind="failed", extra={"reason": reason})
+    return notice
+
+
+def notice_record_webform_submission(
+    *, notice: Notice, submitted_at: datetime, actor_kind: str, actor_user=None, confirmation: str = ""
+) -> Notice:
+    """Someone submitted the prepared text through the platform's own form: the clock starts then."""
+    now = timezone.now()
+    if submitted_at > now + timezone.timedelta(minutes=5):
+        raise ValueError("The submission time is in the future.")
+    if submitted_at < now - timezone.timedelta(days=30):
+        raise ValueError("The submission time is more than 30 days ago.")
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().select_related("case", "platform").get(pk=notice.pk)
+        if locked.status not in (NoticeStatus.DRAFT, NoticeStatus.FAILED, NoticeStatus.QUEUED):
+            return locked  # already recorded: a double click changes nothing
+        missing = notice_missing_elements(notice=locked)
+        if missing:
+            raise NoticeIncomplete(locked, missing)
+        if not locked.body_text:
+            _render_into(locked)
+        locked = notice_transition(
+            notice=locked,
+            to=NoticeStatus.SENT,
+            actor_kind=actor_kind,
+            actor_user=actor_user,
+            at=submitted_at,
+            data={"channel": "webform", "confirmation": confirmation[:200]},
+        )
+        webhooks_enqueue(notice=locked, event_type="notice.sent")
+    notify(notice=locked, kind="sent")
+    return locked
+
+
+def notice_withdrawal_send(*, notice_id: int) -> bool:
+    """Tell a platform that already received a notice that the victim withdrew it: by webhook where the
+    platform registered one, and by e-mail where it takes e-mail. Returns whether an e-mail was sent."""
+    notice = Notice.objects.select_related("case", "platform").filter(pk=notice_id).first()
+    if notice is None or notice.status != NoticeStatus.WITHDRAWN:
+        return False
+    with transaction.atomic():
+        webhooks_enqueue(notice=notice, event_type="notice.withdrawn")
+    if not notice.platform.contact_email or notice.sent_at is None:
+        return False
+    if notice.events.filter(type="notice.withdrawal_sent").exists():
+        return False
+    message = EmailMultiAlternatives(
+        subject=f"Withdrawn: removal request {notice.reference}",
+        body=(
+            f"The removal request {notice.reference} sent on "
+            f"{notice.sent_at:%Y-%m-%d %H:%M} UTC has been withdrawn by the person who filed it.\n"
+            "Please take no further action on it. No reason is required or given.\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notice.platform.contact_email],
+        reply_to=[relay_address(notice)],
+        headers={"X-Recourse-Notice": notice.reference},
+    )
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:
+        raise _classify(exc) from exc
+    event_record(type="notice.withdrawal_sent", actor_kind=ActorKind.SYSTEM, notice=notice)
+    return True
