@@ -136,6 +136,12 @@ def notice_send(*, notice_id: int) -> Notice | None:
             return notice
         if not notice.recipient:
             raise PermanentDeliveryError(f"{notice.platform.name} has no e-mail address in the registry.")
+        # Rendered again at the moment of sending, so that the deadline the platform reads is the one the
+        # clock runs on (the queued text projected it from the queueing time).
+        now = timezone.now()
+        rendered = render_notice(notice, now=now)
+        notice.subject, notice.body_text, notice.body_html = rendered.subject[:300], rendered.text, rendered.html
+        notice.save(update_fields=["subject", "body_text", "body_html", "updated_at"])
         message = EmailMultiAlternatives(
             subject=notice.subject,
             body=notice.body_text,
@@ -145,7 +151,7 @@ def notice_send(*, notice_id: int) -> Notice | None:
             headers={"X-Recourse-Notice": notice.reference},
         )
         message.attach_alternative(notice.body_html, "text/html")
-        message.attach(f"{notice.reference}.pdf", render_notice_pdf(notice), "application/pdf")
+        message.attach(f"{notice.reference}.pdf", render_notice_pdf(notice, now=now), "application/pdf")
         try:
             message.send(fail_silently=False)
         except Exception as exc:
@@ -154,6 +160,7 @@ def notice_send(*, notice_id: int) -> Notice | None:
             notice=notice,
             to=NoticeStatus.SENT,
             actor_kind=ActorKind.SYSTEM,
+            at=now,
             data={"channel": "email", "recipient_domain": notice.recipient.rpartition("@")[2]},
             update={"delivery_attempts": notice.delivery_attempts + 1, "delivery_error": ""},
         )

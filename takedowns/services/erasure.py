@@ -151,7 +151,7 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
 
         Notice.objects.filter(case=locked).update(**dict.fromkeys(NOTICE_TEXT_FIELDS, ""), updated_at=now)
 
-        events = Event.objects.select_for_update().filter(Q(case=locked) | Q(notice__case=locked))
+        events = Event.objects.select_for_update(of=("self",)).filter(Q(case=locked) | Q(notice__case=locked))
         for event in events:
             event.data = _redact(event.data)
             event.redacted = True
