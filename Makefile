@@ -48,7 +48,8 @@ format: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/hash_speed.py
 	$(PY) benchmarks/hash_index.py
-	$(PY) benchmarks/hash_robustness.py
+	OPENBLAS_NUM_THREADS=1 $(PY) benchmarks/hash_robustness.py
+	$(PY) benchmarks/notice_render.py
 
 clean:
 	rm -rf var test-artifacts .pytest_cache

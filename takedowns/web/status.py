@@ -116,10 +116,34 @@ def status_login(request: HttpRequest) -> HttpResponse:
     return render(request, "takedowns/status/login.html", {"form": form})
 
 
+def _webform_steps(case: Case) -> list[dict]:
+    """Requests the person can send themselves through a platform's own form, when no advocate handles the case:
+    the prepared text in pieces, the form's link, and the "I submitted it" record that starts the clock."""
+    from takedowns.notices import check_completeness, notice_content, webform_pieces
+
+    if case.state != CaseState.OPEN or case.assigned_advocate_id:
+        return []
+    steps = []
+    for notice in case.notices.filter(status__in=["draft", "failed"]).select_related("platform", "case"):
+        if notice.channel == "email" and notice.platform.contact_email:
+            continue  # the portal sends these itself
+        content = notice_content(notice)
+        completeness = check_completeness(content)
+        steps.append(
+            {
+                "notice": notice,
+                "pieces": webform_pieces(content),
+                "missing": completeness.missing,
+            }
+        )
+    return steps
+
+
 def _page(request, case, *, urls_form=None, images_form=None, status=200):
     context = case_status_view(case)
     context.update(
         {
+            "webform_steps": _webform_steps(case),
             "urls_form": urls_form or AddUrlsForm(),
             "images_form": images_form or ImagesForm(existing_count=case.images.count()),
             "can_add": case.state == CaseState.OPEN,
@@ -240,3 +264,47 @@ def status_signout(request: HttpRequest) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
     messages.info(request, _("You have signed out of your case on this browser."))
     return redirect("takedowns:home")
+
+
+@require_POST
+@_need_case
+def status_webform_submitted(request: HttpRequest, case: Case, notice_id: int) -> HttpResponse:
+    """The person submitted the prepared text through the platform's form: record when, start the clock."""
+    from datetime import timedelta
+
+    from django.contrib import messages
+    from django.http import Http404
+    from django.shortcuts import redirect
+    from django.utils.translation import gettext as _
+
+    from takedowns.models import ActorKind, Notice
+    from takedowns.notice_forms import WebformSubmittedForm
+    from takedowns.services import delivery
+
+    notice = Notice.objects.filter(pk=notice_id, case=case).first()
+    if notice is None:
+        raise Http404("No such request.")
+    form = WebformSubmittedForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("takedowns:status")
+    submitted = form.cleaned_data["submitted_at"] + timedelta(minutes=form.cleaned_data["tz_offset"] or 0)
+    try:
+        delivery.notice_record_webform_submission(
+            notice=notice,
+            submitted_at=submitted,
+            actor_kind=ActorKind.VICTIM,
+            confirmation=form.cleaned_data["confirmation"],
+        )
+    except delivery.NoticeIncomplete:
+        messages.error(request, _("This request is missing something it needs; it is listed on this page."))
+    except ValueError:
+        messages.error(request, _("That time does not look right. Enter when you submitted the form."))
+    else:
+        messages.success(
+            request,
+            _("Thank you. %(platform)s's deadline now counts from the time you gave.")
+            % {"platform": notice.platform.name},
+        )
+    return redirect("takedowns:status")

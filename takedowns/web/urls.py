@@ -15,6 +15,7 @@ urlpatterns = [
     path("case/progress/", status.status_progress, name="status_progress"),
     path("case/add-urls/", status.status_add_urls, name="status_add_urls"),
     path("case/add-images/", status.status_add_images, name="status_add_images"),
+    path("case/submitted/<int:notice_id>/", status.status_webform_submitted, name="status_webform_submitted"),
     path("case/withdraw/", status.status_withdraw, name="status_withdraw"),
     path("case/erase/", status.status_erase, name="status_erase"),
     path("case/sign-out/", status.status_signout, name="status_signout"),
