@@ -118,3 +118,19 @@ def test_staff_login_locks_after_five_failures(client, advocate):
     response = client.post(reverse("login"), {"username": "advocate@example.org", "password": "correct-horse-battery"})
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_advocate_sees_webform_pieces_and_missing_elements(client, advocate, platforms):
+    from takedowns.services.notices import notices_draft
+    from tests.factories import complete_case
+
+    case = complete_case(urls=["https://www.reddit.com/r/x/comments/abc/p/"])
+    incomplete = complete_case(urls=["https://x.com/a/status/1"], signature_name="")
+    notices_draft(case_id=case.pk)
+    notices_draft(case_id=incomplete.pk)
+    client.force_login(advocate)
+    html = client.get(reverse("takedowns:case_detail", args=[case.reference])).content.decode()
+    assert "Submit through the platform" in html and "Record submission" in html and "data-copy-target" in html
+    html = client.get(reverse("takedowns:case_detail", args=[incomplete.reference])).content.decode()
+    assert "Cannot be sent yet" in html
