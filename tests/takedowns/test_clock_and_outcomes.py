@@ -96,3 +96,16 @@ def test_removal_of_a_url_outside_the_notice_is_refused(sent_notice):
     other = complete_case(urls=["https://mailhost-a.example/p/99"]).locations.get()
     with pytest.raises(outcomes.OutcomeError):
         outcomes.notice_report_removed(notice=sent_notice, location_ids=[other.pk])
+
+
+def test_victim_notifications_are_in_the_case_language(sent_notice):
+    case = sent_notice.case
+    case.language = "es"
+    case.save(update_fields=["language"])
+    mail.outbox.clear()
+    outcomes.notice_acknowledge(notice=sent_notice)
+    victim = next(m for m in mail.outbox if m.to == ["sam@example.org"])
+    assert "ha recibido su solicitud" in victim.subject
+    assert "ha confirmado que recibió su solicitud" in victim.body
+    advocate = next(m for m in mail.outbox if m.to == ["advocate@example.org"])
+    assert "has received your removal request" in advocate.subject
