@@ -136,3 +136,31 @@ def case_notice_panels(case: Case) -> list[dict]:
             }
         )
     return panels
+
+
+def platform_inbox_sections(user, *, now=None) -> list[dict]:
+    """A platform's notices in the order staff work them: overdue, due within 12 hours, new, answered."""
+    from datetime import timedelta
+
+    from django.utils.translation import gettext_lazy as _
+
+    now = now or timezone.now()
+    soon = now + timedelta(hours=12)
+    sections = {"overdue": [], "due-soon": [], "new": [], "answered": []}
+    for notice in notices_for_user(user).order_by("due_at", "id")[:500]:
+        running = notice.status in CLOCK_RUNNING and notice.due_at is not None
+        if running and notice.due_at < now:
+            sections["overdue"].append(notice)
+        elif running and notice.due_at < soon:
+            sections["due-soon"].append(notice)
+        elif notice.status == "sent":
+            sections["new"].append(notice)
+        else:
+            sections["answered"].append(notice)
+    titles = {
+        "overdue": _("Overdue"),
+        "due-soon": _("Due within 12 hours"),
+        "new": _("New"),
+        "answered": _("Answered"),
+    }
+    return [{"key": key, "title": titles[key], "notices": items} for key, items in sections.items()]

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from takedowns import respond, views
+from takedowns import platform_inbox, respond, views
 
 app_name = "takedowns"
 
@@ -13,4 +13,9 @@ urlpatterns = [
     path("respond/<str:token>/", respond.notice_respond, name="notice_respond"),
     # The victim's pages (intake, status, erasure): takedowns/web/.
     path("", include("takedowns.web.urls")),
+]
+
+# The platform inbox (logged-in platform staff): takedowns/platform_inbox.py.
+urlpatterns += [
+    path("inbox/notices/<int:notice_id>/", platform_inbox.inbox_notice, name="inbox_notice"),
 ]

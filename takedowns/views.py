@@ -42,8 +42,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     platform = platform_of(request.user)
     if platform is not None:
-        notices = selectors.notices_for_user(request.user).order_by("due_at")[:200]
-        return render(request, "takedowns/dashboard_platform.html", {"platform": platform, "notices": notices})
+        sections = selectors.platform_inbox_sections(request.user)
+        return render(
+            request,
+            "takedowns/dashboard_platform.html",
+            {"platform": platform, "sections": sections, "has_notices": any(s["notices"] for s in sections)},
+        )
     return render(request, "takedowns/no_role.html", status=403)
 
 
