@@ -14,3 +14,14 @@ class IsPlatformStaff(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return platform_of(request.user) is not None
+
+
+class IsAdvocate(BasePermission):
+    """Cases are filed and read by advocates; platform staff never see a case."""
+
+    message = "Only advocates can file or read cases."
+
+    def has_permission(self, request, view) -> bool:
+        from takedowns.roles import is_advocate
+
+        return is_advocate(request.user)

@@ -169,3 +169,77 @@ def case_create(
                 return CaseCreated(case=Case.objects.get(submission_key=submission_key), access_code="")
             continue  # a reference collision (one in ~10^11): draw another
     raise RuntimeError("Could not allocate a unique case reference.")
+
+
+class CaseInputError(ValueError):
+    """Input refused field by field: ``errors`` maps a field name to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+def urls_check(raw_urls: list[str], *, limit: int = 200) -> list[str]:
+    """Normalise a list of URLs; raise CaseInputError naming each bad one."""
+    from takedowns.urlnorm import UrlError
+
+    if len(raw_urls) > limit:
+        raise CaseInputError({"urls": [f"At most {limit} URLs at a time ({len(raw_urls)} given)."]})
+    good, errors = [], []
+    for index, raw in enumerate(raw_urls):
+        try:
+            good.append(normalise_url(raw))
+        except UrlError as exc:
+            errors.append(f"URL {index + 1} ({raw[:100]!r}): {exc.message}")
+    if errors:
+        raise CaseInputError({"urls": errors})
+    return good
+
+
+def case_file_by_advocate(*, fields: dict, urls: list[str], uploads: list, actor_user) -> CaseCreated:
+    """File a case for a victim (the API): every URL and image is checked before anything is stored, then
+    the case, its images (hashed in the background) and its notice drafting are created in one transaction."""
+    from django.conf import settings
+
+    import hashing
+    from takedowns.services.images import image_add
+    from takedowns.services.intake import image_upload_check
+    from takedowns.services.notices import case_notices_prepare_enqueue
+
+    errors: dict[str, list[str]] = {}
+    try:
+        urls = urls_check(urls)
+    except CaseInputError as exc:
+        errors.update(exc.errors)
+    if fields.get("is_minor_content") and uploads:
+        errors["images"] = [
+            "No images can be accepted for content made when the person was under 18. Send URLs only; "
+            "NCMEC's Take It Down hashes images on the person's own device."
+        ]
+    elif len(uploads) > settings.IMAGE_MAX_PER_CASE:
+        errors["images"] = [f"At most {settings.IMAGE_MAX_PER_CASE} images per case ({len(uploads)} given)."]
+    checked = []
+    if "images" not in errors:
+        image_errors = []
+        for index, upload in enumerate(uploads):
+            try:
+                checked.append(image_upload_check(upload=upload))
+            except hashing.HashingError as exc:
+                image_errors.append(f"Image {index + 1}: {exc.message}")
+        if image_errors:
+            errors["images"] = image_errors
+    if errors:
+        raise CaseInputError(errors)
+    with transaction.atomic():
+        created = case_create(**fields, urls=urls, actor_kind=ActorKind.ADVOCATE, actor_user=actor_user)
+        for item in checked:
+            image_add(
+                case=created.case,
+                data=item.data,
+                image_format=item.image_format,
+                keep_as_evidence=False,
+                actor_kind=ActorKind.ADVOCATE,
+                actor_user=actor_user,
+            )
+        case_notices_prepare_enqueue(case=created.case)
+    return created

@@ -1,0 +1,191 @@
+"""Cases in the API (advocates only): file a case with URLs and images, read it, add URLs, send notices."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from takedowns import selectors
+from takedowns.api.permissions import IsAdvocate
+from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
+from takedowns.services import cases as case_services
+from takedowns.services.delivery import notice_missing_elements, notices_send_ready
+from takedowns.services.notices import case_notices_prepare_enqueue, notices_draft
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    filer_type = serializers.ChoiceField(choices=FilerType.choices, default=FilerType.SELF)
+    victim_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    representative_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    representative_authority = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    signature_name = serializers.CharField(max_length=200)
+    good_faith_statement = serializers.CharField(max_length=5000)
+    attest_good_faith = serializers.BooleanField()
+    jurisdiction = serializers.ChoiceField(choices=Jurisdiction.choices, default=Jurisdiction.US)
+    is_synthetic = serializers.BooleanField(default=False)
+    is_minor_content = serializers.BooleanField(default=False)
+    urls = serializers.ListField(child=serializers.CharField(max_length=2048), allow_empty=False, max_length=200)
+    images = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=10)
+
+    def validate_attest_good_faith(self, value):
+        if not value:
+            raise serializers.ValidationError("The good-faith statement must be attested (true).")
+        return value
+
+    def validate(self, data):
+        if data["filer_type"] == FilerType.REPRESENTATIVE and not (
+            data.get("representative_name") and data.get("representative_authority")
+        ):
+            raise serializers.ValidationError(
+                {"representative_authority": "A representative's name and the basis of their authority are needed."}
+            )
+        return data
+
+
+class UrlsSerializer(serializers.Serializer):
+    urls = serializers.ListField(child=serializers.CharField(max_length=2048), allow_empty=False, max_length=200)
+
+
+class CaseImageSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    state = serializers.CharField()
+    failure_reason = serializers.CharField()
+    sha256 = serializers.CharField()
+    md5 = serializers.CharField()
+    phash = serializers.CharField()
+    dhash = serializers.CharField()
+    whash = serializers.CharField()
+    pdq = serializers.CharField()
+    pdq_quality = serializers.IntegerField(allow_null=True)
+
+
+class CaseLocationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    url = serializers.CharField()
+    platform = serializers.CharField(source="platform.slug", allow_null=True, default=None)
+    uploader = serializers.CharField(source="uploader_handle")
+    state = serializers.CharField()
+    match_evidence = serializers.JSONField()
+
+
+class CaseNoticeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    reference = serializers.CharField()
+    platform = serializers.CharField(source="platform.slug")
+    status = serializers.CharField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    is_overdue = serializers.BooleanField()
+
+
+class CaseSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    state = serializers.CharField()
+    jurisdiction = serializers.CharField()
+    is_synthetic = serializers.BooleanField()
+    is_minor_content = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    images = CaseImageSerializer(many=True)
+    locations = CaseLocationSerializer(many=True)
+    notices = CaseNoticeSerializer(many=True)
+
+
+class SendResultSerializer(serializers.Serializer):
+    queued = serializers.ListField(child=serializers.IntegerField())
+    held = serializers.ListField(child=serializers.DictField())
+
+
+def _case_body(case: Case) -> dict:
+    return CaseSerializer(selectors.case_detail(case)).data
+
+
+class CaseViewSet(viewsets.GenericViewSet):
+    """Advocates file cases for victims and follow them. Platform staff get 403 here."""
+
+    permission_classes = [IsAuthenticated, IsAdvocate]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    lookup_field = "reference"
+    serializer_class = CaseSerializer
+
+    def get_queryset(self):
+        return selectors.cases_for_user(self.request.user)
+
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
+    def create(self, request):
+        data = request.data
+        if hasattr(data, "getlist"):
+            data = {**{k: data.get(k) for k in data}, "urls": data.getlist("urls")}
+            data["images"] = request.FILES.getlist("images")
+        incoming = CaseCreateSerializer(data=data)
+        incoming.is_valid(raise_exception=True)
+        values = dict(incoming.validated_data)
+        urls, uploads = values.pop("urls"), values.pop("images")
+        values.pop("attest_good_faith")
+        fields = {
+            **values,
+            "contact_private": True,
+            "attestations": {"good_faith": True, "accuracy": True, "filed_by": "advocate"},
+        }
+        try:
+            created = case_services.case_file_by_advocate(
+                fields=fields, urls=urls, uploads=uploads, actor_user=request.user
+            )
+        except case_services.CaseInputError as exc:
+            raise ValidationError(exc.errors) from exc
+        return Response(_case_body(created.case), status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=CaseSerializer)
+    def retrieve(self, request, reference=None):
+        return Response(_case_body(selectors.case_for_user(request.user, reference)))
+
+    @extend_schema(request=UrlsSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="urls")
+    def urls(self, request, reference=None):
+        case = selectors.case_for_user(request.user, reference)
+        incoming = UrlsSerializer(
+            data={
+                "urls": request.data.getlist("urls") if hasattr(request.data, "getlist") else request.data.get("urls")
+            }
+        )
+        incoming.is_valid(raise_exception=True)
+        try:
+            urls = case_services.urls_check(incoming.validated_data["urls"])
+        except case_services.CaseInputError as exc:
+            raise ValidationError(exc.errors) from exc
+        with transaction.atomic():
+            case_services.locations_add(case=case, urls=urls, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
+            case_notices_prepare_enqueue(case=case)
+        return Response(_case_body(case))
+
+    @extend_schema(request=None, responses=SendResultSerializer)
+    @action(detail=True, methods=["post"], url_path="send-notices")
+    def send_notices(self, request, reference=None):
+        """Draft what is missing and send every complete notice (the advocate's review counts as done)."""
+        case = selectors.case_for_user(request.user, reference)
+        notices_draft(case_id=case.pk, actor_kind=ActorKind.ADVOCATE)
+        queued, held = notices_send_ready(
+            case_id=case.pk, actor_kind=ActorKind.ADVOCATE, actor_user=request.user, force=True
+        )
+        return Response(
+            {
+                "queued": [n.pk for n in queued],
+                "held": [
+                    {
+                        "id": n.pk,
+                        "platform": n.platform.slug,
+                        "reason": "web form: submit it and record the time" if n.channel != "email" else "incomplete",
+                        "missing": [
+                            {"element": e.key, "fix": str(e.fix_hint)} for e in notice_missing_elements(notice=n)
+                        ],
+                    }
+                    for n in held
+                ],
+            }
+        )
