@@ -1,0 +1,99 @@
+"""A platform's trust-and-safety user in headless Chromium: signs in, sees only their platform's notices,
+acknowledges one and reports removal of one URL; the victim's status page, the API and the admin show it."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from takedowns.lifecycle import notice_transition
+from takedowns.models import LocationState, NoticeStatus
+from takedowns.services.cases import case_create
+from takedowns.services.notices import notices_draft
+from takedowns.services.users import portal_user_create_or_update
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_platform_user_acknowledges_and_reports_removal(page, live_server, advocate, artifacts_dir):
+    portal_user_create_or_update(
+        role="platform",
+        email="trust@reddit.example",
+        password="correct-horse-battery",
+        platform_slug="reddit",
+        validate=False,
+    )
+    created = case_create(
+        victim_name="Sam Example",
+        signature_name="Sam Example",
+        contact_email="sam@example.org",
+        good_faith_statement="I have a good-faith belief this was shared without my consent.",
+        attestations={"good_faith": True, "accuracy": True},
+        urls=[
+            "https://www.reddit.com/r/a/comments/one/p/",
+            "https://www.reddit.com/r/a/comments/two/p/",
+            "https://x.com/someone/status/77",
+        ],
+    )
+    notices = {n.platform.slug: n for n in notices_draft(case_id=created.case.pk)}
+    reddit = notice_transition(notice=notices["reddit"], to="sent", actor_kind="victim")
+    x = notice_transition(notice=notices["x"], to="sent", actor_kind="victim")
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("trust@reddit.example")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    assert page.get_by_role("link", name=reddit.reference).is_visible()
+    assert page.get_by_text(x.reference).count() == 0  # another platform's notice is not there
+    page.screenshot(path=str(artifacts_dir / "platform-01-inbox.png"), full_page=True)
+
+    page.get_by_role("link", name=reddit.reference).click()
+    page.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_selector("text=marked as received")
+    page.screenshot(path=str(artifacts_dir / "platform-02-acknowledged.png"), full_page=True)
+    first = reddit.locations.order_by("id").first()
+    boxes = page.locator("input[name='removed-locations']")
+    for i in range(boxes.count()):
+        if boxes.nth(i).get_attribute("value") != str(first.pk):
+            boxes.nth(i).uncheck()
+        else:
+            boxes.nth(i).check()
+    page.get_by_role("button", name="Report removal").click()
+    page.wait_for_selector("text=removal is recorded")
+    page.screenshot(path=str(artifacts_dir / "platform-03-removed-one.png"), full_page=True)
+    assert page.locator("img").count() == 0
+
+    reddit.refresh_from_db()
+    first.refresh_from_db()
+    assert reddit.status == NoticeStatus.ACKNOWLEDGED and first.state == LocationState.REMOVED
+
+    # The API (advocate token) shows it.
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=advocate).key}")
+    body = api.get(f"/api/v1/cases/{created.case.reference}/").json()
+    assert {n["platform"]: n["status"] for n in body["notices"]}["reddit"] == "acknowledged"
+    assert {loc["url"]: loc["state"] for loc in body["locations"]}[first.url] == "removed"
+
+    # The victim's status page shows it.
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(live_server.url + f"/case/sign-in/?reference={created.case.reference}")
+    page.get_by_label("Access code").fill(created.access_code)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(f"{live_server.url}/case/")
+    reddit_card = page.locator("[data-platform='Reddit']")
+    assert "Acknowledged" in reddit_card.inner_text() or "received" in reddit_card.inner_text().lower()
+    page.screenshot(path=str(artifacts_dir / "platform-04-victim-status.png"), full_page=True)
+
+    # The admin shows it.
+    advocate.is_superuser = True
+    advocate.save(update_fields=["is_superuser"])
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("advocate@example.org")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    page.goto(live_server.url + f"/admin/takedowns/notice/{reddit.pk}/change/")
+    assert "Acknowledged" in page.content()
+    page.screenshot(path=str(artifacts_dir / "platform-05-admin.png"), full_page=True)
