@@ -342,6 +342,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cases, notices and outcomes for NCII removal. Token authentication.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "takedowns.api.schema.add_error_responses",
+    ],
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -208,7 +208,7 @@ class NoticeViewSet(viewsets.GenericViewSet):
     @extend_schema(
         operation_id="v1_notices_hashes_open", parameters=[HASH_FORMAT], responses=HashRowSerializer(many=True)
     )
-    @action(detail=False, methods=["get"], url_path="hashes", renderer_classes=HASH_RENDERERS)
+    @action(detail=False, methods=["get"], url_path="hashes", renderer_classes=HASH_RENDERERS, pagination_class=None)
     def all_hashes(self, request, *args, **kwargs):
         """The image hashes of every open notice the caller can see (for platform staff: their platform's)."""
         notices = self.get_queryset().filter(status__in=DELIVERED_STATES).order_by("id")
