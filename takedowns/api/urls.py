@@ -2,10 +2,12 @@ from rest_framework.routers import DefaultRouter
 
 from takedowns.api.cases import CaseViewSet
 from takedowns.api.views import NoticeViewSet, PlatformViewSet
+from takedowns.api.webhooks import WebhookEndpointViewSet
 
 router = DefaultRouter()
 router.register("platforms", PlatformViewSet, basename="platform")
 router.register("notices", NoticeViewSet, basename="notice")
 router.register("cases", CaseViewSet, basename="case")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = router.urls

@@ -177,3 +177,16 @@ def webhook_deliver(*, delivery_id: int, final_attempt: bool = False) -> Webhook
     if retry_reason and not final_attempt:
         raise WebhookRetry(retry_reason)
     return delivery
+
+
+def webhook_endpoint_deactivate(*, endpoint: WebhookEndpoint, actor_user=None) -> None:
+    """Stop delivering to an endpoint; its delivery log stays."""
+    with transaction.atomic():
+        endpoint.active = False
+        endpoint.save(update_fields=["active"])
+        event_record(
+            type="webhook.deactivated",
+            actor_kind=ActorKind.PLATFORM,
+            actor_user=actor_user,
+            data={"platform": endpoint.platform.slug, "endpoint_id": endpoint.pk},
+        )

@@ -120,3 +120,27 @@ def test_webhook_endpoint_must_be_https(settings):
     platforms = load_email_platforms()
     with pytest.raises(webhooks.WebhookError):
         webhooks.webhook_endpoint_register(platform=platforms["mailhost-a"], url="http://example.org/hook")
+
+
+@pytest.mark.django_db
+def test_platform_registers_lists_and_removes_webhooks_through_the_api(settings, reddit_staff, x_staff, advocate):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def api(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=user).key}")
+        return client
+
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = False
+    refused = api(reddit_staff).post("/api/v1/webhooks/", {"url": "http://hooks.reddit.example/x"}, format="json")
+    assert refused.status_code == 400 and "url" in refused.json()
+    created = api(reddit_staff).post("/api/v1/webhooks/", {"url": "https://hooks.reddit.example/x"}, format="json")
+    assert created.status_code == 201 and len(created.json()["secret"]) >= 40
+    listed = api(reddit_staff).get("/api/v1/webhooks/").json()["results"]
+    assert [w["url"] for w in listed] == ["https://hooks.reddit.example/x"] and "secret" not in listed[0]
+    assert api(x_staff).get("/api/v1/webhooks/").json()["results"] == []  # another platform's are invisible
+    assert api(x_staff).delete(f"/api/v1/webhooks/{listed[0]['id']}/").status_code == 404
+    assert api(advocate).get("/api/v1/webhooks/").status_code == 403
+    assert api(reddit_staff).delete(f"/api/v1/webhooks/{listed[0]['id']}/").status_code == 204
+    assert api(reddit_staff).get("/api/v1/webhooks/").json()["results"] == []
