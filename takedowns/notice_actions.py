@@ -47,3 +47,32 @@ def action_apply(request: HttpRequest, notice, action: str | None, forms: dict, 
     if action not in ACTIONS:
         messages.error(request, _("Choose one of the actions below."))
     return False
+
+
+def notice_action_page(request: HttpRequest, notice, *, actor_user=None, inbox: bool = False):
+    """Apply a posted action (if any) and render the notice page; shared by the signed link and the inbox."""
+    from django.shortcuts import redirect, render
+
+    from takedowns.selectors import notice_hash_rows
+
+    action = request.POST.get("action") if request.method == "POST" else None
+    forms = action_forms(notice, request.POST, action)
+    if request.method == "POST":
+        try:
+            if action_apply(request, notice, action, forms, actor_user=actor_user):
+                return redirect(request.path)
+        except outcomes.OutcomeError as exc:
+            messages.error(request, str(exc))
+        notice.refresh_from_db()
+    return render(
+        request,
+        "takedowns/respond/notice.html",
+        {
+            "notice": notice,
+            "locations": notice.locations.order_by("id"),
+            "hashes": notice_hash_rows(notice),
+            "inbox": inbox,
+            **forms,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

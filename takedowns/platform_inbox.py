@@ -7,16 +7,13 @@ same 404 as a missing one. Nothing here ever shows an image or the victim's cont
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from takedowns.notice_actions import action_apply, action_forms
+from takedowns.notice_actions import notice_action_page
 from takedowns.roles import platform_of
-from takedowns.selectors import notice_for_user, notice_hash_rows
-from takedowns.services import outcomes
+from takedowns.selectors import notice_for_user
 
 
 @login_required
@@ -25,24 +22,4 @@ def inbox_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
     if platform_of(request.user) is None:
         raise Http404("No such notice.")
     notice = notice_for_user(request.user, notice_id)
-    action = request.POST.get("action") if request.method == "POST" else None
-    forms = action_forms(notice, request.POST, action)
-    if request.method == "POST":
-        try:
-            if action_apply(request, notice, action, forms, actor_user=request.user):
-                return redirect(request.path)
-        except outcomes.OutcomeError as exc:
-            messages.error(request, str(exc))
-        notice.refresh_from_db()
-    return render(
-        request,
-        "takedowns/respond/notice.html",
-        {
-            "notice": notice,
-            "locations": notice.locations.order_by("id"),
-            "hashes": notice_hash_rows(notice),
-            "inbox": True,
-            **forms,
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return notice_action_page(request, notice, actor_user=request.user, inbox=True)
