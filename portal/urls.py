@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from takedowns import views as takedowns_views
+from takedowns.web import public
 
 admin.site.site_header = "Recourse administration"
 admin.site.site_title = "Recourse"
@@ -15,13 +15,13 @@ admin.site.site_title = "Recourse"
 ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip("/") + "/"
 
 urlpatterns = [
-    path("", include("takedowns.urls")),
+    path("", include("takedowns.web.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("takedowns.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("healthz", takedowns_views.healthz, name="healthz"),
+    path("healthz", public.healthz, name="healthz"),
     path(ADMIN_PATH, admin.site.urls),
 ]

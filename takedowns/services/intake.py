@@ -23,7 +23,6 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 import hashing
 from hashing.decode import Limits, decode
@@ -331,7 +330,3 @@ def receipt_email_send(*, case: Case, access_code: str) -> bool:
         log.exception("Could not send the receipt e-mail for case %s.", case.pk)
         return False
     return True
-
-
-def images_added_message(count: int) -> str:
-    return ngettext("%(count)d picture added.", "%(count)d pictures added.", count) % {"count": count}

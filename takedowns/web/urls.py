@@ -1,11 +1,24 @@
-"""The victim's pages, in the ``takedowns`` namespace (included by takedowns/urls.py): the intake under
-/report/ and the case page under /case/."""
+"""Every page of the portal, in the ``takedowns`` namespace, grouped by audience (API: takedowns/api/urls.py)."""
 
 from django.urls import path
 
-from takedowns.web import intake, status
+from takedowns.web import advocate, platform, public
+from takedowns.web.victim import intake, status
+
+app_name = "takedowns"
 
 urlpatterns = [
+    # Anyone.
+    path("", public.home, name="home"),
+    # Staff: advocates get their dashboard, platform staff their inbox, at the same address.
+    path("dashboard/", advocate.dashboard, name="dashboard"),
+    path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
+    path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
+    path("outbox/", advocate.outbox, name="outbox"),
+    # Platform staff: one notice in the inbox, and the same page behind the signed link (no login).
+    path("inbox/notices/<int:notice_id>/", platform.inbox_notice, name="inbox_notice"),
+    path("respond/<str:token>/", platform.notice_respond, name="notice_respond"),
+    # The victim: the intake under /report/ and the case page under /case/.
     path("report/", intake.intake_start, name="intake"),
     path("report/discard/", intake.intake_discard, name="intake_discard"),
     path("report/receipt/", intake.intake_receipt, name="intake_receipt"),

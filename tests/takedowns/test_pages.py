@@ -131,6 +131,6 @@ def test_advocate_sees_webform_pieces_and_missing_elements(client, advocate, pla
     notices_draft(case_id=incomplete.pk)
     client.force_login(advocate)
     html = client.get(reverse("takedowns:case_detail", args=[case.reference])).content.decode()
-    assert "Submit through the platform" in html and "Record submission" in html and "data-copy-target" in html
+    assert "Submit through the platform" in html and "I submitted it" in html and "data-copy-target" in html
     html = client.get(reverse("takedowns:case_detail", args=[incomplete.reference])).content.decode()
     assert "Cannot be sent yet" in html

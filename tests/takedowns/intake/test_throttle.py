@@ -72,7 +72,7 @@ def test_hit_reports_over_limit():
 
 
 def test_intake_submissions_are_limited_per_address(client, settings, private_storage, monkeypatch):
-    import takedowns.web.intake as intake_views
+    import takedowns.web.victim.intake as intake_views
 
     monkeypatch.setattr(intake_views, "SUBMIT_LIMIT", 2)
     for _ in range(2):

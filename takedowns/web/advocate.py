@@ -1,31 +1,28 @@
-"""Server-rendered pages. Thin: parse the request, call one selector or service, render."""
+"""The advocate's pages: the dashboard, the case page, actions on a notice and the development outbox.
+
+Platform staff share the dashboard URL; they get their inbox (takedowns/web/platform.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from takedowns import selectors
+from takedowns.forms.notices import TextForm
 from takedowns.models import ActorKind
-from takedowns.notice_forms import TextForm, WebformSubmittedForm
 from takedowns.notices import render_notice_pdf
 from takedowns.roles import is_advocate, platform_of
 from takedowns.services import delivery, outcomes
 from takedowns.services.deadlines import job_last_ran
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "takedowns/home.html")
+from takedowns.web import platform as platform_views
+from takedowns.web.common import webform_submission_record
 
 
 @login_required
@@ -40,14 +37,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "last_sweep": job_last_ran("sweep-deadlines"),
             },
         )
-    platform = platform_of(request.user)
-    if platform is not None:
-        sections = selectors.platform_inbox_sections(request.user)
-        return render(
-            request,
-            "takedowns/dashboard_platform.html",
-            {"platform": platform, "sections": sections, "has_notices": any(s["notices"] for s in sections)},
-        )
+    if platform_of(request.user) is not None:
+        return platform_views.inbox(request)
     return render(request, "takedowns/no_role.html", status=403)
 
 
@@ -58,15 +49,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "takedowns/case_detail.html",
-        {"case": case, "notices": selectors.case_notice_panels(case), "webform_form": WebformSubmittedForm()},
+        {"case": case, "notices": selectors.case_notice_panels(case)},
     )
-
-
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "last_deadline_sweep": job_last_ran("sweep-deadlines")})
 
 
 def _advocate_notice(request: HttpRequest, reference: str, notice_id: int):
@@ -95,20 +79,7 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
             delivery.notice_queue(notice=notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
             messages.success(request, _("The notice to %(p)s is queued for sending.") % {"p": notice.platform.name})
         elif action == "webform":
-            form = WebformSubmittedForm(request.POST)
-            if not form.is_valid():
-                for errors in form.errors.values():
-                    messages.error(request, " ".join(errors))
-                return back
-            submitted = form.cleaned_data["submitted_at"] + timedelta(minutes=form.cleaned_data["tz_offset"] or 0)
-            delivery.notice_record_webform_submission(
-                notice=notice,
-                submitted_at=submitted,
-                actor_kind=ActorKind.ADVOCATE,
-                actor_user=request.user,
-                confirmation=form.cleaned_data["confirmation"],
-            )
-            messages.success(request, _("Recorded. The platform's clock started at the time you gave."))
+            webform_submission_record(request, notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
         elif action in ("answer", "reply"):
             form = TextForm(request.POST)
             if not form.is_valid():

@@ -37,12 +37,13 @@ from takedowns.models import FilerType
 from takedowns.services.intake import (
     context_suggestion,
     good_faith_statement_text,
-    images_added_message,
     intake_pending_delete,
     intake_pending_store,
     intake_submit,
 )
 from takedowns.services.throttle import throttle_hit
+from takedowns.web.common import client_address
+from takedowns.web.victim.messages import images_added_message, signature_warning
 
 SESSION_KEY = "recourse_intake"
 RECEIPT_KEY = "recourse_receipt"
@@ -62,11 +63,6 @@ STEPS = [
     ("review", gettext_lazy("Check and send")),
 ]
 STEP_SLUGS = [slug for slug, _label in STEPS]
-
-
-def client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a proxy in front must set it to the real client (see takedowns/services/throttle.py).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 # --- session -------------------------------------------------------------------------------------------------
@@ -352,13 +348,6 @@ def _step_statement(request, state):
     }
     form = StatementForm(initial=initial, representative=representative)
     return _render(request, state, "statement", "takedowns/intake/statement.html", {"form": form, **extra})
-
-
-def signature_warning(signature: str, name: str) -> str:
-    return _(
-        "You signed as “%(signature)s”, but gave your name as “%(name)s” in step 1. That is fine if it is how you "
-        "sign your name. If not, you can change it in step 6 or step 1."
-    ) % {"signature": signature, "name": name or ""}
 
 
 def _step_review(request, state):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 import hashing
 from takedowns.forms.intake import ImagesForm
 from takedowns.forms.status import AddUrlsForm, EraseForm, StatusLoginForm, WithdrawForm, add_urls_clean
-from takedowns.models import ActorKind, Case, CaseState
+from takedowns.models import ActorKind, Case, CaseState, Notice
 from takedowns.services.cases import (
     access_code_normalise,
     case_check_access_code,
@@ -30,11 +30,11 @@ from takedowns.services.cases import (
 )
 from takedowns.services.erasure import case_erase, case_withdraw
 from takedowns.services.images import image_add
-from takedowns.services.intake import images_added_message
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.services.throttle import throttle_hit, throttle_is_limited
-from takedowns.web.intake import client_address
-from takedowns.web.presenters import case_status_view, image_rows
+from takedowns.web.common import client_address, webform_submission_record
+from takedowns.web.victim.messages import images_added_message, locked_out_message
+from takedowns.web.victim.presenters import case_status_view, image_rows
 
 SESSION_KEY = "recourse_case"
 IDLE_SECONDS = 30 * 60
@@ -72,14 +72,6 @@ def _need_case(view):
     return wrapped
 
 
-def _locked_out_message() -> str:
-    return _(
-        "For your safety, we have paused sign-in after several codes that did not match. Please wait 15 minutes "
-        "and try again. Nothing in your case has changed. If you have lost your code, a helpline listed at the "
-        "bottom of this page can help you."
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def status_login(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and _signed_in_case(request) is not None:
@@ -94,7 +86,7 @@ def status_login(request: HttpRequest) -> HttpResponse:
             if throttle_is_limited(case_key, CODE_LIMIT, CODE_WINDOW) or throttle_is_limited(
                 ip_key, CODE_LIMIT, CODE_WINDOW
             ):
-                form.add_error(None, _locked_out_message())
+                form.add_error(None, locked_out_message())
                 return render(request, "takedowns/status/login.html", {"form": form, "locked": True}, status=429)
             case = Case.objects.filter(reference=reference).exclude(state=CaseState.DRAFT).first()
             if case is not None and case_check_access_code(case=case, code=code):
@@ -270,41 +262,8 @@ def status_signout(request: HttpRequest) -> HttpResponse:
 @_need_case
 def status_webform_submitted(request: HttpRequest, case: Case, notice_id: int) -> HttpResponse:
     """The person submitted the prepared text through the platform's form: record when, start the clock."""
-    from datetime import timedelta
-
-    from django.contrib import messages
-    from django.http import Http404
-    from django.shortcuts import redirect
-    from django.utils.translation import gettext as _
-
-    from takedowns.models import ActorKind, Notice
-    from takedowns.notice_forms import WebformSubmittedForm
-    from takedowns.services import delivery
-
     notice = Notice.objects.filter(pk=notice_id, case=case).first()
     if notice is None:
         raise Http404("No such request.")
-    form = WebformSubmittedForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("takedowns:status")
-    submitted = form.cleaned_data["submitted_at"] + timedelta(minutes=form.cleaned_data["tz_offset"] or 0)
-    try:
-        delivery.notice_record_webform_submission(
-            notice=notice,
-            submitted_at=submitted,
-            actor_kind=ActorKind.VICTIM,
-            confirmation=form.cleaned_data["confirmation"],
-        )
-    except delivery.NoticeIncomplete:
-        messages.error(request, _("This request is missing something it needs; it is listed on this page."))
-    except ValueError:
-        messages.error(request, _("That time does not look right. Enter when you submitted the form."))
-    else:
-        messages.success(
-            request,
-            _("Thank you. %(platform)s's deadline now counts from the time you gave.")
-            % {"platform": notice.platform.name},
-        )
+    webform_submission_record(request, notice, actor_kind=ActorKind.VICTIM)
     return redirect("takedowns:status")

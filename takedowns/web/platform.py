@@ -1,14 +1,26 @@
-"""The four things a platform can do with a notice — acknowledge, report removal, ask for information,
-dispute — shared by the signed-link page (no login) and the platform inbox (login)."""
+"""The pages of platform trust-and-safety staff: the inbox, one notice with its URLs, hashes and the four
+answers (acknowledge, report removal, ask for information, dispute), and the same notice page behind the signed
+link inside every notice (no login, one notice only).
+
+Logged-in staff reach a notice through ``notice_for_user``, so another platform's notice (or any notice, for a
+user who is not platform staff) is the same 404 as a missing one. A modified, expired or revoked signed link gets
+a clear page and no information. Nothing here ever shows an image or the victim's contact details.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
+from takedowns import selectors
+from takedowns.forms.notices import DisputeForm, InfoRequestForm, RemovedForm
 from takedowns.models import ActorKind
-from takedowns.notice_forms import DisputeForm, InfoRequestForm, RemovedForm
+from takedowns.notices import ResponseTokenError, ResponseTokenExpired, notice_for_response_token
+from takedowns.roles import platform_of
 from takedowns.services import outcomes
 
 ACTIONS = ("acknowledge", "removed", "info_request", "dispute")
@@ -51,10 +63,6 @@ def action_apply(request: HttpRequest, notice, action: str | None, forms: dict, 
 
 def notice_action_page(request: HttpRequest, notice, *, actor_user=None, inbox: bool = False):
     """Apply a posted action (if any) and render the notice page; shared by the signed link and the inbox."""
-    from django.shortcuts import redirect, render
-
-    from takedowns.selectors import notice_hash_rows
-
     action = request.POST.get("action") if request.method == "POST" else None
     forms = action_forms(notice, request.POST, action)
     if request.method == "POST":
@@ -70,9 +78,44 @@ def notice_action_page(request: HttpRequest, notice, *, actor_user=None, inbox: 
         {
             "notice": notice,
             "locations": notice.locations.order_by("id"),
-            "hashes": notice_hash_rows(notice),
+            "hashes": selectors.notice_hash_rows(notice),
             "inbox": inbox,
             **forms,
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The platform's inbox (the dashboard URL, for platform staff): overdue, due soon, new, answered."""
+    sections = selectors.platform_inbox_sections(request.user)
+    return render(
+        request,
+        "takedowns/dashboard_platform.html",
+        {
+            "platform": platform_of(request.user),
+            "sections": sections,
+            "has_notices": any(s["notices"] for s in sections),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inbox_notice(request: HttpRequest, notice_id: int) -> HttpResponse:
+    if platform_of(request.user) is None:
+        raise Http404("No such notice.")
+    notice = selectors.notice_for_user(request.user, notice_id)
+    return notice_action_page(request, notice, actor_user=request.user, inbox=True)
+
+
+@require_http_methods(["GET", "POST"])
+def notice_respond(request: HttpRequest, token: str) -> HttpResponse:
+    """The page behind the signed link inside every notice."""
+    try:
+        notice = notice_for_response_token(token)
+    except ResponseTokenExpired:
+        return render(request, "takedowns/respond/invalid.html", {"reason": "expired"}, status=410)
+    except ResponseTokenError:
+        return render(request, "takedowns/respond/invalid.html", {"reason": "invalid"}, status=404)
+    return notice_action_page(request, notice)

@@ -1,0 +1,54 @@
+"""What more than one audience's pages share: the client address, and recording a web-form submission (the
+advocate's case page and the victim filing alone use the same handler and the same form template)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from takedowns.forms.notices import WebformSubmittedForm
+from takedowns.models import Notice
+from takedowns.services import delivery
+
+
+def client_address(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: a proxy in front must set it to the real client (see takedowns/services/throttle.py).
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def webform_submission_record(request: HttpRequest, notice: Notice, *, actor_kind: str, actor_user=None) -> bool:
+    """Someone submitted the prepared text through the platform's own form: record when, which starts the
+    clock. Every outcome is told through ``messages``; returns True when recorded."""
+    form = WebformSubmittedForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return False
+    # The browser sends its offset from UTC in minutes, so the local time typed is stored as the right instant.
+    submitted = form.cleaned_data["submitted_at"] + timedelta(minutes=form.cleaned_data["tz_offset"] or 0)
+    try:
+        delivery.notice_record_webform_submission(
+            notice=notice,
+            submitted_at=submitted,
+            actor_kind=actor_kind,
+            actor_user=actor_user,
+            confirmation=form.cleaned_data["confirmation"],
+        )
+    except delivery.NoticeIncomplete as exc:
+        messages.error(
+            request,
+            _("This request is missing something it needs: %(items)s")
+            % {"items": "; ".join(f"{e.label} — {e.fix_hint}" for e in exc.missing)},
+        )
+        return False
+    except ValueError:
+        messages.error(request, _("That time does not look right. Enter when you submitted the form."))
+        return False
+    messages.success(
+        request,
+        _("Recorded. %(platform)s's deadline now counts from the time you gave.") % {"platform": notice.platform.name},
+    )
+    return True
