@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 (SQLite, local broker, worker + beat, demo data)"
 	@echo "make test   - set up and run the test suite"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff and the import layers (lint-imports)"
 	@echo "make bench  - benchmarks (see benchmarks/RESULTS.md)"
 
 $(PY):
@@ -40,6 +40,7 @@ test-fast: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix .

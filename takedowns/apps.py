@@ -8,4 +8,7 @@ class TakedownsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from takedowns import signals  # noqa: F401  (post_migrate: groups and the platform registry)
+        from takedowns import (
+            signals,  # noqa: F401  (post_migrate: groups and the platform registry)
+            tasks,  # noqa: F401  (registers the Celery tasks, which services enqueue by name)
+        )

@@ -1,5 +1,5 @@
-"""The notice lifecycle (DESIGN.md §4): the one table of allowed transitions and the one function that
-changes a notice's status.
+"""The notice lifecycle (DESIGN.md §4): the one function that changes a notice's status, applying the one table
+of allowed transitions (its data sits beside ``NoticeStatus`` in takedowns/models/notices.py).
 
 :func:`notice_transition` locks the notice row, refuses anything the table does not allow, stamps the
 matching ``<status>_at`` time (and, on ``sent``, the ``due_at`` of the legal clock) and writes exactly one
@@ -17,51 +17,29 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from takedowns.models import Notice, NoticeStatus
-from takedowns.services.events import event_record
+from takedowns.audit import event_record
+from takedowns.models import EventType, Notice
+from takedowns.models.notices import (
+    CLOCK_RUNNING,
+    DELIVERED_STATES,
+    OPEN_STATES,
+    STAMP_FIELD,
+    TERMINAL_STATES,
+    TRANSITIONS,
+    NoticeStatus,
+)
 
 S = NoticeStatus
-
-TRANSITIONS: dict[str, frozenset[str]] = {
-    # A web-form notice goes straight from draft to sent when someone records that they submitted it.
-    S.DRAFT: frozenset({S.QUEUED, S.SENT, S.WITHDRAWN}),
-    S.QUEUED: frozenset({S.SENT, S.FAILED, S.WITHDRAWN}),
-    S.FAILED: frozenset({S.QUEUED, S.SENT, S.WITHDRAWN}),
-    S.SENT: frozenset({S.ACKNOWLEDGED, S.INFO_REQUESTED, S.DISPUTED, S.REMOVED, S.ESCALATED, S.WITHDRAWN}),
-    S.ACKNOWLEDGED: frozenset({S.INFO_REQUESTED, S.DISPUTED, S.REMOVED, S.ESCALATED, S.WITHDRAWN}),
-    # The advocate answers the platform's question: the notice returns to acknowledged and the clock runs on.
-    S.INFO_REQUESTED: frozenset({S.ACKNOWLEDGED, S.DISPUTED, S.REMOVED, S.ESCALATED, S.WITHDRAWN}),
-    S.DISPUTED: frozenset({S.ESCALATED, S.CLOSED, S.REMOVED, S.WITHDRAWN}),
-    S.ESCALATED: frozenset({S.ACKNOWLEDGED, S.REMOVED, S.CLOSED, S.WITHDRAWN}),
-    S.REMOVED: frozenset({S.VERIFIED_REMOVED, S.REAPPEARED}),
-    S.VERIFIED_REMOVED: frozenset({S.REAPPEARED}),
-    # A reappearance is handled by a new notice (the next round); this one only closes.
-    S.REAPPEARED: frozenset({S.CLOSED}),
-    S.CLOSED: frozenset(),
-    S.WITHDRAWN: frozenset(),
-}
-
-OPEN_STATES = frozenset(s for s, targets in TRANSITIONS.items() if S.WITHDRAWN in targets)
-# Statuses in which the platform owes an answer and the legal clock counts.
-CLOCK_RUNNING = frozenset({S.SENT, S.ACKNOWLEDGED, S.INFO_REQUESTED})
-# Statuses in which a platform has received the notice and may act on it.
-DELIVERED_STATES = frozenset({S.SENT, S.ACKNOWLEDGED, S.INFO_REQUESTED, S.DISPUTED, S.ESCALATED})
-TERMINAL_STATES = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
-
-_STAMP_FIELD = {
-    S.QUEUED: "queued_at",
-    S.FAILED: "failed_at",
-    S.SENT: "sent_at",
-    S.ACKNOWLEDGED: "acknowledged_at",
-    S.INFO_REQUESTED: "info_requested_at",
-    S.DISPUTED: "disputed_at",
-    S.REMOVED: "removed_at",
-    S.VERIFIED_REMOVED: "verified_removed_at",
-    S.REAPPEARED: "reappeared_at",
-    S.ESCALATED: "escalated_at",
-    S.CLOSED: "closed_at",
-    S.WITHDRAWN: "withdrawn_at",
-}
+__all__ = [
+    "CLOCK_RUNNING",
+    "DELIVERED_STATES",
+    "OPEN_STATES",
+    "TERMINAL_STATES",
+    "TRANSITIONS",
+    "IllegalTransition",
+    "can_transition",
+    "notice_transition",
+]
 
 
 class IllegalTransition(Exception):
@@ -105,9 +83,9 @@ def notice_transition(
         if not can_transition(locked.status, to):
             raise IllegalTransition(locked, to)
         from_status = locked.status
-        fields = ["status", "updated_at", _STAMP_FIELD[to]]
+        fields = ["status", "updated_at", STAMP_FIELD[to]]
         locked.status = to
-        setattr(locked, _STAMP_FIELD[to], at)
+        setattr(locked, STAMP_FIELD[to], at)
         if to == S.SENT:
             locked.due_at = at + timedelta(hours=locked.response_hours)
             fields.append("due_at")
@@ -116,7 +94,7 @@ def notice_transition(
             fields.append(name)
         locked.save(update_fields=sorted(set(fields)))
         event_record(
-            type=f"notice.{to}",
+            type=EventType.for_notice_status(to),
             actor_kind=actor_kind,
             actor_user=actor_user,
             case=locked.case,

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
-from takedowns.models import Case, CaseState, Notice, ReportedLocation
+from takedowns.models import Case, CaseState, EventType, Notice, ReportedLocation
 from takedowns.roles import is_advocate, platform_of
 
 
@@ -103,14 +103,14 @@ def notice_hash_rows(notice: Notice) -> list[dict]:
 
 
 RESPONSE_EVENT_TYPES = (
-    "notice.acknowledged",
-    "notice.removed",
-    "notice.locations_removed",
-    "notice.info_requested",
-    "notice.disputed",
-    "notice.reply_recorded",
-    "notice.failed",
-    "notice.overdue",
+    EventType.NOTICE_ACKNOWLEDGED,
+    EventType.NOTICE_REMOVED,
+    EventType.NOTICE_LOCATIONS_REMOVED,
+    EventType.NOTICE_INFO_REQUESTED,
+    EventType.NOTICE_DISPUTED,
+    EventType.NOTICE_REPLY_RECORDED,
+    EventType.NOTICE_FAILED,
+    EventType.NOTICE_OVERDUE,
 )
 
 

@@ -4,14 +4,15 @@ twice. Routing to the ``hashing`` and ``io`` queues is in settings.CELERY_TASK_R
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from takedowns.models import ActorKind
-from takedowns.services import deadlines, delivery, images, notices, webhooks
-from takedowns.services.events import event_record
+from takedowns.audit import event_record
+from takedowns.models import ActorKind, EventType
+from takedowns.services import deadlines, delivery, images, intake, notices, webhooks
 from takedowns.services.jobs import exclusive
 
 log = logging.getLogger(__name__)
@@ -98,10 +99,6 @@ def retention_purge() -> None:
 @shared_task(name="takedowns.tasks.intake_pending_purge", soft_time_limit=240, time_limit=290)
 def intake_pending_purge() -> None:
     """Delete uploads of intakes that were never submitted (held encrypted for at most a day)."""
-    from datetime import timedelta
-
-    from takedowns.services import intake
-
     with exclusive("intake-pending-purge", ttl_seconds=290) as taken:
         if taken:
             intake.intake_pending_purge(older_than=timedelta(hours=24))
@@ -112,5 +109,5 @@ def intake_pending_purge() -> None:
 def ping(token: str) -> None:
     """A health probe: proves a worker consumes the queue and writes to the database."""
     event_record(
-        type="system.ping", actor_kind=ActorKind.SYSTEM, data={"probe": token, "at": timezone.now().isoformat()}
+        type=EventType.SYSTEM_PING, actor_kind=ActorKind.SYSTEM, data={"probe": token, "at": timezone.now().isoformat()}
     )

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 import hashing
 from takedowns.forms.base import MultipleFileField, VictimForm
 from takedowns.models import FilerType, Jurisdiction
-from takedowns.services.intake import URL_LIMIT, image_error_message, image_upload_check, url_error_message
+from takedowns.services.images import image_upload_check
+from takedowns.services.intake import URL_LIMIT, image_error_message, url_error_message
 from takedowns.urlnorm import UrlError, parse_url_list
 
 

@@ -7,6 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from takedowns.forms.base import VictimForm
+from takedowns.forms.intake import url_line_errors
+from takedowns.services.intake import URL_LIMIT
 
 
 class StatusLoginForm(VictimForm):
@@ -52,9 +54,6 @@ class EraseForm(VictimForm):
 
 
 def add_urls_clean(form: AddUrlsForm, *, existing_count: int) -> list[str]:
-    from takedowns.forms.intake import url_line_errors
-    from takedowns.services.intake import URL_LIMIT
-
     urls, messages = url_line_errors(form.cleaned_data.get("urls", ""))
     if messages:
         form.add_error("urls", messages)

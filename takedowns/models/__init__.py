@@ -10,7 +10,7 @@ from takedowns.models.cases import (
     ReferenceImage,
     ReportedLocation,
 )
-from takedowns.models.events import ActorKind, Event
+from takedowns.models.events import ActorKind, Event, EventType
 from takedowns.models.notices import Notice, NoticeStatus
 from takedowns.models.platforms import Channel, Platform, PlatformMembership, Regime
 from takedowns.models.webhooks import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
@@ -21,6 +21,7 @@ __all__ = [
     "CaseState",
     "Channel",
     "Event",
+    "EventType",
     "FilerType",
     "ImageState",
     "Jurisdiction",

@@ -14,6 +14,47 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+class EventType(models.TextChoices):
+    """Every kind of audit event, dotted ``<entity>.<what happened>`` (CONVENTIONS.md §5). Writers and readers
+    use these names, never free strings; ``notice.<status>`` exists for every notice status (the lifecycle
+    writes one per transition)."""
+
+    CASE_CREATED = "case.created", _("Case filed")
+    CASE_LOCATIONS_ADDED = "case.locations_added", _("URLs added")
+    CASE_WITHDRAWN = "case.withdrawn", _("Case withdrawn")
+    CASE_ERASED = "case.erased", _("Case erased")
+    IMAGE_ADDED = "image.added", _("Reference image added")
+    IMAGE_HASHED = "image.hashed", _("Reference image fingerprinted")
+    IMAGE_FAILED = "image.failed", _("Reference image could not be read")
+    IMAGE_PURGED = "image.purged", _("Reference image deleted")
+    NOTICE_DRAFTED = "notice.drafted", _("Notice drafted")
+    NOTICE_QUEUED = "notice.queued", _("Notice queued for sending")
+    NOTICE_FAILED = "notice.failed", _("Notice delivery failed")
+    NOTICE_SENT = "notice.sent", _("Notice sent")
+    NOTICE_ACKNOWLEDGED = "notice.acknowledged", _("Platform acknowledged")
+    NOTICE_INFO_REQUESTED = "notice.info_requested", _("Platform asked for information")
+    NOTICE_DISPUTED = "notice.disputed", _("Platform disputed")
+    NOTICE_REMOVED = "notice.removed", _("Platform reported removal")
+    NOTICE_VERIFIED_REMOVED = "notice.verified_removed", _("Removal verified")
+    NOTICE_REAPPEARED = "notice.reappeared", _("Content reappeared")
+    NOTICE_ESCALATED = "notice.escalated", _("Notice escalated")
+    NOTICE_CLOSED = "notice.closed", _("Notice closed")
+    NOTICE_WITHDRAWN = "notice.withdrawn", _("Notice withdrawn")
+    NOTICE_DEADLINE_NEAR = "notice.deadline_near", _("Deadline near")
+    NOTICE_OVERDUE = "notice.overdue", _("Deadline passed")
+    NOTICE_LOCATIONS_REMOVED = "notice.locations_removed", _("Platform reported some URLs removed")
+    NOTICE_REPLY_RECORDED = "notice.reply_recorded", _("Reply recorded")
+    NOTICE_WITHDRAWAL_SENT = "notice.withdrawal_sent", _("Withdrawal sent to the platform")
+    WEBHOOK_REGISTERED = "webhook.registered", _("Webhook registered")
+    WEBHOOK_DEACTIVATED = "webhook.deactivated", _("Webhook deactivated")
+    SYSTEM_PING = "system.ping", _("Worker health probe")
+
+    @classmethod
+    def for_notice_status(cls, status: str) -> EventType:
+        """The event a notice's move to ``status`` writes (ValueError for a status with no event)."""
+        return cls(f"notice.{status}")
+
+
 class Event(models.Model):
     case = models.ForeignKey("takedowns.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     notice = models.ForeignKey(
@@ -23,7 +64,7 @@ class Event(models.Model):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    type = models.CharField(max_length=64, db_index=True)
+    type = models.CharField(max_length=64, choices=EventType.choices, db_index=True)
     data = models.JSONField(default=dict, blank=True)
     redacted = models.BooleanField(default=False)
     created_at = models.DateTimeField(db_index=True)

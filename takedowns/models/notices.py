@@ -27,6 +27,53 @@ class NoticeStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+S = NoticeStatus
+
+# The lifecycle's data (DESIGN.md §4), beside the statuses it is about so that models depend on nothing above
+# them. takedowns/lifecycle.py owns the one function that applies it.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    # A web-form notice goes straight from draft to sent when someone records that they submitted it.
+    S.DRAFT: frozenset({S.QUEUED, S.SENT, S.WITHDRAWN}),
+    S.QUEUED: frozenset({S.SENT, S.FAILED, S.WITHDRAWN}),
+    S.FAILED: frozenset({S.QUEUED, S.SENT, S.WITHDRAWN}),
+    S.SENT: frozenset({S.ACKNOWLEDGED, S.INFO_REQUESTED, S.DISPUTED, S.REMOVED, S.ESCALATED, S.WITHDRAWN}),
+    S.ACKNOWLEDGED: frozenset({S.INFO_REQUESTED, S.DISPUTED, S.REMOVED, S.ESCALATED, S.WITHDRAWN}),
+    # The advocate answers the platform's question: the notice returns to acknowledged and the clock runs on.
+    S.INFO_REQUESTED: frozenset({S.ACKNOWLEDGED, S.DISPUTED, S.REMOVED, S.ESCALATED, S.WITHDRAWN}),
+    S.DISPUTED: frozenset({S.ESCALATED, S.CLOSED, S.REMOVED, S.WITHDRAWN}),
+    S.ESCALATED: frozenset({S.ACKNOWLEDGED, S.REMOVED, S.CLOSED, S.WITHDRAWN}),
+    S.REMOVED: frozenset({S.VERIFIED_REMOVED, S.REAPPEARED}),
+    S.VERIFIED_REMOVED: frozenset({S.REAPPEARED}),
+    # A reappearance is handled by a new notice (the next round); this one only closes.
+    S.REAPPEARED: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+OPEN_STATES = frozenset(s for s, targets in TRANSITIONS.items() if S.WITHDRAWN in targets)
+# Statuses in which the platform owes an answer and the legal clock counts.
+CLOCK_RUNNING = frozenset({S.SENT, S.ACKNOWLEDGED, S.INFO_REQUESTED})
+# Statuses in which a platform has received the notice and may act on it.
+DELIVERED_STATES = frozenset({S.SENT, S.ACKNOWLEDGED, S.INFO_REQUESTED, S.DISPUTED, S.ESCALATED})
+TERMINAL_STATES = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+
+# The time stamp each status sets when a notice enters it.
+STAMP_FIELD = {
+    S.QUEUED: "queued_at",
+    S.FAILED: "failed_at",
+    S.SENT: "sent_at",
+    S.ACKNOWLEDGED: "acknowledged_at",
+    S.INFO_REQUESTED: "info_requested_at",
+    S.DISPUTED: "disputed_at",
+    S.REMOVED: "removed_at",
+    S.VERIFIED_REMOVED: "verified_removed_at",
+    S.REAPPEARED: "reappeared_at",
+    S.ESCALATED: "escalated_at",
+    S.CLOSED: "closed_at",
+    S.WITHDRAWN: "withdrawn_at",
+}
+
+
 def _new_token_nonce() -> str:
     return secrets.token_urlsafe(16)
 
@@ -86,6 +133,4 @@ class Notice(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        from takedowns.lifecycle import CLOCK_RUNNING
-
         return self.status in CLOCK_RUNNING and self.due_at is not None and self.due_at < timezone.now()

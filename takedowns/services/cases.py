@@ -6,13 +6,17 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from takedowns.models import ActorKind, Case, CaseState, FilerType, Jurisdiction, Platform, ReportedLocation
-from takedowns.services.events import event_record
-from takedowns.urlnorm import PlatformMatcher, host_of, normalise_url
+import hashing
+from takedowns.audit import event_record
+from takedowns.models import ActorKind, Case, CaseState, EventType, FilerType, Jurisdiction, Platform, ReportedLocation
+from takedowns.services.images import image_add, image_upload_check
+from takedowns.services.notices import case_notices_prepare_enqueue
+from takedowns.urlnorm import PlatformMatcher, UrlError, host_of, normalise_url
 
 # Crockford-style alphabet without 0/O, 1/I/L and U: read aloud over a helpline without mistakes.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -85,7 +89,7 @@ def locations_add(
         )
     if added:
         event_record(
-            type="case.locations_added",
+            type=EventType.CASE_LOCATIONS_ADDED,
             actor_kind=actor_kind,
             actor_user=actor_user,
             case=case,
@@ -156,7 +160,7 @@ def case_create(
                     submission_key=submission_key,
                 )
                 event_record(
-                    type="case.created",
+                    type=EventType.CASE_CREATED,
                     actor_kind=actor_kind,
                     actor_user=actor_user,
                     case=case,
@@ -181,7 +185,6 @@ class CaseInputError(ValueError):
 
 def urls_check(raw_urls: list[str], *, limit: int = 200) -> list[str]:
     """Normalise a list of URLs; raise CaseInputError naming each bad one."""
-    from takedowns.urlnorm import UrlError
 
     if len(raw_urls) > limit:
         raise CaseInputError({"urls": [f"At most {limit} URLs at a time ({len(raw_urls)} given)."]})
@@ -199,13 +202,6 @@ def urls_check(raw_urls: list[str], *, limit: int = 200) -> list[str]:
 def case_file_by_advocate(*, fields: dict, urls: list[str], uploads: list, actor_user) -> CaseCreated:
     """File a case for a victim (the API): every URL and image is checked before anything is stored, then
     the case, its images (hashed in the background) and its notice drafting are created in one transaction."""
-    from django.conf import settings
-
-    import hashing
-    from takedowns.services.images import image_add
-    from takedowns.services.intake import image_upload_check
-    from takedowns.services.notices import case_notices_prepare_enqueue
-
     errors: dict[str, list[str]] = {}
     try:
         urls = urls_check(urls)

@@ -8,9 +8,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from takedowns.audit import event_record
 from takedowns.lifecycle import CLOCK_RUNNING
-from takedowns.models import ActorKind, Notice
-from takedowns.services.events import event_record
+from takedowns.models import ActorKind, EventType, Notice
 from takedowns.services.notifications import notify
 
 LAST_RUN_KEY = "recourse:last-run:{}"
@@ -49,7 +49,7 @@ def _warnings(now) -> int:
             notice.warning_alerted_at = now
             notice.save(update_fields=["warning_alerted_at", "updated_at"])
             event_record(
-                type="notice.deadline_near",
+                type=EventType.NOTICE_DEADLINE_NEAR,
                 actor_kind=ActorKind.SYSTEM,
                 notice=notice,
                 data={"due_at": notice.due_at.isoformat()},
@@ -77,7 +77,7 @@ def deadlines_sweep(*, now=None) -> SweepResult:
             notice.overdue_recorded_at = now
             notice.save(update_fields=["overdue_recorded_at", "updated_at"])
             event_record(
-                type="notice.overdue",
+                type=EventType.NOTICE_OVERDUE,
                 actor_kind=ActorKind.SYSTEM,
                 notice=notice,
                 data={"due_at": notice.due_at.isoformat(), "platform": notice.platform.slug},

@@ -17,8 +17,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from takedowns.audit import event_record
 from takedowns.lifecycle import notice_transition
-from takedowns.models import ActorKind, Case, CaseState, Channel, Notice, NoticeStatus
+from takedowns.models import ActorKind, Case, CaseState, Channel, EventType, Notice, NoticeStatus
 from takedowns.notices import (
     check_completeness,
     notice_content,
@@ -26,7 +27,6 @@ from takedowns.notices import (
     render_notice,
     render_notice_pdf,
 )
-from takedowns.services.events import event_record
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.notifications import notify
 from takedowns.services.webhooks import webhooks_enqueue
@@ -164,7 +164,7 @@ def notice_send(*, notice_id: int) -> Notice | None:
             data={"channel": "email", "recipient_domain": notice.recipient.rpartition("@")[2]},
             update={"delivery_attempts": notice.delivery_attempts + 1, "delivery_error": ""},
         )
-        webhooks_enqueue(notice=notice, event_type="notice.sent")
+        webhooks_enqueue(notice=notice, event_type=EventType.NOTICE_SENT)
     notify(notice=notice, kind="sent")
     return notice
 
@@ -220,7 +220,7 @@ def notice_record_webform_submission(
             at=submitted_at,
             data={"channel": "webform", "confirmation": confirmation[:200]},
         )
-        webhooks_enqueue(notice=locked, event_type="notice.sent")
+        webhooks_enqueue(notice=locked, event_type=EventType.NOTICE_SENT)
     notify(notice=locked, kind="sent")
     return locked
 
@@ -232,10 +232,10 @@ def notice_withdrawal_send(*, notice_id: int) -> bool:
     if notice is None or notice.status != NoticeStatus.WITHDRAWN:
         return False
     with transaction.atomic():
-        webhooks_enqueue(notice=notice, event_type="notice.withdrawn")
+        webhooks_enqueue(notice=notice, event_type=EventType.NOTICE_WITHDRAWN)
     if not notice.platform.contact_email or notice.sent_at is None:
         return False
-    if notice.events.filter(type="notice.withdrawal_sent").exists():
+    if notice.events.filter(type=EventType.NOTICE_WITHDRAWAL_SENT).exists():
         return False
     message = EmailMultiAlternatives(
         subject=f"Withdrawn: removal request {notice.reference}",
@@ -253,5 +253,5 @@ def notice_withdrawal_send(*, notice_id: int) -> bool:
         message.send(fail_silently=False)
     except Exception as exc:
         raise _classify(exc) from exc
-    event_record(type="notice.withdrawal_sent", actor_kind=ActorKind.SYSTEM, notice=notice)
+    event_record(type=EventType.NOTICE_WITHDRAWAL_SENT, actor_kind=ActorKind.SYSTEM, notice=notice)
     return True

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from takedowns.audit import event_record
 from takedowns.lifecycle import DELIVERED_STATES, OPEN_STATES, notice_transition
-from takedowns.models import Case, CaseState, Event, ImageState, Notice, NoticeStatus, ReferenceImage
-from takedowns.services.events import event_record
+from takedowns.models import Case, CaseState, Event, EventType, ImageState, Notice, NoticeStatus, ReferenceImage
 from takedowns.services.jobs import enqueue_on_commit
 
 WITHDRAWAL_TASK = "takedowns.tasks.notice_withdrawal_send"
@@ -101,7 +101,7 @@ def case_withdraw(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         locked.withdrawn_at = now
         locked.save(update_fields=["state", "withdrawn_at", "updated_at"])
         event_record(
-            type="case.withdrawn",
+            type=EventType.CASE_WITHDRAWN,
             actor_kind=actor_kind,
             actor_user=actor_user,
             case=locked,
@@ -166,6 +166,6 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         locked.state = CaseState.ERASED
         locked.erased_at = now
         locked.save()
-        event_record(type="case.erased", actor_kind=actor_kind, actor_user=actor_user, case=locked, data={})
-        Event.objects.filter(case=locked, type="case.erased").update(redacted=True)
+        event_record(type=EventType.CASE_ERASED, actor_kind=actor_kind, actor_user=actor_user, case=locked, data={})
+        Event.objects.filter(case=locked, type=EventType.CASE_ERASED).update(redacted=True)
     return locked

@@ -3,19 +3,41 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 import hashing
-from takedowns.models import ActorKind, Case, ImageState, ReferenceImage
-from takedowns.services.events import event_record
+from hashing.decode import Limits, decode
+from takedowns.audit import event_record
+from takedowns.models import ActorKind, Case, CaseState, EventType, ImageState, ReferenceImage
 from takedowns.services.jobs import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
 HASH_TASK = "takedowns.tasks.image_hash"
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    image_format: str
+
+
+def image_upload_check(*, upload) -> CheckedImage:
+    """Read and check one uploaded file by its content (never its name): size before reading, then format,
+    pixel count and corruption through ``hashing``'s guarded decoder. Raises ``hashing.HashingError``."""
+    limit = settings.IMAGE_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise hashing.FileTooLarge(size, limit)
+    upload.seek(0)
+    data = upload.read(limit + 1)
+    decoded = decode(data, Limits(max_bytes=limit))
+    return CheckedImage(data=data, image_format=decoded.format)
 
 
 def image_add(
@@ -32,7 +54,7 @@ def image_add(
         image.file.save("upload", ContentFile(data), save=False)
         image.save()
         event_record(
-            type="image.added",
+            type=EventType.IMAGE_ADDED,
             actor_kind=actor_kind,
             actor_user=actor_user,
             case=case,
@@ -86,7 +108,7 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
             _purge_file(image)
             image.save(update_fields=["state", "failure_code", "failure_reason", "file", "purged_at"])
             event_record(
-                type="image.failed",
+                type=EventType.IMAGE_FAILED,
                 actor_kind=ActorKind.SYSTEM,
                 case=image.case,
                 data={"image_id": image.pk, "code": error.code},
@@ -116,7 +138,7 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
             fields += ["file", "purged_at"]
         image.save(update_fields=fields)
         event_record(
-            type="image.hashed",
+            type=EventType.IMAGE_HASHED,
             actor_kind=ActorKind.SYSTEM,
             case=image.case,
             data={"image_id": image.pk, "pdq_quality": result.pdq_quality, "original_kept": image.keep_as_evidence},
@@ -137,10 +159,6 @@ def images_reconcile(*, older_than_seconds: int = 600) -> list[int]:
 
 def images_retention_purge(*, now=None) -> int:
     """Purge originals kept as evidence once their case is withdrawn or closed for the retention period."""
-    from django.conf import settings
-
-    from takedowns.models import CaseState
-
     now = now or timezone.now()
     cutoff = now - timezone.timedelta(days=settings.EVIDENCE_RETENTION_DAYS)
     ids = list(
@@ -160,7 +178,7 @@ def images_retention_purge(*, now=None) -> int:
             _purge_file(image)
             image.save(update_fields=["file", "purged_at"])
             event_record(
-                type="image.purged",
+                type=EventType.IMAGE_PURGED,
                 actor_kind=ActorKind.SYSTEM,
                 case=image.case,
                 data={"image_id": pk, "why": "retention"},

@@ -25,7 +25,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 import hashing
-from hashing.decode import Limits, decode
 from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
 from takedowns.services.cases import case_create
 from takedowns.services.images import image_add
@@ -156,25 +155,6 @@ def context_suggestion(*, nature: str, posted: str) -> str:
 
 
 # --- pictures ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckedImage:
-    data: bytes
-    image_format: str
-
-
-def image_upload_check(*, upload) -> CheckedImage:
-    """Read and check one uploaded file by its content (never its name): size before reading, then format,
-    pixel count and corruption through ``hashing``'s guarded decoder. Raises ``hashing.HashingError``."""
-    limit = settings.IMAGE_MAX_BYTES
-    size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise hashing.FileTooLarge(size, limit)
-    upload.seek(0)
-    data = upload.read(limit + 1)
-    decoded = decode(data, Limits(max_bytes=limit))
-    return CheckedImage(data=data, image_format=decoded.format)
 
 
 def intake_pending_store(*, data: bytes) -> str:

@@ -1,11 +1,16 @@
 """Enqueueing background work. Always after commit (DESIGN.md §9): a rolled-back transaction enqueues nothing,
-and a worker never looks for a row that is not yet visible to it."""
+and a worker never looks for a row that is not yet visible to it.
+
+Services name a task (``"takedowns.tasks.notice_send"``) and never import takedowns/tasks.py: tasks call services,
+so the dependency runs one way only. The tasks are registered in every process by ``TakedownsConfig.ready``.
+"""
 
 from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
 
+from celery import current_app
 from django.core.cache import cache
 from django.db import transaction
 
@@ -14,12 +19,9 @@ log = logging.getLogger(__name__)
 
 def enqueue_on_commit(task_name: str, *args) -> None:
     def _send() -> None:
-        from portal.celery import app
-        from takedowns import tasks  # noqa: F401  (registers the tasks in this process)
-
         try:
             # Through the registered task (not send_task), so that eager mode in unit tests applies too.
-            app.tasks[task_name].apply_async(args=list(args))
+            current_app.tasks[task_name].apply_async(args=list(args))
         except Exception:
             # Nothing is lost: the reconcile job re-enqueues work left pending (DESIGN.md §9).
             log.exception("Could not enqueue %s%r; the reconcile job will pick it up.", task_name, args)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from takedowns.audit import event_record
 from takedowns.lifecycle import OPEN_STATES
-from takedowns.models import ActorKind, Case, CaseState, Notice, Regime, ReportedLocation
-from takedowns.services.events import event_record
+from takedowns.models import ActorKind, Case, CaseState, EventType, Notice, Regime, ReportedLocation
+from takedowns.services.delivery import notices_send_ready
+from takedowns.services.jobs import enqueue_on_commit
 
 
 def _regime_for(case: Case, platform) -> str:
@@ -62,7 +64,7 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
                     continue
                 created.append(notice)
                 event_record(
-                    type="notice.drafted",
+                    type=EventType.NOTICE_DRAFTED,
                     actor_kind=actor_kind,
                     notice=notice,
                     data={"platform": platform.slug, "round": notice.round, "regime": notice.regime},
@@ -74,14 +76,10 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
 def notices_prepare(*, case_id: int) -> list[Notice]:
     """Everything a case needs after submission or new URLs: draft what is missing, then queue every complete
     e-mail notice unless the case waits for an advocate's review. Returns the newly drafted notices."""
-    from takedowns.services.delivery import notices_send_ready
-
     drafted = notices_draft(case_id=case_id)
     notices_send_ready(case_id=case_id)
     return drafted
 
 
 def case_notices_prepare_enqueue(*, case: Case) -> None:
-    from takedowns.services.jobs import enqueue_on_commit
-
     enqueue_on_commit("takedowns.tasks.case_notices_prepare", case.pk)

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from takedowns.audit import event_record
 from takedowns.lifecycle import IllegalTransition, notice_transition
-from takedowns.models import ActorKind, LocationState, Notice, NoticeStatus, ReportedLocation
-from takedowns.services.events import event_record
+from takedowns.models import ActorKind, EventType, LocationState, Notice, NoticeStatus, ReportedLocation
 from takedowns.services.notifications import notify
 
 DISPUTE_REASONS = {
@@ -85,7 +85,11 @@ def notice_report_removed(
         data = {"location_ids": [loc.pk for loc in newly], "message": note, "remaining": len(remaining)}
         if remaining or notice.status == NoticeStatus.REMOVED:
             event_record(
-                type="notice.locations_removed", actor_kind=actor_kind, actor_user=actor_user, notice=notice, data=data
+                type=EventType.NOTICE_LOCATIONS_REMOVED,
+                actor_kind=actor_kind,
+                actor_user=actor_user,
+                notice=notice,
+                data=data,
             )
             finished = False
         else:
@@ -146,7 +150,7 @@ def notice_record_reply(*, notice: Notice, text: str, actor_user) -> None:
     if not text:
         raise OutcomeError("Paste the reply text.")
     event_record(
-        type="notice.reply_recorded",
+        type=EventType.NOTICE_REPLY_RECORDED,
         actor_kind=ActorKind.ADVOCATE,
         actor_user=actor_user,
         notice=notice,

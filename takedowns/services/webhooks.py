@@ -19,12 +19,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from takedowns import fetch
-from takedowns.models import ActorKind, Notice, Platform, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
-from takedowns.services.events import event_record
+from takedowns.audit import event_record
+from takedowns.models import (
+    ActorKind,
+    EventType,
+    Notice,
+    Platform,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+)
+from takedowns.notices import make_response_token
+from takedowns.selectors import notice_hash_rows
 from takedowns.services.jobs import enqueue_on_commit
 
 DELIVER_TASK = "takedowns.tasks.webhook_deliver"
-EVENTS = ("notice.sent", "notice.withdrawn")
+EVENTS = (EventType.NOTICE_SENT, EventType.NOTICE_WITHDRAWN)
 
 
 class WebhookError(ValueError):
@@ -63,7 +73,7 @@ def webhook_endpoint_register(*, platform: Platform, url: str, actor_user=None) 
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.create(platform=platform, url=url, secret=secret)
         event_record(
-            type="webhook.registered",
+            type=EventType.WEBHOOK_REGISTERED,
             actor_kind=ActorKind.PLATFORM,
             actor_user=actor_user,
             data={"platform": platform.slug, "endpoint_id": endpoint.pk},
@@ -73,9 +83,6 @@ def webhook_endpoint_register(*, platform: Platform, url: str, actor_user=None) 
 
 def notice_payload(notice: Notice, event_type: str) -> dict:
     """What a platform receives: the notice without any image or victim contact detail."""
-    from takedowns.notices import make_response_token
-    from takedowns.selectors import notice_hash_rows
-
     return {
         "event": event_type,
         "sent_at": timezone.now().isoformat(),
@@ -185,7 +192,7 @@ def webhook_endpoint_deactivate(*, endpoint: WebhookEndpoint, actor_user=None) -
         endpoint.active = False
         endpoint.save(update_fields=["active"])
         event_record(
-            type="webhook.deactivated",
+            type=EventType.WEBHOOK_DEACTIVATED,
             actor_kind=ActorKind.PLATFORM,
             actor_user=actor_user,
             data={"platform": endpoint.platform.slug, "endpoint_id": endpoint.pk},

@@ -63,7 +63,14 @@ def test_double_submit_makes_one_case():
 
 @pytest.mark.django_db
 def test_event_data_masks_personal_fields():
-    from takedowns.services.events import event_record
+    from takedowns.audit import event_record
 
-    event = event_record(type="x.y", actor_kind="system", data={"contact_email": "a@b.c", "count": 2})
+    event = event_record(type="system.ping", actor_kind="system", data={"contact_email": "a@b.c", "count": 2})
     assert event.data == {"contact_email": "***", "count": 2}
+
+
+def test_an_event_type_outside_event_type_is_refused():
+    from takedowns.audit import event_record
+
+    with pytest.raises(ValueError, match=r"Unknown event type 'notice\.typo'"):
+        event_record(type="notice.typo", actor_kind="system")

@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from takedowns.lifecycle import CLOCK_RUNNING
-from takedowns.models import Case, Event, ImageState, Notice, NoticeStatus, ReportedLocation
+from takedowns.models import Case, Event, EventType, ImageState, Notice, NoticeStatus, ReportedLocation
 
 NOTICE_SENTENCES = {
     "draft": _("We are preparing the removal request for this platform."),
@@ -29,10 +29,10 @@ NOTICE_SENTENCES = {
 DRAFT_REVIEW_SENTENCE = _("An advocate will check the request before it is sent.")
 
 REPLY_EVENTS = {
-    "notice.acknowledged": _("Confirmed receipt"),
-    "notice.removed": _("Reported removal"),
-    "notice.info_requested": _("Asked for more information"),
-    "notice.disputed": _("Disagreed"),
+    EventType.NOTICE_ACKNOWLEDGED: _("Confirmed receipt"),
+    EventType.NOTICE_REMOVED: _("Reported removal"),
+    EventType.NOTICE_INFO_REQUESTED: _("Asked for more information"),
+    EventType.NOTICE_DISPUTED: _("Disagreed"),
 }
 
 IMAGE_SENTENCES = {

@@ -1,4 +1,7 @@
-"""Writing the audit log. Every state change calls :func:`event_record` inside its own transaction."""
+"""Writing the audit log. Every state change calls :func:`event_record` inside its own transaction.
+
+It sits just above the models (below the lifecycle, which writes one event per transition), so every layer can
+record what it did."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from takedowns.models import ActorKind, Case, Event, Notice
+from takedowns.models import ActorKind, Case, Event, EventType, Notice
 
 # Keys whose values never reach the audit log in clear: secrets, and personal contact details.
 _MASKED_KEY_PARTS = ("password", "token", "secret", "access_code", "email", "phone", "signature", "name")
@@ -29,7 +32,7 @@ def mask_data(data: dict[str, Any] | None) -> dict[str, Any]:
 
 def event_record(
     *,
-    type: str,
+    type: EventType | str,
     actor_kind: str,
     case: Case | None = None,
     notice: Notice | None = None,
@@ -39,6 +42,8 @@ def event_record(
 ) -> Event:
     if case is None and notice is not None:
         case = notice.case
+    if type not in EventType.values:
+        raise ValueError(f"Unknown event type {type!r}: add it to EventType.")
     if actor_kind not in ActorKind.values:
         raise ValueError(f"Unknown actor kind {actor_kind!r}.")
     user = actor_user if getattr(actor_user, "is_authenticated", False) else None
