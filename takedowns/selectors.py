@@ -3,12 +3,14 @@ whether the object does not exist or is not the caller's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
-from takedowns.models import Case, CaseState, EventType, Notice, ReportedLocation
+from takedowns.models import Case, CaseState, EventType, ImageState, Notice, ReferenceImage, ReportedLocation
 from takedowns.roles import is_advocate, platform_of
 
 
@@ -83,14 +85,24 @@ def case_detail(case: Case) -> Case:
     )
 
 
-def notice_hash_rows(notice: Notice) -> list[dict]:
-    """The hashes a platform may see for a notice: of the case's fingerprinted images, never the images."""
-    from takedowns.models import ImageState, ReferenceImage
+def notices_hash_rows(notices: Iterable[Notice]) -> list[dict]:
+    """The one source of the hashes a platform may see for its notices (inbox, API, webhooks, exports): those
+    of each case's fingerprinted images, never the images. One query however many notices.
 
-    rows = ReferenceImage.objects.filter(case_id=notice.case_id, state=ImageState.HASHED).order_by("id")
+    A row: ``notice`` (reference), ``notice_id``, ``image`` (1-based, in filing order), ``pdq``,
+    ``pdq_quality``, ``md5``, ``phash``, ``sha256``. Callers pass notices with ``case`` selected.
+    """
+    notices = list(notices)
+    by_case: dict[int, list[ReferenceImage]] = {}
+    images = ReferenceImage.objects.filter(case_id__in={n.case_id for n in notices}, state=ImageState.HASHED).order_by(
+        "id"
+    )
+    for image in images.only("case_id", "pdq", "pdq_quality", "md5", "phash", "sha256"):
+        by_case.setdefault(image.case_id, []).append(image)
     return [
         {
             "notice": notice.reference,
+            "notice_id": notice.pk,
             "image": index,
             "pdq": image.pdq,
             "pdq_quality": image.pdq_quality,
@@ -98,8 +110,13 @@ def notice_hash_rows(notice: Notice) -> list[dict]:
             "phash": image.phash,
             "sha256": image.sha256,
         }
-        for index, image in enumerate(rows, start=1)
+        for notice in notices
+        for index, image in enumerate(by_case.get(notice.case_id, []), start=1)
     ]
+
+
+def notice_hash_rows(notice: Notice) -> list[dict]:
+    return notices_hash_rows([notice])
 
 
 RESPONSE_EVENT_TYPES = (

@@ -26,7 +26,7 @@ from takedowns.api.serializers import (
     NoticeRemovedRequestSerializer,
 )
 from takedowns.lifecycle import DELIVERED_STATES
-from takedowns.models import ActorKind, ImageState, NoticeStatus, Platform, ReferenceImage
+from takedowns.models import ActorKind, NoticeStatus, Platform
 from takedowns.services import outcomes
 
 
@@ -82,28 +82,18 @@ HASH_RENDERERS = [JSONRenderer, BrowsableAPIRenderer, HashCSVRenderer]
 
 def hash_export_rows(notices) -> list[dict]:
     """The PDQ signals of the notices' fingerprinted images (one query for all notices); never the images."""
-    notices = list(notices)
-    by_case: dict[int, list[dict]] = {}
-    images = (
-        ReferenceImage.objects.filter(case_id__in={n.case_id for n in notices}, state=ImageState.HASHED)
-        .exclude(pdq="")
-        .order_by("id")
-        .values("case_id", "pdq", "pdq_quality", "md5", "phash")
-    )
-    for image in images:
-        by_case.setdefault(image["case_id"], []).append(image)
     return [
         {
-            "notice_reference": notice.reference,
-            "notice_id": notice.pk,
+            "notice_reference": row["notice"],
+            "notice_id": row["notice_id"],
             "signal_type": "pdq",
-            "signal_value": image["pdq"],
-            "pdq_quality": image["pdq_quality"],
-            "md5": image["md5"],
-            "phash": image["phash"],
+            "signal_value": row["pdq"],
+            "pdq_quality": row["pdq_quality"],
+            "md5": row["md5"],
+            "phash": row["phash"],
         }
-        for notice in notices
-        for image in by_case.get(notice.case_id, [])
+        for row in selectors.notices_hash_rows(notices)
+        if row["pdq"]
     ]
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from takedowns.links import absolute_url
 from takedowns.models import Notice
 
 RESPONSE_TOKEN_SALT = "recourse.notices.response-link"
@@ -94,8 +95,8 @@ def notice_for_response_token(token: str) -> Notice:
 
 
 def response_link(notice: Notice, *, token: str | None = None) -> str:
-    """The absolute response URL; the path matches the ``takedowns:notice_respond`` route."""
-    return f"{settings.PUBLIC_BASE_URL}/respond/{token or make_response_token(notice)}/"
+    """The absolute URL of the page behind the signed link."""
+    return absolute_url("takedowns:notice_respond", token=token or make_response_token(notice))
 
 
 def _relay_tag(notice_id: int) -> str:

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 import hashing
+from takedowns.links import absolute_url
 from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
 from takedowns.services.cases import case_create
 from takedowns.services.images import image_add
@@ -287,15 +288,13 @@ def intake_submit(
 def receipt_email_send(*, case: Case, access_code: str) -> bool:
     """E-mail the receipt (reference and access code) in the case's language. Never raises: the receipt page
     has already shown the code, and a mail outage must not undo a filed case."""
-    from django.urls import reverse
-
     if not case.contact_email:
         return False
     with translation.override(case.language or "en"):
         context = {
             "reference": case.reference,
             "access_code": access_code,
-            "status_url": f"{settings.PUBLIC_BASE_URL}{reverse('takedowns:status_login')}?reference={case.reference}",
+            "status_url": absolute_url("takedowns:status_login", query={"reference": case.reference}),
             "location_count": case.locations.count(),
             "is_minor_content": case.is_minor_content,
         }

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from takedowns.links import absolute_url
 from takedowns.models import Case, Notice
 from takedowns.roles import ADVOCATES
 
@@ -61,8 +62,8 @@ def _send(*, to: Iterable[str], kind: str, notice: Notice, language: str, audien
             "platform": notice.platform,
             "kind": kind,
             "audience": audience,
-            "status_url": f"{settings.PUBLIC_BASE_URL}/case/sign-in/?reference={notice.case.reference}",
-            "case_url": f"{settings.PUBLIC_BASE_URL}/cases/{notice.case.reference}/",
+            "status_url": absolute_url("takedowns:status_login", query={"reference": notice.case.reference}),
+            "case_url": absolute_url("takedowns:case_detail", reference=notice.case.reference),
             **extra,
         }
         subject = str(KINDS[kind] % {"platform": notice.platform.name})

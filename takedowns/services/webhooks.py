@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from takedowns import fetch
 from takedowns.audit import event_record
+from takedowns.links import absolute_url
 from takedowns.models import (
     ActorKind,
     EventType,
@@ -29,7 +30,7 @@ from takedowns.models import (
     WebhookDeliveryStatus,
     WebhookEndpoint,
 )
-from takedowns.notices import make_response_token
+from takedowns.notices import response_link
 from takedowns.selectors import notice_hash_rows
 from takedowns.services.jobs import enqueue_on_commit
 
@@ -108,8 +109,8 @@ def notice_payload(notice: Notice, event_type: str) -> dict:
                 }
                 for row in notice_hash_rows(notice)
             ],
-            "response_url": f"{settings.PUBLIC_BASE_URL}/respond/{make_response_token(notice)}/",
-            "api_url": f"{settings.PUBLIC_BASE_URL}/api/v1/notices/{notice.pk}/",
+            "response_url": response_link(notice),
+            "api_url": absolute_url("notice-detail", pk=notice.pk),
         },
     }
 

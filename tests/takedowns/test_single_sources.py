@@ -1,0 +1,44 @@
+"""The architecture's single sources: one hash-row selector, one base-URL helper, one event vocabulary."""
+
+from __future__ import annotations
+
+import pytest
+
+from takedowns.links import absolute_url
+from takedowns.models import EventType, NoticeStatus
+from takedowns.selectors import notices_hash_rows
+from tests.factories import NoticeFactory, complete_case
+
+
+def test_absolute_urls_join_the_public_base_url_and_the_route(settings):
+    settings.PUBLIC_BASE_URL = "https://recourse.example.org/"
+    assert absolute_url("takedowns:case_detail", reference="RC-7K3M-Q9TX") == (
+        "https://recourse.example.org/cases/RC-7K3M-Q9TX/"
+    )
+    assert absolute_url("takedowns:status_login", query={"reference": "RC-A&B"}) == (
+        "https://recourse.example.org/case/sign-in/?reference=RC-A%26B"
+    )
+    assert absolute_url("notice-detail", pk=12) == "https://recourse.example.org/api/v1/notices/12/"
+
+
+@pytest.mark.django_db
+def test_hash_rows_of_many_notices_take_one_query(django_assert_num_queries):
+    notices = []
+    for n in range(6):
+        case = complete_case(urls=[f"https://www.reddit.com/r/x/comments/{n}/p/"], hashed_images=2)
+        notices.append(NoticeFactory(case=case))
+    notices = [type(n).objects.select_related("case").get(pk=n.pk) for n in notices]
+    with django_assert_num_queries(1):
+        rows = notices_hash_rows(notices)
+    assert len(rows) == 12
+    assert [row["image"] for row in rows[:2]] == [1, 2]
+    assert {row["notice_id"] for row in rows} == {n.pk for n in notices}
+    assert set(rows[0]) == {"notice", "notice_id", "image", "pdq", "pdq_quality", "md5", "phash", "sha256"}
+
+
+def test_every_notice_status_but_draft_has_its_event_type():
+    # The lifecycle writes notice.<status> on every transition; a status without an EventType would fail there.
+    for status in NoticeStatus.values:
+        if status == NoticeStatus.DRAFT:
+            continue
+        assert EventType.for_notice_status(status) == f"notice.{status}"
