@@ -14,4 +14,4 @@ RUN DEBUG=false SECRET_KEY=build-only-not-a-secret-0123456789abcdefghijklmnopqrs
     && mkdir -p /app/var/private && chown -R recourse:recourse /app/var
 USER recourse
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "portal/gunicorn.conf.py", "portal.wsgi"]

@@ -33,8 +33,9 @@ def notices_for_user(user) -> QuerySet[Notice]:
         return qs
     platform = platform_of(user)
     if platform is not None:
-        # Platform staff never see drafts or notices that were not delivered to them.
-        return qs.filter(platform=platform).exclude(status__in=["draft", "queued", "failed"])
+        # An allow-list: platform staff see a notice only once it was delivered to them (sent_at is set), never a
+        # draft, a queued or failed one, nor one withdrawn before it was sent.
+        return qs.filter(platform=platform, sent_at__isnull=False)
     return qs.none()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,6 +52,21 @@ def reference_normalise(raw: str) -> str:
 
 def case_check_access_code(*, case: Case, code: str) -> bool:
     return check_password(access_code_normalise(code), case.access_code_hash)
+
+
+@functools.cache
+def _unknown_case_code_hash() -> str:
+    return make_password(access_code_generate())
+
+
+def case_for_access_code(*, reference: str, code: str) -> Case | None:
+    """The case whose reference and access code these are, or None. An unknown reference costs the same
+    password-hash work as a known one, so the time taken does not tell whether a case exists."""
+    case = Case.objects.filter(reference=reference_normalise(reference)).exclude(state=CaseState.DRAFT).first()
+    if case is None:
+        check_password(access_code_normalise(code), _unknown_case_code_hash())
+        return None
+    return case if case_check_access_code(case=case, code=code) else None
 
 
 @dataclass(frozen=True)

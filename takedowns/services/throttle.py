@@ -6,23 +6,25 @@ is ``this bucket + previous bucket × (the share of the previous window still in
 This is the approximation Cloudflare describes for its rate limiting: two cache keys per limit, no lists
 of timestamps, and no burst of ``2 × limit`` across a bucket boundary as a plain fixed window would allow.
 
-``cache.add`` + ``cache.incr`` are atomic on Redis. On the file cache ``incr`` is a read-then-write, so two
-simultaneous hits can be counted once — acceptable for a limit whose job is to make guessing an access code
-impractical, not to count exactly. ``incr`` on the file cache also resets a key's expiry to the cache
-default, so the bucket's expiry is set again with ``touch`` after every hit.
+Counting is atomic: increment, then decide on the count the increment returned, so parallel guesses cannot
+all pass a limit. ``cache.add`` + ``cache.incr`` are atomic on Redis; on the file cache of the embedded default
+``incr`` is a read-then-write, so there every increment holds an exclusive file lock (one machine, many
+processes). ``incr`` on the file cache also resets a key's expiry, so the expiry is set again with ``touch``.
 
-Client addresses come from ``REMOTE_ADDR``. Behind a reverse proxy the proxy must set it to the real
-client address (for example gunicorn's ``--forwarded-allow-ips`` with the proxy's ``X-Forwarded-For``, or
-uvicorn's ``--proxy-headers``); otherwise every visitor shares the proxy's address and one person's
-mistakes lock everyone out.
+Client addresses come from ``takedowns.web.common.client_address``, which believes ``X-Forwarded-For`` only
+from the reverse proxies listed in ``TRUSTED_PROXIES``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import time
+from contextlib import contextmanager
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.filebased import FileBasedCache
 
 _PREFIX = "recourse:throttle"
 
@@ -48,21 +50,39 @@ def throttle_is_limited(key: str, limit: int, window_seconds: int, *, now: float
     return throttle_count(key, window_seconds, now=now) >= limit
 
 
+@contextmanager
+def _exclusive_increment():
+    """Make add-then-incr one step where the cache cannot (the file cache): an exclusive lock on a file in the
+    cache's own folder, which every process of the embedded default shares."""
+    backend = caches["default"]  # the backend itself: ``cache`` is a proxy to it
+    if not isinstance(backend, FileBasedCache):
+        yield  # Redis: SET NX and INCR are atomic on the server
+        return
+    os.makedirs(backend._dir, exist_ok=True)
+    with open(os.path.join(backend._dir, ".throttle.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def throttle_hit(key: str, limit: int, window_seconds: int, *, now: float | None = None) -> bool:
-    """Count one hit on ``key``. Returns True when the hit is within ``limit``, False when over it."""
+    """Count one hit on ``key``, then decide: True when this hit is within ``limit``, False when over it."""
     now = time.time() if now is None else now
     current_key, previous_key, elapsed = _bucket_keys(key, window_seconds, now)
     # Two windows: the bucket must still be readable as "previous" during the whole next window.
     ttl = 2 * window_seconds
-    if cache.add(current_key, 1, ttl):
-        count = 1
-    else:
-        try:
-            count = cache.incr(current_key)
-        except ValueError:  # expired between add and incr
-            cache.add(current_key, 1, ttl)
+    with _exclusive_increment():
+        if cache.add(current_key, 1, ttl):
             count = 1
-        cache.touch(current_key, ttl)
+        else:
+            try:
+                count = cache.incr(current_key)
+            except ValueError:  # expired between add and incr
+                cache.add(current_key, 1, ttl)
+                count = 1
+            cache.touch(current_key, ttl)
     previous = cache.get(previous_key, 0)
     return count + previous * (1.0 - elapsed) <= limit
 

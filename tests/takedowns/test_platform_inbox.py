@@ -90,6 +90,30 @@ def test_another_platforms_notice_and_other_roles_get_404(client, reddit_staff, 
     assert theirs.status == NoticeStatus.SENT
 
 
+@pytest.mark.parametrize("path", ["draft", "queued", "failed", "withdrawn_before_sending"])
+def test_platform_staff_see_a_notice_only_once_it_was_delivered(client, reddit_staff, platforms, path):
+    from rest_framework.test import APIClient
+
+    case = complete_case(urls=[REDDIT_URL])
+    (notice,) = notices_draft(case_id=case.pk)
+    steps = {
+        "draft": [],
+        "queued": ["queued"],
+        "failed": ["queued", "failed"],
+        "withdrawn_before_sending": ["queued", "withdrawn"],
+    }[path]
+    for to in steps:
+        notice = notice_transition(notice=notice, to=to, actor_kind="system")
+    client.force_login(reddit_staff)
+    assert client.get(url_for(notice)).status_code == 404
+    assert REDDIT_URL not in client.get(reverse("takedowns:dashboard")).content.decode()
+    api = APIClient()
+    api.force_authenticate(reddit_staff)
+    assert api.get(f"/api/v1/notices/{notice.pk}/").status_code == 404
+    assert api.get("/api/v1/notices/").json()["count"] == 0
+    assert api.get("/api/v1/notices/hashes/").json() == []
+
+
 def test_inbox_needs_login(client, sent):
     response = client.get(url_for(sent["reddit"]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -18,6 +18,13 @@ def locked_out_message() -> str:
     )
 
 
+def slowed_down_message() -> str:
+    return _(
+        "Many attempts to open this case were made in the last hour, so for your safety each connection gets "
+        "one try every 15 minutes for now. Please wait and try again. Nothing in your case has changed."
+    )
+
+
 def signature_warning(signature: str, name: str) -> str:
     return _(
         "You signed as “%(signature)s”, but gave your name as “%(name)s” in step 1. That is fine if it is how you "

@@ -22,24 +22,27 @@ import hashing
 from takedowns.forms.intake import ImagesForm
 from takedowns.forms.status import AddUrlsForm, EraseForm, StatusLoginForm, WithdrawForm, add_urls_clean
 from takedowns.models import ActorKind, Case, CaseState, Notice
-from takedowns.services.cases import (
-    access_code_normalise,
-    case_check_access_code,
-    locations_add,
-    reference_normalise,
-)
+from takedowns.services.cases import case_for_access_code, locations_add, reference_normalise
 from takedowns.services.erasure import case_erase, case_withdraw
 from takedowns.services.images import image_add
 from takedowns.services.notices import case_notices_prepare_enqueue
-from takedowns.services.throttle import throttle_hit, throttle_is_limited
+from takedowns.services.throttle import throttle_hit, throttle_reset
 from takedowns.web.common import client_address, webform_submission_record
-from takedowns.web.victim.messages import images_added_message, locked_out_message
+from takedowns.web.victim.messages import images_added_message, locked_out_message, slowed_down_message
 from takedowns.web.victim.presenters import case_status_view, image_rows
 
 SESSION_KEY = "recourse_case"
 IDLE_SECONDS = 30 * 60
-CODE_LIMIT = 5
+# Wrong access codes (DESIGN.md §8). A stranger must not be able to lock the rightful victim out, so the lock is
+# per (case, address); one address trying many cases is limited too. Above a much higher ceiling per case (many
+# addresses guessing together), each address gets a single try per window: guessing slows to a crawl, while the
+# victim, from their own connection, still gets in. Nothing an attacker does can use up the victim's tries.
+CODE_LIMIT = 5  # per (case, address) per CODE_WINDOW
+BUSY_CASE_CODE_LIMIT = 1  # the same, while the case is over its ceiling
+ADDRESS_LIMIT = 20  # per address, across cases, per CODE_WINDOW
 CODE_WINDOW = 15 * 60
+CASE_CEILING = 50  # per case, from every address together, per CASE_WINDOW
+CASE_WINDOW = 60 * 60
 
 
 def _signed_in_case(request: HttpRequest) -> Case | None:
@@ -80,21 +83,21 @@ def status_login(request: HttpRequest) -> HttpResponse:
         form = StatusLoginForm(request.POST)
         if form.is_valid():
             reference = reference_normalise(form.cleaned_data["reference"])
-            code = access_code_normalise(form.cleaned_data["access_code"])
-            case_key = f"access-code:case:{reference}"
-            ip_key = f"access-code:ip:{client_address(request)}"
-            if throttle_is_limited(case_key, CODE_LIMIT, CODE_WINDOW) or throttle_is_limited(
-                ip_key, CODE_LIMIT, CODE_WINDOW
-            ):
-                form.add_error(None, locked_out_message())
+            address = client_address(request)
+            pair_key = f"access-code:pair:{reference}:{address}"
+            # Count first, then decide on the counts: parallel guesses cannot all slip under a limit.
+            case_busy = not throttle_hit(f"access-code:case:{reference}", CASE_CEILING, CASE_WINDOW)
+            within_pair = throttle_hit(pair_key, BUSY_CASE_CODE_LIMIT if case_busy else CODE_LIMIT, CODE_WINDOW)
+            within_address = throttle_hit(f"access-code:ip:{address}", ADDRESS_LIMIT, CODE_WINDOW)
+            if not (within_pair and within_address):
+                form.add_error(None, slowed_down_message() if case_busy and within_address else locked_out_message())
                 return render(request, "takedowns/status/login.html", {"form": form, "locked": True}, status=429)
-            case = Case.objects.filter(reference=reference).exclude(state=CaseState.DRAFT).first()
-            if case is not None and case_check_access_code(case=case, code=code):
+            case = case_for_access_code(reference=reference, code=form.cleaned_data["access_code"])
+            if case is not None:
+                throttle_reset(pair_key, CODE_WINDOW)
                 request.session.cycle_key()
                 request.session[SESSION_KEY] = {"case_id": case.pk, "seen": time.time()}
                 return redirect("takedowns:status")
-            throttle_hit(case_key, CODE_LIMIT, CODE_WINDOW)
-            throttle_hit(ip_key, CODE_LIMIT, CODE_WINDOW)
             # The same message whether the reference exists or not: nothing here confirms a case exists.
             form.add_error(
                 "access_code",

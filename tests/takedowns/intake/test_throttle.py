@@ -20,30 +20,67 @@ def attempt(client, reference, code, ip="203.0.113.7"):
     return client.post(reverse("takedowns:status_login"), {"reference": reference, "access_code": code}, REMOTE_ADDR=ip)
 
 
-def test_five_wrong_codes_lock_the_case_even_for_the_right_code(client):
+def test_five_wrong_codes_lock_that_address_out_of_that_case_only(client):
     case = CaseFactory()
-    for i in range(5):
-        response = attempt(client, case.reference, "WRNG-CODE-0000-0000", ip=f"198.51.100.{i}")
+    for _ in range(5):
+        response = attempt(client, case.reference, "WRNG-CODE-0000-0000", ip="198.51.100.1")
         assert response.status_code == 200
         assert "do not match a case" in response.content.decode()
-    # From another address, with the right code: the case is locked for now.
-    response = attempt(client, case.reference, TEST_ACCESS_CODE, ip="198.51.100.99")
+    # The same address, even with the right code: paused for now.
+    response = attempt(client, case.reference, TEST_ACCESS_CODE, ip="198.51.100.1")
     assert response.status_code == 429
     html = response.content.decode()
     assert LOCKED in html and "Nothing in your case has changed." in html
-    # Another case from a fresh address is not affected.
-    other = CaseFactory()
-    assert attempt(client, other.reference, TEST_ACCESS_CODE, ip="198.51.100.100").status_code == 302
+    # A stranger's wrong codes never lock the rightful victim out: from their own address they get in.
+    assert attempt(client, case.reference, TEST_ACCESS_CODE, ip="198.51.100.99").status_code == 302
 
 
-def test_five_wrong_codes_lock_the_client_address_across_cases(client):
-    cases = [CaseFactory() for _ in range(6)]
-    for case in cases[:5]:
+def test_one_address_trying_many_cases_is_limited(client):
+    cases = [CaseFactory() for _ in range(21)]
+    for case in cases[:20]:
         assert attempt(client, case.reference, "WRNG-CODE-0000-0000").status_code == 200
-    response = attempt(client, cases[5].reference, TEST_ACCESS_CODE)
+    response = attempt(client, cases[20].reference, TEST_ACCESS_CODE)
     assert response.status_code == 429 and LOCKED in response.content.decode()
     # A different address still gets in.
-    assert attempt(client, cases[5].reference, TEST_ACCESS_CODE, ip="192.0.2.1").status_code == 302
+    assert attempt(client, cases[20].reference, TEST_ACCESS_CODE, ip="192.0.2.1").status_code == 302
+
+
+def test_many_addresses_guessing_one_case_slow_down_but_the_victim_still_gets_in(client):
+    from takedowns.web.victim import status
+
+    case = CaseFactory()
+    for n in range(status.CASE_CEILING):
+        assert (
+            attempt(client, case.reference, "WRNG-CODE-0000-0000", ip=f"10.0.{n // 200}.{n % 200}").status_code == 200
+        )
+    # Over the ceiling, every address gets one try per window: a guesser's second try is refused...
+    assert attempt(client, case.reference, "WRNG-CODE-0000-0001", ip="203.0.113.50").status_code == 200
+    slowed = attempt(client, case.reference, "WRNG-CODE-0000-0002", ip="203.0.113.50")
+    assert slowed.status_code == 429 and "each connection gets one try" in slowed.content.decode()
+    # ...while the victim, from their own connection, signs in with the right code.
+    assert attempt(client, case.reference, TEST_ACCESS_CODE, ip="203.0.113.77").status_code == 302
+
+
+def test_signing_in_clears_that_address_s_wrong_codes(client):
+    case = CaseFactory()
+    for _ in range(4):
+        attempt(client, case.reference, "WRNG-CODE-0000-0000")
+    assert attempt(client, case.reference, TEST_ACCESS_CODE).status_code == 302
+    client.post(reverse("takedowns:status_signout"))
+    for _ in range(4):
+        assert attempt(client, case.reference, "WRNG-CODE-0000-0000").status_code == 200
+
+
+def test_an_unknown_reference_does_the_same_password_work_as_a_known_one(monkeypatch):
+    from takedowns.services import cases as case_services
+
+    checked = []
+    real = case_services.check_password
+    monkeypatch.setattr(case_services, "check_password", lambda *a: checked.append(1) or real(*a))
+    known = CaseFactory()
+    assert case_services.case_for_access_code(reference=known.reference, code="WRNG-CODE-0000-0000") is None
+    assert case_services.case_for_access_code(reference="RC-2222-3333", code="WRNG-CODE-0000-0000") is None
+    assert checked == [1, 1]
 
 
 def test_unknown_reference_counts_and_says_the_same_as_a_wrong_code(client):
