@@ -127,7 +127,8 @@ def _celery_worker(django_db_setup, django_db_blocker, smtp_server, worker_priva
     """One ``celery -A portal worker`` process for the session, consuming both queues."""
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings_test",
+        # The settings module this run uses (pyproject.toml's, or --ds), so the worker is configured alike.
+        DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,
         DATABASE_URL=worker_database_url(),
         VAR_DIR=str(settings.VAR_DIR),
         PRIVATE_STORAGE_ROOT=str(worker_private_storage),
