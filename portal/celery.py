@@ -5,6 +5,7 @@ and the beat schedule are all in portal/settings.py.
 """
 
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -15,3 +16,16 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _create_broker_folders(sender, source, **kwargs):
+    # The folder broker of the embedded default writes into these folders but does not create them. This runs
+    # once per process, when the app is first used (web, worker, beat, a management command or a test), so
+    # no process depends on another having started first and importing settings never touches the disk.
+    if not str(source.broker_url or "").startswith("filesystem:"):
+        return
+    options = source.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

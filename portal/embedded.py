@@ -15,6 +15,16 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+
+def _prepare_folders() -> None:
+    # Beat keeps its schedule file in VAR_DIR and opens it before any hook of ours could run. The database,
+    # broker, cache, outbox and storage folders are created by whatever writes to them.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    from django.conf import settings
+
+    Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(parents=True, exist_ok=True)
 
 
 def main() -> int:
@@ -22,6 +32,7 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default="8000")
     args = parser.parse_args()
+    _prepare_folders()
     python = sys.executable
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     commands = {

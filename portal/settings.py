@@ -13,7 +13,6 @@ import base64
 import hashlib
 import ipaddress
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -27,10 +26,11 @@ env = Env(os.environ)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env.bool("DEBUG", True)
-TESTING = "pytest" in sys.modules or env.bool("RECOURSE_TESTING", False)
-# Runtime files of the embedded default (SQLite, broker folder, cache, private storage); tests keep their own.
-VAR_DIR = Path(env.str("VAR_DIR", str(BASE_DIR / "var" / ("test" if TESTING else "run"))))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Runtime files of the embedded default (SQLite, broker folder, cache, private storage); the test settings
+# (portal/settings_test.py) point it at var/test. Nothing here creates folders: importing settings must not
+# touch the disk. Each folder is created by what writes to it (the SQLite backend, the folder broker's
+# Celery hook, Django's file cache, storage and file e-mail backend) or by `python -m portal.embedded`.
+VAR_DIR = Path(env.str("VAR_DIR", str(BASE_DIR / "var" / "run")))
 
 # --- secrets -----------------------------------------------------------------------------------------------
 _DEV_SECRET_KEY = "dev-only-secret-key-not-for-production-recourse-0000000000000000000000000"
@@ -139,6 +139,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, plus creating the database file's folder on first connection (a fresh clone).
+    DATABASES["default"]["ENGINE"] = "portal.sqlite3"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # The web server, the worker and beat share this file: WAL lets readers run beside a writer, IMMEDIATE
     # takes the write lock at BEGIN so that two writers queue up instead of failing half-way.
@@ -147,8 +149,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # Tests use a file, not memory, so that a real worker process can open the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-recourse.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.optional("REDIS_URL")
@@ -178,14 +178,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG and not TESTING
+            if not DEBUG
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 STATIC_URL = "/static/"
+# Created by collectstatic (the Dockerfile runs it at build time); in DEBUG WhiteNoise does not need it.
 STATIC_ROOT = Path(env.str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # There is deliberately no MEDIA_URL: reference images never have a public URL (DESIGN.md §8).
 MEDIA_ROOT = PRIVATE_STORAGE_ROOT
@@ -288,9 +288,8 @@ RELAY_EMAIL_DOMAIN = env.str("RELAY_EMAIL_DOMAIN", "relay.recourse.localhost")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    # One folder is both "in" and "out": the web server, the worker and beat all read and write it.
+    # One folder is both "in" and "out": the web server, the worker and beat all read and write it. The folders
+    # are created when the Celery app is first configured (portal/celery.py), not here.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -316,8 +315,8 @@ CELERY_TASK_ROUTES = {
     "takedowns.tasks.image_hash": {"queue": "hashing"},
     "takedowns.tasks.*": {"queue": "io"},
 }
-# Unit tests run tasks in-process; the integration tests and every real deployment use a worker.
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
+# Every real deployment uses a worker; the test settings run tasks in-process (integration tests switch it off).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
+from django.utils.functional import cached_property
 
 from takedowns.crypto import decrypt_bytes, encrypt_bytes
 
@@ -22,11 +23,23 @@ from takedowns.crypto import decrypt_bytes, encrypt_bytes
 @deconstructible
 class EncryptedPrivateStorage(FileSystemStorage):
     def __init__(self, **kwargs):
-        kwargs.setdefault("location", settings.PRIVATE_STORAGE_ROOT)
         kwargs["base_url"] = None
         kwargs.setdefault("file_permissions_mode", 0o600)
         kwargs.setdefault("directory_permissions_mode", 0o700)
         super().__init__(**kwargs)
+
+    # PRIVATE_STORAGE_ROOT is read when the storage is first used, not when it is built, and read again when
+    # the setting changes (tests give every test its own folder): model fields keep one storage instance for
+    # the life of the process.
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.PRIVATE_STORAGE_ROOT)
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "PRIVATE_STORAGE_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
 
     def _save(self, name, content):
         content.seek(0)

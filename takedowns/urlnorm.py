@@ -26,10 +26,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, quote, unquote_plus, urlsplit, urlunsplit
 
-try:  # IDNA 2008 + UTS #46 mapping, as browsers do; installed with the dev tools but not pinned at runtime.
-    import idna as _idna
-except ImportError:  # pragma: no cover - exercised only where the package is absent
-    _idna = None
+# IDNA 2008 + UTS #46 mapping, as browsers do. Pinned in requirements.txt and required: Python's own "idna"
+# codec is IDNA 2003, which maps "faß.de" to "fass.de" instead of "xn--fa-hia.de", so the same report would
+# normalise (and deduplicate, and match a platform) differently from one installation to the next.
+import idna as _idna
 
 __all__ = [
     "MAX_URL_LENGTH",
@@ -173,11 +173,10 @@ def _idna_encode(host: str) -> str:
         # Already ASCII (including punycode): only case matters. Running the codec over ASCII labels would
         # refuse real-world hostnames with underscores.
         return host.lower()
-    if _idna is not None:
-        try:
-            return _idna.encode(host, uts46=True).decode("ascii")
-        except _idna.IDNAError:
-            pass  # fall through to the IDNA 2003 codec, which browsers still accept for some symbols
+    try:
+        return _idna.encode(host, uts46=True).decode("ascii")
+    except _idna.IDNAError:
+        pass  # fall through to the IDNA 2003 codec, which browsers still accept for some symbols
     try:
         return host.encode("idna").decode("ascii").lower()
     except UnicodeError as exc:

@@ -1,33 +1,24 @@
-"""Shared fixtures: fast password hashing, generated images, users per role, and a real Celery worker.
+"""Shared fixtures: a private-storage folder per test, users per role, a local SMTP server and a real Celery
+worker. Plain helpers (generated pictures, the intake walk, ``wait_for``) are in tests/utils.py.
 
-The ``celery_worker_process`` fixture starts ``celery -A portal worker`` as a separate process against the
-same test database and broker the tests use (PostgreSQL + Redis in CI's second run, SQLite + the folder
-broker on the embedded default), for the tests marked ``integration``.
+The tests run with portal/settings_test.py (named in pyproject.toml). The ``celery_worker_process`` fixture
+starts ``celery -A portal worker`` as a separate process with the same settings module, against the same test
+database and broker the tests use (PostgreSQL + Redis in CI's second run, SQLite + the folder broker on the
+embedded default), for the tests marked ``integration``.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
-import numpy as np
 import pytest
 from django.conf import settings
-from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashers(settings):
-    # PBKDF2 at Django's production cost would make every access-code check take ~0.3 s in tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.utils import ARTIFACTS, ROOT, WORKER_LOG, make_photo_like, worker_database_url
 
 
 @pytest.fixture(autouse=True)
@@ -39,27 +30,18 @@ def _clear_cache():
         cache.clear()
 
 
-def make_photo_like(width: int = 640, height: int = 480, seed: int = 1, fmt: str = "JPEG", **save) -> bytes:
-    """A generated, photograph-like image (smooth shapes + texture + noise), never a picture of a person."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    img = np.zeros((height, width, 3), np.float32)
-    for channel in range(3):
-        fx, fy = rng.uniform(0.002, 0.02, 2).tolist()
-        phase = rng.uniform(0, 6.28)
-        img[..., channel] = 128 + 90 * np.sin(x * fx + phase) * np.cos(y * fy + phase * 0.5)
-    for _ in range(12):
-        cx, cy = rng.uniform(0, width), rng.uniform(0, height)
-        r = rng.uniform(0.05, 0.25) * min(width, height)
-        mask = (x - cx) ** 2 + (y - cy) ** 2 < r**2
-        img[mask] = img[mask] * 0.4 + rng.uniform(0, 255, 3) * 0.6
-    img += rng.normal(0, 8, img.shape)
-    out = io.BytesIO()
-    image = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
-    if fmt == "JPEG":
-        save.setdefault("quality", 90)
-    image.save(out, fmt, **save)
-    return out.getvalue()
+@pytest.fixture(autouse=True)
+def private_storage(request, settings, tmp_path) -> Path:
+    """Every test stores reference images in a folder of its own, so a test can list exactly what it stored
+    and no test sees another's files. Tests with the real worker use the folder that process was started with.
+    """
+    if "celery_worker_process" in request.fixturenames:
+        root = request.getfixturevalue("worker_private_storage")
+    else:
+        root = tmp_path / "private"
+    # The storage reads this setting lazily and again whenever it changes (takedowns/storage.py).
+    settings.PRIVATE_STORAGE_ROOT = root
+    return root
 
 
 @pytest.fixture
@@ -111,19 +93,6 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-def _worker_database_url() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
 @pytest.fixture(scope="session")
 def smtp_server():
     """A real SMTP server on 127.0.0.1, shared by the session (the worker process sends to it too)."""
@@ -148,15 +117,21 @@ def smtp(smtp_server, settings):
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, smtp_server):
-    """A real ``celery -A portal worker`` process consuming both queues, against the test database."""
-    from portal.celery import app
+def worker_private_storage(tmp_path_factory) -> Path:
+    """The private-storage folder of the worker process, shared with the tests that use that worker."""
+    return tmp_path_factory.mktemp("worker-private")
 
+
+@pytest.fixture(scope="session")
+def _celery_worker(django_db_setup, django_db_blocker, smtp_server, worker_private_storage):
+    """One ``celery -A portal worker`` process for the session, consuming both queues."""
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=_worker_database_url(),
+        # The settings module this run uses (pyproject.toml's, or --ds), so the worker is configured alike.
+        DJANGO_SETTINGS_MODULE=settings.SETTINGS_MODULE,
+        DATABASE_URL=worker_database_url(),
         VAR_DIR=str(settings.VAR_DIR),
-        RECOURSE_TESTING="1",
+        PRIVATE_STORAGE_ROOT=str(worker_private_storage),
         CELERY_TASK_ALWAYS_EAGER="false",
         FETCH_ALLOW_PRIVATE_ADDRESSES="true",
         EMAIL_URL=smtp_server.url,
@@ -164,9 +139,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, smtp_server):
     )
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
-    log_path = ARTIFACTS / "celery-worker.log"
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(log_path, "w")  # noqa: SIM115 - kept open for the worker's lifetime
+    log = open(WORKER_LOG, "w")  # noqa: SIM115 - kept open for the worker's lifetime
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -193,11 +167,9 @@ def celery_worker_process(django_db_setup, django_db_blocker, smtp_server):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    app.conf.task_always_eager = False
     try:
         yield proc
     finally:
-        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
         proc.terminate()
         try:
             proc.wait(timeout=20)
@@ -206,13 +178,15 @@ def celery_worker_process(django_db_setup, django_db_blocker, smtp_server):
         log.close()
 
 
-def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.25, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    log = ARTIFACTS / "celery-worker.log"
-    tail = log.read_text()[-3000:] if log.exists() else "(no worker log)"
-    raise AssertionError(f"Timed out after {timeout}s waiting for {what}. Worker log tail:\n{tail}")
+@pytest.fixture
+def celery_worker_process(_celery_worker):
+    """The real worker, with this process sending tasks to it instead of running them eagerly — for this test
+    only: eager mode is restored when the test ends, so the tests after it run as they would alone."""
+    from portal.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield _celery_worker
+    finally:
+        app.conf.task_always_eager = eager

@@ -26,6 +26,8 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "FIELD_ENCRYPTION_KEY",
             "DEBUG",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            # pytest-django exports the test settings module; these tests are about the real settings.
+            "DJANGO_SETTINGS_MODULE",
         }
     }
     base.update(env)
@@ -83,3 +85,20 @@ def test_database_and_broker_switch_from_environment():
         REDIS_URL="redis://cache.example:6379/0",
     )
     assert "postgresql redis://cache.example:6379/0" in prod.stdout, prod.stderr
+
+
+@pytest.mark.slow
+def test_fresh_checkout_settings_touch_no_disk_and_each_folder_appears_where_it_is_used(tmp_path):
+    var = tmp_path / "var"
+    loaded = run_manage("shell", "-c", "from django.conf import settings; print(settings.VAR_DIR)", VAR_DIR=str(var))
+    assert loaded.returncode == 0 and str(var) in loaded.stdout, loaded.stderr
+    assert not var.exists()
+
+    migrated = run_manage("migrate", "--noinput", "-v", "0", VAR_DIR=str(var))
+    assert migrated.returncode == 0, migrated.stderr
+    assert (var / "recourse.sqlite3").is_file()
+
+    # The folder broker's folders appear when the Celery app is first used, in whichever process that is.
+    used = run_manage("shell", "-c", "from portal.celery import app; print(app.conf.broker_url)", VAR_DIR=str(var))
+    assert "filesystem://" in used.stdout, used.stderr
+    assert all((var / "broker" / sub).is_dir() for sub in ("queue", "processed", "control"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from takedowns.models import Case, ReferenceImage
-from tests.conftest import make_photo_like
+from tests.utils import make_photo_like
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 from PIL import Image
 
-from .conftest import encode, photo
+from tests.utils import encode, photo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -23,8 +23,7 @@ from hashing import (
     compute,
 )
 from hashing.decode import decode
-
-from .conftest import encode, photo
+from tests.utils import encode, photo
 
 
 def png_header_only(width: int, height: int) -> bytes:

@@ -13,8 +13,7 @@ from PIL import Image
 
 from hashing import HASH_TYPES, compute
 from hashing import pdq as npdq
-
-from .conftest import photo
+from tests.utils import photo
 
 
 def big_jpeg(source: str | int, size: tuple[int, int], seed: int) -> bytes:

@@ -10,8 +10,7 @@ import pytest
 
 from benchmarks._data import SHARED_FRAMES, TRANSFORMS, load_faces, to_bytes
 from hashing import HashIndex, ImageHashes, Matcher, compare, compute, compute_candidate
-
-from .conftest import photo
+from tests.utils import photo
 
 pytest.importorskip("skimage")
 

@@ -7,8 +7,7 @@ import pytest
 
 from hashing import HASH_TYPES, InvalidHash, compute, validate
 from hashing.signals import hash_type
-
-from .conftest import encode, photo
+from tests.utils import encode, photo
 
 
 @pytest.fixture(scope="module")

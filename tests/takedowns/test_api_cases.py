@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.conftest import ROOT, make_photo_like
 from tests.factories import load_email_platforms
+from tests.utils import ROOT, make_photo_like
 
 pytestmark = pytest.mark.django_db
 

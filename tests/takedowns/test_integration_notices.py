@@ -11,8 +11,8 @@ from django.db import transaction
 from takedowns.models import ImageState, Notice, NoticeStatus
 from takedowns.services.images import image_add
 from takedowns.services.notices import case_notices_prepare_enqueue
-from tests.conftest import make_photo_like, wait_for
 from tests.factories import complete_case, load_email_platforms
+from tests.utils import make_photo_like, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

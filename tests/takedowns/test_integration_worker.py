@@ -12,7 +12,7 @@ from takedowns.models import Event, ImageState, ReferenceImage
 from takedowns.services.cases import case_create
 from takedowns.services.images import image_add
 from takedowns.services.jobs import enqueue_on_commit
-from tests.conftest import make_photo_like, wait_for
+from tests.utils import make_photo_like, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

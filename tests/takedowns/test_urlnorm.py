@@ -10,6 +10,7 @@ from takedowns.urlnorm import (
     PlatformMatcher,
     UrlError,
     host_of,
+    normalise_host,
     normalise_url,
     parse_url_list,
 )
@@ -186,6 +187,14 @@ def test_normalise_url_is_stable(raw: str, _expected: str) -> None:
 def test_unicode_and_punycode_forms_normalise_identically() -> None:
     assert normalise_url("https://BÜCHER.example/x") == normalise_url("https://xn--bcher-kva.example/x")
     assert host_of("https://bücher.example/x") == "xn--bcher-kva.example"
+
+
+def test_hosts_follow_idna_2008_not_idna_2003() -> None:
+    # IDNA 2003 (Python's built-in codec) maps ß to "ss" and would send a notice about fass.de, a different
+    # website; IDNA 2008, as browsers resolve it, keeps the ß.
+    assert normalise_host("faß.de") == "xn--fa-hia.de"
+    assert host_of("https://FAß.de/bild") == "xn--fa-hia.de"
+    assert normalise_url("https://faß.de/bild") == "https://xn--fa-hia.de/bild"
 
 
 def test_host_of() -> None:

@@ -9,11 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from takedowns.models import Case
-from tests.conftest import make_photo_like
-from tests.takedowns.intake.conftest import (
+from tests.utils import (
     DEFAULT_ANSWERS,
     THREE_URLS,
     jpeg,
+    make_photo_like,
     png_header_claiming,
     post_ok,
     step_url,

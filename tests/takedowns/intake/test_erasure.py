@@ -12,7 +12,7 @@ from takedowns.lifecycle import notice_transition
 from takedowns.models import Case, Event, Notice, NoticeStatus, Platform, ReferenceImage
 from takedowns.services.erasure import case_erase, case_withdraw
 from tests.factories import CaseFactory, LocationFactory, NoticeFactory
-from tests.takedowns.intake.conftest import jpeg, stored_files, walk_intake
+from tests.utils import jpeg, stored_files, walk_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +163,7 @@ def test_pending_purge_removes_abandoned_uploads_only(client, private_storage):
     from datetime import timedelta
 
     from takedowns.services.intake import intake_pending_purge, intake_pending_store
-    from tests.conftest import make_photo_like
+    from tests.utils import make_photo_like
 
     old = intake_pending_store(data=make_photo_like(seed=1))
     fresh = intake_pending_store(data=make_photo_like(seed=2))

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from takedowns.models import Case, ImageState, Notice, ReferenceImage
 from takedowns.services.notices import notices_draft
-from tests.takedowns.intake.conftest import jpeg, step_url, stored_files, walk_intake
+from tests.utils import jpeg, step_url, stored_files, walk_intake
 
 pytestmark = pytest.mark.django_db
 

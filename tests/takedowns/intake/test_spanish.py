@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from takedowns.models import Case
-from tests.takedowns.intake.conftest import DEFAULT_ANSWERS, THREE_URLS, post_ok, step_url, walk_intake
+from tests.utils import DEFAULT_ANSWERS, THREE_URLS, post_ok, step_url, walk_intake
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from takedowns.models import Case
 from takedowns.services.throttle import throttle_count, throttle_hit, throttle_is_limited
 from tests.factories import TEST_ACCESS_CODE, CaseFactory
-from tests.takedowns.intake.conftest import step_url, walk_intake
+from tests.utils import step_url, walk_intake
 
 pytestmark = pytest.mark.django_db
 

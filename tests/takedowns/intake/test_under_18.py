@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from takedowns.models import Case, ReferenceImage
-from tests.takedowns.intake.conftest import DEFAULT_ANSWERS, jpeg, post_ok, step_url, stored_files, walk_intake
+from tests.utils import DEFAULT_ANSWERS, jpeg, post_ok, step_url, stored_files, walk_intake
 
 pytestmark = pytest.mark.django_db
 

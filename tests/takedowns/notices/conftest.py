@@ -1,25 +1,13 @@
-"""Fixtures for notice content tests: a notice per regime over a complete case, and a PDF text extractor."""
+"""Fixtures for notice content tests: a notice per regime over a complete case (the values it carries and the PDF
+text extractor are in tests/utils.py)."""
 
 from __future__ import annotations
-
-import re
-import zlib
 
 import pytest
 
 from takedowns.models import FilerType, ReferenceImage, Regime
 from tests.factories import CaseFactory, LocationFactory, NoticeFactory
-
-PDQ = "f8e1c3a5" * 8
-MD5 = "0cc175b9c0f1b6a831c399e269772661"
-PHASH = "c3d1e0f0a0b0c0d0"
-SHA256 = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
-URLS = (
-    "https://www.reddit.com/r/example/comments/abc123/a_post/",
-    "https://www.reddit.com/r/example/comments/def456/another/",
-    "https://www.reddit.com/user/someone/comments/ghi789/third/",
-)
-HANDLE = "u/uploader_account"
+from tests.utils import HANDLE, MD5, PDQ, PHASH, SHA256, URLS
 
 
 @pytest.fixture
@@ -63,23 +51,3 @@ def representative_kwargs():
         "representative_authority": "Written authorisation signed by the person shown on 1 May 2026",
         "signature_name": "Alex Advocate",
     }
-
-
-_TEXT_OP = re.compile(rb"\(((?:\\.|[^\\)])*)\)\s*Tj")
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text drawn by core-font ``Tj`` operators, one line per operator (inflating streams if needed)."""
-    chunks: list[bytes] = []
-    for stream in _STREAM.findall(pdf):
-        try:
-            chunks.append(zlib.decompress(stream))
-        except zlib.error:
-            chunks.append(stream)
-    lines = []
-    for chunk in chunks:
-        for raw in _TEXT_OP.findall(chunk):
-            text = re.sub(rb"\\(.)", rb"\1", raw)
-            lines.append(text.decode("cp1252", errors="replace"))
-    return "\n".join(lines)

@@ -16,7 +16,7 @@ from takedowns.notices import (
     relay_address,
     webform_pieces,
 )
-from tests.takedowns.notices.conftest import HANDLE, MD5, PDQ, PHASH, URLS
+from tests.utils import HANDLE, MD5, PDQ, PHASH, URLS
 
 PLAIN = (str, int, bool, float, type(None), datetime)
 

@@ -19,7 +19,7 @@ from takedowns.notices import (
     render_text,
 )
 from takedowns.notices.render import transliterate
-from tests.takedowns.notices.conftest import HANDLE, MD5, PDQ, PHASH, URLS, pdf_text
+from tests.utils import HANDLE, MD5, PDQ, PHASH, URLS, pdf_text
 
 REGIMES = [r.value for r in Regime]
 

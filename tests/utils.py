@@ -1,0 +1,234 @@
+"""Plain helpers for the tests: generated pictures, the intake walk, notice values, PDF text, waiting on the
+worker. Fixtures live in the conftest files and call these; tests import them from here.
+
+Every picture is generated (or one of scikit-image's bundled sample photos): never a real person's image.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+try:
+    import skimage.data as _skdata
+except ImportError:  # pragma: no cover - scikit-image is a dev dependency
+    _skdata = None
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+WORKER_LOG = ARTIFACTS / "celery-worker.log"
+
+
+# --- generated pictures ------------------------------------------------------------------------------------
+
+
+def make_photo_like(width: int = 640, height: int = 480, seed: int = 1, fmt: str = "JPEG", **save) -> bytes:
+    """A generated, photograph-like image (smooth shapes + texture + noise), never a picture of a person."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    img = np.zeros((height, width, 3), np.float32)
+    for channel in range(3):
+        fx, fy = rng.uniform(0.002, 0.02, 2).tolist()
+        phase = rng.uniform(0, 6.28)
+        img[..., channel] = 128 + 90 * np.sin(x * fx + phase) * np.cos(y * fy + phase * 0.5)
+    for _ in range(12):
+        cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+        r = rng.uniform(0.05, 0.25) * min(width, height)
+        mask = (x - cx) ** 2 + (y - cy) ** 2 < r**2
+        img[mask] = img[mask] * 0.4 + rng.uniform(0, 255, 3) * 0.6
+    img += rng.normal(0, 8, img.shape)
+    out = io.BytesIO()
+    image = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+    if fmt == "JPEG":
+        save.setdefault("quality", 90)
+    image.save(out, fmt, **save)
+    return out.getvalue()
+
+
+def synthetic_photo(seed: int, size: tuple[int, int] = (480, 360)) -> Image.Image:
+    """A natural-looking RGB picture: smooth shapes, a lighting gradient and 1/f texture."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.zeros((h, w, 3), np.float32) + rng.uniform(60, 180, 3)
+    img += (xx / w * rng.uniform(-60, 60) + yy / h * rng.uniform(-60, 60))[..., None]
+    for _ in range(12):
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        rx, ry = rng.uniform(20, w / 3), rng.uniform(20, h / 3)
+        mask = (((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2) < 1
+        img[mask] = img[mask] * 0.4 + rng.uniform(0, 255, 3) * 0.6
+    f = np.fft.fftfreq(h)[:, None] ** 2 + np.fft.fftfreq(w)[None, :] ** 2
+    spectrum = (rng.normal(size=(h, w)) + 1j * rng.normal(size=(h, w))) / np.maximum(f, 1e-4) ** 0.75
+    noise = np.real(np.fft.ifft2(spectrum))
+    img += (noise / noise.std() * 12)[..., None]
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+
+
+PHOTO_NAMES = ["astronaut", "coffee", "camera", "chelsea", "rocket", "coins"]
+
+
+def photo(name_or_seed: str | int) -> Image.Image:
+    """A scikit-image sample photo by name (a synthetic one without scikit-image), or a synthetic one by seed."""
+    if isinstance(name_or_seed, str) and _skdata is not None:
+        return Image.fromarray(np.asarray(getattr(_skdata, name_or_seed)())).convert("RGB")
+    seed = name_or_seed if isinstance(name_or_seed, int) else PHOTO_NAMES.index(name_or_seed) + 100
+    return synthetic_photo(seed)
+
+
+def encode(im: Image.Image, fmt: str = "JPEG", **kw) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        kw.setdefault("quality", 90)
+    im.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def jpeg(seed: int = 1, name: str = "photo.jpg", **kwargs) -> SimpleUploadedFile:
+    """A generated picture as an upload."""
+    return SimpleUploadedFile(name, make_photo_like(seed=seed, **kwargs), content_type="image/jpeg")
+
+
+def png_header_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` × ``height`` pixels: a decompression bomb that is never allocated."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def stored_files(root) -> list:
+    """Every file under a private-storage folder (the ``private_storage`` fixture's), sorted."""
+    return sorted(p for p in Path(root).rglob("*") if p.is_file())
+
+
+# --- the victim's intake, walked with the test client ------------------------------------------------------
+
+THREE_URLS = (
+    "https://www.reddit.com/r/example/comments/abc123/post/\n"
+    "https://old.reddit.com/r/example/comments/def456/other/\n"
+    "https://x.com/someone/status/1234567890"
+)
+
+DEFAULT_ANSWERS = {
+    "who": {"filer_type": "self", "victim_name": "Sam Example"},
+    "content": {"nature": "synthetic", "posted": "posted", "under_18": "no"},
+    "contact": {"email": "sam@example.org", "phone": "", "contact_private": "on"},
+    "statement": {
+        "context": "Made with an app by a former partner.",
+        "signature_name": "Sam Example",
+        "attest_good_faith": "on",
+        "attest_accuracy": "on",
+        "jurisdiction": "US",
+    },
+}
+
+
+def step_url(step: str) -> str:
+    return reverse("takedowns:intake_step", args=[step])
+
+
+def post_ok(client, url, data, **kwargs):
+    response = client.post(url, data, **kwargs)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return response
+
+
+def walk_intake(client, *, urls=THREE_URLS, images=(), keep=False, answers=None, handles=None, submit=True):
+    """Fill every step with the test client; returns the response of the last POST (or the review page)."""
+    answers = {k: dict(v) for k, v in {**DEFAULT_ANSWERS, **(answers or {})}.items()}
+    post_ok(client, step_url("who"), answers["who"])
+    post_ok(client, step_url("content"), answers["content"])
+    if urls is not None:
+        post_ok(client, step_url("where"), {"urls": urls, "action": "check"})
+        data = {"urls": urls, "action": "continue"}
+        data.update(handles or {})
+        response = post_ok(client, step_url("where"), data)
+        assert response["Location"] == step_url("images"), response["Location"]
+    if answers["content"]["under_18"] == "no":
+        data = {"action": "next"}
+        if images:
+            data["images"] = list(images)
+        if keep:
+            data["keep_as_evidence"] = "on"
+        post_ok(client, step_url("images"), data)
+    else:
+        post_ok(client, step_url("images"), {"action": "next"})
+    post_ok(client, step_url("contact"), answers["contact"])
+    post_ok(client, step_url("statement"), answers["statement"])
+    if not submit:
+        return client.get(step_url("review"))
+    return client.post(step_url("review"))
+
+
+# --- notice content: the values every element of a test notice carries ------------------------------------
+
+PDQ = "f8e1c3a5" * 8
+MD5 = "0cc175b9c0f1b6a831c399e269772661"
+PHASH = "c3d1e0f0a0b0c0d0"
+SHA256 = "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+URLS = (
+    "https://www.reddit.com/r/example/comments/abc123/a_post/",
+    "https://www.reddit.com/r/example/comments/def456/another/",
+    "https://www.reddit.com/user/someone/comments/ghi789/third/",
+)
+HANDLE = "u/uploader_account"
+
+_TEXT_OP = re.compile(rb"\(((?:\\.|[^\\)])*)\)\s*Tj")
+_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn by core-font ``Tj`` operators, one line per operator (inflating streams if needed)."""
+    chunks: list[bytes] = []
+    for stream in _STREAM.findall(pdf):
+        try:
+            chunks.append(zlib.decompress(stream))
+        except zlib.error:
+            chunks.append(stream)
+    lines = []
+    for chunk in chunks:
+        for raw in _TEXT_OP.findall(chunk):
+            text = re.sub(rb"\\(.)", rb"\1", raw)
+            lines.append(text.decode("cp1252", errors="replace"))
+    return "\n".join(lines)
+
+
+# --- the real worker of the integration tests --------------------------------------------------------------
+
+
+def worker_database_url() -> str:
+    """The URL of the test database this process uses, for the worker process to open the same one."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.25, what: str = "condition"):
+    """Poll ``predicate`` until it returns something truthy; on time-out, fail with the worker log's tail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    tail = WORKER_LOG.read_text()[-3000:] if WORKER_LOG.exists() else "(no worker log)"
+    raise AssertionError(f"Timed out after {timeout}s waiting for {what}. Worker log tail:\n{tail}")
