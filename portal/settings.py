@@ -331,6 +331,8 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile": {"task": "takedowns.tasks.reconcile", "schedule": 10 * 60},
     # Uploads of abandoned intakes: hourly, for files older than 24 h (well past the 8 h session length).
     "intake-pending-purge": {"task": "takedowns.tasks.intake_pending_purge", "schedule": 60 * 60},
+    # Expired sessions (a sign-in lasts 8 hours): hourly, so none outlives its expiry by much.
+    "sessions-purge": {"task": "takedowns.tasks.sessions_purge", "schedule": 60 * 60},
     # Originals kept "as evidence" and erased cases are purged nightly, off-peak.
     "retention-purge": {"task": "takedowns.tasks.retention_purge", "schedule": crontab(hour=3, minute=17)},
 }

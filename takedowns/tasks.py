@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, EventType
-from takedowns.services import deadlines, delivery, images, intake, notices, webhooks
+from takedowns.services import deadlines, delivery, images, intake, notices, sessions, webhooks
 from takedowns.services.jobs import exclusive
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,15 @@ def intake_pending_purge() -> None:
         if taken:
             intake.intake_pending_purge(older_than=timedelta(hours=24))
             deadlines.job_mark_ran("intake-pending-purge")
+
+
+@shared_task(name="takedowns.tasks.sessions_purge", soft_time_limit=240, time_limit=290)
+def sessions_purge() -> None:
+    """Delete expired sessions (sign-ins and intake answers of people who left)."""
+    with exclusive("sessions-purge", ttl_seconds=290) as taken:
+        if taken:
+            sessions.sessions_expired_purge()
+            deadlines.job_mark_ran("sessions-purge")
 
 
 @shared_task(name="takedowns.tasks.ping")

@@ -232,3 +232,13 @@ def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.25, what: 
         time.sleep(interval)
     tail = WORKER_LOG.read_text()[-3000:] if WORKER_LOG.exists() else "(no worker log)"
     raise AssertionError(f"Timed out after {timeout}s waiting for {what}. Worker log tail:\n{tail}")
+
+
+def intake_state(client) -> dict:
+    """The intake answers a browser's session holds (stored encrypted; read here as the view reads them)."""
+    import json
+
+    from takedowns.crypto import decrypt_bytes
+    from takedowns.web.victim.intake import SESSION_KEY
+
+    return json.loads(decrypt_bytes(client.session[SESSION_KEY].encode("ascii")))

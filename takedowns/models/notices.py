@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from takedowns.crypto import EncryptedTextField
 from takedowns.models.platforms import Channel, Regime
 
 
@@ -88,8 +89,9 @@ class Notice(models.Model):
     locations = models.ManyToManyField("takedowns.ReportedLocation", related_name="notices", blank=True)
 
     subject = models.CharField(max_length=300, blank=True)
-    body_text = models.TextField(blank=True)
-    body_html = models.TextField(blank=True)
+    # The notice as rendered (names, signature, URLs): encrypted at rest like every other victim detail.
+    body_text = EncryptedTextField(blank=True)
+    body_html = EncryptedTextField(blank=True)
     recipient = models.CharField(max_length=254, blank=True)
     # Random per notice: part of the signed response link, so a link can be revoked by rotating it.
     token_nonce = models.CharField(max_length=32, default=_new_token_nonce, editable=False)

@@ -57,3 +57,24 @@ def test_no_public_media_url(settings, client):
     assert client.get("/media/reference-images/upload").status_code == 404
     static_roots = [str(settings.STATIC_ROOT), *map(str, settings.STATICFILES_DIRS)]
     assert not any(str(settings.PRIVATE_STORAGE_ROOT).startswith(root) for root in static_roots)
+
+
+@pytest.mark.django_db
+def test_notice_bodies_are_encrypted_in_the_database():
+    from takedowns.models import Notice
+    from takedowns.services.notices import notices_draft
+    from tests.factories import complete_case, load_email_platforms
+
+    load_email_platforms()
+    case = complete_case(urls=["https://mailhost-a.example/p/1"], signature_name="Quillon Marbleheart")
+    (notice,) = notices_draft(case_id=case.pk)
+    from takedowns.services.delivery import notice_queue
+
+    notice_queue(notice=notice, actor_kind="system")
+    notice = Notice.objects.get(pk=notice.pk)
+    assert "Quillon Marbleheart" in notice.body_text and "<" in notice.body_html
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body_text, body_html FROM takedowns_notice WHERE id = %s", [notice.pk])
+        raw_text, raw_html = cursor.fetchone()
+    assert raw_text.startswith("gAAAAA") and raw_html.startswith("gAAAAA")
+    assert "Quillon" not in raw_text + raw_html

@@ -1,13 +1,15 @@
 """The victim's intake: seven short steps, no account, works without JavaScript.
 
-Answers are kept in the server-side session under one key (:data:`SESSION_KEY`) so that a person can go back
-and forth, and a page reload or a language switch loses nothing. Pictures are never kept in the session:
-they are checked and then held encrypted in private storage (``takedowns.services.intake``). Views are thin:
-they check one form, update the session, and call one service.
+Answers are kept in the server-side session under one key (:data:`SESSION_KEY`), encrypted with the field key
+(the session table holds no plaintext answer), so that a person can go back and forth, and a page reload or a
+language switch loses nothing. Nothing is stored before the first answer: a plain visit creates no session.
+Pictures are never kept in the session: they are checked and then held encrypted in private storage
+(``takedowns.services.intake``). Views are thin: they check one form, update the session, and call one service.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from django.conf import settings
@@ -68,24 +70,30 @@ STEP_SLUGS = [slug for slug, _label in STEPS]
 # --- session -------------------------------------------------------------------------------------------------
 
 
+def _stored_state(request: HttpRequest) -> dict | None:
+    stored = request.session.get(SESSION_KEY)
+    if not stored:
+        return None
+    try:
+        return json.loads(decrypt_bytes(stored.encode("ascii")))
+    except (ValueError, AttributeError):
+        return None  # unreadable (a rotated-away key): start again rather than fail
+
+
 def _state(request: HttpRequest) -> dict:
-    state = request.session.get(SESSION_KEY)
-    if not state:
-        state = {
-            "key": secrets.token_urlsafe(24),
-            "started": timezone.now().isoformat(),
-            "answers": {},
-            "done": [],
-            "uploads": [],
-            "keep": False,
-        }
-        request.session[SESSION_KEY] = state
-    return state
+    """The intake in progress, or a new one that is only stored once there is an answer to keep."""
+    return _stored_state(request) or {
+        "key": secrets.token_urlsafe(24),
+        "started": timezone.now().isoformat(),
+        "answers": {},
+        "done": [],
+        "uploads": [],
+        "keep": False,
+    }
 
 
 def _save(request: HttpRequest, state: dict) -> None:
-    request.session[SESSION_KEY] = state
-    request.session.modified = True
+    request.session[SESSION_KEY] = encrypt_bytes(json.dumps(state).encode()).decode("ascii")
 
 
 def _is_minor(state: dict) -> bool:
@@ -137,7 +145,7 @@ def _render(request, state, slug, template, context, status=200):
 
 
 def intake_start(request: HttpRequest) -> HttpResponse:
-    state = request.session.get(SESSION_KEY)
+    state = _stored_state(request)
     return render(
         request,
         "takedowns/intake/start.html",
@@ -147,7 +155,8 @@ def intake_start(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def intake_discard(request: HttpRequest) -> HttpResponse:
-    state = request.session.pop(SESSION_KEY, None)
+    state = _stored_state(request)
+    request.session.pop(SESSION_KEY, None)
     if state:
         intake_pending_delete(names=[item["name"] for item in state.get("uploads", [])])
     messages.info(request, _("Everything you had entered has been deleted from this browser's session."))

@@ -12,6 +12,7 @@ from takedowns.models import Case
 from tests.utils import (
     DEFAULT_ANSWERS,
     THREE_URLS,
+    intake_state,
     jpeg,
     make_photo_like,
     png_header_claiming,
@@ -41,7 +42,7 @@ def upload(client, *files, action="add"):
 
 
 def earlier_answers_intact(client):
-    state = client.session["recourse_intake"]
+    state = intake_state(client)
     assert state["answers"]["who"]["victim_name"] == "Sam Example"
     assert len(state["answers"]["where"]["urls"]) == 3
 
@@ -100,10 +101,10 @@ def test_eleventh_image(client, private_storage):
     to_images_step(client)
     response = upload(client, *[jpeg(seed, width=64, height=48) for seed in range(10)])
     assert response.status_code == 302
-    assert len(client.session["recourse_intake"]["uploads"]) == 10
+    assert len(intake_state(client)["uploads"]) == 10
     response = upload(client, jpeg(11, width=64, height=48))
     assert_refused(response, "You have already added 10 pictures")
-    assert len(client.session["recourse_intake"]["uploads"]) == 10
+    assert len(intake_state(client)["uploads"]) == 10
     earlier_answers_intact(client)
 
 
@@ -112,7 +113,7 @@ def test_batch_that_would_pass_the_limit_adds_nothing(client, private_storage):
     upload(client, *[jpeg(seed, width=64, height=48) for seed in range(8)])
     response = upload(client, *[jpeg(seed, width=64, height=48) for seed in range(20, 23)])
     assert_refused(response, "only 2 more fit")
-    assert len(client.session["recourse_intake"]["uploads"]) == 8
+    assert len(intake_state(client)["uploads"]) == 8
 
 
 def test_thirty_megabyte_image(client, private_storage):
@@ -128,7 +129,7 @@ def test_good_files_in_a_batch_are_kept_when_one_is_refused(client, private_stor
     to_images_step(client)
     response = upload(client, jpeg(1), SimpleUploadedFile("empty.jpg", b""))
     assert_refused(response, "This file is empty")
-    assert len(client.session["recourse_intake"]["uploads"]) == 1
+    assert len(intake_state(client)["uploads"]) == 1
     assert "1 picture added." in response.content.decode()
 
 
@@ -138,7 +139,7 @@ def test_removing_a_pending_picture_deletes_it(client, private_storage):
     assert len(stored_files(private_storage)) == 1
     client.post(step_url("images"), {"action": "remove-0"})
     assert stored_files(private_storage) == []
-    assert client.session["recourse_intake"]["uploads"] == []
+    assert intake_state(client)["uploads"] == []
 
 
 def start_where(client):
@@ -170,7 +171,7 @@ def test_bad_urls(client, bad, expected):
     assert 'href="#id_urls"' in html
     # What was typed stays in the box, and earlier steps are intact.
     assert "fine/" in html
-    assert client.session["recourse_intake"]["answers"]["who"]["victim_name"] == "Sam Example"
+    assert intake_state(client)["answers"]["who"]["victim_name"] == "Sam Example"
 
 
 def test_six_hundred_urls(client):
@@ -198,7 +199,7 @@ def test_pasted_list_is_normalised_deduplicated_and_shown_with_platform(client):
     ]
     assert "utm_source" not in html
     assert "unknown website" in html and ">Reddit<" in html and ">X / Twitter<" in html
-    assert client.session["recourse_intake"]["answers"]["where"]["urls"] == [
+    assert intake_state(client)["answers"]["where"]["urls"] == [
         "https://www.reddit.com/r/a/comments/1/post/",
         "https://unknown-site.example/p/2",
         "https://x.com/u/status/5",

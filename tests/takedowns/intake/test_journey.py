@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from takedowns.models import Case, ImageState, Notice, ReferenceImage
 from takedowns.services.notices import notices_draft
-from tests.utils import jpeg, step_url, stored_files, walk_intake
+from tests.utils import intake_state, jpeg, step_url, stored_files, walk_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_pending_uploads_leave_storage_on_submit(client, private_storage):
 
 def test_duplicate_submit_creates_one_case(client, private_storage):
     walk_intake(client, images=[jpeg(5)], submit=False)
-    session_key = client.session["recourse_intake"]["key"]
+    session_key = intake_state(client)["key"]
     first = client.post(step_url("review"))
     second = client.post(step_url("review"))
     assert first.status_code == second.status_code == 302

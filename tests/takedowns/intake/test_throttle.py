@@ -9,7 +9,7 @@ from django.urls import reverse
 from takedowns.models import Case
 from takedowns.services.throttle import throttle_count, throttle_hit, throttle_is_limited
 from tests.factories import TEST_ACCESS_CODE, CaseFactory
-from tests.utils import step_url, walk_intake
+from tests.utils import intake_state, step_url, walk_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +123,7 @@ def test_intake_submissions_are_limited_per_address(client, settings, private_st
     assert "Nothing you entered is lost." in html
     assert Case.objects.count() == 2
     # Still all there for when they try again.
-    assert client.session["recourse_intake"]["answers"]["who"]["victim_name"] == "Sam Example"
+    assert intake_state(client)["answers"]["who"]["victim_name"] == "Sam Example"
 
 
 def test_every_form_has_a_csrf_token(client, private_storage):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from takedowns.models import Case, ReferenceImage
-from tests.utils import DEFAULT_ANSWERS, jpeg, post_ok, step_url, stored_files, walk_intake
+from tests.utils import DEFAULT_ANSWERS, intake_state, jpeg, post_ok, step_url, stored_files, walk_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_under_18_upload_is_refused_even_if_posted_directly(client, private_stor
     response = client.post(step_url("images"), {"images": [jpeg(1)], "action": "next"})
     assert response.status_code == 302
     assert stored_files(private_storage) == []
-    assert client.session["recourse_intake"]["uploads"] == []
+    assert intake_state(client)["uploads"] == []
 
 
 def test_changing_the_answer_to_under_18_deletes_pictures_already_added(client, private_storage):
@@ -42,7 +42,7 @@ def test_changing_the_answer_to_under_18_deletes_pictures_already_added(client, 
     assert len(stored_files(private_storage)) == 2
     post_ok(client, step_url("content"), MINOR)
     assert stored_files(private_storage) == []
-    assert client.session["recourse_intake"]["uploads"] == []
+    assert intake_state(client)["uploads"] == []
 
 
 def test_under_18_case_is_filed_with_urls_only(client, private_storage):
