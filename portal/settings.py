@@ -318,6 +318,9 @@ CELERY_BEAT_SCHEDULE = {
     # Work left behind by a broker outage or a killed worker is re-enqueued; 10 minutes is well past the
     # longest task time limit, so nothing still running is re-sent.
     "reconcile": {"task": "takedowns.tasks.reconcile", "schedule": 10 * 60},
+    # Removal re-checks fall due at notice deadlines (hours matter there) and 7 / 30 days after a verified
+    # removal: hourly catches a deadline within the hour and costs one indexed query when nothing is due.
+    "locations-recheck": {"task": "takedowns.tasks.locations_recheck", "schedule": 60 * 60},
     # Uploads of abandoned intakes: hourly, for files older than 24 h (well past the 8 h session length).
     "intake-pending-purge": {"task": "takedowns.tasks.intake_pending_purge", "schedule": 60 * 60},
     # Originals kept "as evidence" and erased cases are purged nightly, off-peak.
@@ -354,6 +357,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Recourse ----------------------------------------------------------------------------------------------
 # Outbound fetches refuse private, loopback and link-local addresses; tests with local servers turn this on.
 FETCH_ALLOW_PRIVATE_ADDRESSES = env.bool("FETCH_ALLOW_PRIVATE_ADDRESSES", False)
+# Check reported URLs automatically (match evidence once references are hashed; every removal a platform
+# reports). Unit tests turn it off so that no test fetches a URL it did not serve itself.
+VERIFY_LOCATIONS = env.bool("VERIFY_LOCATIONS", True)
+# Retries of a location check after timeouts, connection resets and 5xx (back-off 30 s, 1, 2, 4 min).
+VERIFY_MAX_RETRIES = 4
 # New cases wait for an advocate's review before notices go out, unless the case overrides it.
 NOTICES_REVIEW_FIRST = env.bool("NOTICES_REVIEW_FIRST", False)
 RESPONSE_LINK_MAX_AGE_DAYS = 90

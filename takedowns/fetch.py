@@ -83,6 +83,15 @@ class FetchTimeout(FetchFailed):
     code = "timeout"
 
 
+class HostNotFound(FetchError):
+    """The name does not exist (NXDOMAIN): retrying will not help."""
+
+    code = "host_not_found"
+
+
+_NO_SUCH_HOST = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
 # --- address screening -------------------------------------------------------------------------------------
 
 # Cloud instance-metadata endpoints: never a legitimate target, refused even when private addresses are
@@ -149,7 +158,11 @@ def system_resolver(host: str, port: int) -> list[str]:
     """The default resolver: every address the system resolver gives for ``host``."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except UnicodeError as exc:
+        raise HostNotFound(f"The host name {host!r} is not valid.") from exc
+    except socket.gaierror as exc:
+        if exc.errno in _NO_SUCH_HOST:
+            raise HostNotFound(f"The host name {host!r} does not exist.") from exc
         raise FetchFailed(f"The host name {host!r} could not be resolved.") from exc
     return [str(info[4][0]) for info in infos]
 

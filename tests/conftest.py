@@ -31,6 +31,13 @@ def _fast_hashers(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_automatic_fetches(settings):
+    # Cases in most tests carry made-up URLs: checking them would reach for the outside world. Verification
+    # tests turn this back on with URLs served by their own local server.
+    settings.VERIFY_LOCATIONS = False
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
@@ -159,6 +166,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, smtp_server):
         RECOURSE_TESTING="1",
         CELERY_TASK_ALWAYS_EAGER="false",
         FETCH_ALLOW_PRIVATE_ADDRESSES="true",
+        VERIFY_LOCATIONS="true",
         EMAIL_URL=smtp_server.url,
         PYTHONPATH=str(ROOT),
     )

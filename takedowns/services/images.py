@@ -12,6 +12,7 @@ import hashing
 from takedowns.models import ActorKind, Case, ImageState, ReferenceImage
 from takedowns.services.events import event_record
 from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.verification import locations_evidence_request
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
             case=image.case,
             data={"image_id": image.pk, "pdq_quality": result.pdq_quality, "original_kept": image.keep_as_evidence},
         )
+        locations_evidence_request(case_id=image.case_id, refresh=True)
     return image
 
 
