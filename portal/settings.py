@@ -357,6 +357,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Recourse ----------------------------------------------------------------------------------------------
 # Outbound fetches refuse private, loopback and link-local addresses; tests with local servers turn this on.
 FETCH_ALLOW_PRIVATE_ADDRESSES = env.bool("FETCH_ALLOW_PRIVATE_ADDRESSES", False)
+# Extra CA bundle for outbound TLS (a corporate proxy's CA; tests with their own CA). Empty = the system's.
+FETCH_CA_FILE = env.str("FETCH_CA_FILE", "")
 # Check reported URLs automatically (match evidence once references are hashed; every removal a platform
 # reports). Unit tests turn it off so that no test fetches a URL it did not serve itself.
 VERIFY_LOCATIONS = env.bool("VERIFY_LOCATIONS", True)

@@ -35,7 +35,7 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 from django.conf import settings
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
+from urllib3.exceptions import ProtocolError, ReadTimeoutError, SSLError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 USER_AGENT = "RecourseVerifier/1.0 (+https://github.com/recourse; checks reported NCII URLs for removal notices)"
@@ -81,6 +81,12 @@ class FetchFailed(FetchError):
 
 class FetchTimeout(FetchFailed):
     code = "timeout"
+
+
+class TlsError(FetchError):
+    """The certificate does not verify for the host name (or TLS failed): a retry would see the same."""
+
+    code = "tls"
 
 
 class HostNotFound(FetchError):
@@ -282,17 +288,17 @@ class Response:
 
 # --- the exchange ------------------------------------------------------------------------------------------
 
-_TLS_CONTEXT: ssl.SSLContext | None = None
+_TLS_CONTEXTS: dict[str | None, ssl.SSLContext] = {}
 
 
 def _tls_context() -> ssl.SSLContext:
-    global _TLS_CONTEXT
-    if _TLS_CONTEXT is None:
-        context = ssl.create_default_context()
+    cafile = settings.FETCH_CA_FILE or None
+    if cafile not in _TLS_CONTEXTS:
+        context = ssl.create_default_context(cafile=cafile)
         # urllib3 checks the name itself against assert_hostname (the URL's host), not the IP it connects to.
         context.check_hostname = False
-        _TLS_CONTEXT = context
-    return _TLS_CONTEXT
+        _TLS_CONTEXTS[cafile] = context
+    return _TLS_CONTEXTS[cafile]
 
 
 def _pool(target: Target, address: str, timeout: urllib3.Timeout):
@@ -392,6 +398,8 @@ def _exchange(target, address, method, body, headers, *, timeout, deadline, max_
         return raw.status, response_headers, b"".join(chunks)
     except (ReadTimeoutError, Urllib3Timeout, TimeoutError) as exc:
         raise FetchTimeout(f"{target.host} did not answer in time.") from exc
+    except (SSLError, ssl.SSLError) as exc:
+        raise TlsError(f"The TLS certificate of {target.host} could not be verified for that name.") from exc
     except (ProtocolError, Urllib3Error, OSError) as exc:
         if "timed out" in str(exc).lower():
             raise FetchTimeout(f"{target.host} did not answer in time.") from exc

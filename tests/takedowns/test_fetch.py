@@ -189,3 +189,76 @@ def test_only_http_and_https_without_credentials(private_ok):
     for url in ("ftp://example.org/x", "file:///etc/passwd", "gopher://x.example/", "https://u:p@example.org/"):
         with pytest.raises(fetch.AddressNotAllowed):
             fetch.request("GET", url)
+
+
+def _make_ca_and_leaf(tmp_path, name: str):
+    """A throwaway CA and a certificate for ``name`` signed by it (PEM files)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Recourse test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem))
+    (tmp_path / "leaf.key").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return tmp_path / "ca.pem", tmp_path / "leaf.pem", tmp_path / "leaf.key"
+
+
+def test_https_goes_to_the_screened_ip_with_sni_and_certificate_checked_for_the_host_name(
+    private_ok, settings, tmp_path
+):
+    import ssl
+
+    ca, cert, key = _make_ca_and_leaf(tmp_path, "verify.example")
+    seen_sni = []
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    tls.sni_callback = lambda sock, name, ctx: seen_sni.append(name)
+    s = LocalServer(tls=tls).start()
+    settings.FETCH_CA_FILE = str(ca)
+    try:
+        s.routes["/"] = Route(body=b"secure", content_type="text/plain")
+        ok = fetch.request("GET", f"https://verify.example:{s.port}/", resolver=lambda h, p: ["127.0.0.1"])
+        assert ok.body == b"secure" and seen_sni[-1] == "verify.example"
+        assert s.requests[-1][1]["Host"] == f"verify.example:{s.port}"
+        # Same IP, another name: the certificate is checked against the URL's name, so it is refused.
+        with pytest.raises(fetch.TlsError):
+            fetch.request("GET", f"https://impostor.example:{s.port}/", resolver=lambda h, p: ["127.0.0.1"])
+        assert seen_sni[-1] == "impostor.example"
+    finally:
+        s.stop()

@@ -10,12 +10,13 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from takedowns.lifecycle import notice_transition
-from takedowns.models import Event, LocationState, Notice, NoticeStatus, ReportedLocation
+from takedowns.models import Case, Event, LocationState, Notice, NoticeStatus, ReportedLocation
 from takedowns.notices import render_notice
 from takedowns.notices.evidence import evidence_summary
 from takedowns.services import verification
@@ -222,12 +223,27 @@ def test_a_redirect_to_a_login_page_counts_as_removed(server, filed, django_capt
 def test_still_serving_after_a_claimed_removal_is_reappeared(server, filed, django_capture_on_commit_callbacks):
     server.image("/p/1", recompressed(REFERENCE))
     case, location = filed("/p/1")
+    Case.objects.filter(pk=case.pk).update(language="es")
     notice = _sent_notice(case)
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         notice_report_removed(notice=notice, actor_kind="platform")
     location.refresh_from_db()
     notice.refresh_from_db()
     assert location.state == LocationState.REAPPEARED and notice.status == NoticeStatus.REAPPEARED
+    # The victim is told in their language.
+    (to_victim,) = [
+        m for m in mail.outbox if "sam@example.org" in m.to and "Mailhost A" in m.subject and "aparecer" in m.subject
+    ]
+    assert "ha vuelto a aparecer en Mailhost A" in to_victim.body
+
+
+def test_case_page_shows_the_evidence(server, filed, advocate, client):
+    server.image("/p/1", recompressed(REFERENCE))
+    case, location = filed("/p/1")
+    client.force_login(advocate)
+    html = client.get(reverse("takedowns:case_detail", args=[case.reference])).content.decode()
+    assert f"Matches reference image 2 (PDQ distance {location.match_evidence['pdq_distance']})" in html
 
 
 def test_transient_errors_retry_then_record_could_not_check(server, filed):
@@ -266,3 +282,31 @@ def test_command_and_api_show_the_evidence(server, filed, advocate):
     (loc,) = body["locations"]
     assert loc["match_evidence"]["status"] == "match" and loc["match_evidence"]["reference_number"] == 2
     assert loc["match_evidence"]["summary"].startswith("Matches reference image 2 (PDQ distance")
+
+
+def test_reported_urls_are_checked_again_when_the_deadline_passes(server, filed, django_capture_on_commit_callbacks):
+    server.image("/p/1", recompressed(REFERENCE))
+    case, location = filed("/p/1")
+    notice = _sent_notice(case)
+    assert verification.locations_due(now=notice.due_at - timedelta(minutes=1)) == []
+    after_deadline = notice.due_at + timedelta(minutes=5)
+    assert verification.locations_due(now=after_deadline) == [location.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        verification.locations_recheck_due(now=after_deadline)
+    location.refresh_from_db()
+    # Still up at the deadline: recorded for the escalation; the state stays with the platform's answer.
+    assert location.match_evidence["status"] == "match" and location.state == LocationState.REPORTED
+    # The worker stamps its own clock; in real time that is after the deadline, so the check is not repeated.
+    ReportedLocation.objects.filter(pk=location.pk).update(last_checked_at=after_deadline)
+    assert verification.locations_due(now=after_deadline + timedelta(days=1)) == []
+
+
+def test_checks_left_requested_are_re_enqueued_by_reconcile(server, filed, django_capture_on_commit_callbacks):
+    server.image("/p/1", recompressed(REFERENCE))
+    _case, location = filed("/p/1")
+    long_ago = location.last_checked_at - timedelta(hours=1)
+    ReportedLocation.objects.filter(pk=location.pk).update(verification_requested_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert verification.locations_reconcile() == [location.pk]
+    location.refresh_from_db()
+    assert location.verification_requested_at is None and location.last_checked_at > long_ago
