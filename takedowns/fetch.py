@@ -388,7 +388,8 @@ def _exchange(target, address, method, body, headers, *, timeout, deadline, max_
         chunks, total = [], 0
         while True:
             remaining()
-            chunk = raw.read(64 * 1024, decode_content=False)
+            # read1: at most one recv, so a server dripping a byte at a time cannot outlast the deadline.
+            chunk = raw.read1(64 * 1024, decode_content=False)
             if not chunk:
                 break
             total += len(chunk)

@@ -4,6 +4,7 @@ recorded. Threaded ``http.server`` on 127.0.0.1, daemon threads, shut down by th
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +16,8 @@ class Route:
     body: bytes = b""
     content_type: str = "application/octet-stream"
     headers: dict[str, str] = field(default_factory=dict)
-    # Special behaviours: "endless" streams bytes until the client hangs up; "huge" announces 2 GB.
+    # Special behaviours: "endless" streams bytes until the client hangs up; "huge" announces 2 GB; "drip"
+    # sends one byte at a time, slowly.
     mode: str = ""
     before_reply: Callable[[], None] | None = None
 
@@ -24,6 +26,7 @@ class LocalServer:
     def __init__(self, tls=None) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.drip_completed: bool | None = None
         self._lock = threading.Lock()
         server = self
 
@@ -51,6 +54,19 @@ class LocalServer:
                     self.send_header("Content-Length", str(2 * 1024**3))
                     self.end_headers()
                     self.wfile.write(b"\0" * 1024)
+                    return
+                if route.mode == "drip":  # one byte every 0.2 s, each well inside any read timeout
+                    self.send_header("Content-Length", "50")
+                    self.end_headers()
+                    server.drip_completed = None
+                    try:
+                        for _ in range(50):  # bounded: 10 s at most
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                        server.drip_completed = True
+                    except OSError:
+                        server.drip_completed = False  # the client hung up
                     return
                 if route.mode == "endless":
                     self.send_header("Connection", "close")

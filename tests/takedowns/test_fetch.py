@@ -172,6 +172,20 @@ def test_a_server_that_accepts_and_never_answers_times_out(private_ok):
         silent.close()
 
 
+def test_a_body_dripped_a_byte_at_a_time_cannot_outlast_the_total_time(private_ok, server):
+    server.routes["/drip"] = Route(mode="drip")
+    with pytest.raises(fetch.FetchTimeout):
+        fetch.request("GET", server.base + "/drip", timeout=1, total_timeout=1.5)
+    # The client hung up mid-drip rather than waiting for the whole body.
+    import time
+
+    for _ in range(100):  # wait (bounded) for the server to notice the hang-up
+        if server.drip_completed is not None:
+            break
+        time.sleep(0.1)
+    assert server.drip_completed is False
+
+
 def test_types_are_sniffed_from_the_bytes(private_ok, server):
     jpeg = make_photo_like(64, 48, seed=3)
     server.routes["/lies.html"] = Route(body=jpeg, content_type="text/html")
