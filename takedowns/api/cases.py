@@ -84,6 +84,7 @@ class MatchEvidenceSerializer(serializers.Serializer):
     final_url = serializers.CharField(required=False, allow_blank=True)
     content_type = serializers.CharField(required=False, allow_blank=True)
     images_checked = serializers.IntegerField(required=False)
+    images_failed = serializers.IntegerField(required=False)
     reference_image_id = serializers.IntegerField(required=False, help_text="The matched reference image.")
     reference_number = serializers.IntegerField(
         required=False, allow_null=True, help_text="Its number in the notice's list (Image 1, Image 2, ...)."

@@ -31,7 +31,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -98,7 +98,7 @@ class Finding:
     matched_url: str = ""
     error_code: str = ""
     transient: bool = False
-    notes: list[str] = field(default_factory=list)
+    images_failed: int = 0  # page images that could not be fetched or read
 
 
 # --- reading a page ----------------------------------------------------------------------------------------
@@ -227,16 +227,18 @@ def inspect_url(
             got = _get(src, deadline, resolver)
         except fetch.FetchError as exc:
             failed_transient += exc.transient
-            finding.notes.append(f"{src}: {exc.message}")
+            finding.images_failed += 1
             continue
         if got.status >= 500 or got.status == 429:
             failed_transient += 1
+            finding.images_failed += 1
             continue
         if not (200 <= got.status < 300 and got.is_image):
             continue
         try:
             result = matcher.match(_hash(got.body))
         except hashing.HashingError:
+            finding.images_failed += 1
             continue
         finding.images_checked += 1
         if _better(best, result):
@@ -266,6 +268,7 @@ def _evidence(finding: Finding, *, purpose: str, now: datetime, numbers: dict[st
         "final_url": finding.final_url,
         "content_type": finding.content_type,
         "images_checked": finding.images_checked,
+        "images_failed": finding.images_failed,
         "reason": finding.reason,
     }
     if finding.error_code:
