@@ -70,14 +70,14 @@ class CaseImageSerializer(serializers.Serializer):
 class MatchEvidenceSerializer(serializers.Serializer):
     """What the portal's last fetch of the URL found (empty until checked). Keys absent when not applicable."""
 
-    status = serializers.ChoiceField(
-        choices=["match", "no_match", "gone", "error"],
+    # Plain strings, not enums: "status" and "purpose" are enum names other components already use.
+    status = serializers.CharField(
         required=False,
         help_text="match: serves a picture matching a reference; no_match: nothing matching found (never blocks "
         "a notice); gone: 404/410 or redirected to a login/removal page; error: could not check (see reason).",
     )
     summary = serializers.SerializerMethodField()
-    purpose = serializers.ChoiceField(choices=["evidence", "removal", "recheck"], required=False)
+    purpose = serializers.CharField(required=False, help_text="evidence, removal or recheck.")
     checked_at = serializers.DateTimeField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True)
     http_status = serializers.IntegerField(required=False, allow_null=True)
