@@ -340,17 +340,16 @@ def locations_due(*, now: datetime) -> list[int]:
     scheduled = ReportedLocation.objects.filter(
         recheck_due_at__lte=now, verification_requested_at__isnull=True, case__state=CaseState.OPEN
     )
-    at_deadline = (
-        ReportedLocation.objects.filter(
-            state=LocationState.REPORTED,
-            verification_requested_at__isnull=True,
-            case__state=CaseState.OPEN,
-            notices__status__in=CLOCK_RUNNING,
-            notices__due_at__lte=now,
-        )
-        .filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=F("notices__due_at")))
-        .filter(case__images__state=ImageState.HASHED)
-    )
+    # One filter() call, so that the notice whose deadline passed is the one the last check is compared with
+    # (each filter() over a multi-valued relation would join the notices afresh).
+    at_deadline = ReportedLocation.objects.filter(
+        Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=F("notices__due_at")),
+        state=LocationState.REPORTED,
+        verification_requested_at__isnull=True,
+        case__state=CaseState.OPEN,
+        notices__status__in=CLOCK_RUNNING,
+        notices__due_at__lte=now,
+    ).filter(case__images__state=ImageState.HASHED)
     return sorted(set(scheduled.values_list("pk", flat=True)) | set(at_deadline.values_list("pk", flat=True)))
 
 
