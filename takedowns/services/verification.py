@@ -432,10 +432,13 @@ def _apply(location_id: int, requested_at, finding: Finding, *, now: datetime, n
         if before in (LocationState.REMOVED, LocationState.VERIFIED_REMOVED):
             if finding.outcome == "match":
                 loc.state = LocationState.REAPPEARED
-                loc.recheck_due_at = None
             elif finding.outcome in ("gone", "no_match") and before == LocationState.REMOVED:
                 loc.state = LocationState.VERIFIED_REMOVED
                 loc.verified_removed_at = now
+        if finding.outcome == "error" and loc.state == LocationState.REMOVED:
+            loc.recheck_due_at = now + RETRY_FAILED_CHECK_AFTER
+        else:
+            loc.recheck_due_at = _next_recheck(loc, now)  # None once reappeared: the new round takes over
         loc.save(
             update_fields=[
                 "match_evidence",
@@ -446,11 +449,6 @@ def _apply(location_id: int, requested_at, finding: Finding, *, now: datetime, n
                 "recheck_due_at",
             ]
         )
-        if loc.state != LocationState.REAPPEARED:
-            loc.recheck_due_at = _next_recheck(loc, now)
-            if finding.outcome == "error" and loc.state == LocationState.REMOVED:
-                loc.recheck_due_at = now + RETRY_FAILED_CHECK_AFTER
-            loc.save(update_fields=["recheck_due_at"])
         data = {
             "location_id": loc.pk,
             "outcome": finding.outcome,
