@@ -313,6 +313,9 @@ CELERY_TASK_DEFAULT_QUEUE = "io"
 CELERY_TASK_ROUTES = {
     # CPU-bound work (decode, hash, keypoints) has its own queue so it never delays mail and fetching.
     "takedowns.tasks.image_hash": {"queue": "hashing"},
+    # Location checks fetch (network-bound) and hash what they fetched in the same task, because the fetched
+    # bytes may not be stored or passed through the broker; the hash stages cost ~25 ms an image.
+    "takedowns.tasks.location_verify": {"queue": "io"},
     "takedowns.tasks.*": {"queue": "io"},
 }
 # Every real deployment uses a worker; the test settings run tasks in-process (integration tests switch it off).
@@ -329,6 +332,9 @@ CELERY_BEAT_SCHEDULE = {
     # Work left behind by a broker outage or a killed worker is re-enqueued; 10 minutes is well past the
     # longest task time limit, so nothing still running is re-sent.
     "reconcile": {"task": "takedowns.tasks.reconcile", "schedule": 10 * 60},
+    # Removal re-checks fall due at notice deadlines (hours matter there) and 7 / 30 days after a verified
+    # removal: hourly catches a deadline within the hour and costs one indexed query when nothing is due.
+    "locations-recheck": {"task": "takedowns.tasks.locations_recheck", "schedule": 60 * 60},
     # Uploads of abandoned intakes: hourly, for files older than 24 h (well past the 8 h session length).
     "intake-pending-purge": {"task": "takedowns.tasks.intake_pending_purge", "schedule": 60 * 60},
     # Expired sessions (a sign-in lasts 8 hours): hourly, so none outlives its expiry by much.
@@ -367,6 +373,13 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Recourse ----------------------------------------------------------------------------------------------
 # Outbound fetches refuse private, loopback and link-local addresses; tests with local servers turn this on.
 FETCH_ALLOW_PRIVATE_ADDRESSES = env.bool("FETCH_ALLOW_PRIVATE_ADDRESSES", False)
+# Extra CA bundle for outbound TLS (a corporate proxy's CA; tests with their own CA). Empty = the system's.
+FETCH_CA_FILE = env.str("FETCH_CA_FILE", "")
+# Check reported URLs automatically (match evidence once references are hashed; every removal a platform
+# reports). Unit tests turn it off so that no test fetches a URL it did not serve itself.
+VERIFY_LOCATIONS = env.bool("VERIFY_LOCATIONS", True)
+# Retries of a location check after timeouts, connection resets and 5xx (back-off 30 s, 1, 2, 4 min).
+VERIFY_MAX_RETRIES = 4
 # New cases wait for an advocate's review before notices go out, unless the case overrides it.
 NOTICES_REVIEW_FIRST = env.bool("NOTICES_REVIEW_FIRST", False)
 RESPONSE_LINK_MAX_AGE_DAYS = 90

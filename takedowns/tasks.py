@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, EventType
-from takedowns.services import deadlines, delivery, images, intake, notices, sessions, webhooks
+from takedowns.services import deadlines, delivery, images, intake, notices, sessions, verification, webhooks
 from takedowns.services.jobs import exclusive
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,29 @@ def webhook_deliver(self, delivery_id: int) -> None:
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
 
 
+@shared_task(bind=True, name="takedowns.tasks.location_verify", soft_time_limit=240, time_limit=300, acks_late=True)
+def location_verify(self, location_id: int) -> None:
+    """Fetch one reported URL and apply the verdict (io queue: fetching plus the cheap hash stages; the bytes
+    never leave this process). Timeouts, resets and 5xx back off 30 s, 1, 2, 4 min; then "could not check"."""
+    final = self.request.retries >= settings.VERIFY_MAX_RETRIES
+    try:
+        verification.location_verify(location_id=location_id, final_attempt=final)
+    except verification.TransientCheckError as exc:
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries, max_retries=None) from exc
+
+
+@shared_task(name="takedowns.tasks.locations_recheck", soft_time_limit=240, time_limit=290)
+def locations_recheck() -> None:
+    """Request the re-checks that are due (notice deadlines, 7 and 30 days after a verified removal)."""
+    with exclusive("locations-recheck", ttl_seconds=290) as taken:
+        if not taken:
+            return
+        ids = verification.locations_recheck_due()
+        deadlines.job_mark_ran("locations-recheck")
+        if ids:
+            log.info("Requested %d location re-checks.", len(ids))
+
+
 @shared_task(name="takedowns.tasks.deadlines_sweep", soft_time_limit=240, time_limit=290)
 def deadlines_sweep() -> None:
     with exclusive("sweep-deadlines", ttl_seconds=290) as taken:
@@ -83,9 +106,10 @@ def reconcile() -> None:
         if not taken:
             return
         ids = images.images_reconcile()
+        checks = verification.locations_reconcile()
         deadlines.job_mark_ran("reconcile")
-        if ids:
-            log.warning("Reconcile re-enqueued %d pending images.", len(ids))
+        if ids or checks:
+            log.warning("Reconcile re-enqueued %d pending images and %d location checks.", len(ids), len(checks))
 
 
 @shared_task(name="takedowns.tasks.retention_purge", soft_time_limit=600, time_limit=660)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from takedowns import selectors
 from takedowns.api.permissions import IsAdvocate
 from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
+from takedowns.notices.evidence import evidence_summary
 from takedowns.services import cases as case_services
 from takedowns.services.delivery import notice_missing_elements, notices_send_ready
 from takedowns.services.notices import case_notices_prepare_enqueue, notices_draft
@@ -66,13 +67,45 @@ class CaseImageSerializer(serializers.Serializer):
     pdq_quality = serializers.IntegerField(allow_null=True)
 
 
+class MatchEvidenceSerializer(serializers.Serializer):
+    """What the portal's last fetch of the URL found (empty until checked). Keys absent when not applicable."""
+
+    # Plain strings, not enums: "status" and "purpose" are enum names other components already use.
+    status = serializers.CharField(
+        required=False,
+        help_text="match: serves a picture matching a reference; no_match: nothing matching found (never blocks "
+        "a notice); gone: 404/410 or redirected to a login/removal page; error: could not check (see reason).",
+    )
+    summary = serializers.SerializerMethodField()
+    purpose = serializers.CharField(required=False, help_text="evidence, removal or recheck.")
+    checked_at = serializers.DateTimeField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
+    http_status = serializers.IntegerField(required=False, allow_null=True)
+    final_url = serializers.CharField(required=False, allow_blank=True)
+    content_type = serializers.CharField(required=False, allow_blank=True)
+    images_checked = serializers.IntegerField(required=False)
+    images_failed = serializers.IntegerField(required=False)
+    reference_image_id = serializers.IntegerField(required=False, help_text="The matched reference image.")
+    reference_number = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Its number in the notice's list (Image 1, Image 2, ...)."
+    )
+    stage = serializers.CharField(required=False, help_text="exact, hash, hash-trimmed or hash-mirrored.")
+    pdq_distance = serializers.IntegerField(required=False, allow_null=True)
+    distances = serializers.DictField(child=serializers.IntegerField(), required=False)
+    matched_url = serializers.CharField(required=False, allow_blank=True)
+
+    def get_summary(self, evidence: dict) -> str:
+        return evidence_summary(evidence)
+
+
 class CaseLocationSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     url = serializers.CharField()
     platform = serializers.CharField(source="platform.slug", allow_null=True, default=None)
     uploader = serializers.CharField(source="uploader_handle")
     state = serializers.CharField()
-    match_evidence = serializers.JSONField()
+    match_evidence = MatchEvidenceSerializer()
+    last_checked_at = serializers.DateTimeField(allow_null=True)
 
 
 class CaseNoticeSerializer(serializers.Serializer):

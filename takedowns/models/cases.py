@@ -149,9 +149,17 @@ class ReportedLocation(models.Model):
     state = models.CharField(
         max_length=20, choices=LocationState.choices, default=LocationState.REPORTED, db_index=True
     )
+    # What the last fetch found (takedowns.services.verification): never the fetched bytes, only the verdict,
+    # the distances and which reference matched.
     match_evidence = models.JSONField(default=dict, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    verified_removed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a check is enqueued and cleared when it is done: the task returns early on a clear row (so
+    # running it twice changes nothing) and the reconcile job re-enqueues rows left set.
+    verification_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The next scheduled re-check (the notice's deadline, then 7 and 30 days after a verified removal).
+    recheck_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

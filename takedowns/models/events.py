@@ -45,6 +45,8 @@ class EventType(models.TextChoices):
     NOTICE_LOCATIONS_REMOVED = "notice.locations_removed", _("Platform reported some URLs removed")
     NOTICE_REPLY_RECORDED = "notice.reply_recorded", _("Reply recorded")
     NOTICE_WITHDRAWAL_SENT = "notice.withdrawal_sent", _("Withdrawal sent to the platform")
+    LOCATION_CHECKED = "location.checked", _("URL checked")
+    LOCATION_REAPPEARED = "location.reappeared", _("Content found again at a URL")
     WEBHOOK_REGISTERED = "webhook.registered", _("Webhook registered")
     WEBHOOK_DEACTIVATED = "webhook.deactivated", _("Webhook deactivated")
     SYSTEM_PING = "system.ping", _("Worker health probe")

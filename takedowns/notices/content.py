@@ -32,6 +32,8 @@ from takedowns.notices.tokens import relay_address, response_link
 class LocationItem:
     url: str
     uploader_handle: str = ""
+    # The plain (key, value) pairs of the location's match evidence; worded by notices.evidence.
+    match_evidence: tuple[tuple[str, str | int | float | bool | None], ...] = ()
 
     @property
     def is_bare_domain(self) -> bool:
@@ -173,7 +175,16 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
         platform_name=platform.name,
         channel=notice.channel,
         generated_at=now,
-        locations=tuple(LocationItem(url=loc.url, uploader_handle=loc.uploader_handle.strip()) for loc in locations),
+        locations=tuple(
+            LocationItem(
+                url=loc.url,
+                uploader_handle=loc.uploader_handle.strip(),
+                match_evidence=tuple(
+                    (k, v) for k, v in sorted((loc.match_evidence or {}).items()) if isinstance(v, str | int | float)
+                ),
+            )
+            for loc in locations
+        ),
         hashes=hashes,
         good_faith_statement=(case.good_faith_statement or "").strip(),
         context=(case.context or "").strip(),

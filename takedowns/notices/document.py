@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from takedowns.notices.content import NoticeContent
+from takedowns.notices.evidence import evidence_lines
 
 # --- the model ---------------------------------------------------------------------------------------------
 
@@ -266,7 +267,8 @@ def build_document(content: NoticeContent) -> Document:
     items = tuple(
         ListItem(
             parts=(Link(clean(loc.url)),),
-            details=((f"Uploaded by account: {clean(loc.uploader_handle)}",),) if loc.uploader_handle else (),
+            details=(((f"Uploaded by account: {clean(loc.uploader_handle)}",),) if loc.uploader_handle else ())
+            + tuple((line,) for line in evidence_lines(loc.match_evidence)),
         )
         for loc in content.locations
     )

@@ -15,6 +15,7 @@ from hashing.decode import Limits, decode
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, Case, CaseState, EventType, ImageState, ReferenceImage
 from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.verification import locations_evidence_request
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,7 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
             case=image.case,
             data={"image_id": image.pk, "pdq_quality": result.pdq_quality, "original_kept": image.keep_as_evidence},
         )
+        locations_evidence_request(case_id=image.case_id, refresh=True)
     return image
 
 

@@ -6,9 +6,10 @@ from django.db import IntegrityError, transaction
 
 from takedowns.audit import event_record
 from takedowns.lifecycle import OPEN_STATES
-from takedowns.models import ActorKind, Case, CaseState, EventType, Notice, Regime, ReportedLocation
+from takedowns.models import ActorKind, Case, CaseState, EventType, LocationState, Notice, Regime, ReportedLocation
 from takedowns.services.delivery import notices_send_ready
 from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.verification import locations_evidence_request
 
 
 def _regime_for(case: Case, platform) -> str:
@@ -40,6 +41,8 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
         for loc in locations:
             if any(n.status in OPEN_STATES or n.status == "removed" for n in loc.notices.all()):
                 continue
+            if loc.state in (LocationState.REMOVED, LocationState.VERIFIED_REMOVED):
+                continue  # a new round after a reappearance covers only what reappeared
             by_platform.setdefault(loc.platform_id, []).append(loc)
         for platform_id, locs in by_platform.items():
             platform = locs[0].platform
@@ -78,6 +81,8 @@ def notices_prepare(*, case_id: int) -> list[Notice]:
     e-mail notice unless the case waits for an advocate's review. Returns the newly drafted notices."""
     drafted = notices_draft(case_id=case_id)
     notices_send_ready(case_id=case_id)
+    with transaction.atomic():
+        locations_evidence_request(case_id=case_id)  # new URLs of a case whose references are hashed
     return drafted
 
 

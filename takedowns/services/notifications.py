@@ -28,6 +28,7 @@ KINDS = {
     "acknowledged": _("%(platform)s has received your removal request"),
     "removed": _("%(platform)s reports the content was removed"),
     "verified_removed": _("We checked: the content is gone from %(platform)s"),
+    "reappeared": _("The content is back on %(platform)s"),
     "info_requested": _("%(platform)s asks for more information"),
     "disputed": _("%(platform)s disputes the removal request"),
     "overdue": _("%(platform)s has missed its deadline"),
@@ -35,7 +36,16 @@ KINDS = {
     "failed": _("A removal request to %(platform)s could not be delivered"),
 }
 # Kinds that go to the victim; advocates receive every kind.
-VICTIM_KINDS = {"sent", "acknowledged", "removed", "verified_removed", "info_requested", "disputed", "overdue"}
+VICTIM_KINDS = {
+    "sent",
+    "acknowledged",
+    "removed",
+    "verified_removed",
+    "reappeared",
+    "info_requested",
+    "disputed",
+    "overdue",
+}
 
 
 def _advocate_addresses(case: Case) -> list[str]:

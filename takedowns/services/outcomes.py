@@ -14,6 +14,7 @@ from takedowns.audit import event_record
 from takedowns.lifecycle import IllegalTransition, notice_transition
 from takedowns.models import ActorKind, EventType, LocationState, Notice, NoticeStatus, ReportedLocation
 from takedowns.services.notifications import notify
+from takedowns.services.verification import locations_removal_reported
 
 DISPUTE_REASONS = {
     "not_intimate": _("The content is not intimate imagery"),
@@ -76,12 +77,14 @@ def notice_report_removed(
         }:
             raise OutcomeError(f"This notice is “{notice.get_status_display()}”; removal cannot be recorded now.")
         now = timezone.now()
-        newly = [covered[pk] for pk in sorted(wanted) if covered[pk].state == LocationState.REPORTED]
+        # A reappeared location is reported again by its next round's notice.
+        open_states = (LocationState.REPORTED, LocationState.REAPPEARED)
+        newly = [covered[pk] for pk in sorted(wanted) if covered[pk].state in open_states]
         for loc in newly:
             loc.state = LocationState.REMOVED
             loc.removed_at = now
         ReportedLocation.objects.bulk_update(newly, ["state", "removed_at"])
-        remaining = [loc for loc in covered.values() if loc.state == LocationState.REPORTED]
+        remaining = [loc for loc in covered.values() if loc.state in open_states]
         data = {"location_ids": [loc.pk for loc in newly], "message": note, "remaining": len(remaining)}
         if remaining or notice.status == NoticeStatus.REMOVED:
             event_record(
@@ -95,6 +98,8 @@ def notice_report_removed(
         else:
             notice = _transition(notice, NoticeStatus.REMOVED, actor_kind=actor_kind, actor_user=actor_user, data=data)
             finished = True
+        # A platform saying "removed" is a claim: check it (takedowns.services.verification).
+        locations_removal_reported(location_ids=[loc.pk for loc in newly])
     if newly:
         notify(notice=notice, kind="removed", extra={"message": note, "partial": not finished})
     return notice

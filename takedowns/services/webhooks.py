@@ -67,7 +67,7 @@ def webhook_endpoint_register(*, platform: Platform, url: str, actor_user=None) 
     if not url.lower().startswith(allowed) or len(url) > 500:
         raise WebhookError("The endpoint must be an https:// address (at most 500 characters).")
     try:
-        fetch._split(url, allow_http=settings.FETCH_ALLOW_PRIVATE_ADDRESSES)
+        fetch.check_url(url, allow_http=settings.FETCH_ALLOW_PRIVATE_ADDRESSES)
     except fetch.FetchError as exc:
         raise WebhookError(exc.message) from exc
     secret = secrets.token_urlsafe(32)

@@ -6,6 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from takedowns.notices.evidence import evidence_summary as _evidence_summary
+
 register = template.Library()
 
 # Colour is never the only signal: every badge also carries the status in words.
@@ -52,3 +54,9 @@ def time_left(due_at, now=None) -> str:
     if seconds >= 0:
         return _("%(span)s left") % {"span": _hours_minutes(seconds)}
     return _("overdue by %(span)s") % {"span": _hours_minutes(seconds)}
+
+
+@register.filter
+def evidence_summary(evidence) -> str:
+    """A location's match evidence in words ("Matches reference image 2 (PDQ distance 12)")."""
+    return _evidence_summary(evidence if isinstance(evidence, dict) else {})

@@ -27,7 +27,7 @@ def encrypt_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("takedowns", "0003_event_types"),
+        ("takedowns", "0004_verification"),
     ]
 
     operations = [
