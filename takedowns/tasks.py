@@ -12,8 +12,19 @@ from django.utils import timezone
 
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, EventType
-from takedowns.services import deadlines, delivery, images, intake, notices, sessions, verification, webhooks
+from takedowns.services import (
+    deadlines,
+    delivery,
+    images,
+    intake,
+    notices,
+    notifications,
+    sessions,
+    verification,
+    webhooks,
+)
 from takedowns.services.jobs import exclusive
+from takedowns.services.reconcile import work_reconcile
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +116,10 @@ def reconcile() -> None:
     with exclusive("reconcile", ttl_seconds=290) as taken:
         if not taken:
             return
-        ids = images.images_reconcile()
-        checks = verification.locations_reconcile()
+        counts = work_reconcile()
         deadlines.job_mark_ran("reconcile")
-        if ids or checks:
-            log.warning("Reconcile re-enqueued %d pending images and %d location checks.", len(ids), len(checks))
+        if any(counts.values()):
+            log.warning("Reconcile re-enqueued work left pending: %s", counts)
 
 
 @shared_task(name="takedowns.tasks.retention_purge", soft_time_limit=600, time_limit=660)
@@ -136,6 +146,18 @@ def sessions_purge() -> None:
         if taken:
             sessions.sessions_expired_purge()
             deadlines.job_mark_ran("sessions-purge")
+
+
+@shared_task(bind=True, name="takedowns.tasks.notification_send", soft_time_limit=60, time_limit=90, acks_late=True)
+def notification_send(self, notification_id: int) -> None:
+    """E-mail one notification; transient mail errors back off 1, 2, 4, 8, 16 min, then it is marked failed."""
+    try:
+        notifications.notification_send(notification_id=notification_id)
+    except notifications.NotificationRetry as exc:
+        if self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES:
+            notifications.notification_failed(notification_id=notification_id, reason=str(exc))
+            return
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
 
 
 @shared_task(name="takedowns.tasks.ping")

@@ -242,3 +242,14 @@ def intake_state(client) -> dict:
     from takedowns.web.victim.intake import SESSION_KEY
 
     return json.loads(decrypt_bytes(client.session[SESSION_KEY].encode("ascii")))
+
+
+def deliver_notifications() -> int:
+    """Send every queued notification now, as the worker would (unit tests never run on_commit callbacks)."""
+    from takedowns.models import Notification, NotificationStatus
+    from takedowns.services.notifications import notification_send
+
+    ids = list(Notification.objects.filter(status=NotificationStatus.PENDING).values_list("pk", flat=True))
+    for pk in ids:
+        notification_send(notification_id=pk)
+    return len(ids)

@@ -12,6 +12,7 @@ from takedowns.models.cases import (
 )
 from takedowns.models.events import ActorKind, Event, EventType
 from takedowns.models.notices import Notice, NoticeStatus
+from takedowns.models.notifications import Notification, NotificationStatus
 from takedowns.models.platforms import Channel, Platform, PlatformMembership, Regime
 from takedowns.models.webhooks import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
@@ -28,6 +29,8 @@ __all__ = [
     "LocationState",
     "Notice",
     "NoticeStatus",
+    "Notification",
+    "NotificationStatus",
     "Platform",
     "PlatformMembership",
     "ReferenceImage",

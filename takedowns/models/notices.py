@@ -112,6 +112,9 @@ class Notice(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    # Set, and committed, before the SMTP conversation starts and cleared when it ends: a second worker does not
+    # send while one is sending, and a worker killed mid-send leaves a claim that expires (SEND_CLAIM_SECONDS).
+    send_claimed_at = models.DateTimeField(null=True, blank=True)
     # Sweep bookkeeping, so that each alert is sent once however often the sweep runs.
     warning_alerted_at = models.DateTimeField(null=True, blank=True)
     overdue_recorded_at = models.DateTimeField(null=True, blank=True)

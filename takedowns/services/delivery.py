@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from takedowns.audit import event_record
 from takedowns.lifecycle import notice_transition
-from takedowns.models import ActorKind, Case, CaseState, Channel, EventType, Notice, NoticeStatus
+from takedowns.models import ActorKind, Case, CaseState, Channel, EventType, Notice, NoticeStatus, ReportedLocation
 from takedowns.notices import (
     check_completeness,
     notice_content,
@@ -128,45 +129,97 @@ def _classify(exc: Exception) -> Exception:
     return PermanentDeliveryError(f"Sending failed: {exc}")
 
 
+# Longer than notice_send's hard time limit (90 s): a claim this old belongs to a worker that died.
+SEND_CLAIM_SECONDS = 120
+
+
 def notice_send(*, notice_id: int) -> Notice | None:
-    """Send a queued e-mail notice once. Raises TransientDeliveryError (retry) or PermanentDeliveryError."""
+    """Send a queued e-mail notice once. Raises TransientDeliveryError (retry) or PermanentDeliveryError.
+
+    Claim, commit, send, record: the row is claimed in a short transaction, the SMTP conversation happens with no
+    lock held, and the result is recorded in another. A second run while one is sending returns at once; a
+    claim left by a killed worker expires, and the redelivered task sends (the mail server had not accepted it).
+    """
+    now = timezone.now()
     with transaction.atomic():
         notice = Notice.objects.select_for_update().select_related("case", "platform").filter(pk=notice_id).first()
         if notice is None or notice.status != NoticeStatus.QUEUED:
             return notice
+        if notice.send_claimed_at and notice.send_claimed_at > now - timedelta(seconds=SEND_CLAIM_SECONDS):
+            return notice  # another worker is sending it right now
         if not notice.recipient:
             raise PermanentDeliveryError(f"{notice.platform.name} has no e-mail address in the registry.")
         # Rendered again at the moment of sending, so that the deadline the platform reads is the one the
         # clock runs on (the queued text projected it from the queueing time).
-        now = timezone.now()
         rendered = render_notice(notice, now=now)
         notice.subject, notice.body_text, notice.body_html = rendered.subject[:300], rendered.text, rendered.html
-        notice.save(update_fields=["subject", "body_text", "body_html", "updated_at"])
-        message = EmailMultiAlternatives(
-            subject=notice.subject,
-            body=notice.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[notice.recipient],
-            reply_to=[relay_address(notice)],
-            headers={"X-Recourse-Notice": notice.reference},
-        )
-        message.attach_alternative(notice.body_html, "text/html")
-        message.attach(f"{notice.reference}.pdf", render_notice_pdf(notice, now=now), "application/pdf")
-        try:
-            message.send(fail_silently=False)
-        except Exception as exc:
-            raise _classify(exc) from exc
+        notice.send_claimed_at = now
+        notice.save(update_fields=["subject", "body_text", "body_html", "send_claimed_at", "updated_at"])
+    message = EmailMultiAlternatives(
+        subject=notice.subject,
+        body=notice.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notice.recipient],
+        reply_to=[relay_address(notice)],
+        headers={"X-Recourse-Notice": notice.reference},
+    )
+    message.attach_alternative(notice.body_html, "text/html")
+    message.attach(f"{notice.reference}.pdf", render_notice_pdf(notice, now=now), "application/pdf")
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:
+        Notice.objects.filter(pk=notice.pk, send_claimed_at=now).update(send_claimed_at=None)
+        raise _classify(exc) from exc
+    with transaction.atomic():
         notice = notice_transition(
             notice=notice,
             to=NoticeStatus.SENT,
             actor_kind=ActorKind.SYSTEM,
             at=now,
             data={"channel": "email", "recipient_domain": notice.recipient.rpartition("@")[2]},
-            update={"delivery_attempts": notice.delivery_attempts + 1, "delivery_error": ""},
+            update={"delivery_attempts": notice.delivery_attempts + 1, "delivery_error": "", "send_claimed_at": None},
         )
         webhooks_enqueue(notice=notice, event_type=EventType.NOTICE_SENT)
-    notify(notice=notice, kind="sent")
+        notify(notice=notice, kind="sent")
     return notice
+
+
+def notices_reconcile(*, older_than_seconds: int = 600) -> dict[str, list[int]]:
+    """Re-enqueue notice work left behind (broker down at commit, worker killed): queued notices nobody is
+    sending, withdrawals not yet sent to platforms that had the notice, and cases whose URLs have no notice."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    to_send = list(
+        Notice.objects.filter(status=NoticeStatus.QUEUED, queued_at__lt=cutoff)
+        .filter(Q(send_claimed_at__isnull=True) | Q(send_claimed_at__lt=now - timedelta(seconds=SEND_CLAIM_SECONDS)))
+        .values_list("pk", flat=True)
+    )
+    # A week of trying: a platform that refuses the withdrawal for longer is not chased forever.
+    withdrawals = list(
+        Notice.objects.filter(
+            status=NoticeStatus.WITHDRAWN,
+            sent_at__isnull=False,
+            withdrawn_at__lt=cutoff,
+            withdrawn_at__gt=now - timedelta(days=7),
+        )
+        .exclude(platform__contact_email="")
+        .exclude(events__type=EventType.NOTICE_WITHDRAWAL_SENT)
+        .values_list("pk", flat=True)
+    )
+    to_draft = list(
+        ReportedLocation.objects.filter(
+            case__state=CaseState.OPEN, platform__isnull=False, notices__isnull=True, created_at__lt=cutoff
+        )
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    for pk in to_send:
+        enqueue_on_commit(SEND_TASK, pk)
+    for pk in withdrawals:
+        enqueue_on_commit("takedowns.tasks.notice_withdrawal_send", pk)
+    for pk in to_draft:
+        enqueue_on_commit("takedowns.tasks.case_notices_prepare", pk)
+    return {"send": to_send, "withdrawal": withdrawals, "draft": to_draft}
 
 
 def notice_delivery_attempt_failed(*, notice_id: int, reason: str) -> None:

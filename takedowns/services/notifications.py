@@ -1,24 +1,30 @@
 """E-mail notifications to the victim and the advocate, in the case's language.
 
 Victims who gave no e-mail address see the same news on their status page (it is read from the audit log),
-so a notification that cannot be e-mailed is not lost.
+so a notification that cannot be e-mailed is not lost. Every notification is an outbox row sent by a task with
+retries; the reconcile job re-enqueues rows left pending.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import smtplib
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from takedowns.links import absolute_url
-from takedowns.models import Case, Notice
+from takedowns.models import Case, CaseState, Notice, Notification, NotificationStatus
 from takedowns.roles import ADVOCATES
+from takedowns.services.jobs import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -89,32 +95,80 @@ def _send(*, to: Iterable[str], kind: str, notice: Notice, language: str, audien
     return message.send()
 
 
-def notify(*, notice: Notice, kind: str, extra: dict | None = None) -> None:
-    """Tell the victim (if they gave an e-mail and the kind concerns them) and the advocate.
+NOTIFICATION_TASK = "takedowns.tasks.notification_send"
 
-    Mail errors are logged, never raised: a notification must not undo the state change it reports.
-    """
+
+class NotificationRetry(Exception):
+    """A transient mail error: the task retries with back-off."""
+
+
+def notify(*, notice: Notice, kind: str, extra: dict | None = None) -> list[Notification]:
+    """Queue the notification for the victim (if the kind concerns them) and the advocate: one outbox row each,
+    sent by a task after commit. Recipients are looked up when sending, so an erased address is never used."""
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}.")
+    payload = json.dumps(extra or {}, default=str)
+    audiences = (["victim"] if kind in VICTIM_KINDS else []) + ["advocate"]
+    rows = [Notification.objects.create(notice=notice, kind=kind, audience=a, extra=payload) for a in audiences]
+    for row in rows:
+        enqueue_on_commit(NOTIFICATION_TASK, row.pk)
+    return rows
+
+
+def notification_send(*, notification_id: int) -> Notification | None:
+    """Send one queued notification. Claim, commit, send, record: no mail server is waited on inside a row lock.
+    Raises NotificationRetry on a transient error (the row stays pending)."""
+    with transaction.atomic():
+        row = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if row is None or row.status != NotificationStatus.PENDING:
+            return row
+        row.attempts += 1
+        row.save(update_fields=["attempts"])
+    notice = Notice.objects.select_related("case", "platform", "case__assigned_advocate").get(pk=row.notice_id)
     case = notice.case
-    extra = extra or {}
-    try:
-        if kind in VICTIM_KINDS and case.contact_email:
+    if row.audience == "victim":
+        to, language = ([case.contact_email] if case.contact_email else []), case.language or "en"
+    else:
+        to, language = _advocate_addresses(case), settings.LANGUAGE_CODE
+    outcome, error = NotificationStatus.SKIPPED, ""
+    if to and case.state != CaseState.ERASED:
+        try:
             _send(
-                to=[case.contact_email],
-                kind=kind,
+                to=to,
+                kind=row.kind,
                 notice=notice,
-                language=case.language or "en",
-                audience="victim",
-                extra=extra,
+                language=language,
+                audience=row.audience,
+                extra=json.loads(row.extra or "{}"),
             )
-        _send(
-            to=_advocate_addresses(case),
-            kind=kind,
-            notice=notice,
-            language=settings.LANGUAGE_CODE,
-            audience="advocate",
-            extra=extra,
+            outcome = NotificationStatus.SENT
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError) as exc:
+            Notification.objects.filter(pk=row.pk).update(last_error=str(exc)[:500])
+            raise NotificationRetry(str(exc)) from exc
+        except Exception as exc:  # a permanent refusal: recorded, never retried
+            log.exception("Could not send the %s notification %s.", row.kind, row.pk)
+            outcome, error = NotificationStatus.FAILED, str(exc)[:500]
+    Notification.objects.filter(pk=row.pk, status=NotificationStatus.PENDING).update(
+        status=outcome, last_error=error, sent_at=timezone.now() if outcome == NotificationStatus.SENT else None
+    )
+    row.refresh_from_db()
+    return row
+
+
+def notification_failed(*, notification_id: int, reason: str) -> None:
+    Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING).update(
+        status=NotificationStatus.FAILED, last_error=reason[:500]
+    )
+
+
+def notifications_reconcile(*, older_than_seconds: int = 600) -> list[int]:
+    """Re-enqueue notifications still pending after the threshold (broker down at commit, worker killed)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        Notification.objects.filter(status=NotificationStatus.PENDING, created_at__lt=cutoff).values_list(
+            "pk", flat=True
         )
-    except Exception:
-        log.exception("Could not send the %s notification for notice %s.", kind, notice.pk)
+    )
+    for pk in ids:
+        enqueue_on_commit(NOTIFICATION_TASK, pk)
+    return ids

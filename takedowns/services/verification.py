@@ -487,7 +487,7 @@ def _apply(location_id: int, requested_at, finding: Finding, *, now: datetime, n
                 notify_after.append((notices[0], "reappeared"))
             enqueue_on_commit(PREPARE_TASK, loc.case_id)
     for notice, kind in notify_after:
-        notify(notice=notice, kind=kind, extra={"location": loc, "evidence": loc.match_evidence})
+        notify(notice=notice, kind=kind)
     return loc
 
 

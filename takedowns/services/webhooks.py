@@ -13,6 +13,7 @@ import hmac
 import json
 import secrets
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +24,7 @@ from takedowns.audit import event_record
 from takedowns.links import absolute_url
 from takedowns.models import (
     ActorKind,
+    CaseState,
     EventType,
     Notice,
     Platform,
@@ -120,12 +122,8 @@ def webhooks_enqueue(*, notice: Notice, event_type: str) -> list[WebhookDelivery
         raise ValueError(f"Unknown webhook event {event_type!r}.")
     created = []
     for endpoint in WebhookEndpoint.objects.filter(platform_id=notice.platform_id, active=True):
-        delivery, fresh = WebhookDelivery.objects.get_or_create(
-            endpoint=endpoint,
-            notice=notice,
-            event_type=event_type,
-            defaults={"payload": notice_payload(notice, event_type)},
-        )
+        # The payload is built when it is delivered, never stored ahead: an erased case leaves nothing here.
+        delivery, fresh = WebhookDelivery.objects.get_or_create(endpoint=endpoint, notice=notice, event_type=event_type)
         if fresh:
             created.append(delivery)
             enqueue_on_commit(DELIVER_TASK, delivery.pk)
@@ -137,54 +135,94 @@ class WebhookRetry(Exception):
 
 
 def webhook_deliver(*, delivery_id: int, final_attempt: bool = False) -> WebhookDelivery | None:
-    """POST one delivery. Raises WebhookRetry for a failure worth retrying (network, 5xx, 429)."""
+    """POST one delivery. Raises WebhookRetry for a failure worth retrying (network, 5xx, 429).
+
+    Claim, commit, send, record: the attempt is counted in a short transaction, the POST happens with no row
+    lock held, and the outcome is recorded in another (unless the delivery was cancelled meanwhile). Receivers
+    de-duplicate on ``X-Recourse-Delivery``.
+    """
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").filter(pk=delivery_id).first()
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("endpoint", "notice__case", "notice__platform")
+            .filter(pk=delivery_id)
+            .first()
+        )
         if delivery is None or delivery.status != WebhookDeliveryStatus.PENDING:
             return delivery
-        delivery.attempts += 1
-        body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-Recourse-Event": delivery.event_type,
-            "X-Recourse-Delivery": str(delivery.pk),
-            "X-Recourse-Signature": sign(delivery.endpoint.secret, body),
-        }
-        retry_reason = ""
-        try:
-            response = fetch.request(
-                "POST",
-                delivery.endpoint.url,
-                body=body,
-                headers=headers,
-                timeout=10,
-                max_bytes=64 * 1024,
-                allow_http=settings.FETCH_ALLOW_PRIVATE_ADDRESSES,
-                follow_redirects=False,
-            )
-            delivery.last_status_code = response.status
-            if 200 <= response.status < 300:
-                delivery.status = WebhookDeliveryStatus.DELIVERED
-                delivery.delivered_at = timezone.now()
-                delivery.last_error = ""
-            elif response.status >= 500 or response.status == 429:
-                retry_reason = f"The endpoint answered {response.status}."
-            else:
-                delivery.status = WebhookDeliveryStatus.FAILED
-                delivery.last_error = f"The endpoint answered {response.status}; not retried."
-        except fetch.AddressNotAllowed as exc:
+        if delivery.notice is None or delivery.notice.case.state == CaseState.ERASED:
             delivery.status = WebhookDeliveryStatus.FAILED
-            delivery.last_error = exc.message
-        except fetch.FetchError as exc:
-            retry_reason = exc.message
-        if retry_reason:
-            delivery.last_error = retry_reason
-            if final_attempt:
-                delivery.status = WebhookDeliveryStatus.FAILED
-        delivery.save()
+            delivery.last_error = "Cancelled: the case was erased."
+            delivery.save(update_fields=["status", "last_error"])
+            return delivery
+        delivery.attempts += 1
+        delivery.save(update_fields=["attempts"])
+        body = json.dumps(notice_payload(delivery.notice, delivery.event_type), separators=(",", ":"), sort_keys=True)
+    body = body.encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Recourse-Event": delivery.event_type,
+        "X-Recourse-Delivery": str(delivery.pk),
+        "X-Recourse-Signature": sign(delivery.endpoint.secret, body),
+    }
+    outcome: dict = {}
+    retry_reason = ""
+    try:
+        response = fetch.request(
+            "POST",
+            delivery.endpoint.url,
+            body=body,
+            headers=headers,
+            timeout=10,
+            max_bytes=64 * 1024,
+            allow_http=settings.FETCH_ALLOW_PRIVATE_ADDRESSES,
+            follow_redirects=False,
+        )
+        outcome["last_status_code"] = response.status
+        if 200 <= response.status < 300:
+            outcome.update(status=WebhookDeliveryStatus.DELIVERED, delivered_at=timezone.now(), last_error="")
+        elif response.status >= 500 or response.status == 429:
+            retry_reason = f"The endpoint answered {response.status}."
+        else:
+            outcome.update(
+                status=WebhookDeliveryStatus.FAILED, last_error=f"The endpoint answered {response.status}; not retried."
+            )
+    except fetch.AddressNotAllowed as exc:
+        outcome.update(status=WebhookDeliveryStatus.FAILED, last_error=exc.message)
+    except fetch.FetchError as exc:
+        retry_reason = exc.message
+    if retry_reason:
+        outcome["last_error"] = retry_reason
+        if final_attempt:
+            outcome["status"] = WebhookDeliveryStatus.FAILED
+    WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDeliveryStatus.PENDING).update(**outcome)
+    delivery.refresh_from_db()
     if retry_reason and not final_attempt:
         raise WebhookRetry(retry_reason)
     return delivery
+
+
+def webhooks_cancel_for_case(*, case) -> int:
+    """Erasure: pending deliveries of the case's notices are cancelled and stored payloads (from before
+    payloads were built at delivery time) are emptied."""
+    qs = WebhookDelivery.objects.filter(notice__case=case)
+    qs.exclude(payload={}).update(payload={})
+    return qs.filter(status=WebhookDeliveryStatus.PENDING).update(
+        status=WebhookDeliveryStatus.FAILED, last_error="Cancelled: the case was erased."
+    )
+
+
+def webhooks_reconcile(*, older_than_seconds: int = 2 * 60 * 60) -> list[int]:
+    """Re-enqueue deliveries still pending long after the retry ladder (1+2+4+8+16 min) would have ended."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        WebhookDelivery.objects.filter(status=WebhookDeliveryStatus.PENDING, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        enqueue_on_commit(DELIVER_TASK, pk)
+    return ids
 
 
 def webhook_endpoint_deactivate(*, endpoint: WebhookEndpoint, actor_user=None) -> None:

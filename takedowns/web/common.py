@@ -57,6 +57,13 @@ def client_address(request: HttpRequest) -> str:
     return remote
 
 
+def axes_client_address(request: HttpRequest) -> str | None:
+    """django-axes' view of the client: the same address, or None when there is no valid one (its log column is
+    an IP address type on PostgreSQL)."""
+    address = client_address(request)
+    return address if _ip(address) is not None else None
+
+
 def webform_submission_record(request: HttpRequest, notice: Notice, *, actor_kind: str, actor_user=None) -> bool:
     """Someone submitted the prepared text through the platform's own form: record when, which starts the
     clock. Every outcome is told through ``messages``; returns True when recorded."""

@@ -15,6 +15,7 @@ from takedowns.services import outcomes
 from takedowns.services.deadlines import deadlines_sweep
 from takedowns.services.notices import notices_draft
 from tests.factories import complete_case, load_email_platforms
+from tests.utils import deliver_notifications
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -37,6 +38,7 @@ def test_sweep_alerts_at_75_percent_and_overdue_once(sent_notice):
     with time_machine.travel(T0 + timedelta(hours=36, minutes=1), tick=False):
         first = deadlines_sweep()
         second = deadlines_sweep()
+    deliver_notifications()
     assert (first.warnings_sent, second.warnings_sent) == (1, 0)
     assert [m.to for m in mail.outbox] == [["advocate@example.org"]]  # the advocate only, once
     with time_machine.travel(T0 + timedelta(hours=48, minutes=5), tick=False):
@@ -46,6 +48,7 @@ def test_sweep_alerts_at_75_percent_and_overdue_once(sent_notice):
         assert deadlines_sweep().overdue_recorded == 0
     assert Event.objects.filter(notice=sent_notice, type="notice.overdue").count() == 1
     assert Event.objects.filter(notice=sent_notice, type="notice.deadline_near").count() == 1
+    deliver_notifications()
     recipients = sorted(tuple(m.to) for m in mail.outbox)
     assert recipients.count(("sam@example.org",)) == 1  # the victim hears about overdue once
 
@@ -71,6 +74,7 @@ def test_platform_outcomes_are_events_by_the_platform(sent_notice, reddit_staff)
     assert [e.type for e in events] == ["notice.acknowledged", "notice.locations_removed", "notice.removed"]
     assert {e.actor_kind for e in events} == {"platform"}
     assert events[1].data["message"] == "Gone from our CDN too."
+    deliver_notifications()
     victim_mail = [m for m in mail.outbox if m.to == ["sam@example.org"]]
     assert len(victim_mail) == 3 and "received your request" in victim_mail[0].body
 
@@ -104,6 +108,7 @@ def test_victim_notifications_are_in_the_case_language(sent_notice):
     case.save(update_fields=["language"])
     mail.outbox.clear()
     outcomes.notice_acknowledge(notice=sent_notice)
+    deliver_notifications()
     victim = next(m for m in mail.outbox if m.to == ["sam@example.org"])
     assert "ha recibido su solicitud" in victim.subject
     assert "ha confirmado que recibió su solicitud" in victim.body

@@ -172,4 +172,4 @@ def test_sweep_deadlines_records_overdue_once():
 def test_reconcile_command_runs():
     out = StringIO()
     call_command("reconcile", stdout=out)
-    assert "Re-enqueued 0" in out.getvalue()
+    assert "Re-enqueued: 0 images to hash, 0 notices to draft, 0 notices to send" in out.getvalue()

@@ -1,0 +1,26 @@
+"""Reconcile (DESIGN.md §9): every kind of background work left pending — by a broker that was down when the
+work was committed, or a worker killed mid-task — is found from the database and enqueued again. Every task is
+idempotent, so enqueueing work that is in fact still running changes nothing."""
+
+from __future__ import annotations
+
+from takedowns.services.delivery import notices_reconcile
+from takedowns.services.images import images_reconcile
+from takedowns.services.notifications import notifications_reconcile
+from takedowns.services.verification import locations_reconcile
+from takedowns.services.webhooks import webhooks_reconcile
+
+
+def work_reconcile(*, older_than_seconds: int = 600) -> dict[str, int]:
+    """Re-enqueue what has waited longer than ``older_than_seconds``; returns how many of each kind."""
+    notices = notices_reconcile(older_than_seconds=older_than_seconds)
+    return {
+        "images to hash": len(images_reconcile(older_than_seconds=older_than_seconds)),
+        "notices to draft": len(notices["draft"]),
+        "notices to send": len(notices["send"]),
+        "withdrawals to send": len(notices["withdrawal"]),
+        "notifications to send": len(notifications_reconcile(older_than_seconds=older_than_seconds)),
+        # Webhook retries run for 31 minutes; only deliveries pending well past that are lost.
+        "webhook deliveries": len(webhooks_reconcile(older_than_seconds=max(older_than_seconds, 2 * 60 * 60))),
+        "location checks": len(locations_reconcile(older_than_seconds=max(older_than_seconds, 900))),
+    }

@@ -1,0 +1,133 @@
+"""Background work is never lost or done twice (issue 11, item 12): no network call inside a row lock,
+notifications through an outbox and a task, and reconcile finding every kind of pending work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from django.utils import timezone
+
+from takedowns.lifecycle import notice_transition
+from takedowns.models import Notice, NoticeStatus, Notification, NotificationStatus
+from takedowns.services import delivery, outcomes, reconcile
+from takedowns.services.notices import notices_draft
+from tests.factories import complete_case, load_email_platforms
+from tests.utils import deliver_notifications
+
+IN_TRANSACTION_AT_SEND: list[bool] = []
+
+
+class RecordingBackend(EmailBackend):
+    """Records whether a database transaction (and so a row lock) was open while the mail server was talked to."""
+
+    def send_messages(self, messages):
+        IN_TRANSACTION_AT_SEND.append(connection.in_atomic_block)
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def queued(db, advocate):
+    load_email_platforms()
+    case = complete_case(urls=["https://mailhost-a.example/p/1"])
+    case.assigned_advocate = advocate
+    case.save(update_fields=["assigned_advocate"])
+    (notice,) = notices_draft(case_id=case.pk)
+    return delivery.notice_queue(notice=notice, actor_kind="system")
+
+
+@pytest.fixture
+def recording_backend(settings):
+    settings.EMAIL_BACKEND = "tests.takedowns.test_reliability.RecordingBackend"
+    IN_TRANSACTION_AT_SEND.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smtp_is_never_talked_to_inside_a_transaction(recording_backend, queued):
+    # Committed for real: the queued notice was sent (eager task after commit), then its notifications.
+    notice = Notice.objects.get(pk=queued.pk)
+    assert notice.status == NoticeStatus.SENT and notice.send_claimed_at is None
+    deliver_notifications()
+    assert len(IN_TRANSACTION_AT_SEND) >= 2 and not any(IN_TRANSACTION_AT_SEND)
+
+
+def test_a_second_run_while_one_is_sending_sends_nothing(queued):
+    Notice.objects.filter(pk=queued.pk).update(send_claimed_at=timezone.now())
+    mail.outbox.clear()
+    assert delivery.notice_send(notice_id=queued.pk).status == NoticeStatus.QUEUED
+    assert mail.outbox == []
+    # A claim left by a worker killed mid-send expires, and the redelivered task sends once.
+    Notice.objects.filter(pk=queued.pk).update(send_claimed_at=timezone.now() - timedelta(minutes=5))
+    assert delivery.notice_send(notice_id=queued.pk).status == NoticeStatus.SENT
+    assert delivery.notice_send(notice_id=queued.pk).status == NoticeStatus.SENT
+    assert len([m for m in mail.outbox if m.to == ["ncii@mailhost-a.example"]]) == 1
+
+
+def test_a_failed_send_releases_its_claim(settings, queued):
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: connection refused
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_TIMEOUT = 2
+    with pytest.raises(delivery.TransientDeliveryError):
+        delivery.notice_send(notice_id=queued.pk)
+    assert Notice.objects.get(pk=queued.pk).send_claimed_at is None
+
+
+def test_notifications_are_outbox_rows_sent_by_a_task_never_inline(queued):
+    notice = delivery.notice_send(notice_id=queued.pk)
+    deliver_notifications()  # the "sent" ones
+    mail.outbox.clear()
+    outcomes.notice_acknowledge(notice=notice)
+    # Nothing was mailed while the platform's request ran: two rows wait for the worker.
+    assert mail.outbox == []
+    rows = Notification.objects.filter(notice=notice, kind="acknowledged")
+    assert sorted(rows.values_list("audience", flat=True)) == ["advocate", "victim"]
+    assert deliver_notifications() >= 2
+    assert set(rows.values_list("status", flat=True)) == {NotificationStatus.SENT}
+    sent_to = sorted(m.to[0] for m in mail.outbox)
+    assert sent_to == ["advocate@example.org", "sam@example.org"]
+    # Sending again changes nothing.
+    for row in rows:
+        from takedowns.services.notifications import notification_send
+
+        notification_send(notification_id=row.pk)
+    assert len(mail.outbox) == 2
+
+
+def test_reconcile_finds_every_kind_of_pending_work(queued, monkeypatch, reddit_staff):
+    enqueued = []
+    for module in ("delivery", "notifications", "webhooks", "images", "verification"):
+        monkeypatch.setattr(
+            f"takedowns.services.{module}.enqueue_on_commit", lambda name, *args: enqueued.append((name, args))
+        )
+    long_ago = timezone.now() - timedelta(hours=3)
+    # A notice queued while the broker was down.
+    Notice.objects.filter(pk=queued.pk).update(queued_at=long_ago)
+    # A notification whose task never ran.
+    sent = delivery.notice_send(notice_id=queued.pk)
+    Notice.objects.filter(pk=queued.pk).update(status=NoticeStatus.QUEUED, queued_at=long_ago)
+    Notification.objects.update(created_at=long_ago)
+    # A case whose URLs never got their notice drafted.
+    orphan = complete_case(urls=["https://mailhost-b.example/p/9"])
+    orphan.locations.update(created_at=long_ago)
+    # A withdrawal never sent to a platform that had the notice.
+    other = complete_case(urls=["https://mailhost-c.example/p/3"])
+    (withdrawn,) = notices_draft(case_id=other.pk)
+    notice_transition(notice=withdrawn, to="sent", actor_kind="system", at=long_ago)
+    notice_transition(notice=withdrawn, to="withdrawn", actor_kind="victim", at=long_ago)
+    counts = reconcile.work_reconcile(older_than_seconds=600)
+    assert counts["notices to send"] == 1
+    assert counts["notifications to send"] == Notification.objects.filter(status="pending").count() >= 1
+    assert counts["notices to draft"] == 1
+    assert counts["withdrawals to send"] == 1
+    names = {name for name, _args in enqueued}
+    assert {
+        "takedowns.tasks.notice_send",
+        "takedowns.tasks.notification_send",
+        "takedowns.tasks.case_notices_prepare",
+        "takedowns.tasks.notice_withdrawal_send",
+    } <= names
+    assert ("takedowns.tasks.case_notices_prepare", (orphan.pk,)) in enqueued
+    assert sent.pk == queued.pk
