@@ -8,17 +8,38 @@ audit log is never deleted), only their personal content goes.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
+from importlib import import_module
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from takedowns.audit import event_record
 from takedowns.lifecycle import DELIVERED_STATES, OPEN_STATES, notice_transition
-from takedowns.models import Case, CaseState, Event, EventType, ImageState, Notice, NoticeStatus, ReferenceImage
+from takedowns.models import (
+    Case,
+    CaseState,
+    Event,
+    EventType,
+    ImageState,
+    Notice,
+    NoticeStatus,
+    Notification,
+    NotificationStatus,
+    ReferenceImage,
+)
+from takedowns.services.intake import receipt_cache_key
 from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.webhooks import webhooks_cancel_for_case
 
 WITHDRAWAL_TASK = "takedowns.tasks.notice_withdrawal_send"
 
@@ -62,6 +83,15 @@ _EVENT_SAFE_KEYS = frozenset(
         "why",
         "notices_withdrawn",
         "withdrawals_sent",
+        "receipt_sha256",
+        "images_deleted",
+        "urls_erased",
+        "notices_emptied",
+        "events_redacted",
+        "webhook_deliveries_cancelled",
+        "notifications_emptied",
+        "sessions_ended",
+        "outbox_messages_deleted",
     }
 )
 ERASED = "[erased]"
@@ -110,6 +140,60 @@ def case_withdraw(*, case: Case, actor_kind: str, actor_user=None) -> Case:
     return locked
 
 
+def _markers(case: Case) -> list[str]:
+    """Strings that would identify this case or person in a stray copy (an outbox file, a session)."""
+    values = [case.reference, *(n.reference for n in case.notices.all())]
+    values += [getattr(case, name) for name in CASE_PERSONAL_FIELDS]
+    for location in case.locations.all():
+        values += [location.url, location.uploader_handle]
+    # Short values ("Sam") would match unrelated mail; every marker kept is specific enough to be this case's.
+    return sorted({value for value in values if value and len(value) >= 6}, key=len, reverse=True)
+
+
+def _outbox_purge(markers: list[str]) -> int:
+    """The development outbox (file e-mail backend) keeps every message sent: delete the ones about this case,
+    overwritten first. Production sends over SMTP and keeps no copy."""
+    folder = getattr(settings, "EMAIL_FILE_PATH", None)
+    if not folder or not Path(folder).is_dir():
+        return 0
+    deleted = 0
+    for path in Path(folder).iterdir():
+        if not path.is_file():
+            continue
+        text = path.read_text(errors="replace")
+        if any(marker in text for marker in markers):
+            path.write_bytes(b"\0" * path.stat().st_size)
+            path.unlink()
+            deleted += 1
+    return deleted
+
+
+def _sessions_end(case: Case) -> int:
+    """Every browser still signed in to this case (or holding its receipt) is signed out."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return 0
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        data = store().decode(session.session_data)
+        held = [value for value in data.values() if isinstance(value, dict)]
+        if any(value.get("case_id") == case.pk or value.get("reference") == case.reference for value in held):
+            session.delete()
+            ended += 1
+    return ended
+
+
+def erasure_receipt(event: Event) -> dict[str, Any]:
+    """What was erased and when, as shown to the victim; its SHA-256 is kept in the audit log."""
+    data = dict(event.data)
+    data.pop("receipt_sha256", None)
+    return {"reference": event.case.reference, "erased_at": event.created_at.isoformat(), **data}
+
+
+def erasure_receipt_sha256(receipt: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(receipt, sort_keys=True).encode()).hexdigest()
+
+
 def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
     """Erase a victim's data from a case: withdraw it first if it is still open, then delete every image file
     and blank hashes, personal text, uploader handles, URLs, notice bodies and the audit trail's personal
@@ -121,11 +205,14 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.state == CaseState.ERASED:
             return locked
+        markers = _markers(locked)
+        counts = {"images_deleted": 0, "urls_erased": locked.locations.count()}
 
         for image in ReferenceImage.objects.select_for_update().filter(case=locked):
             if image.file:
                 # Overwrites the bytes, then unlinks (EncryptedPrivateStorage.delete).
                 image.file.storage.delete(image.file.name)
+                counts["images_deleted"] += 1
             image.file = ""
             for name in IMAGE_HASH_FIELDS:
                 setattr(image, name, "")
@@ -149,13 +236,28 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
             location.match_evidence = {}
             location.save(update_fields=["url", "host", "uploader_handle", "match_evidence"])
 
-        Notice.objects.filter(case=locked).update(**dict.fromkeys(NOTICE_TEXT_FIELDS, ""), updated_at=now)
+        counts["notices_emptied"] = Notice.objects.filter(case=locked).update(
+            **dict.fromkeys(NOTICE_TEXT_FIELDS, ""), updated_at=now
+        )
+        # Every signed response link of the case stops working (a new nonce invalidates old tokens).
+        for notice in Notice.objects.filter(case=locked).only("pk"):
+            Notice.objects.filter(pk=notice.pk).update(token_nonce=secrets.token_urlsafe(16))
+        counts["webhook_deliveries_cancelled"] = webhooks_cancel_for_case(case=locked)
+        notifications = Notification.objects.filter(notice__case=locked)
+        notifications.filter(status=NotificationStatus.PENDING).update(status=NotificationStatus.SKIPPED)
+        counts["notifications_emptied"] = notifications.exclude(extra="").update(extra="")
 
         events = Event.objects.select_for_update(of=("self",)).filter(Q(case=locked) | Q(notice__case=locked))
+        counts["events_redacted"] = 0
         for event in events:
             event.data = _redact(event.data)
             event.redacted = True
             event.save(update_fields=["data", "redacted"])
+            counts["events_redacted"] += 1
+        if locked.submission_key:
+            cache.delete(receipt_cache_key(locked.submission_key))
+        counts["sessions_ended"] = _sessions_end(locked)
+        counts["outbox_messages_deleted"] = _outbox_purge(markers)
 
         for name in CASE_PERSONAL_FIELDS:
             setattr(locked, name, "")
@@ -166,6 +268,11 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         locked.state = CaseState.ERASED
         locked.erased_at = now
         locked.save()
-        event_record(type=EventType.CASE_ERASED, actor_kind=actor_kind, actor_user=actor_user, case=locked, data={})
-        Event.objects.filter(case=locked, type=EventType.CASE_ERASED).update(redacted=True)
+        erased = event_record(
+            type=EventType.CASE_ERASED, actor_kind=actor_kind, actor_user=actor_user, case=locked, data=counts, at=now
+        )
+        # The receipt the victim is shown; only its hash is kept, so it can later be proven genuine.
+        erased.data = {**counts, "receipt_sha256": erasure_receipt_sha256(erasure_receipt(erased))}
+        erased.redacted = True
+        erased.save(update_fields=["data", "redacted"])
     return locked

@@ -158,6 +158,11 @@ def context_suggestion(*, nature: str, posted: str) -> str:
 # --- pictures ----------------------------------------------------------------------------------------------
 
 
+def receipt_cache_key(submission_key: str) -> str:
+    """Where the receipt page finds the access code (encrypted) for its first 15 minutes."""
+    return f"recourse:receipt:{submission_key}"
+
+
 def intake_pending_store(*, data: bytes) -> str:
     """Hold a checked picture (encrypted, private) between intake steps; returns its storage name."""
     return default_storage.save(f"{PENDING_DIR}/upload", ContentFile(data))

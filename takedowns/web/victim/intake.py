@@ -42,6 +42,7 @@ from takedowns.services.intake import (
     intake_pending_delete,
     intake_pending_store,
     intake_submit,
+    receipt_cache_key,
 )
 from takedowns.services.throttle import throttle_hit
 from takedowns.web.common import client_address
@@ -383,7 +384,7 @@ def _step_review(request, state):
             language=translation.get_language() or "en",
         )
         if result.access_code:
-            cache.set(_receipt_cache_key(state["key"]), encrypt_bytes(result.access_code.encode()), RECEIPT_TTL)
+            cache.set(receipt_cache_key(state["key"]), encrypt_bytes(result.access_code.encode()), RECEIPT_TTL)
         request.session[RECEIPT_KEY] = {
             "case_id": result.case.pk,
             "reference": result.case.reference,
@@ -424,10 +425,6 @@ def _step_review(request, state):
     )
 
 
-def _receipt_cache_key(submission_key: str) -> str:
-    return f"recourse:receipt:{submission_key}"
-
-
 @require_http_methods(["GET", "POST"])
 def intake_receipt(request: HttpRequest) -> HttpResponse:
     receipt = request.session.get(RECEIPT_KEY)
@@ -435,10 +432,10 @@ def intake_receipt(request: HttpRequest) -> HttpResponse:
         return redirect("takedowns:intake")
     if request.method == "POST":
         # "I have saved my code": forget it here at once rather than after the few minutes it is kept.
-        cache.delete(_receipt_cache_key(receipt["key"]))
+        cache.delete(receipt_cache_key(receipt["key"]))
         request.session.pop(RECEIPT_KEY, None)
         return redirect(reverse("takedowns:status_login") + f"?reference={receipt['reference']}")
-    token = cache.get(_receipt_cache_key(receipt["key"]))
+    token = cache.get(receipt_cache_key(receipt["key"]))
     code = ""
     if token:
         try:

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 import hashing
 from takedowns.forms.intake import ImagesForm
 from takedowns.forms.status import AddUrlsForm, EraseForm, StatusLoginForm, WithdrawForm, add_urls_clean
-from takedowns.models import ActorKind, Case, CaseState, Notice
+from takedowns.models import ActorKind, Case, CaseState, EventType, Notice
 from takedowns.services.cases import case_for_access_code, locations_add, reference_normalise
-from takedowns.services.erasure import case_erase, case_withdraw
+from takedowns.services.erasure import case_erase, case_withdraw, erasure_receipt, erasure_receipt_sha256
 from takedowns.services.images import image_add
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.services.throttle import throttle_hit, throttle_reset
@@ -248,9 +248,15 @@ def status_withdraw(request: HttpRequest, case: Case) -> HttpResponse:
 def status_erase(request: HttpRequest, case: Case) -> HttpResponse:
     form = EraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        # This browser is signed out first; erasure then ends every other session that held the case.
+        request.session.flush()
         erased = case_erase(case=case, actor_kind=ActorKind.VICTIM)
-        request.session.pop(SESSION_KEY, None)
-        return render(request, "takedowns/status/erased.html", {"reference": erased.reference})
+        receipt = erasure_receipt(erased.events.get(type=EventType.CASE_ERASED))
+        return render(
+            request,
+            "takedowns/status/erased.html",
+            {"reference": erased.reference, "receipt": receipt, "receipt_sha256": erasure_receipt_sha256(receipt)},
+        )
     return render(request, "takedowns/status/erase.html", {"form": form, "case": case})
 
 
