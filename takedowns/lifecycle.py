@@ -11,6 +11,7 @@ Event, all in one transaction. Nothing else in the code base assigns ``Notice.st
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -89,6 +90,10 @@ def notice_transition(
         if to == S.SENT:
             locked.due_at = at + timedelta(hours=locked.response_hours)
             fields.append("due_at")
+        if to in TERMINAL_STATES:
+            # Withdrawn or closed: the signed response link inside the notice stops working (a new nonce).
+            locked.token_nonce = secrets.token_urlsafe(16)
+            fields.append("token_nonce")
         for name, value in (update or {}).items():
             setattr(locked, name, value)
             fields.append(name)

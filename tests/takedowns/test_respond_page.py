@@ -93,3 +93,17 @@ def test_rotating_the_nonce_revokes_the_link(client, two_notices):
     notice.token_nonce = "rotated-nonce"
     notice.save(update_fields=["token_nonce"])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("end", ["withdrawn", "closed"])
+def test_the_signed_link_stops_working_when_the_notice_is_withdrawn_or_closed(client, end):
+    from tests.factories import NoticeFactory
+
+    notice = notice_transition(notice=NoticeFactory(), to="sent", actor_kind="system")
+    token = make_response_token(notice)
+    assert client.get(f"/respond/{token}/").status_code == 200
+    if end == "closed":
+        notice = notice_transition(notice=notice, to="disputed", actor_kind="platform")
+    notice_transition(notice=notice, to=end, actor_kind="system")
+    assert client.get(f"/respond/{token}/").status_code in (404, 410)
