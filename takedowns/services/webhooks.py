@@ -69,9 +69,17 @@ def webhook_endpoint_register(*, platform: Platform, url: str, actor_user=None) 
     if not url.lower().startswith(allowed) or len(url) > 500:
         raise WebhookError("The endpoint must be an https:// address (at most 500 characters).")
     try:
-        fetch.check_url(url, allow_http=settings.FETCH_ALLOW_PRIVATE_ADDRESSES)
+        target = fetch.check_url(url, allow_http=settings.FETCH_ALLOW_PRIVATE_ADDRESSES)
     except fetch.FetchError as exc:
         raise WebhookError(exc.message) from exc
+    # Screened now as well as at every delivery: an endpoint on a private, loopback or metadata address is
+    # refused outright. A name that does not resolve yet is accepted; each delivery resolves and screens again.
+    try:
+        fetch.resolve(target.host, target.port)
+    except fetch.AddressNotAllowed as exc:
+        raise WebhookError(exc.message) from exc
+    except fetch.FetchError:
+        pass
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.create(platform=platform, url=url, secret=secret)

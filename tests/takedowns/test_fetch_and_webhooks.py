@@ -144,3 +144,16 @@ def test_platform_registers_lists_and_removes_webhooks_through_the_api(settings,
     assert api(advocate).get("/api/v1/webhooks/").status_code == 403
     assert api(reddit_staff).delete(f"/api/v1/webhooks/{listed[0]['id']}/").status_code == 204
     assert api(reddit_staff).get("/api/v1/webhooks/").json()["results"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["https://127.0.0.1/hook", "https://[::1]/hook", "https://169.254.169.254/latest", "https://10.1.2.3/h"]
+)
+def test_webhook_targets_are_screened_at_registration(settings, url):
+    from takedowns.models import Platform
+    from takedowns.services.webhooks import WebhookError, webhook_endpoint_register
+
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = False
+    with pytest.raises(WebhookError, match="not fetched"):
+        webhook_endpoint_register(platform=Platform.objects.get(slug="reddit"), url=url)
