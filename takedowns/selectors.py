@@ -88,32 +88,46 @@ def case_detail(case: Case) -> Case:
 
 def notices_hash_rows(notices: Iterable[Notice]) -> list[dict]:
     """The one source of the hashes a platform may see for its notices (inbox, API, webhooks, exports): those
-    of each case's fingerprinted images, never the images. One query however many notices.
+    of each case's fingerprinted images, never the images. Two queries however many notices.
 
-    A row: ``notice`` (reference), ``notice_id``, ``image`` (1-based, in filing order), ``pdq``,
-    ``pdq_quality``, ``md5``, ``phash``, ``sha256``. Callers pass notices with ``case`` selected.
+    Data minimisation (DESIGN.md §8): where verification linked the notice's URLs to particular reference
+    images, the platform gets only those images' fingerprints; where nothing is linked yet (content behind a
+    login, not yet checked), every image of the case, since any of them may be the one shown. The SHA-256 of the
+    victim's original is never shared: MD5, pHash and PDQ serve the platforms' matching tools.
+
+    A row: ``notice`` (reference), ``notice_id``, ``image`` (1-based, in filing order, as the notice numbers
+    them), ``pdq``, ``pdq_quality``, ``md5``, ``phash``. Callers pass notices with ``case`` selected.
     """
     notices = list(notices)
     by_case: dict[int, list[ReferenceImage]] = {}
     images = ReferenceImage.objects.filter(case_id__in={n.case_id for n in notices}, state=ImageState.HASHED).order_by(
         "id"
     )
-    for image in images.only("case_id", "pdq", "pdq_quality", "md5", "phash", "sha256"):
+    for image in images.only("case_id", "pdq", "pdq_quality", "md5", "phash"):
         by_case.setdefault(image.case_id, []).append(image)
-    return [
-        {
-            "notice": notice.reference,
-            "notice_id": notice.pk,
-            "image": index,
-            "pdq": image.pdq,
-            "pdq_quality": image.pdq_quality,
-            "md5": image.md5,
-            "phash": image.phash,
-            "sha256": image.sha256,
-        }
-        for notice in notices
-        for index, image in enumerate(by_case.get(notice.case_id, []), start=1)
-    ]
+    linked: dict[int, set[int]] = {}
+    through = Notice.locations.through.objects.filter(notice_id__in=[n.pk for n in notices])
+    for notice_id, evidence in through.values_list("notice_id", "reportedlocation__match_evidence"):
+        if (evidence or {}).get("status") == "match" and (evidence or {}).get("reference_image_id"):
+            linked.setdefault(notice_id, set()).add(int(evidence["reference_image_id"]))
+    rows = []
+    for notice in notices:
+        wanted = linked.get(notice.pk)
+        for index, image in enumerate(by_case.get(notice.case_id, []), start=1):
+            if wanted and image.pk not in wanted:
+                continue
+            rows.append(
+                {
+                    "notice": notice.reference,
+                    "notice_id": notice.pk,
+                    "image": index,
+                    "pdq": image.pdq,
+                    "pdq_quality": image.pdq_quality,
+                    "md5": image.md5,
+                    "phash": image.phash,
+                }
+            )
+    return rows
 
 
 def notice_hash_rows(notice: Notice) -> list[dict]:

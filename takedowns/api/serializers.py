@@ -18,7 +18,8 @@ class NoticeLocationSerializer(serializers.ModelSerializer):
 
 
 class NoticeHashSerializer(serializers.Serializer):
-    """One fingerprinted reference image of a notice (hashes only, never the image)."""
+    """One fingerprinted reference image of a notice (hashes only, never the image; never the SHA-256 of the
+    victim's original file)."""
 
     notice = serializers.CharField()
     image = serializers.IntegerField()
@@ -26,7 +27,6 @@ class NoticeHashSerializer(serializers.Serializer):
     pdq_quality = serializers.IntegerField(allow_null=True)
     md5 = serializers.CharField()
     phash = serializers.CharField()
-    sha256 = serializers.CharField()
 
 
 class HashRowSerializer(serializers.Serializer):

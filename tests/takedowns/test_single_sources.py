@@ -22,18 +22,40 @@ def test_absolute_urls_join_the_public_base_url_and_the_route(settings):
 
 
 @pytest.mark.django_db
-def test_hash_rows_of_many_notices_take_one_query(django_assert_num_queries):
+def test_hash_rows_of_many_notices_take_two_queries(django_assert_num_queries):
     notices = []
     for n in range(6):
         case = complete_case(urls=[f"https://www.reddit.com/r/x/comments/{n}/p/"], hashed_images=2)
         notices.append(NoticeFactory(case=case))
     notices = [type(n).objects.select_related("case").get(pk=n.pk) for n in notices]
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         rows = notices_hash_rows(notices)
     assert len(rows) == 12
     assert [row["image"] for row in rows[:2]] == [1, 2]
     assert {row["notice_id"] for row in rows} == {n.pk for n in notices}
-    assert set(rows[0]) == {"notice", "notice_id", "image", "pdq", "pdq_quality", "md5", "phash", "sha256"}
+    assert set(rows[0]) == {"notice", "notice_id", "image", "pdq", "pdq_quality", "md5", "phash"}
+
+
+@pytest.mark.django_db
+def test_each_platform_gets_only_the_fingerprints_linked_to_its_urls():
+    from takedowns.models import ReferenceImage
+    from takedowns.services.notices import notices_draft
+
+    case = complete_case(
+        urls=["https://www.reddit.com/r/x/comments/1/p/", "https://x.com/someone/status/1"], hashed_images=3
+    )
+    images = list(ReferenceImage.objects.filter(case=case).order_by("id"))
+    reddit = case.locations.get(url__contains="reddit")
+    reddit.match_evidence = {"status": "match", "reference_image_id": images[1].pk}
+    reddit.save(update_fields=["match_evidence"])
+    notices = {n.platform.slug: n for n in notices_draft(case_id=case.pk)}
+    notices = {slug: type(n).objects.select_related("case").get(pk=n.pk) for slug, n in notices.items()}
+    # Reddit's URL shows image 2: Reddit gets image 2's fingerprints only, numbered as in the notice.
+    assert [(r["image"], r["md5"]) for r in notices_hash_rows([notices["reddit"]])] == [(2, images[1].md5)]
+    # Nothing is linked for X yet (not checked, or behind a login): every image, since any may be the one shown.
+    assert [r["image"] for r in notices_hash_rows([notices["x"]])] == [1, 2, 3]
+    # The SHA-256 of the victim's original is never shared.
+    assert all("sha256" not in r for r in notices_hash_rows(notices.values()))
 
 
 def test_every_notice_status_but_draft_has_its_event_type():
