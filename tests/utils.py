@@ -232,3 +232,13 @@ def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.25, what: 
         time.sleep(interval)
     tail = WORKER_LOG.read_text()[-3000:] if WORKER_LOG.exists() else "(no worker log)"
     raise AssertionError(f"Timed out after {timeout}s waiting for {what}. Worker log tail:\n{tail}")
+
+
+# --- API tokens ---------------------------------------------------------------------------------------------
+
+
+def api_token(user) -> str:
+    """A new API token for ``user`` (only its hash is stored, so a test keeps the one it was given)."""
+    from takedowns.services.api_tokens import api_token_create
+
+    return api_token_create(user=user)
