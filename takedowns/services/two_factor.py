@@ -38,7 +38,7 @@ def totp_device_start(*, user) -> TOTPDevice:
 
 def totp_qr_svg(device: TOTPDevice) -> str:
     """The enrolment QR code as an SVG element, drawn here: the secret never goes to an outside QR service."""
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=14, border=2)
     out = io.BytesIO()
     image.save(out)
     svg = out.getvalue().decode()
