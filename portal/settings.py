@@ -228,7 +228,7 @@ AXES_COOLOFF_TIME = 0.25
 # Failed staff sign-ins are limited per address and per user name separately (one address cannot try many
 # accounts; many addresses cannot try one account).
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_CLIENT_IP_CALLABLE = "takedowns.addresses.client_address"
+AXES_CLIENT_IP_CALLABLE = "takedowns.addresses.axes_client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", True)

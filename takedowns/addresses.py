@@ -47,3 +47,11 @@ def client_address(request: HttpRequest) -> str:
             return str(ip)
     # Only proxies (or nothing usable) in the header: the nearest proxy is all we know.
     return remote
+
+
+def axes_client_address(request: HttpRequest) -> str | None:
+    """The same address for django-axes (AXES_CLIENT_IP_CALLABLE), or None when there is none: axes stores it in
+    an IP-address column, which PostgreSQL refuses to fill with "unknown" (Django's force_login, for one, makes
+    a request without REMOTE_ADDR)."""
+    address = client_address(request)
+    return address if _ip(address) is not None else None

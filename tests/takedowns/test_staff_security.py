@@ -276,3 +276,15 @@ def test_the_outbox_is_off_outside_development(client, settings, advocate):
     client.force_login(advocate)
     assert client.get(reverse("takedowns:outbox")).status_code == 404
     assert reverse("takedowns:outbox") not in client.get(reverse("takedowns:dashboard")).content.decode()
+
+
+def test_axes_gets_an_ip_address_or_nothing():
+    from django.test import RequestFactory
+
+    from takedowns.addresses import axes_client_address
+
+    assert axes_client_address(RequestFactory().get("/", REMOTE_ADDR="203.0.113.5")) == "203.0.113.5"
+    no_address = RequestFactory().get("/")
+    del no_address.META["REMOTE_ADDR"]
+    # "unknown" would break PostgreSQL's inet column of axes' access log (force_login makes such requests).
+    assert axes_client_address(no_address) is None
