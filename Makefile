@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
+# Development mode is explicit: without DEBUG=true the portal runs (and refuses to start) as production.
+run migrate test test-fast bench: export DEBUG := true
+
 .PHONY: run test test-fast lint format bench migrate clean help
 
 help:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from celery import Celery
 
+# Workers and beat write files (storage, broker folder, beat schedule) readable by their owner only.
+os.umask(0o077)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 # Hashing is one image per task: multi-threaded BLAS only fights the other worker processes for the cores.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -18,6 +18,13 @@ import time
 from pathlib import Path
 
 
+def _development_process_defaults() -> None:
+    # `make run` and the demo are development mode, asked for explicitly (production is the default); files
+    # written by any of the three processes are readable by their owner only (they inherit the umask).
+    os.environ.setdefault("DEBUG", "true")
+    os.umask(0o077)
+
+
 def _prepare_folders() -> None:
     # Beat keeps its schedule file in VAR_DIR and opens it before any hook of ours could run. The database,
     # broker, cache, outbox and storage folders are created by whatever writes to them.
@@ -32,6 +39,7 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default="8000")
     args = parser.parse_args()
+    _development_process_defaults()
     _prepare_folders()
     python = sys.executable
     env = dict(os.environ, PYTHONUNBUFFERED="1")

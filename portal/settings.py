@@ -1,10 +1,11 @@
 """Django settings for Recourse, read from the environment only (see portal/env.py and .env.example).
 
-With no variables set this is the *embedded default*: SQLite in ``var/``, a Celery broker backed by a local
-folder (no server), a file-based cache and e-mail written to ``var/outbox``. ``DATABASE_URL`` switches to
-PostgreSQL, ``REDIS_URL`` to Redis for the broker and the cache. ``DEBUG=false`` is production mode: it
-refuses to start without a real ``SECRET_KEY`` and ``FIELD_ENCRYPTION_KEY`` and turns on every HTTPS
-protection that ``manage.py check --deploy`` looks for.
+``DEBUG=true`` (set by `make run`, the demo, the test settings and CI) is the *embedded default*: SQLite in
+``var/``, a Celery broker backed by a local folder (no server), a file-based cache and e-mail written to
+``var/outbox``. ``DATABASE_URL`` switches to PostgreSQL, ``REDIS_URL`` to Redis for the broker and the cache.
+Without ``DEBUG`` (or with ``DEBUG=false``) this is production mode: it refuses to start without real secrets,
+with placeholder values or with development e-mail (see "production refuses placeholders" below), and turns on
+every HTTPS protection that ``manage.py check --deploy`` looks for.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import base64
 import hashlib
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -25,7 +28,9 @@ from portal.env import Env, email_settings
 env = Env(os.environ)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEBUG = env.bool("DEBUG", True)
+# Production is the default: development mode is asked for explicitly (`make run`, the demo, the test settings
+# and CI set DEBUG=true), so a deployment that forgets the variable never runs with development shortcuts.
+DEBUG = env.bool("DEBUG", False)
 # Runtime files of the embedded default (SQLite, broker folder, cache, private storage); the test settings
 # (portal/settings_test.py) point it at var/test. Nothing here creates folders: importing settings must not
 # touch the disk. Each folder is created by what writes to it (the SQLite backend, the folder broker's
@@ -88,7 +93,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "csp",
     "axes",
@@ -103,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "takedowns.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -190,7 +200,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # There is deliberately no MEDIA_URL: reference images never have a public URL (DESIGN.md §8).
 MEDIA_ROOT = PRIVATE_STORAGE_ROOT
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads are never spooled to a temporary file (unencrypted, in /tmp): every uploaded file stays in memory, up
+# to IMAGE_MAX_BYTES each; a larger file is cut off and refused by the form (portal/uploads.py).
+FILE_UPLOAD_HANDLERS = ["portal.uploads.MemoryOnlyUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
@@ -215,10 +228,23 @@ AXES_COOLOFF_TIME = 0.25
 # Failed staff sign-ins are limited per address and per user name separately (one address cannot try many
 # accounts; many addresses cannot try one account).
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_CLIENT_IP_CALLABLE = "takedowns.web.common.axes_client_address"
+AXES_CLIENT_IP_CALLABLE = "takedowns.addresses.axes_client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", True)
+# Staff (advocates, platform staff, admins) confirm every sign-in with a one-time code from an authenticator app
+# (django-otp TOTP) or a recovery code. Required in production; STAFF_2FA_REQUIRED=false is for development.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", not DEBUG)
+# The issuer name shown in the authenticator app next to the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", "Recourse")
+STAFF_RECOVERY_CODES = 10
+# The admin's URL prefix (portal/urls.py); production refuses the guessable default (below).
+ADMIN_PATH = env.str("ADMIN_PATH", "admin/").strip("/") + "/"
+# API tokens (django-rest-knox: only a hash is stored) expire after this many days; a new one is printed by
+# `manage.py create_portal_user`. Wrong tokens are limited per address (takedowns/api/authentication.py).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", 90)
+API_TOKEN_FAILURES_PER_ADDRESS = env.int("API_TOKEN_FAILURES_PER_ADDRESS", 20)
+API_TOKEN_FAILURE_WINDOW_SECONDS = 15 * 60
 
 # --- internationalisation ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -284,6 +310,82 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Replies from platforms come back through per-notice relay addresses at this domain.
 RELAY_EMAIL_DOMAIN = env.str("RELAY_EMAIL_DOMAIN", "relay.recourse.localhost")
 
+# The development outbox page (advocates read the .eml files of the file backend) exists in development only.
+DEV_OUTBOX_ENABLED = DEBUG and globals().get("EMAIL_BACKEND") == "django.core.mail.backends.filebased.EmailBackend"
+
+# --- production refuses placeholders: secrets, keys, e-mail, admin path, staff 2FA ----------------------------
+# Kept apart from the operator block (who runs the portal, PUBLIC_BASE_URL, relay domain): each refuses its own
+# values. A value copied from .env.example or typed by hand ("change-me") is as good as no secret at all.
+_PLACEHOLDER_MARKERS = (
+    "change-me",
+    "changeme",
+    "change_me",
+    "replace-me",
+    "replaceme",
+    "placeholder",
+    "not-a-secret",
+    "not-for-production",
+    "dev-only",
+    "insecure",
+    "example",
+    "your-secret",
+    "secret-here",
+)
+
+
+def _looks_like_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return any(marker in lowered for marker in _PLACEHOLDER_MARKERS)
+
+
+def _typed_not_generated(key: str) -> bool:
+    # 32 random bytes are all printable ASCII with a probability of about 1e-14: a key that decodes to
+    # readable text ("build-only-not-a-secret-…") was typed, not generated with Fernet.generate_key().
+    raw = base64.urlsafe_b64decode(key.encode())
+    return all(32 <= b < 127 for b in raw) or len(set(raw)) < 16
+
+
+def _derived_from_secret_key(key: str, secret: str) -> bool:
+    raw = base64.urlsafe_b64decode(key.encode())
+    candidates = {
+        _dev_field_key(secret),
+        _dev_field_key(_DEV_SECRET_KEY),
+        base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode(),
+    }
+    return key in candidates or raw == hashlib.sha256(secret.encode()).digest() or raw == secret.encode()[:32]
+
+
+if not DEBUG:
+    _refused = []
+    if _looks_like_placeholder(SECRET_KEY):
+        _refused.append("SECRET_KEY is a placeholder: generate a random one.")
+    for _key in FIELD_ENCRYPTION_KEYS:
+        if _looks_like_placeholder(_key) or _typed_not_generated(_key):
+            _refused.append("FIELD_ENCRYPTION_KEY is a placeholder, not a key from Fernet.generate_key().")
+        elif _derived_from_secret_key(_key, SECRET_KEY):
+            _refused.append(
+                "FIELD_ENCRYPTION_KEY is derived from SECRET_KEY: use an independent key from Fernet.generate_key()."
+            )
+    _db_password = urlsplit(DATABASE_URL).password if DATABASE_URL else None
+    if _db_password and (_looks_like_placeholder(_db_password) or _db_password.lower() in {"password", "postgres"}):
+        _refused.append("DATABASE_URL has a placeholder password.")
+    if globals().get("EMAIL_BACKEND") != "django.core.mail.backends.smtp.EmailBackend":
+        _refused.append(
+            "EMAIL_URL must be an SMTP server (smtp://, smtp+tls://, smtps://): file:// and console:// are for "
+            "development, and notices would never leave the machine."
+        )
+    elif _looks_like_placeholder(globals().get("EMAIL_HOST_PASSWORD", "")) or globals().get("EMAIL_HOST_PASSWORD") in {
+        "password",
+        "pass",
+    }:
+        _refused.append("EMAIL_URL has a placeholder password.")
+    if ADMIN_PATH == "admin/":
+        _refused.append("ADMIN_PATH must not be the default admin/: choose a non-obvious prefix.")
+    if not STAFF_2FA_REQUIRED:
+        _refused.append("STAFF_2FA_REQUIRED=false is for development only: staff sign in with two factors.")
+    if _refused:
+        raise ImproperlyConfigured("Production mode (DEBUG=false) refuses to start:\n- " + "\n- ".join(_refused))
+
 # --- Celery ------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
@@ -346,7 +448,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST API ----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "takedowns.api.authentication.ThrottledKnoxTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -355,6 +457,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env.str("API_RATE_LIMIT", "600/hour")},
+}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recourse API",

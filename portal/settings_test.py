@@ -15,6 +15,10 @@ from pathlib import Path
 # with `make run` (var/run). An explicit VAR_DIR (the worker process gets one) still wins.
 os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
 
+# The suite runs in development mode (production is the default); tests/test_settings.py checks production
+# settings in subprocesses. Staff 2FA follows DEBUG (off here): its own tests switch it on.
+os.environ.setdefault("DEBUG", "true")
+
 from portal.settings import *  # noqa: F403
 from portal.settings import DATABASES, STORAGES, VAR_DIR, env
 

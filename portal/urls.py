@@ -1,7 +1,7 @@
-"""Top-level URLs. The admin lives under a non-obvious path prefix set by ADMIN_PATH."""
+"""Top-level URLs. The admin lives under a non-obvious path prefix set by ADMIN_PATH
+(portal/settings.py; production refuses the default admin/)."""
 
-import os
-
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -12,7 +12,6 @@ from takedowns.web import public
 admin.site.site_header = "Recourse administration"
 admin.site.site_title = "Recourse"
 
-ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip("/") + "/"
 
 urlpatterns = [
     path("", include("takedowns.web.urls")),
@@ -23,5 +22,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", public.healthz, name="healthz"),
-    path(ADMIN_PATH, admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
 ]

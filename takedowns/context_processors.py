@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from takedowns.roles import platform_of, role_of
@@ -37,4 +38,5 @@ def portal(request) -> dict:
         "user_platform": platform_of(user),
         "quick_exit_url": QUICK_EXIT_URL,
         "support_links": SUPPORT_LINKS,
+        "dev_outbox": settings.DEV_OUTBOX_ENABLED,
     }

@@ -25,18 +25,32 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "SECRET_KEY",
             "FIELD_ENCRYPTION_KEY",
             "DEBUG",
+            "EMAIL_URL",
+            "ADMIN_PATH",
+            "STAFF_2FA_REQUIRED",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
             # pytest-django exports the test settings module; these tests are about the real settings.
             "DJANGO_SETTINGS_MODULE",
         }
     }
     base.update(env)
+    if args and args[0] == "shell":
+        args = ("shell", "-v", "0", *args[1:])  # no "N objects imported automatically" on stdout
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
     )
 
 
-SECRET = "x7" * 20 + "production-secret-key-for-tests-only"
+SECRET = "Vq3-xT9pLk2mW8rZ4nB6yH1cJ5dF7gS0aE_uI2oP9tR3wQ8eK4lM6zX1vC5bN7hG"
+FIELD_KEY = Fernet.generate_key().decode()
+# What a correct production configuration looks like; each refusal test spoils one value.
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": SECRET,
+    "FIELD_ENCRYPTION_KEY": FIELD_KEY,
+    "EMAIL_URL": "smtp+tls://notices:Zr8-unguessable-4kQ@smtp.internal:587",
+    "ADMIN_PATH": "k7-back-office/",
+}
 
 
 @pytest.mark.parametrize(
@@ -55,9 +69,7 @@ def test_production_refuses_to_start_without_real_secrets(env, message):
 
 
 def test_check_deploy_has_no_warnings():
-    result = run_manage(
-        "check", "--deploy", DEBUG="false", SECRET_KEY=SECRET, FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode()
-    )
+    result = run_manage("check", "--deploy", **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stderr + result.stdout
@@ -75,7 +87,7 @@ def test_email_url_parsing(tmp_path):
 
 def test_database_and_broker_switch_from_environment():
     code = "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
-    default = run_manage("shell", "-c", code)
+    default = run_manage("shell", "-c", code, DEBUG="true")
     assert "sqlite3 filesystem://" in default.stdout, default.stderr
     prod = run_manage(
         "shell",
@@ -83,6 +95,7 @@ def test_database_and_broker_switch_from_environment():
         code,
         DATABASE_URL="postgres://u@db.example:5432/recourse",
         REDIS_URL="redis://cache.example:6379/0",
+        DEBUG="true",
     )
     assert "postgresql redis://cache.example:6379/0" in prod.stdout, prod.stderr
 
@@ -90,15 +103,129 @@ def test_database_and_broker_switch_from_environment():
 @pytest.mark.slow
 def test_fresh_checkout_settings_touch_no_disk_and_each_folder_appears_where_it_is_used(tmp_path):
     var = tmp_path / "var"
-    loaded = run_manage("shell", "-c", "from django.conf import settings; print(settings.VAR_DIR)", VAR_DIR=str(var))
+    loaded = run_manage(
+        "shell", "-c", "from django.conf import settings; print(settings.VAR_DIR)", VAR_DIR=str(var), DEBUG="true"
+    )
     assert loaded.returncode == 0 and str(var) in loaded.stdout, loaded.stderr
     assert not var.exists()
 
-    migrated = run_manage("migrate", "--noinput", "-v", "0", VAR_DIR=str(var))
+    migrated = run_manage("migrate", "--noinput", "-v", "0", VAR_DIR=str(var), DEBUG="true")
     assert migrated.returncode == 0, migrated.stderr
     assert (var / "recourse.sqlite3").is_file()
 
     # The folder broker's folders appear when the Celery app is first used, in whichever process that is.
-    used = run_manage("shell", "-c", "from portal.celery import app; print(app.conf.broker_url)", VAR_DIR=str(var))
+    used = run_manage(
+        "shell", "-c", "from portal.celery import app; print(app.conf.broker_url)", VAR_DIR=str(var), DEBUG="true"
+    )
     assert "filesystem://" in used.stdout, used.stderr
     assert all((var / "broker" / sub).is_dir() for sub in ("queue", "processed", "control"))
+
+
+def _dev_field_key(secret: str) -> str:
+    import base64
+    import hashlib
+
+    return base64.urlsafe_b64encode(hashlib.sha256(b"recourse-field-key:" + secret.encode()).digest()).decode()
+
+
+def test_production_is_the_default_and_development_is_asked_for():
+    code = "from django.conf import settings as s; print(s.DEBUG, s.STAFF_2FA_REQUIRED, s.DEV_OUTBOX_ENABLED)"
+    # No DEBUG at all: production, which refuses to start without its secrets.
+    bare = run_manage("shell", "-c", code)
+    assert bare.returncode != 0 and "SECRET_KEY" in bare.stderr
+    production = run_manage("shell", "-c", code, **{k: v for k, v in PRODUCTION.items() if k != "DEBUG"})
+    assert production.stdout.split() == ["False", "True", "False"], production.stderr
+    development = run_manage("shell", "-c", code, DEBUG="true")
+    assert development.stdout.split() == ["True", "False", "True"], development.stderr
+
+
+@pytest.mark.parametrize(
+    ("spoilt", "message"),
+    [
+        ({"EMAIL_URL": "file:///tmp/outbox"}, "EMAIL_URL must be an SMTP server"),
+        ({"EMAIL_URL": "console://"}, "EMAIL_URL must be an SMTP server"),
+        ({"EMAIL_URL": ""}, "EMAIL_URL must be an SMTP server"),  # unset = the development outbox
+        ({"EMAIL_URL": "smtp://notices:change-me@smtp.internal:25"}, "EMAIL_URL has a placeholder password"),
+        ({"SECRET_KEY": "change-me-" * 6}, "SECRET_KEY is a placeholder"),
+        ({"SECRET_KEY": "django-insecure-" + "k" * 3 + SECRET}, "SECRET_KEY is a placeholder"),
+        ({"FIELD_ENCRYPTION_KEY": _dev_field_key(SECRET)}, "derived from SECRET_KEY"),
+        # The key the Dockerfile used to build with: 32 readable characters, typed rather than generated.
+        (
+            {"FIELD_ENCRYPTION_KEY": "YnVpbGQtb25seS1ub3QtYS1zZWNyZXQtMDEyMzQ1Njc="},
+            "FIELD_ENCRYPTION_KEY is a placeholder",
+        ),
+        ({"DATABASE_URL": "postgres://recourse:change-me@db:5432/recourse"}, "DATABASE_URL has a placeholder"),
+        ({"ADMIN_PATH": "admin/"}, "ADMIN_PATH must not be the default"),
+        ({"ADMIN_PATH": ""}, "ADMIN_PATH must not be the default"),
+        ({"STAFF_2FA_REQUIRED": "false"}, "STAFF_2FA_REQUIRED=false is for development only"),
+    ],
+)
+def test_production_refuses_placeholders_and_development_mail(spoilt, message):
+    result = run_manage("check", **{**PRODUCTION, **spoilt})
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr[-2000:]
+
+
+def _env_example() -> dict[str, str]:
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and "=" in line:
+            name, value = line.split("=", 1)
+            values[name.strip()] = value.strip()
+    return values
+
+
+def test_the_env_example_as_shipped_is_refused_even_with_real_secrets_filled_in():
+    shipped = {k: v for k, v in _env_example().items() if k not in {"VAR_DIR"}}
+    as_is = run_manage("check", **shipped)
+    assert as_is.returncode != 0 and "SECRET_KEY" in as_is.stderr
+    filled = run_manage("check", **{**shipped, "SECRET_KEY": SECRET, "FIELD_ENCRYPTION_KEY": FIELD_KEY})
+    assert filled.returncode != 0
+    assert "DATABASE_URL has a placeholder password" in filled.stderr, filled.stderr[-2000:]
+    assert "EMAIL_URL has a placeholder password" in filled.stderr
+
+
+def test_admin_lives_at_the_configured_path_in_production():
+    code = "from django.urls import reverse; print(reverse('admin:index'))"
+    result = run_manage("shell", "-c", code, **PRODUCTION)
+    assert result.stdout.strip() == "/k7-back-office/", result.stderr
+
+
+def test_every_process_writes_files_for_its_owner_only(tmp_path):
+    """manage.py (web in development, commands), WSGI (gunicorn) and the Celery app (worker, beat) set umask 077:
+    a file saved through the storage and a folder made along the way have no group or other bits."""
+    var = tmp_path / "var"
+    code = (
+        "import os, stat; from pathlib import Path; from django.conf import settings;"
+        "from django.core.files.storage import default_storage; from django.core.files.base import ContentFile;"
+        "name = default_storage.save('a/b/file', ContentFile(b'x'));"
+        "root = Path(settings.PRIVATE_STORAGE_ROOT);"
+        "plain = Path(settings.VAR_DIR) / 'plain' / 'note.txt';"
+        "plain.parent.mkdir(parents=True); plain.write_text('x');"
+        "paths = (root / name, (root / name).parent, plain, plain.parent);"
+        "print(*(oct(stat.S_IMODE(p.stat().st_mode)) for p in paths))"
+    )
+    result = run_manage("shell", "-c", code, DEBUG="true", VAR_DIR=str(var))
+    modes = result.stdout.split()
+    assert modes == ["0o600", "0o700", "0o600", "0o700"], result.stderr
+
+    for module in ("portal.wsgi", "portal.celery"):
+        probe = subprocess.run(
+            [sys.executable, "-c", f"import os, {module}; print(oct(os.umask(0)))"],
+            cwd=ROOT,
+            env={**os.environ, "DEBUG": "true", "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "portal.settings"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert probe.stdout.strip() == "0o77", (module, probe.stderr)
+
+
+def test_embedded_run_is_development_mode_with_private_files():
+    code = (
+        "import os; from portal.embedded import _development_process_defaults as d; d();"
+        "print(os.environ['DEBUG'], oct(os.umask(0)))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    probe = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert probe.stdout.split() == ["true", "0o77"], probe.stderr

@@ -253,3 +253,13 @@ def deliver_notifications() -> int:
     for pk in ids:
         notification_send(notification_id=pk)
     return len(ids)
+
+
+# --- API tokens ---------------------------------------------------------------------------------------------
+
+
+def api_token(user) -> str:
+    """A new API token for ``user`` (only its hash is stored, so a test keeps the one it was given)."""
+    from takedowns.services.api_tokens import api_token_create
+
+    return api_token_create(user=user)

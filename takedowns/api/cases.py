@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -139,6 +140,18 @@ def _case_body(case: Case) -> dict:
     return CaseSerializer(selectors.case_detail(case)).data
 
 
+def _case_closed(case: Case) -> Response:
+    return Response(
+        {
+            "detail": f"Case {case.reference} is {case.state}: it takes no new URLs. "
+            "File a new case if the person wants notices sent again.",
+            "code": "case_not_open",
+            "state": case.state,
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
 class CaseViewSet(viewsets.GenericViewSet):
     """Advocates file cases for victims and follow them. Platform staff get 403 here."""
 
@@ -178,10 +191,12 @@ class CaseViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, reference=None):
         return Response(_case_body(selectors.case_for_user(request.user, reference)))
 
-    @extend_schema(request=UrlsSerializer, responses=CaseSerializer)
+    @extend_schema(request=UrlsSerializer, responses={200: CaseSerializer, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="urls")
     def urls(self, request, reference=None):
         case = selectors.case_for_user(request.user, reference)
+        if case.state in case_services.CASE_STATES_WITHOUT_NEW_URLS:
+            return _case_closed(case)
         incoming = UrlsSerializer(
             data={
                 "urls": request.data.getlist("urls") if hasattr(request.data, "getlist") else request.data.get("urls")
@@ -192,9 +207,14 @@ class CaseViewSet(viewsets.GenericViewSet):
             urls = case_services.urls_check(incoming.validated_data["urls"])
         except case_services.CaseInputError as exc:
             raise ValidationError(exc.errors) from exc
-        with transaction.atomic():
-            case_services.locations_add(case=case, urls=urls, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
-            case_notices_prepare_enqueue(case=case)
+        try:
+            with transaction.atomic():
+                case_services.locations_add(
+                    case=case, urls=urls, actor_kind=ActorKind.ADVOCATE, actor_user=request.user
+                )
+                case_notices_prepare_enqueue(case=case)
+        except case_services.CaseClosedError:
+            return _case_closed(case)  # withdrawn or erased meanwhile
         return Response(_case_body(case))
 
     @extend_schema(request=None, responses=SendResultSerializer)

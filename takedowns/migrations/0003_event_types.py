@@ -4,15 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('takedowns', '0002_webhooks'),
+        ("takedowns", "0002_webhooks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='type',
-            field=models.CharField(choices=[('case.created', 'Case filed'), ('case.locations_added', 'URLs added'), ('case.withdrawn', 'Case withdrawn'), ('case.erased', 'Case erased'), ('image.added', 'Reference image added'), ('image.hashed', 'Reference image fingerprinted'), ('image.failed', 'Reference image could not be read'), ('image.purged', 'Reference image deleted'), ('notice.drafted', 'Notice drafted'), ('notice.queued', 'Notice queued for sending'), ('notice.failed', 'Notice delivery failed'), ('notice.sent', 'Notice sent'), ('notice.acknowledged', 'Platform acknowledged'), ('notice.info_requested', 'Platform asked for information'), ('notice.disputed', 'Platform disputed'), ('notice.removed', 'Platform reported removal'), ('notice.verified_removed', 'Removal verified'), ('notice.reappeared', 'Content reappeared'), ('notice.escalated', 'Notice escalated'), ('notice.closed', 'Notice closed'), ('notice.withdrawn', 'Notice withdrawn'), ('notice.deadline_near', 'Deadline near'), ('notice.overdue', 'Deadline passed'), ('notice.locations_removed', 'Platform reported some URLs removed'), ('notice.reply_recorded', 'Reply recorded'), ('notice.withdrawal_sent', 'Withdrawal sent to the platform'), ('webhook.registered', 'Webhook registered'), ('webhook.deactivated', 'Webhook deactivated'), ('system.ping', 'Worker health probe')], db_index=True, max_length=64),
+            model_name="event",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("case.created", "Case filed"),
+                    ("case.locations_added", "URLs added"),
+                    ("case.withdrawn", "Case withdrawn"),
+                    ("case.erased", "Case erased"),
+                    ("image.added", "Reference image added"),
+                    ("image.hashed", "Reference image fingerprinted"),
+                    ("image.failed", "Reference image could not be read"),
+                    ("image.purged", "Reference image deleted"),
+                    ("notice.drafted", "Notice drafted"),
+                    ("notice.queued", "Notice queued for sending"),
+                    ("notice.failed", "Notice delivery failed"),
+                    ("notice.sent", "Notice sent"),
+                    ("notice.acknowledged", "Platform acknowledged"),
+                    ("notice.info_requested", "Platform asked for information"),
+                    ("notice.disputed", "Platform disputed"),
+                    ("notice.removed", "Platform reported removal"),
+                    ("notice.verified_removed", "Removal verified"),
+                    ("notice.reappeared", "Content reappeared"),
+                    ("notice.escalated", "Notice escalated"),
+                    ("notice.closed", "Notice closed"),
+                    ("notice.withdrawn", "Notice withdrawn"),
+                    ("notice.deadline_near", "Deadline near"),
+                    ("notice.overdue", "Deadline passed"),
+                    ("notice.locations_removed", "Platform reported some URLs removed"),
+                    ("notice.reply_recorded", "Reply recorded"),
+                    ("notice.withdrawal_sent", "Withdrawal sent to the platform"),
+                    ("webhook.registered", "Webhook registered"),
+                    ("webhook.deactivated", "Webhook deactivated"),
+                    ("system.ping", "Worker health probe"),
+                ],
+                db_index=True,
+                max_length=64,
+            ),
         ),
     ]

@@ -50,6 +50,10 @@ class EventType(models.TextChoices):
     WEBHOOK_REGISTERED = "webhook.registered", _("Webhook registered")
     WEBHOOK_DEACTIVATED = "webhook.deactivated", _("Webhook deactivated")
     SYSTEM_PING = "system.ping", _("Worker health probe")
+    API_TOKEN_CREATED = "staff.api_token_created", _("API token created")
+    STAFF_2FA_ENROLLED = "staff.2fa_enrolled", _("Two-factor sign-in set up")
+    STAFF_2FA_FAILED = "staff.2fa_failed", _("Wrong two-factor code")
+    STAFF_RECOVERY_CODE_USED = "staff.recovery_code_used", _("Recovery code used")
 
     @classmethod
     def for_notice_status(cls, status: str) -> EventType:

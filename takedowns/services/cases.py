@@ -82,7 +82,12 @@ def platform_matcher() -> PlatformMatcher:
 def locations_add(
     *, case: Case, urls: Iterable[str | tuple[str, str]], actor_kind: str, actor_user=None
 ) -> list[ReportedLocation]:
-    """Add URLs (optionally with an uploader handle) to a case; already-known URLs are skipped."""
+    """Add URLs (optionally with an uploader handle) to a case; already-known URLs are skipped.
+
+    A withdrawn or erased case takes no new URLs, whoever asks (the victim's page, an advocate, the API): the
+    person asked for it to stop, and an erased case has nothing left to send a notice for."""
+    if case.state in CASE_STATES_WITHOUT_NEW_URLS:
+        raise CaseClosedError(case.state)
     matcher = platform_matcher()
     platforms = {p.slug: p for p in Platform.objects.all()}
     existing = set(case.locations.values_list("url", flat=True))
@@ -189,6 +194,17 @@ def case_create(
                 return CaseCreated(case=Case.objects.get(submission_key=submission_key), access_code="")
             continue  # a reference collision (one in ~10^11): draw another
     raise RuntimeError("Could not allocate a unique case reference.")
+
+
+CASE_STATES_WITHOUT_NEW_URLS = (CaseState.WITHDRAWN, CaseState.ERASED)
+
+
+class CaseClosedError(ValueError):
+    """The case no longer takes new URLs (withdrawn or erased)."""
+
+    def __init__(self, state: str):
+        self.state = state
+        super().__init__(f"This case is {state}: it takes no new URLs.")
 
 
 class CaseInputError(ValueError):

@@ -11,7 +11,7 @@ all pass a limit. ``cache.add`` + ``cache.incr`` are atomic on Redis; on the fil
 ``incr`` is a read-then-write, so there every increment holds an exclusive file lock (one machine, many
 processes). ``incr`` on the file cache also resets a key's expiry, so the expiry is set again with ``touch``.
 
-Client addresses come from ``takedowns.web.common.client_address``, which believes ``X-Forwarded-For`` only
+Client addresses come from ``takedowns.addresses.client_address``, which believes ``X-Forwarded-For`` only
 from the reverse proxies listed in ``TRUSTED_PROXIES``.
 """
 

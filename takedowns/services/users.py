@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from takedowns.models import Platform, PlatformMembership
 from takedowns.roles import ADVOCATES, PLATFORM_STAFF, ROLE_GROUPS
+from takedowns.services.api_tokens import api_token_create
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,10 @@ def role_groups_ensure() -> None:
 def portal_user_create_or_update(
     *, role: str, email: str, password: str, platform_slug: str | None = None, validate: bool = True
 ) -> PortalUser:
-    """Create or update the user with this e-mail in exactly one role; returns it with its API token."""
+    """Create or update the user with this e-mail in exactly one role; returns it with a new API token.
+
+    The token is shown once (only its hash is stored) and expires after API_TOKEN_TTL_DAYS; running this again
+    gives a new one, and earlier tokens stay valid until they expire."""
     if role not in ROLE_GROUPS:
         raise ValueError(f"Role must be one of {', '.join(ROLE_GROUPS)}, not {role!r}.")
     email = email.strip().lower()
@@ -63,5 +66,4 @@ def portal_user_create_or_update(
         PlatformMembership.objects.update_or_create(user=user, defaults={"platform": platform})
     else:
         PlatformMembership.objects.filter(user=user).delete()
-    token, _ = Token.objects.get_or_create(user=user)
-    return PortalUser(user=user, token=token.key, created=created)
+    return PortalUser(user=user, token=api_token_create(user=user), created=created)

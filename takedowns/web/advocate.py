@@ -107,7 +107,7 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
 @require_GET
 def outbox(request: HttpRequest) -> HttpResponse:
     """Development outbox: the e-mails the file backend wrote, newest first (advocates only)."""
-    if not is_advocate(request.user) or not getattr(settings, "EMAIL_FILE_PATH", None):
+    if not settings.DEV_OUTBOX_ENABLED or not is_advocate(request.user):
         raise Http404("No outbox.")
     folder = Path(settings.EMAIL_FILE_PATH)
     files = sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)[:50] if folder.exists() else []

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from takedowns.web import advocate, platform, public
+from takedowns.web import advocate, platform, public, staff
 from takedowns.web.victim import intake, status
 
 app_name = "takedowns"
@@ -15,6 +15,10 @@ urlpatterns = [
     path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
     path("outbox/", advocate.outbox, name="outbox"),
+    # Staff two-factor sign-in (after the password at accounts/login/).
+    path("accounts/two-factor/", staff.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", staff.two_factor_setup, name="two_factor_setup"),
+    path("accounts/two-factor/recovery-codes/", staff.two_factor_codes, name="two_factor_codes"),
     # Platform staff: one notice in the inbox, and the same page behind the signed link (no login).
     path("inbox/notices/<int:notice_id>/", platform.inbox_notice, name="inbox_notice"),
     path("respond/<str:token>/", platform.notice_respond, name="notice_respond"),

@@ -4,7 +4,6 @@ acknowledges one and reports removal of one URL; the victim's status page, the A
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from takedowns.lifecycle import notice_transition
@@ -12,6 +11,7 @@ from takedowns.models import LocationState, NoticeStatus
 from takedowns.services.cases import case_create
 from takedowns.services.notices import notices_draft
 from takedowns.services.users import portal_user_create_or_update
+from tests.utils import api_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,7 +71,7 @@ def test_platform_user_acknowledges_and_reports_removal(page, live_server, advoc
 
     # The API (advocate token) shows it.
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=advocate).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(advocate)}")
     body = api.get(f"/api/v1/cases/{created.case.reference}/").json()
     assert {n["platform"]: n["status"] for n in body["notices"]}["reddit"] == "acknowledged"
     assert {loc["url"]: loc["state"] for loc in body["locations"]}[first.url] == "removed"

@@ -12,18 +12,17 @@ import sys
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import load_email_platforms
-from tests.utils import ROOT, make_photo_like
+from tests.utils import ROOT, api_token, make_photo_like
 
 pytestmark = pytest.mark.django_db
 
 
 def api(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

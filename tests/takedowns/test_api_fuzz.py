@@ -10,6 +10,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from portal.wsgi import application
+from tests.utils import api_token
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -31,9 +32,7 @@ def _keep_test_connection():
 
 @pytest.fixture
 def tokens(advocate, reddit_staff):
-    from rest_framework.authtoken.models import Token
-
-    return {role: Token.objects.get(user=user).key for role, user in (("advocate", advocate), ("staff", reddit_staff))}
+    return {role: api_token(user) for role, user in (("advocate", advocate), ("staff", reddit_staff))}
 
 
 @schema.parametrize()

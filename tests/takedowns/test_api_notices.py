@@ -8,12 +8,12 @@ import io
 import re
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from takedowns.lifecycle import notice_transition
 from takedowns.models import Event, NoticeStatus, ReferenceImage
 from takedowns.services.notices import notices_draft
 from tests.factories import complete_case
+from tests.utils import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def sent(platforms):
 
 
 def api(client, user):
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token(user)}"
     return client
 
 

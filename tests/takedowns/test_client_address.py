@@ -7,7 +7,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from takedowns.web.common import client_address
+from takedowns.addresses import client_address
 from tests.factories import TEST_ACCESS_CODE, CaseFactory
 
 PROXY = "172.30.0.10"

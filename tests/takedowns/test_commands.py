@@ -8,7 +8,8 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
+from rest_framework.test import APIClient
 
 from takedowns.models import Case, Platform
 from takedowns.registry import DEFAULT_REGISTRY_PATH
@@ -96,7 +97,13 @@ def test_create_portal_user_prints_token_and_scopes_roles():
         stderr=StringIO(),
     )
     user = get_user_model().objects.get(username="t@reddit.example")
-    assert out.getvalue().strip() == Token.objects.get(user=user).key
+    token = out.getvalue().strip()
+    # Shown once: the database keeps a hash, never the token itself, and the token works as DESIGN.md §10 says.
+    stored = AuthToken.objects.get(user=user)
+    assert token not in (stored.digest, stored.token_key) and len(token) == 64
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/platforms/").status_code == 200
     assert platform_of(user).slug == "reddit" and not is_advocate(user)
     # The same e-mail again, now as an advocate: updated, not duplicated, no longer platform-scoped.
     call_command(

@@ -15,6 +15,7 @@ from takedowns.models import WebhookDelivery
 from takedowns.services import webhooks
 from takedowns.services.notices import notices_draft
 from tests.factories import complete_case, load_email_platforms
+from tests.utils import api_token
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -124,12 +125,11 @@ def test_webhook_endpoint_must_be_https(settings):
 
 @pytest.mark.django_db
 def test_platform_registers_lists_and_removes_webhooks_through_the_api(settings, reddit_staff, x_staff, advocate):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     def api(user):
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=user).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
         return client
 
     settings.FETCH_ALLOW_PRIVATE_ADDRESSES = False

@@ -17,7 +17,6 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from takedowns.lifecycle import notice_transition
@@ -28,7 +27,7 @@ from takedowns.services.notices import notices_draft
 from takedowns.services.users import portal_user_create_or_update
 from tests.factories import complete_case, load_email_platforms
 from tests.local_http import LocalServer
-from tests.utils import make_photo_like, wait_for
+from tests.utils import api_token, make_photo_like, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -83,7 +82,7 @@ def test_match_removal_verified_reappearance_and_new_round(celery_worker_process
     # The server removes the file; the platform reports removal through the API.
     server.remove("/p/1")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=staff).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(staff)}")
     reply = client.post(f"/api/v1/notices/{notice.pk}/removed/", {"note": "taken down"}, format="json")
     assert reply.status_code == 200 and reply.json()["status"] == "removed"
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from takedowns.lifecycle import notice_transition
 from tests.factories import NoticeFactory
+from tests.utils import api_token
 
 
 @pytest.mark.django_db
@@ -102,10 +103,8 @@ def test_healthz(client):
 
 @pytest.mark.django_db
 def test_api_schema_and_token_auth(client, reddit_staff):
-    from rest_framework.authtoken.models import Token
-
     assert client.get("/api/v1/platforms/").status_code in (401, 403)
-    token = Token.objects.get(user=reddit_staff).key
+    token = api_token(reddit_staff)
     response = client.get("/api/v1/platforms/", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200 and response.json()["count"] >= 18
     assert client.get("/api/schema/").status_code == 200

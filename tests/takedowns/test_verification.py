@@ -12,7 +12,6 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from takedowns.lifecycle import notice_transition
@@ -25,7 +24,7 @@ from takedowns.services.notices import notices_draft
 from takedowns.services.outcomes import notice_report_removed
 from tests.factories import complete_case, load_email_platforms
 from tests.local_http import LocalServer, Route
-from tests.utils import make_photo_like
+from tests.utils import api_token, make_photo_like
 
 pytestmark = pytest.mark.django_db
 
@@ -277,7 +276,7 @@ def test_command_and_api_show_the_evidence(server, filed, advocate):
     call_command("verify_locations", "--case", case.reference, stdout=out)
     assert "Matches reference image 2" in out.getvalue() and "1 location(s) checked" in out.getvalue()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=advocate).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(advocate)}")
     body = client.get(f"/api/v1/cases/{case.reference}/").json()
     (loc,) = body["locations"]
     assert loc["match_evidence"]["status"] == "match" and loc["match_evidence"]["reference_number"] == 2

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from takedowns.addresses import client_address
 from takedowns.crypto import decrypt_bytes, encrypt_bytes
 from takedowns.forms.intake import (
     ContactForm,
@@ -45,7 +46,6 @@ from takedowns.services.intake import (
     receipt_cache_key,
 )
 from takedowns.services.throttle import throttle_hit
-from takedowns.web.common import client_address
 from takedowns.web.victim.messages import images_added_message, signature_warning
 
 SESSION_KEY = "recourse_intake"

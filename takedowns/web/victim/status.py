@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import hashing
+from takedowns.addresses import client_address
 from takedowns.forms.intake import ImagesForm
 from takedowns.forms.status import AddUrlsForm, EraseForm, StatusLoginForm, WithdrawForm, add_urls_clean
 from takedowns.models import ActorKind, Case, CaseState, EventType, Notice
@@ -27,7 +28,7 @@ from takedowns.services.erasure import case_erase, case_withdraw, erasure_receip
 from takedowns.services.images import image_add
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.services.throttle import throttle_hit, throttle_reset
-from takedowns.web.common import client_address, webform_submission_record
+from takedowns.web.common import webform_submission_record
 from takedowns.web.victim.messages import images_added_message, locked_out_message, slowed_down_message
 from takedowns.web.victim.presenters import case_status_view, image_rows
 
