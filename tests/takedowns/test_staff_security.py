@@ -21,7 +21,7 @@ from takedowns.models import CaseState, Event, EventType
 from takedowns.services import two_factor
 from takedowns.services.cases import CaseClosedError, locations_add
 from tests.factories import CaseFactory
-from tests.utils import THREE_URLS, api_token, make_photo_like, post_ok, step_url
+from tests.utils import THREE_URLS, api_token, intake_state, make_photo_like, post_ok, step_url
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -244,7 +244,7 @@ def test_a_picture_of_several_megabytes_stays_in_memory(client, platforms, no_sp
         {"images": [SimpleUploadedFile("big.png", data, content_type="image/png")], "action": "add"},
     )
     assert response.status_code in (200, 302)
-    assert len(client.session["recourse_intake"]["uploads"]) == 1
+    assert len(intake_state(client)["uploads"]) == 1
 
 
 def test_a_file_over_the_limit_is_refused_not_spooled(client, platforms, no_spool_folder, private_storage, settings):
