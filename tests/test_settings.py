@@ -52,9 +52,48 @@ def test_production_refuses_to_start_without_real_secrets(env, message):
     assert message in result.stderr
 
 
+# A real operator: production refuses the demo placeholders (issue 10).
+OPERATOR = {
+    "OPERATOR_NAME": "Helpline Ltd",
+    "OPERATOR_POSTAL_ADDRESS": "PO Box 7, Leeds LS1 1AA, United Kingdom",
+    "OPERATOR_EMAIL": "notices@helpline.test",
+    "OPERATOR_PHONE": "+44 113 000 0000",
+    "OPERATOR_WEBSITE": "https://helpline.test",
+    "PUBLIC_BASE_URL": "https://recourse.helpline.test",
+    "RELAY_EMAIL_DOMAIN": "relay.helpline.test",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("OPERATOR_NAME", None),
+        ("OPERATOR_POSTAL_ADDRESS", None),
+        ("OPERATOR_PHONE", None),
+        ("OPERATOR_WEBSITE", "https://helpline.example.org"),
+        ("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        ("RELAY_EMAIL_DOMAIN", "relay.recourse.localhost"),
+    ],
+)
+def test_production_refuses_placeholder_operator_and_addresses(name, value):
+    env = {k: v for k, v in OPERATOR.items() if not (k == name and value is None)}
+    if value is not None:
+        env[name] = value
+    result = run_manage(
+        "check", DEBUG="false", SECRET_KEY=SECRET, FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(), **env
+    )
+    assert result.returncode != 0
+    assert "placeholder" in result.stderr and name in result.stderr
+
+
 def test_check_deploy_has_no_warnings():
     result = run_manage(
-        "check", "--deploy", DEBUG="false", SECRET_KEY=SECRET, FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode()
+        "check",
+        "--deploy",
+        DEBUG="false",
+        SECRET_KEY=SECRET,
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        **OPERATOR,
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout

@@ -14,8 +14,9 @@ missing with a plain-words hint of where to fix each one. A notice with anything
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -32,6 +33,9 @@ from takedowns.notices.tokens import relay_address, response_link
 class LocationItem:
     url: str
     uploader_handle: str = ""
+    # For the reviewer's table: what the URL shows, and which reference image (by label) it matched.
+    media_type: str = ""
+    reference_label: str = ""
 
     @property
     def is_bare_domain(self) -> bool:
@@ -47,6 +51,25 @@ class ImageHashes:
     md5: str = ""
     phash: str = ""
     sha256: str = ""
+
+    @property
+    def pdq_low_confidence(self) -> bool:
+        # PDQ's own guidance: hashes with quality below 50 are unreliable for matching (flat or tiny images).
+        return self.pdq_quality is not None and self.pdq_quality < PDQ_MIN_QUALITY
+
+
+PDQ_MIN_QUALITY = 50
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who runs the portal and sends the notice (settings.OPERATOR_*): a reviewer's first question."""
+
+    name: str = ""
+    postal_address: str = ""
+    email: str = ""
+    phone: str = ""
+    website: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,10 +114,33 @@ class NoticeContent:
     # Tests and previews may blank the regime's cited statute to prove completeness notices it.
     statute: str = ""
     section: str = ""
+    # Issue 10: every regime cited (``regime`` first), whether TIDA binds the recipient, the platform's own
+    # policy, who sends the notice, and the facts that decide conditional legal sentences.
+    regimes: tuple[str, ...] = ()
+    tida_covered: bool | None = None
+    uk_duty_in_force: bool = False
+    jurisdiction: str = ""
+    policy_name: str = ""
+    policy_url: str = ""
+    operator: Operator = field(default_factory=Operator)
+    dsa_target_hours: int = 48
+    platform_hours: int = 48
 
     @property
     def spec(self) -> RegimeSpec:
         return regime_for(self.regime)
+
+    @property
+    def specs(self) -> tuple[RegimeSpec, ...]:
+        return tuple(regime_for(code) for code in (self.regimes or (self.regime,)))
+
+    @property
+    def cites(self) -> frozenset[str]:
+        return frozenset(self.regimes or (self.regime,))
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.filer_type == FilerType.ORGANISATION
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -102,7 +148,8 @@ class NoticeContent:
 
     @property
     def is_representative(self) -> bool:
-        return self.filer_type == FilerType.REPRESENTATIVE
+        # An organisation acts for the person shown too: same signature and authority rules.
+        return self.filer_type in (FilerType.REPRESENTATIVE, FilerType.ORGANISATION)
 
 
 def is_bare_domain(url: str) -> bool:
@@ -137,6 +184,7 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
     else:
         images = list(ReferenceImage.objects.filter(case_id=case.pk, state=ImageState.HASHED).order_by("created_at"))
     spec = regime_for(notice.regime)
+    regimes = tuple(notice.regimes or (spec.code,))
 
     if case.contact_private:
         contact_email, contact_phone = relay_address(notice), ""
@@ -173,7 +221,7 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
         platform_name=platform.name,
         channel=notice.channel,
         generated_at=now,
-        locations=tuple(LocationItem(url=loc.url, uploader_handle=loc.uploader_handle.strip()) for loc in locations),
+        locations=tuple(_location_item(loc, hashes) for loc in locations),
         hashes=hashes,
         good_faith_statement=(case.good_faith_statement or "").strip(),
         context=(case.context or "").strip(),
@@ -198,11 +246,52 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
         attest_accuracy=attestations.get("accuracy") is True,
         attest_perjury=attestations.get("perjury") is True,
         copyrighted_work=_copyrighted_work(case, attestations),
+        # DSA Art. 22: the status belongs to the organisation, so only a notice it files as itself claims it.
         trusted_flagger=(getattr(settings, "NOTICES_TRUSTED_FLAGGER", "") or "").strip()
-        if spec.code == Regime.EU
+        if Regime.EU in regimes and case.filer_type == FilerType.ORGANISATION
         else "",
         statute=spec.statute,
         section=spec.section,
+        regimes=regimes,
+        tida_covered=platform.tida_covered,
+        uk_duty_in_force=bool(getattr(settings, "NOTICES_UK_48H_IN_FORCE", False)),
+        jurisdiction=case.jurisdiction or "",
+        policy_name=(platform.policy_name or "").strip(),
+        policy_url=(platform.policy_url or "").strip(),
+        operator=operator_from_settings(),
+        dsa_target_hours=int(getattr(settings, "NOTICES_DSA_TARGET_HOURS", 48)),
+        platform_hours=platform.response_hours,
+    )
+
+
+def operator_from_settings() -> Operator:
+    return Operator(
+        name=settings.OPERATOR_NAME,
+        postal_address=settings.OPERATOR_POSTAL_ADDRESS,
+        email=settings.OPERATOR_EMAIL,
+        phone=settings.OPERATOR_PHONE,
+        website=settings.OPERATOR_WEBSITE,
+    )
+
+
+_IMAGE_EXT = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".avif", ".bmp"}
+_VIDEO_EXT = {".mp4", ".mov", ".webm", ".m4v", ".mkv", ".avi", ".gifv"}
+
+
+def _location_item(loc: ReportedLocation, hashes: tuple[ImageHashes, ...]) -> LocationItem:
+    """One row of the reviewer's table. The match evidence (written by the verifier) names the media type
+    and the matched reference image by its SHA-256; without it the type is guessed from the file extension
+    and said to be so."""
+    evidence = loc.match_evidence if isinstance(loc.match_evidence, dict) else {}
+    media = str(evidence.get("media_type") or evidence.get("content_type") or "").split(";")[0].strip()
+    if not media:
+        suffix = PurePosixPath(urlsplit(loc.url).path).suffix.lower()
+        media = "image (from the file name)" if suffix in _IMAGE_EXT else ""
+        media = media or ("video (from the file name)" if suffix in _VIDEO_EXT else "page (not yet checked)")
+    ref_sha = str(evidence.get("reference_sha256") or "")
+    label = next((h.label for h in hashes if ref_sha and h.sha256 == ref_sha), "")
+    return LocationItem(
+        url=loc.url, uploader_handle=loc.uploader_handle.strip(), media_type=media, reference_label=label
     )
 
 
@@ -368,7 +457,10 @@ def _has(key: str, c: NoticeContent) -> bool:
 
 
 def required_elements(content: NoticeContent) -> tuple[str, ...]:
-    keys = list(content.spec.required)
+    # A notice citing several regimes needs every element of each (the union, in the order first met).
+    keys: list[str] = []
+    for spec in content.specs:
+        keys += [key for key in spec.required if key not in keys]
     # The law asks a representative's signature to come with the basis of their authority (US (i)); the
     # other regimes have no rule, and the same facts answer the platform's first question anyway.
     if content.is_representative:

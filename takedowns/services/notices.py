@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from takedowns.lifecycle import OPEN_STATES
 from takedowns.models import ActorKind, Case, CaseState, Notice, Regime, ReportedLocation
+from takedowns.notices import law
 from takedowns.services.events import event_record
 
 
-def _regime_for(case: Case, platform) -> str:
-    # The victim's jurisdiction adds its regime; a US case follows the platform's registry regime.
-    if case.jurisdiction and case.jurisdiction != Regime.US:
-        return case.jurisdiction
-    return platform.regime or Regime.US
+def _regimes_for(case: Case, platform) -> tuple[str, ...]:
+    # The platform's law first (TIDA binds a covered platform whatever the victim's residence), then the
+    # victim's own; see takedowns/notices/law.py.
+    return law.notice_regimes(
+        platform_regime=platform.regime or Regime.US,
+        platform_regimes=platform.regimes or (),
+        jurisdiction=case.jurisdiction or "",
+    )
 
 
-def _response_hours(regime: str, platform) -> int:
-    # Australia's eSafety scheme is a 24-hour trigger; otherwise the platform's registry hours apply.
-    return 24 if regime == Regime.AU else platform.response_hours
+def _response_hours(regimes: tuple[str, ...], platform) -> int:
+    # Statutory periods are the law's own; the registry may only shorten the clock (law.clock_hours).
+    return law.clock_hours(
+        regimes=regimes,
+        tida_covered=platform.tida_covered,
+        uk_in_force=settings.NOTICES_UK_48H_IN_FORCE,
+        registry_hours=platform.response_hours,
+        dsa_target_hours=settings.NOTICES_DSA_TARGET_HOURS,
+    )
 
 
 def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[Notice]:
@@ -46,17 +57,18 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
             )
             if notice is None:
                 last = Notice.objects.filter(case=case, platform_id=platform_id).order_by("-round").first()
-                regime = _regime_for(case, platform)
+                regimes = _regimes_for(case, platform)
                 try:
                     with transaction.atomic():
                         notice = Notice.objects.create(
                             case=case,
                             platform=platform,
                             round=(last.round + 1) if last else 1,
-                            regime=regime,
+                            regime=regimes[0],
+                            regimes=list(regimes),
                             channel=platform.channel,
                             recipient=platform.contact_email,
-                            response_hours=_response_hours(regime, platform),
+                            response_hours=_response_hours(regimes, platform),
                         )
                 except IntegrityError:
                     continue
@@ -65,7 +77,12 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
                     type="notice.drafted",
                     actor_kind=actor_kind,
                     notice=notice,
-                    data={"platform": platform.slug, "round": notice.round, "regime": notice.regime},
+                    data={
+                        "platform": platform.slug,
+                        "round": notice.round,
+                        "regime": notice.regime,
+                        "regimes": notice.regimes,
+                    },
                 )
             notice.locations.add(*locs)
     return created

@@ -25,6 +25,11 @@ ALL_KEYS = REQUIRED_KEYS | {
     "hash_programmes",
     "channel_verified",
     "notes",
+    # issue 10
+    "tida_covered",
+    "regimes",
+    "policy_name",
+    "policy_url",
 }
 
 
@@ -133,6 +138,8 @@ def test_defaults_and_normalisation() -> None:
     assert spec.hash_programmes == ()
     assert spec.channel_verified is False
     assert spec.notes == ""
+    assert spec.tida_covered is None  # "unknown" unless the operator says
+    assert spec.regimes == ("US",)
     assert spec.webform_url == ""
 
 

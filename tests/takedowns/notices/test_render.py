@@ -136,7 +136,7 @@ def test_us_notice_carries_safe_harbour_and_forgery_definition(make_notice):
 @pytest.mark.django_db
 def test_eu_deadline_is_labelled_a_target_and_mentions_article_17(make_notice, settings):
     text = flat(render_notice(make_notice(Regime.EU)).text)
-    assert "Target for action (not a statutory deadline)" in text
+    assert "DSA target for action (not a statutory deadline)" in text
     assert "Article 17" in text
     assert "trusted flagger" not in text
 
@@ -144,8 +144,15 @@ def test_eu_deadline_is_labelled_a_target_and_mentions_article_17(make_notice, s
 @pytest.mark.django_db
 def test_eu_trusted_flagger_sentence_only_when_configured(make_notice, settings):
     settings.NOTICES_TRUSTED_FLAGGER = "Helpline Example e.V. (designated by the Irish DSC, 2025)"
-    text = flat(render_notice(make_notice(Regime.EU)).text)
+    org = {
+        "filer_type": "organisation",
+        "representative_name": "Helpline Example e.V.",
+        "representative_authority": "Written mandate from the person shown",
+    }
+    text = flat(render_notice(make_notice(Regime.EU, **org)).text)
     assert "Helpline Example e.V. (designated by the Irish DSC, 2025), a trusted flagger under Article 22" in text
+    # The status is the organisation's: a victim filing for themselves never claims it.
+    assert "trusted flagger" not in render_notice(make_notice(Regime.EU)).text
     # Other regimes never claim it.
     assert "trusted flagger" not in render_notice(make_notice(Regime.US)).text
 
