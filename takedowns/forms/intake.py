@@ -264,7 +264,8 @@ class StatementForm(VictimForm):
         error_messages={"required": _("Please tick this box to confirm the statement; the law requires it.")},
     )
     attest_accuracy = forms.BooleanField(
-        label=_("The information I have given is true to the best of my knowledge."),
+        # DSA Art. 16(2)(d) needs this attestation itself, printed in the notice: never assumed server-side.
+        label=_("The information and allegations I have given are accurate and complete."),
         error_messages={"required": _("Please tick this box to confirm that the information is true.")},
     )
     attest_authority = forms.BooleanField(

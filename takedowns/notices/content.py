@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from takedowns.models import FilerType, ImageState, Notice, ReferenceImage, Regime, ReportedLocation
+from takedowns.notices.fonts import unprintable
 from takedowns.notices.regimes import RegimeSpec, regime_for
 from takedowns.notices.tokens import relay_address, response_link
 
@@ -413,6 +414,14 @@ def _element(key: str, content: NoticeContent) -> Element:
             _("Response link for the platform"),
             _("Save the notice (drafts get their response link once saved), then review it again."),
         ),
+        "printable": (
+            _("Characters the PDF can show"),
+            _(
+                "The notice's PDF cannot show these characters: %(chars)s. Write the name or statement in another "
+                "script (for example in Latin letters), or ask an advocate."
+            )
+            % {"chars": " ".join(unprintable(_typed_text(content)))},
+        ),
         "reference": (
             _("Notice reference"),
             _("Save the notice so it gets its reference, then review it again."),
@@ -453,7 +462,31 @@ def _has(key: str, c: NoticeContent) -> bool:
             return "/respond/" in c.response_link
         case "reference":
             return bool(c.reference) and bool(c.notice_id)
+        case "printable":
+            return not unprintable(_typed_text(c))
     raise KeyError(key)
+
+
+def _typed_text(c: NoticeContent) -> str:
+    """Everything in the notice that someone typed (the rest is our own, printable, wording)."""
+    parts = [
+        c.platform_name,
+        c.signature_name,
+        c.representative_name,
+        c.representative_relationship,
+        c.representative_authority,
+        c.good_faith_statement,
+        c.context,
+        c.copyrighted_work,
+        c.contact_email,
+        c.contact_phone,
+        c.policy_name,
+        c.trusted_flagger,
+        c.operator.name,
+        c.operator.postal_address,
+        *(loc.url + " " + loc.uploader_handle + " " + loc.media_type for loc in c.locations),
+    ]
+    return "\n".join(parts)
 
 
 def required_elements(content: NoticeContent) -> tuple[str, ...]:

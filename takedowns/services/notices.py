@@ -102,3 +102,60 @@ def case_notices_prepare_enqueue(*, case: Case) -> None:
     from takedowns.services.jobs import enqueue_on_commit
 
     enqueue_on_commit("takedowns.tasks.case_notices_prepare", case.pk)
+
+
+class NoticeRouteError(ValueError):
+    """The DMCA route was refused; the message says why, in words an advocate can act on."""
+
+
+def notice_route_dmca(
+    *,
+    notice: Notice,
+    copyrighted_work: str,
+    attest_copyright_authority: bool,
+    attest_accuracy: bool,
+    actor_user=None,
+) -> Notice:
+    """Turn a draft notice into a DMCA 512(c)(3) notice, which an advocate chooses explicitly (issue 10).
+
+    A DMCA notice is a copyright claim, so it cites the DMCA alone; the advocate, as the owner's agent,
+    attests accuracy and, under penalty of perjury, authority (512(c)(3)(A)(vi)). Never for content made when
+    the person was under 18: that is apparent child sexual abuse material, not a copyright matter."""
+    work = " ".join((copyrighted_work or "").split())
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().select_related("case", "platform").get(pk=notice.pk)
+        case = locked.case
+        if locked.status != "draft":
+            raise NoticeRouteError("Only a draft notice can be changed to a DMCA notice.")
+        if case.is_minor_content:
+            raise NoticeRouteError(
+                "This case concerns content made when the person was under 18: it is reported as apparent child "
+                "sexual abuse material, never as a copyright claim."
+            )
+        if not work:
+            raise NoticeRouteError("Describe the copyrighted work (the original photo or video and who made it).")
+        if not (attest_copyright_authority and attest_accuracy):
+            raise NoticeRouteError(
+                "A DMCA notice needs both statements: that it is accurate, and, under penalty of perjury, that you "
+                "are authorised to act for the copyright owner."
+            )
+        case.attestations = {
+            **(case.attestations or {}),
+            "copyrighted_work": work,
+            "perjury": True,
+            "dmca_attested_by": getattr(actor_user, "pk", None),
+        }
+        case.save(update_fields=["attestations", "updated_at"])
+        locked.regime = Regime.DMCA
+        locked.regimes = [Regime.DMCA.value]
+        # The DMCA sets no hours (512(c)(1)(C) "expeditiously"): the platform's own registry time is the target.
+        locked.response_hours = locked.platform.response_hours
+        locked.save(update_fields=["regime", "regimes", "response_hours", "updated_at"])
+        event_record(
+            type="notice.route_chosen",
+            actor_kind=ActorKind.ADVOCATE,
+            actor_user=actor_user,
+            notice=locked,
+            data={"regime": Regime.DMCA.value},
+        )
+    return locked

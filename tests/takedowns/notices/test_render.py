@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as htmllib
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,15 +11,15 @@ import pytest
 from takedowns.models import Regime
 from takedowns.notices import (
     build_document,
+    check_completeness,
     notice_content,
     regime_for,
     relay_address,
     render_notice,
     render_notice_pdf,
-    render_pdf,
     render_text,
 )
-from takedowns.notices.render import transliterate
+from takedowns.notices.fonts import UnprintableCharacters
 from tests.takedowns.notices.conftest import HANDLE, MD5, PDQ, PHASH, URLS, pdf_text
 
 REGIMES = [r.value for r in Regime]
@@ -231,18 +232,41 @@ def test_pdf_is_a_pdf_and_compresses_by_default(make_notice):
     assert len(compressed) < len(render_notice_pdf(notice, compress=False))
 
 
+def _pdf_unicode_map(pdf: bytes) -> str:
+    """The hex code points in the PDF's ToUnicode maps: what a reader copies out of the embedded fonts."""
+    return " ".join(m.decode() for m in re.findall(rb"<([0-9A-F]{4,8})>", pdf))
+
+
 @pytest.mark.django_db
-def test_pdf_never_raises_on_unicode(make_notice):
-    notice = make_notice(signature_name="Zoë Łukasz 李雷 — “quoted”", good_faith_statement="Не давала согласия 😢")
-    doc = build_document(notice_content(notice))
-    assert render_notice_pdf(notice).startswith(b"%PDF")  # with a Unicode TTF when the machine has one
-    fallback = pdf_text(render_pdf(doc, compress=False, allow_unicode_font=False))
-    assert "/Zoë Lukasz ?? — “quoted”/" in fallback
-    assert "the e-mail version of this notice holds the exact wording" in flat(fallback)
-    # The e-mail text keeps every character.
-    assert "Zoë Łukasz 李雷" in render_text(doc)
+def test_pdf_shows_every_character_in_many_scripts(make_notice):
+    name = "Zoë Łukasz Ωmega Не давала עברית العربية हिन्दी"
+    notice = make_notice(signature_name=name, good_faith_statement="Не давала согласия 😢 — “quoted”")
+    assert check_completeness(notice_content(notice)).is_complete
+    pdf = render_notice_pdf(notice, compress=False)
+    assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf
+    mapped = _pdf_unicode_map(pdf)
+    # Ł, Ω, Cyrillic Н, Hebrew ע, Arabic ع, Devanagari ह and the emoji are all embedded and mapped back.
+    for ch in "ŁΩНעعह😢":
+        assert ch.encode("utf-16-be").hex().upper() in mapped, ch
+    # The e-mail text keeps every character too.
+    assert name in render_text(build_document(notice_content(notice)))
 
 
-def test_transliterate():
-    assert transliterate("café — “ok”") == ("café — “ok”", False)
-    assert transliterate("Łódź ő 李") == ("Lódz o ?", True)
+@pytest.mark.django_db
+def test_characters_no_font_covers_refuse_the_notice_with_their_names(make_notice):
+    notice = make_notice(signature_name="Li Lei 李雷")
+    completeness = check_completeness(notice_content(notice))
+    assert completeness.missing_keys == ("printable",)
+    assert "李 雷" in completeness.missing[0].fix_hint
+    with pytest.raises(UnprintableCharacters, match=r"李 \(U\+674E\), 雷 \(U\+96F7\)"):
+        render_notice_pdf(notice)
+
+
+@pytest.mark.django_db
+def test_links_in_the_pdf_are_whole_and_clickable(make_notice):
+    notice = make_notice()
+    pdf = render_notice_pdf(notice, compress=False)
+    uris = {m.decode() for m in re.findall(rb"/URI \((.*?)\)", pdf)}
+    for url in URLS:
+        assert url in uris
+    assert any("/respond/" in uri for uri in uris)  # the response link in the summary row too
