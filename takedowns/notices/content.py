@@ -449,7 +449,8 @@ def _has(key: str, c: NoticeContent) -> bool:
         case "bona_fide":
             return c.attest_accuracy
         case "s66b_basis":
-            return "66B" in c.statute
+            # The primary regime's statute is on the content (previews may blank it); the others from specs.
+            return any("66B" in statute for statute in (c.statute, *(s.statute for s in c.specs[1:])))
         case "copyrighted_work":
             return bool(c.copyrighted_work)
         case "perjury":

@@ -205,12 +205,13 @@ def description_lines(content: NoticeContent, *, with_handles: bool = True) -> l
         # A copyright claim: no NCII framing (issue 10); the work and the owner's authority carry it.
         lines = [
             f"{items} published on {clean(content.platform_name)} without the authorisation of the copyright "
-            "owner and copy the copyrighted work identified below."
+            f"owner and {'copies' if n == 1 else 'copy'} the copyrighted work identified below."
         ]
     elif content.is_minor_content:
         lines = [
-            f"{items} sexually explicit {'image' if n == 1 else 'images'} of a person who was under 18 when "
-            f"{'it was' if n == 1 else 'they were'} made, published on {clean(content.platform_name)}."
+            f"{items} {'a ' if n == 1 else ''}sexually explicit {'image' if n == 1 else 'images'} of a person "
+            f"who was under 18 when {'it was' if n == 1 else 'they were'} made, published on "
+            f"{clean(content.platform_name)}."
         ]
     else:
         lines = [
@@ -236,11 +237,49 @@ def account_action_sentence(content: NoticeContent) -> str:
     if not handles:
         return ""
     plural = len({loc.uploader_handle for loc in handles}) > 1
+    if content.regime == "DMCA":
+        # 17 U.S.C. 512(i)(1)(A): a service provider's policy of terminating repeat infringers.
+        policy = "your repeat-infringer policy (17 U.S.C. 512(i)(1)(A))"
+    elif content.is_minor_content:
+        policy = "your policies on child sexual exploitation"
+    else:
+        policy = "your policies on non-consensual intimate imagery (for example suspension)"
     return (
         f"Account action: we ask you to review the account{'s' if plural else ''} named above and act under "
-        "your policies on non-consensual intimate imagery (for example suspension), and to preserve "
-        f"{'their' if plural else 'its'} records in case law enforcement requests them."
+        f"{policy}, and to preserve {'their' if plural else 'its'} records in case law enforcement requests them."
     )
+
+
+NEUTRAL_COPIES = (
+    "To help you find identical copies of this content on your service, the fingerprints of the reference "
+    "images are listed below (PDQ, MD5 and pHash). The images themselves are never sent."
+)
+
+
+def copies_sentence(content: NoticeContent) -> str:
+    """The primary regime's "copies" sentence; TIDA's §3(a)(3) duty only where it binds the recipient."""
+    if content.regime == "US" and content.tida_covered is False:
+        return NEUTRAL_COPIES
+    if content.regime == "US" and content.tida_covered is None:
+        return (
+            "If you are a covered platform (Section 4(3)), "
+            + content.spec.copies_sentence[0].lower()
+            + (content.spec.copies_sentence[1:])
+        )
+    return content.spec.copies_sentence
+
+
+def legal_basis_rows(content: NoticeContent) -> tuple[str, str]:
+    """(statutes, sections) for the summary: a non-covered recipient gets a request, not a statutory notice."""
+    statutes, sections = [], []
+    for spec in content.specs:
+        if spec.code == "US" and content.tida_covered is False:
+            statutes.append("Your own policy (no statutory duty claimed)")
+            sections.append("request with the elements of TAKE IT DOWN Act §3(a)(1)(B)")
+        else:
+            statutes.append(spec.statute)
+            sections.append(spec.section)
+    return "; ".join(statutes), "; ".join(sections)
 
 
 def _primary(image) -> str:
@@ -378,8 +417,8 @@ def minor_blocks(content: NoticeContent) -> list[Paragraph]:
 def _legal_basis(content: NoticeContent) -> list[Block]:
     blocks: list[Block] = []
     for spec in content.specs:
-        blocks.append(_p(f"{spec.statute} — {spec.section}"))
         if spec.code == "US" and content.tida_covered is False:
+            blocks.append(_p("Request under your own policy"))
             # §4(3): search engines, CDNs and hosts are probably not "covered platforms"; claim no duty.
             blocks.append(
                 _p(
@@ -390,6 +429,7 @@ def _legal_basis(content: NoticeContent) -> list[Block]:
                 )
             )
             continue
+        blocks.append(_p(f"{spec.statute} — {spec.section}"))
         texts = list(spec.basis)
         if spec.code == "US" and content.tida_covered is None:
             texts.append(
@@ -444,8 +484,8 @@ def build_document(content: NoticeContent) -> Document:
     summary_rows: list[tuple[str, tuple[Inline, ...]]] = [
         ("Notice reference", (content.reference,)),
         ("Date", (utc(content.generated_at),)),
-        ("Legal basis", ("; ".join(s.statute for s in content.specs),)),
-        ("Section", ("; ".join(s.section for s in content.specs),)),
+        ("Legal basis", (legal_basis_rows(content)[0],)),
+        ("Section", (legal_basis_rows(content)[1],)),
         *[(label, (when,)) for label, when, _note in deadlines],
         ("Respond at", (Link(content.response_link),)),
     ]
@@ -456,6 +496,11 @@ def build_document(content: NoticeContent) -> Document:
         summary_rows.append(("Your policy", tuple(policy)))
     if content.regime == "DMCA":
         ask = f"We ask {clean(content.platform_name)} to remove or disable access to the material listed below."
+    elif content.is_minor_content:
+        ask = (
+            f"We ask {clean(content.platform_name)} to remove, with priority, the content listed below: sexual "
+            "images of a person who was under 18 when they were made."
+        )
     else:
         ask = (
             f"We ask {clean(content.platform_name)} to remove the intimate content listed below, which was "
@@ -484,19 +529,18 @@ def build_document(content: NoticeContent) -> Document:
     statement: list[Block] = [_p(line) for line in description_lines(content, with_handles=False)]
     if content.regime == "DMCA" and content.copyrighted_work:
         statement.append(_rows([("Copyrighted work", clean(content.copyrighted_work))]))
-    if content.good_faith_statement:
-        if content.regime == "DMCA":
-            statement.append(_p("Statement of the person shown:"))
-        else:
-            statement.append(_p("Statement of good-faith belief that the depiction is not consensual:"))
+    # A DMCA notice carries the fixed 512(c)(3)(A)(v) sentence instead of the victim's own words, which speak
+    # of consent, not copyright, and would be forwarded to the uploader and published to Lumen.
+    if content.good_faith_statement and content.regime != "DMCA":
+        statement.append(_p("Statement of good-faith belief that the depiction is not consensual:"))
         statement.append(_p(clean(content.good_faith_statement), quote=True))
-    if content.context:
+    if content.context and content.regime != "DMCA":
         statement.append(_p("Further information from the person shown:"))
         statement.append(_p(clean(content.context), quote=True))
     sections.append(Section("Description and statement", tuple(statement)))
 
     if content.hashes:
-        sections.append(Section("Known identical copies", (_p(spec.copies_sentence), _rows(hash_rows(content)))))
+        sections.append(Section("Known identical copies", (_p(copies_sentence(content)), _rows(hash_rows(content)))))
 
     signature_blocks: list[Block] = [_p(text) for text in spec.closing if content.regime == "DMCA"]
     if "EU" in content.cites and content.attest_accuracy:
@@ -548,7 +592,6 @@ class Piece:
 
 def webform_pieces(content: NoticeContent) -> list[Piece]:
     """The notice cut into the fields platforms' NCII web forms ask for, each ready to copy and paste."""
-    spec = content.spec
 
     def lines(rows: list[tuple[str, str]]) -> str:
         return "\n".join(f"{k}: {v}" for k, v in rows if v)
@@ -574,7 +617,9 @@ def webform_pieces(content: NoticeContent) -> list[Piece]:
     ]
     if content.hashes:
         pieces.append(
-            Piece("hashes", "Image fingerprints (hashes)", spec.copies_sentence + "\n\n" + lines(hash_rows(content)))
+            Piece(
+                "hashes", "Image fingerprints (hashes)", copies_sentence(content) + "\n\n" + lines(hash_rows(content))
+            )
         )
     pieces.append(
         Piece(
