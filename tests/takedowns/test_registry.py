@@ -307,7 +307,7 @@ def test_registry_fields_are_defined_once_and_used_everywhere() -> None:
     from takedowns.models import Platform
     from takedowns.registry import FIELD_NAMES, KNOWN_FIELDS, STORED_FIELDS, PlatformSpec
 
-    assert FIELD_NAMES == tuple(f.name for f in dataclasses.fields(PlatformSpec))
+    assert tuple(f.name for f in dataclasses.fields(PlatformSpec)) == FIELD_NAMES
     assert set(FIELD_NAMES) == KNOWN_FIELDS
     model_fields = {f.name for f in Platform._meta.get_fields()}
     assert set(STORED_FIELDS) <= model_fields

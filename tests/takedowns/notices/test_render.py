@@ -274,3 +274,20 @@ def test_links_in_the_pdf_are_whole_and_clickable(make_notice):
     for url in URLS:
         assert url in uris
     assert any("/respond/" in uri for uri in uris)  # the response link in the summary row too
+
+
+@pytest.mark.django_db
+def test_low_quality_pdq_is_marked_and_never_the_primary_hash(make_notice):
+    notice = make_notice(images=1)
+    image = notice.case.images.get()
+    image.pdq_quality = 32
+    image.save(update_fields=["pdq_quality"])
+    location = notice.locations.order_by("id").first()
+    location.match_evidence = {"media_type": "image/png", "reference_sha256": image.sha256}
+    location.save(update_fields=["match_evidence"])
+    text = flat(render_notice(notice).text)
+    assert "(quality 32) LOW CONFIDENCE: quality below 50; do not match on PDQ alone" in text
+    # MD5 leads the image's rows and names the image in the reviewer's table; PDQ comes last.
+    assert text.index("Image 1 MD5:") < text.index("Image 1 PDQ:")
+    assert f"Shows reference image: Image 1 (MD5 {MD5})" in text
+    assert "Media type: image/png" in text
