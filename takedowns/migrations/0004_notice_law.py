@@ -3,41 +3,70 @@
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
+def fill_new_registry_fields(apps, schema_editor):
+    """Existing rows get the shipped registry's values for the fields added here, so an upgraded portal does
+    not fall back to "coverage unknown" wording for platforms the registry classifies. Only these four fields
+    are written: an operator's own edits to the others stay."""
+    from takedowns.registry import DEFAULT_REGISTRY_PATH, load_registry_file
 
+    Platform = apps.get_model("takedowns", "Platform")
+    specs = {spec.slug: spec for spec in load_registry_file(DEFAULT_REGISTRY_PATH)}
+    for platform in Platform.objects.filter(slug__in=list(specs)):
+        spec = specs[platform.slug]
+        platform.tida_covered = spec.tida_covered
+        platform.regimes = list(spec.regimes)
+        platform.policy_name = spec.policy_name
+        platform.policy_url = spec.policy_url
+        platform.save(update_fields=["tida_covered", "regimes", "policy_name", "policy_url"])
+
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('takedowns', '0002_webhooks'),
+        ("takedowns", "0002_webhooks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notice',
-            name='regimes',
+            model_name="notice",
+            name="regimes",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='platform',
-            name='policy_name',
+            model_name="platform",
+            name="policy_name",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='platform',
-            name='policy_url',
+            model_name="platform",
+            name="policy_url",
             field=models.URLField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='platform',
-            name='regimes',
-            field=models.JSONField(blank=True, default=list, help_text='Every regime the platform is under.'),
+            model_name="platform",
+            name="regimes",
+            field=models.JSONField(blank=True, default=list, help_text="Every regime the platform is under."),
         ),
         migrations.AddField(
-            model_name='platform',
-            name='tida_covered',
-            field=models.BooleanField(blank=True, help_text='A TAKE IT DOWN Act covered platform (§4(3))? Empty = unknown. Not covered: no 48-hour deadline claimed.', null=True),
+            model_name="platform",
+            name="tida_covered",
+            field=models.BooleanField(
+                blank=True,
+                help_text="A TAKE IT DOWN Act covered platform (§4(3))? Empty = unknown. Not covered: no 48-hour deadline claimed.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='filer_type',
-            field=models.CharField(choices=[('self', 'The person shown'), ('representative', 'Someone authorised to act for them'), ('organisation', 'An organisation acting for them')], default='self', max_length=16),
+            model_name="case",
+            name="filer_type",
+            field=models.CharField(
+                choices=[
+                    ("self", "The person shown"),
+                    ("representative", "Someone authorised to act for them"),
+                    ("organisation", "An organisation acting for them"),
+                ],
+                default="self",
+                max_length=16,
+            ),
         ),
+        migrations.RunPython(fill_new_registry_fields, migrations.RunPython.noop),
     ]
