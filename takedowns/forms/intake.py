@@ -276,7 +276,8 @@ class StatementForm(VictimForm):
         label=_("Where do you live?"),
         choices=Jurisdiction.choices,
         initial=Jurisdiction.US,
-        help_text=_("This decides which law the request cites."),
+        # Issue 10: the platform's own law is cited first whatever the residence; this adds the victim's.
+        help_text=_("We always cite the law that binds the platform; where you live can add your own country's law."),
     )
 
     def __init__(self, *args, representative: bool = False, **kwargs):
