@@ -596,22 +596,23 @@ def webform_pieces(content: NoticeContent) -> list[Piece]:
     def lines(rows: list[tuple[str, str]]) -> str:
         return "\n".join(f"{k}: {v}" for k, v in rows if v)
 
+    dmca = content.regime == "DMCA"
+    # DMCA: the fixed 512(c)(3)(A)(v)-(vi) statements, never the victim's words about consent (see the document).
+    good_faith = "\n\n".join(content.spec.closing) if dmca else clean(content.good_faith_statement)
+    extra = [f"Further information: {clean(content.context)}"] if content.context and not dmca else []
     pieces = [
         Piece("urls", "Content URLs (one per line)", "\n".join(clean(loc.url) for loc in content.locations)),
         Piece(
             "description",
             "Description of the content",
-            "\n\n".join(
-                [*description_lines(content), *filter(None, [account_action_sentence(content)])]
-                + ([f"Further information: {clean(content.context)}"] if content.context else [])
-            ),
+            "\n\n".join([*description_lines(content), *filter(None, [account_action_sentence(content)]), *extra]),
         ),
         Piece(
             "legal_basis",
             "Legal basis",
             "\n\n".join(plain(b.parts) for b in _legal_basis(content) if isinstance(b, Paragraph)),
         ),
-        Piece("good_faith", "Good-faith statement", clean(content.good_faith_statement)),
+        Piece("good_faith", "Good-faith statement", good_faith),
         Piece("signature", "Signature", lines(signature_rows(content))),
         Piece("contact", "Contact information", lines(contact_rows(content))),
     ]

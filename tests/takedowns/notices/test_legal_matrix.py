@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from takedowns.models import FilerType, Jurisdiction, Notice, ReferenceImage
-from takedowns.notices import check_completeness, notice_content, render_notice
+from takedowns.notices import check_completeness, notice_content, render_notice, webform_pieces
 from takedowns.registry import parse_registry
 from takedowns.services.notices import NoticeRouteError, notice_route_dmca, notices_draft
 from takedowns.services.platforms import platforms_load
@@ -294,6 +294,10 @@ def test_notice_carries_every_element_by_legal_name(matrix_platforms, scenario, 
         )
     for name in never:
         assert NEVER[name] not in text, f"{scenario}/{filer}/{content} must not say: {name}"
+    # The web-form pieces are cut from the same sentences and obey the same rules.
+    pieces = flat(" ".join(p.text for p in webform_pieces(notice_content(notice, now=NOW))))
+    for name in never:
+        assert NEVER[name] not in pieces, f"{scenario}/{filer}/{content} web-form text must not say: {name}"
 
 
 @pytest.mark.django_db
