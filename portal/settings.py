@@ -499,6 +499,49 @@ IMAGE_MAX_PER_CASE = 10
 # Originals a victim chose to keep as evidence are purged this long after the case is withdrawn or closed.
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", 90)
 
+# --- who sends the notices (issue 10) ----------------------------------------------------------------------
+# Printed in every notice's "Sent by" block: a platform reviewer must know which organisation is writing,
+# and the DMCA needs the agent's postal address and phone (17 U.S.C. 512(c)(3)(A)(iv)).
+_PLACEHOLDER_OPERATOR = "Recourse demo portal (not a real organisation)"
+OPERATOR_NAME = env.str("OPERATOR_NAME", _PLACEHOLDER_OPERATOR)
+OPERATOR_POSTAL_ADDRESS = env.str("OPERATOR_POSTAL_ADDRESS", "1 Example Street, Example City, 00000, Nowhere")
+OPERATOR_EMAIL = env.str("OPERATOR_EMAIL", "help@recourse.localhost")
+OPERATOR_PHONE = env.str("OPERATOR_PHONE", "+1 555 010 0000")
+OPERATOR_WEBSITE = env.str("OPERATOR_WEBSITE", PUBLIC_BASE_URL)
+# The organisation's DSA Art. 22 trusted-flagger designation (e.g. "Helpline X, designated by the Irish DSC,
+# 2025"); empty = none. Only notices the organisation files as itself say so.
+NOTICES_TRUSTED_FLAGGER = env.str("NOTICES_TRUSTED_FLAGGER", "")
+# The UK's 48-hour removal duty (Online Safety Act 2023 s.10(3A), added by the Crime and Policing Bill) is
+# stated as in force only once an operator sets this, after its commencement.
+NOTICES_UK_48H_IN_FORCE = env.bool("NOTICES_UK_48H_IN_FORCE", False)
+# The DSA sets no hours (Art. 16(6) "timely"): the portal's target, labelled as one.
+NOTICES_DSA_TARGET_HOURS = env.int("NOTICES_DSA_TARGET_HOURS", 48)
+# A TTF to use for notice PDFs instead of the packaged Noto Sans (manimgx-fonts); empty = the packaged one.
+NOTICES_PDF_FONT = env.str("NOTICES_PDF_FONT", "")
+
+if not DEBUG:
+    _placeholders = [
+        name
+        for name, value in (
+            ("OPERATOR_NAME", OPERATOR_NAME),
+            ("OPERATOR_POSTAL_ADDRESS", OPERATOR_POSTAL_ADDRESS),
+            ("OPERATOR_EMAIL", OPERATOR_EMAIL),
+            ("OPERATOR_PHONE", OPERATOR_PHONE),
+            ("OPERATOR_WEBSITE", OPERATOR_WEBSITE),
+            ("PUBLIC_BASE_URL", PUBLIC_BASE_URL),
+            ("RELAY_EMAIL_DOMAIN", RELAY_EMAIL_DOMAIN),
+        )
+        if not value.strip()
+        or value in (_PLACEHOLDER_OPERATOR, "1 Example Street, Example City, 00000, Nowhere", "+1 555 010 0000")
+        or any(marker in value.lower() for marker in ("localhost", "127.0.0.1", "example.", "[::1]"))
+    ]
+    if _placeholders:
+        raise ImproperlyConfigured(
+            "Production mode (DEBUG=false) refuses to send notices in a placeholder's name: set real values for "
+            + ", ".join(_placeholders)
+            + " (see .env.example). Platforms' reviewers read them in every notice."
+        )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,11 +10,18 @@ such as ``"contact_emial"`` cannot silently drop a contact address.
 
 File format (DESIGN.md §10): a JSON list of objects with ``slug``, ``name``, ``domains``, ``channel``
 (required) and ``contact_email``, ``webform_url``, ``regime``, ``response_hours``, ``hash_programmes``,
-``channel_verified``, ``notes`` (optional).
+``channel_verified``, ``notes`` (optional), and since issue 10 ``tida_covered`` (``true`` | ``false`` |
+``"unknown"``: whether the service is a TAKE IT DOWN Act "covered platform", §4(3)), ``regimes`` (every regime
+the platform is under, e.g. ``["US", "EU"]``; ``regime`` is the one whose clock the portal runs and is always
+included), ``policy_name`` and ``policy_url`` (the platform's own NCII policy, cited for its reviewers).
+
+The fields are defined once, by :class:`PlatformSpec`: ``FIELD_NAMES`` (derived from it) is what the upsert
+service writes, what the model stores and what the API serializes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -27,8 +34,10 @@ from takedowns.urlnorm import UrlError, normalise_host
 __all__ = [
     "CHANNELS",
     "DEFAULT_REGISTRY_PATH",
+    "FIELD_NAMES",
     "HASH_PROGRAMMES",
     "REGIMES",
+    "STORED_FIELDS",
     "PlatformSpec",
     "RegistryError",
     "load_registry_file",
@@ -46,16 +55,6 @@ MIN_RESPONSE_HOURS = 1
 MAX_RESPONSE_HOURS = 720
 
 REQUIRED_FIELDS = ("slug", "name", "domains", "channel")
-OPTIONAL_FIELDS = (
-    "contact_email",
-    "webform_url",
-    "regime",
-    "response_hours",
-    "hash_programmes",
-    "channel_verified",
-    "notes",
-)
-KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Deliberately loose: one "@", no spaces, a dotted domain. Deliverability is proven by sending, not by regex.
@@ -108,6 +107,31 @@ class PlatformSpec:
     hash_programmes: tuple[str, ...] = ()
     channel_verified: bool = False
     notes: str = ""
+    # None = "unknown" in the file. False for search engines, CDNs, hosts and legacy abuse inboxes, which
+    # are probably not "covered platforms" (TAKE IT DOWN Act §4(3)): they get a request claiming no deadline.
+    tida_covered: bool | None = None
+    regimes: tuple[str, ...] = ("US",)
+    policy_name: str = ""
+    policy_url: str = ""
+
+    def file_value(self, name: str) -> Any:
+        """The value as the registry file (and the API) spells it: lists, not tuples; "unknown" for None."""
+        value = getattr(self, name)
+        if name == "tida_covered":
+            return tida_to_file(value)
+        return list(value) if isinstance(value, tuple) else value
+
+
+def tida_to_file(value: bool | None) -> bool | str:
+    return "unknown" if value is None else value
+
+
+# The one list of registry fields (DESIGN.md §10 names first, issue 10's additions after), in file order.
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PlatformSpec))
+OPTIONAL_FIELDS = tuple(name for name in FIELD_NAMES if name not in REQUIRED_FIELDS)
+KNOWN_FIELDS = frozenset(FIELD_NAMES)
+# What a Platform row stores from the file (the slug is its key).
+STORED_FIELDS = tuple(name for name in FIELD_NAMES if name != "slug")
 
 
 class _DuplicateKey(ValueError):
@@ -316,6 +340,33 @@ def _validate_item(item: _Item, data: Any, *, seen_slugs: set[str], seen_domains
 
     notes = _require_str(item, data, "notes") if "notes" in data else ""
 
+    tida_covered = data.get("tida_covered", "unknown")
+    if tida_covered not in (True, False, "unknown"):
+        raise item.error(f'{tida_covered!r} must be true, false or "unknown"', "tida_covered")
+
+    raw_regimes = data.get("regimes", [regime])
+    if not isinstance(raw_regimes, list):
+        raise item.error(f"must be a list of regimes, not {_type_name(raw_regimes)}", "regimes")
+    regimes: list[str] = []
+    for code in raw_regimes:
+        if not isinstance(code, str) or code not in REGIMES:
+            raise item.error(f"{code!r} is not one of {', '.join(sorted(REGIMES))}", "regimes")
+        if code not in regimes:
+            regimes.append(code)
+    if regime not in regimes:
+        raise item.error(f"must include the platform's regime {regime!r}", "regimes")
+
+    policy_name = _require_str(item, data, "policy_name") if "policy_name" in data else ""
+    policy_url = _require_str(item, data, "policy_url") if "policy_url" in data else ""
+    if policy_url:
+        try:
+            parts = urlsplit(policy_url)
+            valid_policy = parts.scheme == "https" and bool(parts.hostname)
+        except ValueError:
+            valid_policy = False
+        if not valid_policy:
+            raise item.error(f"{policy_url!r} must be a full https:// address", "policy_url")
+
     if channel == "email" and not contact_email:
         raise item.error("channel 'email' needs a contact_email", "contact_email")
 
@@ -331,6 +382,10 @@ def _validate_item(item: _Item, data: Any, *, seen_slugs: set[str], seen_domains
         hash_programmes=tuple(programmes),
         channel_verified=channel_verified,
         notes=notes,
+        tida_covered=None if tida_covered == "unknown" else tida_covered,
+        regimes=tuple(regimes),
+        policy_name=policy_name,
+        policy_url=policy_url,
     )
 
 

@@ -42,6 +42,17 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 SECRET = "Vq3-xT9pLk2mW8rZ4nB6yH1cJ5dF7gS0aE_uI2oP9tR3wQ8eK4lM6zX1vC5bN7hG"
+# A real operator: production refuses the demo placeholders (issue 10).
+OPERATOR = {
+    "OPERATOR_NAME": "Helpline Ltd",
+    "OPERATOR_POSTAL_ADDRESS": "PO Box 7, Leeds LS1 1AA, United Kingdom",
+    "OPERATOR_EMAIL": "notices@helpline.test",
+    "OPERATOR_PHONE": "+44 113 000 0000",
+    "OPERATOR_WEBSITE": "https://helpline.test",
+    "PUBLIC_BASE_URL": "https://recourse.helpline.test",
+    "RELAY_EMAIL_DOMAIN": "relay.helpline.test",
+}
+
 FIELD_KEY = Fernet.generate_key().decode()
 # What a correct production configuration looks like; each refusal test spoils one value.
 PRODUCTION = {
@@ -50,6 +61,7 @@ PRODUCTION = {
     "FIELD_ENCRYPTION_KEY": FIELD_KEY,
     "EMAIL_URL": "smtp+tls://notices:Zr8-unguessable-4kQ@smtp.internal:587",
     "ADMIN_PATH": "k7-back-office/",
+    **OPERATOR,
 }
 
 
@@ -66,6 +78,26 @@ def test_production_refuses_to_start_without_real_secrets(env, message):
     result = run_manage("check", **env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("OPERATOR_NAME", None),
+        ("OPERATOR_POSTAL_ADDRESS", None),
+        ("OPERATOR_PHONE", None),
+        ("OPERATOR_WEBSITE", "https://helpline.example.org"),
+        ("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        ("RELAY_EMAIL_DOMAIN", "relay.recourse.localhost"),
+    ],
+)
+def test_production_refuses_placeholder_operator_and_addresses(name, value):
+    env = {k: v for k, v in PRODUCTION.items() if not (k == name and value is None)}
+    if value is not None:
+        env[name] = value
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "placeholder" in result.stderr and name in result.stderr
 
 
 def test_check_deploy_has_no_warnings():

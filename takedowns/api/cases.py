@@ -18,7 +18,12 @@ from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
 from takedowns.notices.evidence import evidence_summary
 from takedowns.services import cases as case_services
 from takedowns.services.delivery import notice_missing_elements, notices_send_ready
-from takedowns.services.notices import case_notices_prepare_enqueue, notices_draft
+from takedowns.services.notices import (
+    NoticeRouteError,
+    case_notices_prepare_enqueue,
+    notice_route_dmca,
+    notices_draft,
+)
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -30,6 +35,14 @@ class CaseCreateSerializer(serializers.Serializer):
     signature_name = serializers.CharField(max_length=200)
     good_faith_statement = serializers.CharField(max_length=5000)
     attest_good_faith = serializers.BooleanField()
+    # DSA Art. 16(2)(d): the filer's own statement that the information and allegations are accurate and
+    # complete. Stored as given; a DSA notice without it is held as incomplete, never sent with a made-up yes.
+    attest_accuracy = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The filer confirms the information and allegations are accurate and complete (DSA Art. "
+        "16(2)(d)). Without it, notices citing the DSA are held as incomplete.",
+    )
     jurisdiction = serializers.ChoiceField(choices=Jurisdiction.choices, default=Jurisdiction.US)
     is_synthetic = serializers.BooleanField(default=False)
     is_minor_content = serializers.BooleanField(default=False)
@@ -42,7 +55,7 @@ class CaseCreateSerializer(serializers.Serializer):
         return value
 
     def validate(self, data):
-        if data["filer_type"] == FilerType.REPRESENTATIVE and not (
+        if data["filer_type"] in (FilerType.REPRESENTATIVE, FilerType.ORGANISATION) and not (
             data.get("representative_name") and data.get("representative_authority")
         ):
             raise serializers.ValidationError(
@@ -113,6 +126,8 @@ class CaseNoticeSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     reference = serializers.CharField()
     platform = serializers.CharField(source="platform.slug")
+    regime = serializers.CharField()
+    regimes = serializers.ListField(child=serializers.CharField())
     status = serializers.CharField()
     sent_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
@@ -129,6 +144,17 @@ class CaseSerializer(serializers.Serializer):
     images = CaseImageSerializer(many=True)
     locations = CaseLocationSerializer(many=True)
     notices = CaseNoticeSerializer(many=True)
+
+
+class DmcaRouteSerializer(serializers.Serializer):
+    """The advocate's explicit DMCA choice for the case's draft notice to one platform (17 U.S.C. 512(c)(3))."""
+
+    platform = serializers.SlugField(help_text="Slug of the platform whose draft notice becomes a DMCA notice.")
+    copyrighted_work = serializers.CharField(max_length=1000)
+    attest_accuracy = serializers.BooleanField(help_text="The information in the notice is accurate.")
+    attest_copyright_authority = serializers.BooleanField(
+        help_text="Under penalty of perjury, the sender is authorised to act for the copyright owner."
+    )
 
 
 class SendResultSerializer(serializers.Serializer):
@@ -174,10 +200,11 @@ class CaseViewSet(viewsets.GenericViewSet):
         values = dict(incoming.validated_data)
         urls, uploads = values.pop("urls"), values.pop("images")
         values.pop("attest_good_faith")
+        accuracy = values.pop("attest_accuracy")
         fields = {
             **values,
             "contact_private": True,
-            "attestations": {"good_faith": True, "accuracy": True, "filed_by": "advocate"},
+            "attestations": {"good_faith": True, "accuracy": accuracy, "filed_by": "advocate"},
         }
         try:
             created = case_services.case_file_by_advocate(
@@ -215,6 +242,24 @@ class CaseViewSet(viewsets.GenericViewSet):
                 case_notices_prepare_enqueue(case=case)
         except case_services.CaseClosedError:
             return _case_closed(case)  # withdrawn or erased meanwhile
+        return Response(_case_body(case))
+
+    @extend_schema(request=DmcaRouteSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="dmca")
+    def dmca(self, request, reference=None):
+        """Make the draft notice to one platform a DMCA notice: chosen explicitly, never by the portal."""
+        case = selectors.case_for_user(request.user, reference)
+        incoming = DmcaRouteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        values = dict(incoming.validated_data)
+        notices_draft(case_id=case.pk, actor_kind=ActorKind.ADVOCATE)
+        notice = case.notices.filter(platform__slug=values.pop("platform"), status="draft").order_by("-round").first()
+        if notice is None:
+            raise ValidationError({"platform": "This case has no draft notice to that platform."})
+        try:
+            notice_route_dmca(notice=notice, actor_user=request.user, **values)
+        except NoticeRouteError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
         return Response(_case_body(case))
 
     @extend_schema(request=None, responses=SendResultSerializer)

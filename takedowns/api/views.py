@@ -27,25 +27,20 @@ from takedowns.api.serializers import (
 )
 from takedowns.lifecycle import DELIVERED_STATES
 from takedowns.models import ActorKind, NoticeStatus, Platform
+from takedowns.registry import STORED_FIELDS, tida_to_file
 from takedowns.services import outcomes
 
 
 class PlatformSerializer(serializers.ModelSerializer):
+    # "unknown" rather than null, as the registry file spells it.
+    tida_covered = serializers.SerializerMethodField()
+
     class Meta:
         model = Platform
-        fields = [
-            "slug",
-            "name",
-            "domains",
-            "channel",
-            "contact_email",
-            "webform_url",
-            "regime",
-            "response_hours",
-            "hash_programmes",
-            "channel_verified",
-            "notes",
-        ]
+        fields = ["slug", *STORED_FIELDS]
+
+    def get_tida_covered(self, platform) -> bool | str:
+        return tida_to_file(platform.tida_covered)
 
 
 class PlatformViewSet(viewsets.ReadOnlyModelViewSet):

@@ -265,7 +265,8 @@ class StatementForm(VictimForm):
         error_messages={"required": _("Please tick this box to confirm the statement; the law requires it.")},
     )
     attest_accuracy = forms.BooleanField(
-        label=_("The information I have given is true to the best of my knowledge."),
+        # DSA Art. 16(2)(d) needs this attestation itself, printed in the notice: never assumed server-side.
+        label=_("The information and allegations I have given are accurate and complete."),
         error_messages={"required": _("Please tick this box to confirm that the information is true.")},
     )
     attest_authority = forms.BooleanField(
@@ -276,7 +277,8 @@ class StatementForm(VictimForm):
         label=_("Where do you live?"),
         choices=Jurisdiction.choices,
         initial=Jurisdiction.US,
-        help_text=_("This decides which law the request cites."),
+        # Issue 10: the platform's own law is cited first whatever the residence; this adds the victim's.
+        help_text=_("We always cite the law that binds the platform; where you live can add your own country's law."),
     )
 
     def __init__(self, *args, representative: bool = False, **kwargs):

@@ -12,6 +12,9 @@ from takedowns.crypto import EncryptedTextField
 class FilerType(models.TextChoices):
     SELF = "self", _("The person shown")
     REPRESENTATIVE = "representative", _("Someone authorised to act for them")
+    # An advocate organisation (helpline, NGO) filing as itself: the only filer that can carry the operator's
+    # DSA Art. 22 trusted-flagger status.
+    ORGANISATION = "organisation", _("An organisation acting for them")
 
 
 class Jurisdiction(models.TextChoices):

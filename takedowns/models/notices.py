@@ -84,6 +84,9 @@ class Notice(models.Model):
     platform = models.ForeignKey("takedowns.Platform", on_delete=models.PROTECT, related_name="notices")
     round = models.PositiveSmallIntegerField(default=1)
     regime = models.CharField(max_length=4, choices=Regime.choices, default=Regime.US)
+    # Every regime the notice cites, ``regime`` (whose clock runs) first; empty on notices drafted before
+    # issue 10, which cite ``regime`` only.
+    regimes = models.JSONField(default=list, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     status = models.CharField(max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT, db_index=True)
     locations = models.ManyToManyField("takedowns.ReportedLocation", related_name="notices", blank=True)

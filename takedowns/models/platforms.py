@@ -33,6 +33,17 @@ class Platform(models.Model):
     hash_programmes = models.JSONField(default=list, blank=True)
     channel_verified = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
+    # Registry fields added by issue 10 (takedowns/registry.py defines them all once).
+    tida_covered = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "A TAKE IT DOWN Act covered platform (§4(3))? Empty = unknown. Not covered: no 48-hour deadline claimed."
+        ),
+    )
+    regimes = models.JSONField(default=list, blank=True, help_text=_("Every regime the platform is under."))
+    policy_name = models.CharField(max_length=200, blank=True)
+    policy_url = models.URLField(blank=True, max_length=500)
     upstream = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, help_text=_("Host or CDN for escalation.")
     )

@@ -14,8 +14,9 @@ missing with a plain-words hint of where to fix each one. A notice with anything
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from takedowns.models import FilerType, ImageState, Notice, ReferenceImage, Regime, ReportedLocation
+from takedowns.notices.fonts import unprintable
 from takedowns.notices.regimes import RegimeSpec, regime_for
 from takedowns.notices.tokens import relay_address, response_link
 
@@ -34,6 +36,9 @@ class LocationItem:
     uploader_handle: str = ""
     # The plain (key, value) pairs of the location's match evidence; worded by notices.evidence.
     match_evidence: tuple[tuple[str, str | int | float | bool | None], ...] = ()
+    # For the reviewer's table: what the URL shows, and which reference image (by label) it matched.
+    media_type: str = ""
+    reference_label: str = ""
 
     @property
     def is_bare_domain(self) -> bool:
@@ -49,6 +54,25 @@ class ImageHashes:
     md5: str = ""
     phash: str = ""
     sha256: str = ""
+
+    @property
+    def pdq_low_confidence(self) -> bool:
+        # PDQ's own guidance: hashes with quality below 50 are unreliable for matching (flat or tiny images).
+        return self.pdq_quality is not None and self.pdq_quality < PDQ_MIN_QUALITY
+
+
+PDQ_MIN_QUALITY = 50
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who runs the portal and sends the notice (settings.OPERATOR_*): a reviewer's first question."""
+
+    name: str = ""
+    postal_address: str = ""
+    email: str = ""
+    phone: str = ""
+    website: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,10 +117,33 @@ class NoticeContent:
     # Tests and previews may blank the regime's cited statute to prove completeness notices it.
     statute: str = ""
     section: str = ""
+    # Issue 10: every regime cited (``regime`` first), whether TIDA binds the recipient, the platform's own
+    # policy, who sends the notice, and the facts that decide conditional legal sentences.
+    regimes: tuple[str, ...] = ()
+    tida_covered: bool | None = None
+    uk_duty_in_force: bool = False
+    jurisdiction: str = ""
+    policy_name: str = ""
+    policy_url: str = ""
+    operator: Operator = field(default_factory=Operator)
+    dsa_target_hours: int = 48
+    platform_hours: int = 48
 
     @property
     def spec(self) -> RegimeSpec:
         return regime_for(self.regime)
+
+    @property
+    def specs(self) -> tuple[RegimeSpec, ...]:
+        return tuple(regime_for(code) for code in (self.regimes or (self.regime,)))
+
+    @property
+    def cites(self) -> frozenset[str]:
+        return frozenset(self.regimes or (self.regime,))
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.filer_type == FilerType.ORGANISATION
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -104,7 +151,8 @@ class NoticeContent:
 
     @property
     def is_representative(self) -> bool:
-        return self.filer_type == FilerType.REPRESENTATIVE
+        # An organisation acts for the person shown too: same signature and authority rules.
+        return self.filer_type in (FilerType.REPRESENTATIVE, FilerType.ORGANISATION)
 
 
 def is_bare_domain(url: str) -> bool:
@@ -139,6 +187,7 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
     else:
         images = list(ReferenceImage.objects.filter(case_id=case.pk, state=ImageState.HASHED).order_by("created_at"))
     spec = regime_for(notice.regime)
+    regimes = tuple(notice.regimes or (spec.code,))
 
     if case.contact_private:
         contact_email, contact_phone = relay_address(notice), ""
@@ -175,16 +224,7 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
         platform_name=platform.name,
         channel=notice.channel,
         generated_at=now,
-        locations=tuple(
-            LocationItem(
-                url=loc.url,
-                uploader_handle=loc.uploader_handle.strip(),
-                match_evidence=tuple(
-                    (k, v) for k, v in sorted((loc.match_evidence or {}).items()) if isinstance(v, str | int | float)
-                ),
-            )
-            for loc in locations
-        ),
+        locations=tuple(_location_item(loc, hashes) for loc in locations),
         hashes=hashes,
         good_faith_statement=(case.good_faith_statement or "").strip(),
         context=(case.context or "").strip(),
@@ -209,11 +249,58 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
         attest_accuracy=attestations.get("accuracy") is True,
         attest_perjury=attestations.get("perjury") is True,
         copyrighted_work=_copyrighted_work(case, attestations),
+        # DSA Art. 22: the status belongs to the organisation, so only a notice it files as itself claims it.
         trusted_flagger=(getattr(settings, "NOTICES_TRUSTED_FLAGGER", "") or "").strip()
-        if spec.code == Regime.EU
+        if Regime.EU in regimes and case.filer_type == FilerType.ORGANISATION
         else "",
         statute=spec.statute,
         section=spec.section,
+        regimes=regimes,
+        tida_covered=platform.tida_covered,
+        uk_duty_in_force=bool(getattr(settings, "NOTICES_UK_48H_IN_FORCE", False)),
+        jurisdiction=case.jurisdiction or "",
+        policy_name=(platform.policy_name or "").strip(),
+        policy_url=(platform.policy_url or "").strip(),
+        operator=operator_from_settings(),
+        dsa_target_hours=int(getattr(settings, "NOTICES_DSA_TARGET_HOURS", 48)),
+        platform_hours=platform.response_hours,
+    )
+
+
+def operator_from_settings() -> Operator:
+    return Operator(
+        name=settings.OPERATOR_NAME,
+        postal_address=settings.OPERATOR_POSTAL_ADDRESS,
+        email=settings.OPERATOR_EMAIL,
+        phone=settings.OPERATOR_PHONE,
+        website=settings.OPERATOR_WEBSITE,
+    )
+
+
+_IMAGE_EXT = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".avif", ".bmp"}
+_VIDEO_EXT = {".mp4", ".mov", ".webm", ".m4v", ".mkv", ".avi", ".gifv"}
+
+
+def _location_item(loc: ReportedLocation, hashes: tuple[ImageHashes, ...]) -> LocationItem:
+    """One row of the reviewer's table. The match evidence (written by the verifier) names the media type
+    and the matched reference image by its SHA-256; without it the type is guessed from the file extension
+    and said to be so."""
+    evidence = loc.match_evidence if isinstance(loc.match_evidence, dict) else {}
+    media = str(evidence.get("media_type") or evidence.get("content_type") or "").split(";")[0].strip()
+    if not media:
+        suffix = PurePosixPath(urlsplit(loc.url).path).suffix.lower()
+        media = "image (from the file name)" if suffix in _IMAGE_EXT else ""
+        media = media or ("video (from the file name)" if suffix in _VIDEO_EXT else "page (not yet checked)")
+    # The verifier numbers the matched reference as the notice does ("Image N"); older evidence gave its SHA-256.
+    number = evidence.get("reference_number") if evidence.get("status") == "match" else None
+    ref_sha = str(evidence.get("reference_sha256") or "")
+    label = f"Image {number}" if number else next((h.label for h in hashes if ref_sha and h.sha256 == ref_sha), "")
+    return LocationItem(
+        url=loc.url,
+        uploader_handle=loc.uploader_handle.strip(),
+        match_evidence=tuple((k, v) for k, v in sorted(evidence.items()) if isinstance(v, str | int | float)),
+        media_type=media,
+        reference_label=label,
     )
 
 
@@ -335,6 +422,14 @@ def _element(key: str, content: NoticeContent) -> Element:
             _("Response link for the platform"),
             _("Save the notice (drafts get their response link once saved), then review it again."),
         ),
+        "printable": (
+            _("Characters the PDF can show"),
+            _(
+                "The notice's PDF cannot show these characters: %(chars)s. Write the name or statement in another "
+                "script (for example in Latin letters), or ask an advocate."
+            )
+            % {"chars": " ".join(unprintable(_typed_text(content)))},
+        ),
         "reference": (
             _("Notice reference"),
             _("Save the notice so it gets its reference, then review it again."),
@@ -362,7 +457,8 @@ def _has(key: str, c: NoticeContent) -> bool:
         case "bona_fide":
             return c.attest_accuracy
         case "s66b_basis":
-            return "66B" in c.statute
+            # The primary regime's statute is on the content (previews may blank it); the others from specs.
+            return any("66B" in statute for statute in (c.statute, *(s.statute for s in c.specs[1:])))
         case "copyrighted_work":
             return bool(c.copyrighted_work)
         case "perjury":
@@ -375,11 +471,38 @@ def _has(key: str, c: NoticeContent) -> bool:
             return "/respond/" in c.response_link
         case "reference":
             return bool(c.reference) and bool(c.notice_id)
+        case "printable":
+            return not unprintable(_typed_text(c))
     raise KeyError(key)
 
 
+def _typed_text(c: NoticeContent) -> str:
+    """Everything in the notice that someone typed (the rest is our own, printable, wording)."""
+    parts = [
+        c.platform_name,
+        c.signature_name,
+        c.representative_name,
+        c.representative_relationship,
+        c.representative_authority,
+        c.good_faith_statement,
+        c.context,
+        c.copyrighted_work,
+        c.contact_email,
+        c.contact_phone,
+        c.policy_name,
+        c.trusted_flagger,
+        c.operator.name,
+        c.operator.postal_address,
+        *(loc.url + " " + loc.uploader_handle + " " + loc.media_type for loc in c.locations),
+    ]
+    return "\n".join(parts)
+
+
 def required_elements(content: NoticeContent) -> tuple[str, ...]:
-    keys = list(content.spec.required)
+    # A notice citing several regimes needs every element of each (the union, in the order first met).
+    keys: list[str] = []
+    for spec in content.specs:
+        keys += [key for key in spec.required if key not in keys]
     # The law asks a representative's signature to come with the basis of their authority (US (i)); the
     # other regimes have no rule, and the same facts answer the platform's first question anyway.
     if content.is_representative:

@@ -18,7 +18,8 @@ from takedowns.models import Regime
 
 # Elements every notice needs whatever the law, because the portal's own workflow depends on them: the
 # platform must be able to see which law applies and when the clock ends, and answer through the link.
-PORTAL_ELEMENTS: tuple[str, ...] = ("statute", "deadline", "response_link", "reference")
+# "printable": every character the filer typed can be shown in the PDF (issue 10: never silently dropped).
+PORTAL_ELEMENTS: tuple[str, ...] = ("statute", "deadline", "response_link", "reference", "printable")
 
 # The four elements of TAKE IT DOWN Act §3(a)(1)(B), reused by the UK and Australia where the content of a
 # report is not (yet) fixed by law: a notice that satisfies the strictest known list is accepted everywhere.
@@ -66,7 +67,7 @@ US = RegimeSpec(
         "information reasonably sufficient to locate, the intimate visual depiction; (iii) a brief statement "
         "of good-faith belief that the depiction is not consensual; and (iv) contact information.",
     ),
-    deadline_label="Statutory deadline",
+    deadline_label="Statutory deadline (TAKE IT DOWN Act §3(a)(3))",
     deadline_is_target=False,
     deadline_note=(
         "Section 3(a)(3) requires a covered platform to remove the depiction as soon as possible, and not "
@@ -110,7 +111,7 @@ EU = RegimeSpec(
         "criminalised in every Member State under Directive (EU) 2024/1385, Article 5; it is illegal content "
         "within the meaning of Article 3(h) DSA.",
     ),
-    deadline_label="Target for action (not a statutory deadline)",
+    deadline_label="DSA target for action (not a statutory deadline)",
     deadline_is_target=True,
     deadline_note=(
         "The DSA sets no fixed number of hours: Article 16(6) requires you to act in a timely, diligent, "
@@ -145,14 +146,15 @@ UK = RegimeSpec(
         "in an intimate state without their consent is an offence under section 66B of the Sexual Offences "
         "Act 2003, inserted by the Online Safety Act 2023. The content reported below is such a photograph "
         "or film.",
-        "Under the Online Safety Act 2023, s.10(3A) (added by the Crime and Policing Bill), you must take "
-        "down reported intimate image content, and the same or substantially the same content, within 48 "
-        "hours of a report. This request contains the signature, "
-        "the exact location of the content, a good-faith statement and contact information.",
     ),
-    deadline_label="Deadline",
+    # Online Safety Act 2023 s.10(3A) (Crime and Policing Bill): only stated once NOTICES_UK_48H_IN_FORCE.
+    deadline_label="Statutory deadline (Online Safety Act 2023 s.10(3A))",
     deadline_is_target=False,
-    deadline_note="Reported intimate image content must be removed within 48 hours of the report.",
+    deadline_note=(
+        "Under the Online Safety Act 2023, s.10(3A) (added by the Crime and Policing Bill), a user-to-user "
+        "service must take down reported intimate image content, and the same or substantially the same "
+        "content, within 48 hours of a report."
+    ),
     copies_sentence=(
         "Please remove the same or substantially the same content wherever it appears on your service. To "
         "find it, use the fingerprints below (PDQ, MD5 and pHash); Ofcom's codes recommend hash matching for "
@@ -173,16 +175,19 @@ AU = RegimeSpec(
     statute="Online Safety Act 2021 (Cth), Part 6",
     section="Part 6, ss.77-78 removal of intimate images shared without consent",
     basis=(
-        "The content reported below is an intimate image of an Australian resident posted without their "
-        "consent, within the meaning of the Online Safety Act 2021 (Cth). Under Part 6 of that Act, the "
-        "eSafety Commissioner can require its removal within 24 hours (s.77, and s.78 for the person who "
-        "posted it).",
+        # Part 6 protects an Australian resident (s.32 complaints); the "resident" sentence is added by
+        # document.py only when the filer said they live in Australia.
+        "The content reported below is an intimate image posted without the consent of the person shown, "
+        "within the meaning of the Online Safety Act 2021 (Cth) (s.15, which includes altered and faked "
+        "images). Under Part 6 of that Act the eSafety Commissioner can require its removal within 24 hours "
+        "(s.77, and s.78 for the person who posted it).",
     ),
-    deadline_label="Escalation point",
-    deadline_is_target=False,
+    deadline_label="Follow-up point (not a statutory deadline)",
+    deadline_is_target=True,
     deadline_note=(
-        "If the content is still available 24 hours after this request, the person shown may ask the eSafety "
-        "Commissioner to issue a removal notice."
+        "This request is not an eSafety removal notice and sets you no statutory deadline. The person shown "
+        "may report to the eSafety Commissioner at any time, now or later; this portal follows up after the "
+        "time shown."
     ),
     copies_sentence=(
         "Please also remove known identical copies on your service; the fingerprints below (PDQ, MD5 and "
@@ -207,9 +212,10 @@ DMCA = RegimeSpec(
     statute="Digital Millennium Copyright Act, 17 U.S.C. 512(c)(3)",
     section="§512(c)(3)(A)(i)-(vi) notification of claimed infringement",
     basis=(
+        # 17 U.S.C. 512(c)(3)(A): the six elements follow in this notice.
         "This is a notification of claimed infringement under 17 U.S.C. 512(c)(3). The material identified "
-        "below copies a work whose copyright is owned by the person shown, and it is posted without their "
-        "authorisation.",
+        "below copies a work whose copyright is owned by the person we represent, and it is posted without "
+        "the copyright owner's authorisation.",
     ),
     deadline_label="Requested response time",
     deadline_is_target=True,

@@ -28,6 +28,7 @@ from takedowns.notices import (
     render_notice,
     render_notice_pdf,
 )
+from takedowns.notices.fonts import UnprintableCharacters
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.notifications import notify
 from takedowns.services.webhooks import webhooks_enqueue
@@ -164,7 +165,13 @@ def notice_send(*, notice_id: int) -> Notice | None:
         headers={"X-Recourse-Notice": notice.reference},
     )
     message.attach_alternative(notice.body_html, "text/html")
-    message.attach(f"{notice.reference}.pdf", render_notice_pdf(notice, now=now), "application/pdf")
+    try:
+        pdf = render_notice_pdf(notice, now=now)
+    except UnprintableCharacters as exc:
+        # The completeness check holds such a notice first; this guards a registry or settings change.
+        Notice.objects.filter(pk=notice.pk, send_claimed_at=now).update(send_claimed_at=None)
+        raise PermanentDeliveryError(str(exc)) from exc
+    message.attach(f"{notice.reference}.pdf", pdf, "application/pdf")
     try:
         message.send(fail_silently=False)
     except Exception as exc:

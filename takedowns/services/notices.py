@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from takedowns.audit import event_record
 from takedowns.lifecycle import OPEN_STATES
 from takedowns.models import ActorKind, Case, CaseState, EventType, LocationState, Notice, Regime, ReportedLocation
+from takedowns.notices import law
 from takedowns.services.delivery import notices_send_ready
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.verification import locations_evidence_request
 
 
-def _regime_for(case: Case, platform) -> str:
-    # The victim's jurisdiction adds its regime; a US case follows the platform's registry regime.
-    if case.jurisdiction and case.jurisdiction != Regime.US:
-        return case.jurisdiction
-    return platform.regime or Regime.US
+def _regimes_for(case: Case, platform) -> tuple[str, ...]:
+    # The platform's law first (TIDA binds a covered platform whatever the victim's residence), then the
+    # victim's own; see takedowns/notices/law.py.
+    return law.notice_regimes(
+        platform_regime=platform.regime or Regime.US,
+        platform_regimes=platform.regimes or (),
+        jurisdiction=case.jurisdiction or "",
+    )
 
 
-def _response_hours(regime: str, platform) -> int:
-    # Australia's eSafety scheme is a 24-hour trigger; otherwise the platform's registry hours apply.
-    return 24 if regime == Regime.AU else platform.response_hours
+def _response_hours(regimes: tuple[str, ...], platform) -> int:
+    # Statutory periods are the law's own; the registry may only shorten the clock (law.clock_hours).
+    return law.clock_hours(
+        regimes=regimes,
+        tida_covered=platform.tida_covered,
+        uk_in_force=settings.NOTICES_UK_48H_IN_FORCE,
+        registry_hours=platform.response_hours,
+        dsa_target_hours=settings.NOTICES_DSA_TARGET_HOURS,
+    )
 
 
 def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[Notice]:
@@ -51,17 +62,18 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
             )
             if notice is None:
                 last = Notice.objects.filter(case=case, platform_id=platform_id).order_by("-round").first()
-                regime = _regime_for(case, platform)
+                regimes = _regimes_for(case, platform)
                 try:
                     with transaction.atomic():
                         notice = Notice.objects.create(
                             case=case,
                             platform=platform,
                             round=(last.round + 1) if last else 1,
-                            regime=regime,
+                            regime=regimes[0],
+                            regimes=list(regimes),
                             channel=platform.channel,
                             recipient=platform.contact_email,
-                            response_hours=_response_hours(regime, platform),
+                            response_hours=_response_hours(regimes, platform),
                         )
                 except IntegrityError:
                     continue
@@ -70,7 +82,12 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
                     type=EventType.NOTICE_DRAFTED,
                     actor_kind=actor_kind,
                     notice=notice,
-                    data={"platform": platform.slug, "round": notice.round, "regime": notice.regime},
+                    data={
+                        "platform": platform.slug,
+                        "round": notice.round,
+                        "regime": notice.regime,
+                        "regimes": notice.regimes,
+                    },
                 )
             notice.locations.add(*locs)
     return created
@@ -88,3 +105,60 @@ def notices_prepare(*, case_id: int) -> list[Notice]:
 
 def case_notices_prepare_enqueue(*, case: Case) -> None:
     enqueue_on_commit("takedowns.tasks.case_notices_prepare", case.pk)
+
+
+class NoticeRouteError(ValueError):
+    """The DMCA route was refused; the message says why, in words an advocate can act on."""
+
+
+def notice_route_dmca(
+    *,
+    notice: Notice,
+    copyrighted_work: str,
+    attest_copyright_authority: bool,
+    attest_accuracy: bool,
+    actor_user=None,
+) -> Notice:
+    """Turn a draft notice into a DMCA 512(c)(3) notice, which an advocate chooses explicitly (issue 10).
+
+    A DMCA notice is a copyright claim, so it cites the DMCA alone; the advocate, as the owner's agent,
+    attests accuracy and, under penalty of perjury, authority (512(c)(3)(A)(vi)). Never for content made when
+    the person was under 18: that is apparent child sexual abuse material, not a copyright matter."""
+    work = " ".join((copyrighted_work or "").split())
+    with transaction.atomic():
+        locked = Notice.objects.select_for_update().select_related("case", "platform").get(pk=notice.pk)
+        case = locked.case
+        if locked.status != "draft":
+            raise NoticeRouteError("Only a draft notice can be changed to a DMCA notice.")
+        if case.is_minor_content:
+            raise NoticeRouteError(
+                "This case concerns content made when the person was under 18: it is reported as apparent child "
+                "sexual abuse material, never as a copyright claim."
+            )
+        if not work:
+            raise NoticeRouteError("Describe the copyrighted work (the original photo or video and who made it).")
+        if not (attest_copyright_authority and attest_accuracy):
+            raise NoticeRouteError(
+                "A DMCA notice needs both statements: that it is accurate, and, under penalty of perjury, that you "
+                "are authorised to act for the copyright owner."
+            )
+        case.attestations = {
+            **(case.attestations or {}),
+            "copyrighted_work": work,
+            "perjury": True,
+            "dmca_attested_by": getattr(actor_user, "pk", None),
+        }
+        case.save(update_fields=["attestations", "updated_at"])
+        locked.regime = Regime.DMCA
+        locked.regimes = [Regime.DMCA.value]
+        # The DMCA sets no hours (512(c)(1)(C) "expeditiously"): the platform's own registry time is the target.
+        locked.response_hours = locked.platform.response_hours
+        locked.save(update_fields=["regime", "regimes", "response_hours", "updated_at"])
+        event_record(
+            type=EventType.NOTICE_ROUTE_CHOSEN,
+            actor_kind=ActorKind.ADVOCATE,
+            actor_user=actor_user,
+            notice=locked,
+            data={"regime": Regime.DMCA.value},
+        )
+    return locked

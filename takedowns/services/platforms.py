@@ -8,20 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from takedowns.models import Platform
-from takedowns.registry import PlatformSpec
-
-_FIELDS = (
-    "name",
-    "domains",
-    "channel",
-    "contact_email",
-    "webform_url",
-    "regime",
-    "response_hours",
-    "hash_programmes",
-    "channel_verified",
-    "notes",
-)
+from takedowns.registry import STORED_FIELDS, PlatformSpec
 
 
 @dataclass(frozen=True)
@@ -32,10 +19,8 @@ class LoadResult:
 
 
 def _values(spec: PlatformSpec) -> dict:
-    values = {name: getattr(spec, name) for name in _FIELDS}
-    values["domains"] = list(spec.domains)
-    values["hash_programmes"] = list(spec.hash_programmes)
-    return values
+    # The model stores tida_covered as a nullable boolean (None = unknown), the rest as the file spells it.
+    return {name: spec.tida_covered if name == "tida_covered" else spec.file_value(name) for name in STORED_FIELDS}
 
 
 @transaction.atomic

@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from takedowns import selectors
+from takedowns.forms.dmca import DmcaRouteForm
 from takedowns.forms.notices import TextForm
 from takedowns.models import ActorKind
 from takedowns.notices import render_notice_pdf
 from takedowns.roles import is_advocate, platform_of
 from takedowns.services import delivery, outcomes
+from takedowns.services import notices as notice_services
 from takedowns.services.deadlines import job_last_ran
 from takedowns.web import platform as platform_views
 from takedowns.web.common import webform_submission_record
@@ -68,7 +70,12 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
     answer to an information request, paste a reply; GET ``pdf`` downloads the rendered notice."""
     case, notice = _advocate_notice(request, reference, notice_id)
     if action == "pdf" and request.method == "GET":
-        response = HttpResponse(render_notice_pdf(notice), content_type="application/pdf")
+        try:
+            pdf = render_notice_pdf(notice)
+        except ValueError as exc:  # UnprintableCharacters: says which characters, never drops them
+            messages.error(request, str(exc))
+            return redirect("takedowns:case_detail", reference=case.reference)
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{notice.reference}.pdf"'
         return response
     if request.method != "POST":
@@ -80,6 +87,13 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
             messages.success(request, _("The notice to %(p)s is queued for sending.") % {"p": notice.platform.name})
         elif action == "webform":
             webform_submission_record(request, notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
+        elif action == "dmca":
+            form = DmcaRouteForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+                return back
+            notice_services.notice_route_dmca(notice=notice, actor_user=request.user, **form.cleaned_data)
+            messages.success(request, _("This notice is now a DMCA notice. Review it before sending."))
         elif action in ("answer", "reply"):
             form = TextForm(request.POST)
             if not form.is_valid():
@@ -98,7 +112,7 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
             _("This notice cannot be sent yet. Missing: %(items)s")
             % {"items": "; ".join(f"{e.label} — {e.fix_hint}" for e in exc.missing)},
         )
-    except (delivery.PermanentDeliveryError, outcomes.OutcomeError, ValueError) as exc:
+    except (delivery.PermanentDeliveryError, outcomes.OutcomeError, ValueError) as exc:  # NoticeRouteError too
         messages.error(request, str(exc))
     return back
 

@@ -25,6 +25,11 @@ ALL_KEYS = REQUIRED_KEYS | {
     "hash_programmes",
     "channel_verified",
     "notes",
+    # issue 10
+    "tida_covered",
+    "regimes",
+    "policy_name",
+    "policy_url",
 }
 
 
@@ -133,6 +138,8 @@ def test_defaults_and_normalisation() -> None:
     assert spec.hash_programmes == ()
     assert spec.channel_verified is False
     assert spec.notes == ""
+    assert spec.tida_covered is None  # "unknown" unless the operator says
+    assert spec.regimes == ("US",)
     assert spec.webform_url == ""
 
 
@@ -289,3 +296,43 @@ def test_one_bad_item_refuses_the_whole_file() -> None:
     good = [_platform(slug=f"p{i}", domains=[f"p{i}.example"]) for i in range(5)]
     with pytest.raises(RegistryError):
         parse_registry(_doc(*good, _platform(slug="bad", channel="pigeon")))
+
+
+def test_registry_fields_are_defined_once_and_used_everywhere() -> None:
+    """The validator's PlatformSpec is the one definition: the model stores, the upsert service writes and the
+    API serializes exactly its fields (issue 10's architecture item)."""
+    import dataclasses
+
+    from takedowns.api.views import PlatformSerializer
+    from takedowns.models import Platform
+    from takedowns.registry import FIELD_NAMES, KNOWN_FIELDS, STORED_FIELDS, PlatformSpec
+
+    assert tuple(f.name for f in dataclasses.fields(PlatformSpec)) == FIELD_NAMES
+    assert set(FIELD_NAMES) == KNOWN_FIELDS
+    model_fields = {f.name for f in Platform._meta.get_fields()}
+    assert set(STORED_FIELDS) <= model_fields
+    assert PlatformSerializer.Meta.fields == ["slug", *STORED_FIELDS]
+
+
+def test_new_fields_validated() -> None:
+    base = {"slug": "x", "name": "X", "domains": ["x.example"], "channel": "webform"}
+    (spec,) = parse_registry(_doc({**base, "tida_covered": False, "regimes": ["US", "EU"], "policy_name": "P"}))
+    assert spec.tida_covered is False and spec.regimes == ("US", "EU") and spec.policy_name == "P"
+    for bad, field in [
+        ({"tida_covered": "yes"}, "tida_covered"),
+        ({"regimes": ["EU"]}, "regimes"),  # must include the platform's own regime (US by default)
+        ({"regimes": ["US", "MARS"]}, "regimes"),
+        ({"policy_url": "http://x.example/policy"}, "policy_url"),
+    ]:
+        with pytest.raises(RegistryError) as info:
+            parse_registry(_doc({**base, **bad}))
+        assert info.value.field == field
+
+
+def test_shipped_registry_marks_search_engines_and_cdns_not_covered() -> None:
+    specs = {s.slug: s for s in load_registry_file()}
+    for slug in ("google-search", "cloudflare", "microsoft"):
+        assert specs[slug].tida_covered is False, slug
+        assert "covered platform" in specs[slug].notes, slug
+    assert specs["facebook"].tida_covered is True and "EU" in specs["facebook"].regimes
+    assert specs["google-search"].regimes == ("US",)  # a search engine is no DSA hosting service

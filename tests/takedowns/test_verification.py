@@ -24,7 +24,7 @@ from takedowns.services.notices import notices_draft
 from takedowns.services.outcomes import notice_report_removed
 from tests.factories import complete_case, load_email_platforms
 from tests.local_http import LocalServer, Route
-from tests.utils import api_token, make_photo_like
+from tests.utils import api_token, deliver_notifications, make_photo_like
 
 pytestmark = pytest.mark.django_db
 
@@ -230,6 +230,7 @@ def test_still_serving_after_a_claimed_removal_is_reappeared(server, filed, djan
     location.refresh_from_db()
     notice.refresh_from_db()
     assert location.state == LocationState.REAPPEARED and notice.status == NoticeStatus.REAPPEARED
+    deliver_notifications()
     # The victim is told in their language.
     (to_victim,) = [
         m for m in mail.outbox if "sam@example.org" in m.to and "Mailhost A" in m.subject and "aparecer" in m.subject

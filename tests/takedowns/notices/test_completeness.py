@@ -23,6 +23,8 @@ CASE_REMOVALS: dict[str, dict] = {
     "bona_fide": {"attestations": {"accuracy": False}},
     "perjury": {"attestations": {"perjury": False}},
     "copyrighted_work": {"attestations": {"copyrighted_work": ""}},
+    # A script no shipped font covers (CJK): refused by name rather than printed as boxes.
+    "printable": {"signature_name": "李雷"},
 }
 CONTENT_REMOVALS: dict[str, dict] = {
     "location": {"locations": ()},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as htmllib
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,15 +11,15 @@ import pytest
 from takedowns.models import Regime
 from takedowns.notices import (
     build_document,
+    check_completeness,
     notice_content,
     regime_for,
     relay_address,
     render_notice,
     render_notice_pdf,
-    render_pdf,
     render_text,
 )
-from takedowns.notices.render import transliterate
+from takedowns.notices.fonts import UnprintableCharacters
 from tests.utils import HANDLE, MD5, PDQ, PHASH, URLS, pdf_text
 
 REGIMES = [r.value for r in Regime]
@@ -51,7 +52,10 @@ def required_fragments(notice) -> list[str]:
         MD5,
         PHASH,
         spec.copies_sentence,
-        notice.case.good_faith_statement,
+        # A DMCA notice carries the fixed 512(c)(3)(A)(v) sentence, never the victim's words about consent.
+        "is not authorized by the copyright owner"
+        if notice.regime == Regime.DMCA
+        else notice.case.good_faith_statement,
         "/Sam Example/",
         notice.case.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         relay_address(notice),
@@ -86,7 +90,8 @@ def test_text_html_and_pdf_say_the_same_thing(make_notice, regime):
             assert needle in haystack, f"{fmt} lacks section {section.heading!r}"
     for fmt, out in forms.items():
         assert flat(regime_for(regime).synthetic_sentence) in flat(out), fmt
-        assert "Posted by a former partner." in flat(out)
+        # The victim's context speaks of consent: a DMCA notice (forwarded to uploaders, published) omits it.
+        assert ("Posted by a former partner." in flat(out)) is (regime != Regime.DMCA)
 
 
 @pytest.mark.django_db
@@ -136,7 +141,7 @@ def test_us_notice_carries_safe_harbour_and_forgery_definition(make_notice):
 @pytest.mark.django_db
 def test_eu_deadline_is_labelled_a_target_and_mentions_article_17(make_notice, settings):
     text = flat(render_notice(make_notice(Regime.EU)).text)
-    assert "Target for action (not a statutory deadline)" in text
+    assert "DSA target for action (not a statutory deadline)" in text
     assert "Article 17" in text
     assert "trusted flagger" not in text
 
@@ -144,8 +149,15 @@ def test_eu_deadline_is_labelled_a_target_and_mentions_article_17(make_notice, s
 @pytest.mark.django_db
 def test_eu_trusted_flagger_sentence_only_when_configured(make_notice, settings):
     settings.NOTICES_TRUSTED_FLAGGER = "Helpline Example e.V. (designated by the Irish DSC, 2025)"
-    text = flat(render_notice(make_notice(Regime.EU)).text)
+    org = {
+        "filer_type": "organisation",
+        "representative_name": "Helpline Example e.V.",
+        "representative_authority": "Written mandate from the person shown",
+    }
+    text = flat(render_notice(make_notice(Regime.EU, **org)).text)
     assert "Helpline Example e.V. (designated by the Irish DSC, 2025), a trusted flagger under Article 22" in text
+    # The status is the organisation's: a victim filing for themselves never claims it.
+    assert "trusted flagger" not in render_notice(make_notice(Regime.EU)).text
     # Other regimes never claim it.
     assert "trusted flagger" not in render_notice(make_notice(Regime.US)).text
 
@@ -224,18 +236,58 @@ def test_pdf_is_a_pdf_and_compresses_by_default(make_notice):
     assert len(compressed) < len(render_notice_pdf(notice, compress=False))
 
 
+def _pdf_unicode_map(pdf: bytes) -> str:
+    """The hex code points in the PDF's ToUnicode maps: what a reader copies out of the embedded fonts."""
+    return " ".join(m.decode() for m in re.findall(rb"<([0-9A-F]{4,8})>", pdf))
+
+
 @pytest.mark.django_db
-def test_pdf_never_raises_on_unicode(make_notice):
-    notice = make_notice(signature_name="Zoë Łukasz 李雷 — “quoted”", good_faith_statement="Не давала согласия 😢")
-    doc = build_document(notice_content(notice))
-    assert render_notice_pdf(notice).startswith(b"%PDF")  # with a Unicode TTF when the machine has one
-    fallback = pdf_text(render_pdf(doc, compress=False, allow_unicode_font=False))
-    assert "/Zoë Lukasz ?? — “quoted”/" in fallback
-    assert "the e-mail version of this notice holds the exact wording" in flat(fallback)
-    # The e-mail text keeps every character.
-    assert "Zoë Łukasz 李雷" in render_text(doc)
+def test_pdf_shows_every_character_in_many_scripts(make_notice):
+    name = "Zoë Łukasz Ωmega Не давала עברית العربية हिन्दी"
+    notice = make_notice(signature_name=name, good_faith_statement="Не давала согласия 😢 — “quoted”")
+    assert check_completeness(notice_content(notice)).is_complete
+    pdf = render_notice_pdf(notice, compress=False)
+    assert pdf.startswith(b"%PDF") and b"/FontFile2" in pdf
+    mapped = _pdf_unicode_map(pdf)
+    # Ł, Ω, Cyrillic Н, Hebrew ע, Arabic ع, Devanagari ह and the emoji are all embedded and mapped back.
+    for ch in "ŁΩНעعह😢":
+        assert ch.encode("utf-16-be").hex().upper() in mapped, ch
+    # The e-mail text keeps every character too.
+    assert name in render_text(build_document(notice_content(notice)))
 
 
-def test_transliterate():
-    assert transliterate("café — “ok”") == ("café — “ok”", False)
-    assert transliterate("Łódź ő 李") == ("Lódz o ?", True)
+@pytest.mark.django_db
+def test_characters_no_font_covers_refuse_the_notice_with_their_names(make_notice):
+    notice = make_notice(signature_name="Li Lei 李雷")
+    completeness = check_completeness(notice_content(notice))
+    assert completeness.missing_keys == ("printable",)
+    assert "李 雷" in completeness.missing[0].fix_hint
+    with pytest.raises(UnprintableCharacters, match=r"李 \(U\+674E\), 雷 \(U\+96F7\)"):
+        render_notice_pdf(notice)
+
+
+@pytest.mark.django_db
+def test_links_in_the_pdf_are_whole_and_clickable(make_notice):
+    notice = make_notice()
+    pdf = render_notice_pdf(notice, compress=False)
+    uris = {m.decode() for m in re.findall(rb"/URI \((.*?)\)", pdf)}
+    for url in URLS:
+        assert url in uris
+    assert any("/respond/" in uri for uri in uris)  # the response link in the summary row too
+
+
+@pytest.mark.django_db
+def test_low_quality_pdq_is_marked_and_never_the_primary_hash(make_notice):
+    notice = make_notice(images=1)
+    image = notice.case.images.get()
+    image.pdq_quality = 32
+    image.save(update_fields=["pdq_quality"])
+    location = notice.locations.order_by("id").first()
+    location.match_evidence = {"media_type": "image/png", "reference_sha256": image.sha256}
+    location.save(update_fields=["match_evidence"])
+    text = flat(render_notice(notice).text)
+    assert "(quality 32) LOW CONFIDENCE: quality below 50; do not match on PDQ alone" in text
+    # MD5 leads the image's rows and names the image in the reviewer's table; PDQ comes last.
+    assert text.index("Image 1 MD5:") < text.index("Image 1 PDQ:")
+    assert f"Shows reference image: Image 1 (MD5 {MD5})" in text
+    assert "Media type: image/png" in text
