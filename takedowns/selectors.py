@@ -4,13 +4,25 @@ whether the object does not exist or is not the caller's."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
-from takedowns.models import Case, CaseState, EventType, ImageState, Notice, ReferenceImage, ReportedLocation
+from takedowns.models import (
+    Case,
+    CaseState,
+    EventType,
+    ImageState,
+    Notice,
+    NoticeStatus,
+    Platform,
+    ReferenceImage,
+    ReportedLocation,
+)
 from takedowns.roles import is_advocate, platform_of
 
 
@@ -52,25 +64,6 @@ def notice_for_user(user, notice_id: int | str) -> Notice:
 def notices_overdue(qs: QuerySet[Notice] | None = None, *, now=None) -> QuerySet[Notice]:
     qs = Notice.objects.all() if qs is None else qs
     return qs.filter(status__in=CLOCK_RUNNING, due_at__lt=now or timezone.now())
-
-
-def dashboard_cases(user) -> QuerySet[Case]:
-    """The advocate's case list: every open case with counts for the clock columns, in two queries."""
-    now = timezone.now()
-    return (
-        cases_for_user(user)
-        .filter(state=CaseState.OPEN)
-        .select_related("assigned_advocate")
-        .annotate(
-            notice_count=Count("notices", distinct=True),
-            open_notice_count=Count("notices", filter=Q(notices__status__in=OPEN_STATES), distinct=True),
-            overdue_count=Count(
-                "notices", filter=Q(notices__status__in=CLOCK_RUNNING, notices__due_at__lt=now), distinct=True
-            ),
-            location_count=Count("locations", distinct=True),
-        )
-        .order_by("-created_at")
-    )
 
 
 def case_detail(case: Case) -> Case:
@@ -157,8 +150,6 @@ def case_notice_panels(case: Case) -> list[dict]:
 
 def platform_inbox_sections(user, *, now=None) -> list[dict]:
     """A platform's notices in the order staff work them: overdue, due within 12 hours, new, answered."""
-    from datetime import timedelta
-
     from django.utils.translation import gettext_lazy as _
 
     now = now or timezone.now()
@@ -181,3 +172,120 @@ def platform_inbox_sections(user, *, now=None) -> list[dict]:
         "answered": _("Answered"),
     }
     return [{"key": key, "title": titles[key], "notices": items} for key, items in sections.items()]
+
+
+# --- The advocate's clock board -----------------------------------------------------------------------------
+
+BOARD_DUE_SOON = timedelta(hours=12)
+BOARD_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the board is narrowed to; every field optional (forms/board.py parses the query string)."""
+
+    platform_id: int | None = None
+    status: str = ""
+    regime: str = ""
+    advocate_id: int | None = None
+    mine: bool = False
+    overdue: bool = False
+    due_soon: bool = False
+    q: str = ""
+
+
+def board_notices(user, filters: BoardFilters | None = None, *, now=None) -> QuerySet[Notice]:
+    """Every open notice of an open case, soonest deadline first (notices without a clock yet — drafts,
+    queued, failed — after those with one). The row's columns come with it: no query per row."""
+    filters = filters or BoardFilters()
+    now = now or timezone.now()
+    qs = (
+        notices_for_user(user)
+        .filter(case__state=CaseState.OPEN, status__in=OPEN_STATES)
+        .select_related("case__assigned_advocate")
+        .only(
+            "id",
+            "status",
+            "regime",
+            "channel",
+            "sent_at",
+            "due_at",
+            "created_at",
+            "case__reference",
+            "case__is_minor_content",
+            "case__assigned_advocate__email",
+            "case__assigned_advocate__username",
+            "platform__name",
+            "platform__slug",
+        )
+    )
+    if filters.platform_id:
+        qs = qs.filter(platform_id=filters.platform_id)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.regime:
+        qs = qs.filter(regime=filters.regime)
+    if filters.mine:
+        qs = qs.filter(case__assigned_advocate=user)
+    elif filters.advocate_id:
+        qs = qs.filter(case__assigned_advocate_id=filters.advocate_id)
+    if filters.overdue:
+        qs = qs.filter(status__in=CLOCK_RUNNING, due_at__lt=now)
+    if filters.due_soon:
+        qs = qs.filter(status__in=CLOCK_RUNNING, due_at__gte=now, due_at__lt=now + BOARD_DUE_SOON)
+    q = filters.q.strip()
+    if q:
+        # A case reference (any case) or part of a reported URL; Exists keeps one row per notice.
+        qs = qs.filter(
+            Q(case__reference__iexact=q)
+            | Q(Exists(ReportedLocation.objects.filter(notices=OuterRef("pk"), url__icontains=q)))
+        )
+    return qs.order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
+
+
+def board_counters(user, *, now=None) -> dict[str, int]:
+    """The numbers above the board, in two queries however many notices there are."""
+    now = now or timezone.now()
+    open_case = Q(case__state=CaseState.OPEN)
+    running = open_case & Q(status__in=CLOCK_RUNNING)
+    counts = notices_for_user(user).aggregate(
+        open=Count("pk", filter=open_case & Q(status__in=OPEN_STATES)),
+        due_soon=Count("pk", filter=running & Q(due_at__gte=now, due_at__lt=now + BOARD_DUE_SOON)),
+        overdue=Count("pk", filter=running & Q(due_at__lt=now)),
+        removed_week=Count("pk", filter=Q(removed_at__gte=now - timedelta(days=7))),
+        drafts_held=Count("pk", filter=open_case & Q(status=NoticeStatus.DRAFT)),
+    )
+    counts["unknown_websites"] = board_unknown_locations(user).count()
+    counts["waiting"] = counts["drafts_held"] + counts["unknown_websites"]
+    return counts
+
+
+def board_unknown_locations(user) -> QuerySet[ReportedLocation]:
+    """Reported URLs on websites the registry does not know: no notice can go until someone adds the site."""
+    if not is_advocate(user):
+        return ReportedLocation.objects.none()
+    return (
+        ReportedLocation.objects.filter(case__state=CaseState.OPEN, platform__isnull=True)
+        .select_related("case")
+        .order_by("created_at", "id")
+    )
+
+
+def board_filter_choices() -> dict[str, list[tuple]]:
+    """The platforms with open notices and the advocates, for the filter menus (two queries)."""
+    from django.contrib.auth import get_user_model
+
+    from takedowns.roles import ADVOCATES
+
+    platforms = list(
+        Platform.objects.filter(notices__status__in=OPEN_STATES).distinct().order_by("name").values_list("pk", "name")
+    )
+    advocates = [
+        (pk, email or username)
+        for pk, email, username in get_user_model()
+        .objects.filter(Q(groups__name=ADVOCATES) | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .order_by("email", "username")
+        .values_list("pk", "email", "username")
+    ]
+    return {"platforms": platforms, "advocates": advocates}

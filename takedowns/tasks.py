@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.utils import timezone
 
@@ -75,6 +76,14 @@ def deadlines_sweep() -> None:
             return
         result = deadlines.deadlines_sweep()
         log.info("Deadline sweep: %s overdue recorded.", result.overdue_recorded)
+
+
+@worker_ready.connect
+def deadlines_sweep_on_worker_start(sender=None, **kwargs) -> None:
+    """Run the first deadline sweep as soon as a worker is up, instead of up to 5 minutes later when beat first
+    fires: a fresh deployment's board never says "no check has run". The sweep's lock makes a second worker's
+    start (or beat firing at the same moment) a no-op."""
+    deadlines_sweep.apply_async()
 
 
 @shared_task(name="takedowns.tasks.reconcile", soft_time_limit=240, time_limit=290)

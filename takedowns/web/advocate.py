@@ -9,12 +9,15 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from takedowns import selectors
+from takedowns.forms.board import BoardFilterForm
 from takedowns.forms.notices import TextForm
 from takedowns.models import ActorKind
 from takedowns.notices import render_notice_pdf
@@ -29,17 +32,33 @@ from takedowns.web.common import webform_submission_record
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     if is_advocate(request.user):
-        return render(
-            request,
-            "takedowns/dashboard_advocate.html",
-            {
-                "cases": selectors.dashboard_cases(request.user)[:200],
-                "last_sweep": job_last_ran("sweep-deadlines"),
-            },
-        )
+        return board(request)
     if platform_of(request.user) is not None:
         return platform_views.inbox(request)
     return render(request, "takedowns/no_role.html", status=403)
+
+
+def board(request: HttpRequest) -> HttpResponse:
+    """The clock board: every open notice, soonest deadline first. An htmx request (the filters, the page
+    links, the minute-by-minute refresh) gets only the board region; everything also works as plain links."""
+    now = timezone.now()
+    form = BoardFilterForm(request.GET or None, **selectors.board_filter_choices())
+    paginator = Paginator(selectors.board_notices(request.user, form.filters(), now=now), selectors.BOARD_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "now": now,
+        "due_soon_at": now + selectors.BOARD_DUE_SOON,
+        "counters": selectors.board_counters(request.user, now=now),
+        "unknown_locations": selectors.board_unknown_locations(request.user)[:20],
+        "query": query.urlencode(),
+        "last_sweep": job_last_ran("sweep-deadlines"),
+    }
+    template = "takedowns/board/_region.html" if request.headers.get("HX-Request") else "takedowns/board/board.html"
+    return render(request, template, context)
 
 
 @login_required
