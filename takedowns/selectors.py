@@ -235,10 +235,11 @@ def board_notices(user, filters: BoardFilters | None = None, *, now=None) -> Que
         qs = qs.filter(status__in=CLOCK_RUNNING, due_at__gte=now, due_at__lt=now + BOARD_DUE_SOON)
     q = filters.q.strip()
     if q:
-        # A case reference (any case) or part of a reported URL; Exists keeps one row per notice.
+        # A case reference or part of a reported URL; Exists keeps one row per notice. URLs are stored
+        # normalised (lower-case host) and paths are case-sensitive, so a plain LIKE: no upper() on every row.
         qs = qs.filter(
-            Q(case__reference__iexact=q)
-            | Q(Exists(ReportedLocation.objects.filter(notices=OuterRef("pk"), url__icontains=q)))
+            Q(case__reference=q.upper())
+            | Q(Exists(ReportedLocation.objects.filter(notices=OuterRef("pk"), url__contains=q)))
         )
     return qs.order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
 
@@ -272,14 +273,13 @@ def board_unknown_locations(user) -> QuerySet[ReportedLocation]:
 
 
 def board_filter_choices() -> dict[str, list[tuple]]:
-    """The platforms with open notices and the advocates, for the filter menus (two queries)."""
+    """Every platform and every advocate, for the filter menus (two small queries: the registry has tens of
+    platforms; narrowing it to those with open notices would cost a join over every notice)."""
     from django.contrib.auth import get_user_model
 
     from takedowns.roles import ADVOCATES
 
-    platforms = list(
-        Platform.objects.filter(notices__status__in=OPEN_STATES).distinct().order_by("name").values_list("pk", "name")
-    )
+    platforms = list(Platform.objects.order_by("name").values_list("pk", "name"))
     advocates = [
         (pk, email or username)
         for pk, email, username in get_user_model()
