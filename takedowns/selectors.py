@@ -15,7 +15,9 @@ from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
 from takedowns.models import (
     Case,
     CaseState,
+    Event,
     EventType,
+    EvidenceBundle,
     ImageState,
     Notice,
     NoticeStatus,
@@ -289,3 +291,14 @@ def board_filter_choices() -> dict[str, list[tuple]]:
         .values_list("pk", "email", "username")
     ]
     return {"platforms": platforms, "advocates": advocates}
+
+
+def case_timeline(case: Case) -> list[Event]:
+    """Everything that happened on a case, oldest first, with who did it (one query)."""
+    return list(
+        case.events.select_related("actor_user", "notice__case", "notice__platform").order_by("created_at", "id")
+    )
+
+
+def case_bundles(case: Case) -> QuerySet[EvidenceBundle]:
+    return case.bundles.order_by("-created_at", "-id")

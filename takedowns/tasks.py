@@ -58,6 +58,20 @@ def notice_withdrawal_send(self, notice_id: int) -> None:
         log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
 
 
+@shared_task(bind=True, name="takedowns.tasks.notice_resend", soft_time_limit=60, time_limit=90, acks_late=True)
+def notice_resend(self, notice_id: int) -> None:
+    """The advocate's reminder e-mail; transient errors back off like a first delivery, then give up (the
+    request stamp stays, so the advocate sees it was not sent and can ask again)."""
+    try:
+        delivery.notice_resend(notice_id=notice_id)
+    except delivery.TransientDeliveryError as exc:
+        if self.request.retries < settings.NOTICE_SEND_MAX_RETRIES:
+            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+        log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
+    except delivery.PermanentDeliveryError as exc:
+        log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
+
+
 @shared_task(bind=True, name="takedowns.tasks.webhook_deliver", soft_time_limit=30, time_limit=45, acks_late=True)
 def webhook_deliver(self, delivery_id: int) -> None:
     """POST one webhook; back-off 1, 2, 4, 8, 16 min, then the delivery is logged as failed."""

@@ -14,6 +14,14 @@ urlpatterns = [
     path("dashboard/", advocate.dashboard, name="dashboard"),
     path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
+    path("cases/<str:reference>/reveal/", advocate.case_reveal, name="case_reveal"),
+    path("cases/<str:reference>/images/<int:image_id>/preview/", advocate.image_preview, name="image_preview"),
+    path(
+        "cases/<str:reference>/locations/<int:location_id>/add-platform/",
+        advocate.location_platform_add,
+        name="location_platform_add",
+    ),
+    path("cases/<str:reference>/do/<slug:action>/", advocate.case_action, name="case_action"),
     path("outbox/", advocate.outbox, name="outbox"),
     # Platform staff: one notice in the inbox, and the same page behind the signed link (no login).
     path("inbox/notices/<int:notice_id>/", platform.inbox_notice, name="inbox_notice"),
