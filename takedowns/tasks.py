@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, EventType
-from takedowns.services import deadlines, delivery, images, intake, notices, webhooks
+from takedowns.services import bundles, deadlines, delivery, images, intake, notices, webhooks
 from takedowns.services.jobs import exclusive
 
 log = logging.getLogger(__name__)
@@ -134,3 +134,17 @@ def ping(token: str) -> None:
     event_record(
         type=EventType.SYSTEM_PING, actor_kind=ActorKind.SYSTEM, data={"probe": token, "at": timezone.now().isoformat()}
     )
+
+
+@shared_task(name="takedowns.tasks.evidence_bundle_build", soft_time_limit=300, time_limit=360, acks_late=True)
+def evidence_bundle_build(bundle_id: int) -> None:
+    """Build one evidence bundle; any error leaves it visibly failed with the reason (a new one can be asked for)."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    try:
+        bundles.bundle_build(bundle_id=bundle_id)
+    except SoftTimeLimitExceeded:
+        bundles.bundle_failed(bundle_id=bundle_id, reason="Building took too long.")
+    except Exception as exc:
+        log.exception("Evidence bundle %s failed", bundle_id)
+        bundles.bundle_failed(bundle_id=bundle_id, reason=f"{type(exc).__name__}: {exc}")

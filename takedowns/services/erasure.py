@@ -17,7 +17,18 @@ from django.utils import timezone
 
 from takedowns.audit import event_record
 from takedowns.lifecycle import DELIVERED_STATES, OPEN_STATES, notice_transition
-from takedowns.models import Case, CaseState, Event, EventType, ImageState, Notice, NoticeStatus, ReferenceImage
+from takedowns.models import (
+    BundleState,
+    Case,
+    CaseState,
+    Event,
+    EventType,
+    EvidenceBundle,
+    ImageState,
+    Notice,
+    NoticeStatus,
+    ReferenceImage,
+)
 from takedowns.services.jobs import enqueue_on_commit
 
 WITHDRAWAL_TASK = "takedowns.tasks.notice_withdrawal_send"
@@ -150,6 +161,16 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
             location.save(update_fields=["url", "host", "uploader_handle", "match_evidence"])
 
         Notice.objects.filter(case=locked).update(**dict.fromkeys(NOTICE_TEXT_FIELDS, ""), updated_at=now)
+
+        # Evidence bundles hold the notices' text and the kept originals: the files go, the rows stay (their
+        # SHA-256 stays in the audit log, which is all an erased case keeps).
+        for bundle in EvidenceBundle.objects.select_for_update().filter(case=locked):
+            if bundle.file:
+                bundle.file.storage.delete(bundle.file.name)
+            bundle.file = ""
+            bundle.state = BundleState.FAILED
+            bundle.error = "erased"
+            bundle.save(update_fields=["file", "state", "error"])
 
         events = Event.objects.select_for_update(of=("self",)).filter(Q(case=locked) | Q(notice__case=locked))
         for event in events:
