@@ -357,6 +357,9 @@ FETCH_ALLOW_PRIVATE_ADDRESSES = env.bool("FETCH_ALLOW_PRIVATE_ADDRESSES", False)
 # New cases wait for an advocate's review before notices go out, unless the case overrides it.
 NOTICES_REVIEW_FIRST = env.bool("NOTICES_REVIEW_FIRST", False)
 RESPONSE_LINK_MAX_AGE_DAYS = 90
+# Publish the anonymised platform accountability report at /transparency/platforms/ (no case data; small
+# counts suppressed). Off by default: an operator decides to make it public.
+PUBLIC_ACCOUNTABILITY_REPORT = env.bool("PUBLIC_ACCOUNTABILITY_REPORT", False)
 # Where advocate alerts go when a case has no assigned advocate (a shared helpline inbox); empty = every advocate.
 ADVOCATE_ALERTS_EMAIL = env.optional("ADVOCATE_ALERTS_EMAIL")
 # Delivery retries: exponential back-off from 60 s, at most this many retries before "delivery failed".

@@ -302,3 +302,104 @@ def case_timeline(case: Case) -> list[Event]:
 
 def case_bundles(case: Case) -> QuerySet[EvidenceBundle]:
     return case.bundles.order_by("-created_at", "-id")
+
+
+# --- Platform accountability ---------------------------------------------------------------------------------
+
+# Public figures: a count below this is shown as "fewer than 5", and a time or share computed from fewer
+# notices is not shown at all, so that no single case can be picked out.
+PUBLIC_MIN_COUNT = 5
+
+
+@dataclass(frozen=True)
+class PlatformFigures:
+    """One platform's record over a period. Hours are floats; a share is 0..1; None = nothing to measure."""
+
+    platform_id: int
+    name: str
+    sent: int
+    answered: int
+    ack_median_h: float | None
+    ack_p90_h: float | None
+    removed: int
+    removal_median_h: float | None
+    removal_p90_h: float | None
+    decided: int
+    removed_in_time: int
+    share_in_time: float | None
+    overdue_now: int
+    disputes: int
+
+
+def _percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between the closest ranks (the common spreadsheet/NumPy default)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def platform_report(*, start, end, now=None) -> list[PlatformFigures]:
+    """Per platform, for the notices **sent** in [start, end):
+
+    - time to acknowledge: from sending to the platform's first answer (acknowledgement, question, dispute or
+      removal, whichever came first); median and 90th percentile, in hours;
+    - time to removal: from sending to the reported removal;
+    - share removed within the deadline: removed by ``due_at``, out of the notices whose outcome is known
+      (removed, or the deadline has passed);
+    - disputes: notices the platform disputed; overdue now: notices whose clock is running past ``due_at``
+      today, whenever they were sent.
+
+    Three queries however many notices: the period's rows (only the time stamps), overdue counts, platforms.
+    """
+    now = now or timezone.now()
+    rows = Notice.objects.filter(sent_at__gte=start, sent_at__lt=end).values_list(
+        "platform_id", "sent_at", "due_at", "acknowledged_at", "info_requested_at", "disputed_at", "removed_at"
+    )
+    per: dict[int, dict] = {}
+    for platform_id, sent, due, ack, info, disputed, removed in rows.iterator(chunk_size=5000):
+        entry = per.setdefault(
+            platform_id, {"sent": 0, "ack": [], "removal": [], "decided": 0, "in_time": 0, "disputes": 0}
+        )
+        entry["sent"] += 1
+        answers = [t for t in (ack, info, disputed, removed) if t is not None]
+        if answers:
+            entry["ack"].append((min(answers) - sent).total_seconds() / 3600)
+        if removed is not None:
+            entry["removal"].append((removed - sent).total_seconds() / 3600)
+        if removed is not None or (due is not None and due < now):
+            entry["decided"] += 1
+            if removed is not None and due is not None and removed <= due:
+                entry["in_time"] += 1
+        if disputed is not None:
+            entry["disputes"] += 1
+    overdue = dict(
+        notices_overdue(now=now).values("platform_id").annotate(n=Count("pk")).values_list("platform_id", "n")
+    )
+    names = dict(Platform.objects.filter(pk__in=set(per) | set(overdue)).values_list("pk", "name"))
+    empty = {"sent": 0, "ack": [], "removal": [], "decided": 0, "in_time": 0, "disputes": 0}
+    figures = []
+    for platform_id, name in names.items():
+        entry = per.get(platform_id, empty)
+        figures.append(
+            PlatformFigures(
+                platform_id=platform_id,
+                name=name,
+                sent=entry["sent"],
+                answered=len(entry["ack"]),
+                ack_median_h=_percentile(entry["ack"], 0.5),
+                ack_p90_h=_percentile(entry["ack"], 0.9),
+                removed=len(entry["removal"]),
+                removal_median_h=_percentile(entry["removal"], 0.5),
+                removal_p90_h=_percentile(entry["removal"], 0.9),
+                decided=entry["decided"],
+                removed_in_time=entry["in_time"],
+                share_in_time=entry["in_time"] / entry["decided"] if entry["decided"] else None,
+                overdue_now=overdue.get(platform_id, 0),
+                disputes=entry["disputes"],
+            )
+        )
+    return sorted(figures, key=lambda f: (-f.sent, f.name))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from takedowns.web import advocate, platform, public
+from takedowns.web import advocate, platform, public, reports
 from takedowns.web.victim import intake, status
 
 app_name = "takedowns"
@@ -10,6 +10,7 @@ app_name = "takedowns"
 urlpatterns = [
     # Anyone.
     path("", public.home, name="home"),
+    path("transparency/platforms/", reports.public_platform_report, name="public_report"),
     # Staff: advocates get their dashboard, platform staff their inbox, at the same address.
     path("dashboard/", advocate.dashboard, name="dashboard"),
     path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("cases/<str:reference>/bundles/<int:bundle_id>/", advocate.bundle_status, name="bundle_status"),
     path("cases/<str:reference>/bundles/<int:bundle_id>/download/", advocate.bundle_download, name="bundle_download"),
     path("outbox/", advocate.outbox, name="outbox"),
+    path("reports/platforms/", reports.platform_report, name="report"),
     # Platform staff: one notice in the inbox, and the same page behind the signed link (no login).
     path("inbox/notices/<int:notice_id>/", platform.inbox_notice, name="inbox_notice"),
     path("respond/<str:token>/", platform.notice_respond, name="notice_respond"),
