@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -353,15 +355,80 @@ def platform_report(*, start, end, now=None) -> list[PlatformFigures]:
     - disputes: notices the platform disputed; overdue now: notices whose clock is running past ``due_at``
       today, whenever they were sent.
 
-    Three queries however many notices: the period's rows (only the time stamps), overdue counts, platforms.
+    Three queries however many notices: the period's figures (aggregated in PostgreSQL; elsewhere from the
+    time stamps alone), overdue counts, platform names.
     """
     now = now or timezone.now()
+    per = _report_sql(start, end, now) if connection.vendor == "postgresql" else _report_python(start, end, now)
+    overdue = dict(
+        notices_overdue(now=now).values("platform_id").annotate(n=Count("pk")).values_list("platform_id", "n")
+    )
+    names = dict(Platform.objects.filter(pk__in=set(per) | set(overdue)).values_list("pk", "name"))
+    figures = []
+    for platform_id, name in names.items():
+        entry = per.get(platform_id) or _EMPTY_ENTRY
+        figures.append(
+            PlatformFigures(
+                platform_id=platform_id,
+                name=name,
+                **entry,
+                share_in_time=entry["removed_in_time"] / entry["decided"] if entry["decided"] else None,
+                overdue_now=overdue.get(platform_id, 0),
+            )
+        )
+    return sorted(figures, key=lambda f: (-f.sent, f.name))
+
+
+_EMPTY_ENTRY = {
+    "sent": 0,
+    "answered": 0,
+    "ack_median_h": None,
+    "ack_p90_h": None,
+    "removed": 0,
+    "removal_median_h": None,
+    "removal_p90_h": None,
+    "decided": 0,
+    "removed_in_time": 0,
+    "disputes": 0,
+}
+
+# PostgreSQL computes the percentiles itself (percentile_cont interpolates linearly between ranks, as
+# _percentile does), so 50,000 rows never cross the wire. LEAST ignores NULLs there: the first answer.
+_REPORT_SQL = """
+SELECT platform_id, count(*), count(fa),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY fa), percentile_cont(0.9) WITHIN GROUP (ORDER BY fa),
+       count(rm), percentile_cont(0.5) WITHIN GROUP (ORDER BY rm), percentile_cont(0.9) WITHIN GROUP (ORDER BY rm),
+       count(*) FILTER (WHERE removed_at IS NOT NULL OR due_at < %s),
+       count(*) FILTER (WHERE removed_at <= due_at),
+       count(*) FILTER (WHERE disputed_at IS NOT NULL)
+FROM (
+  SELECT platform_id, due_at, removed_at, disputed_at,
+         EXTRACT(EPOCH FROM LEAST(acknowledged_at, info_requested_at, disputed_at, removed_at) - sent_at) / 3600 AS fa,
+         EXTRACT(EPOCH FROM removed_at - sent_at) / 3600 AS rm
+  FROM takedowns_notice WHERE sent_at >= %s AND sent_at < %s
+) AS period
+GROUP BY platform_id
+"""
+
+
+def _report_sql(start, end, now) -> dict[int, dict]:
+    keys = list(_EMPTY_ENTRY)
+    with connection.cursor() as cursor:
+        cursor.execute(_REPORT_SQL, [now, start, end])
+        rows = cursor.fetchall()
+    return {
+        row[0]: {key: (float(v) if isinstance(v, Decimal) else v) for key, v in zip(keys, row[1:], strict=True)}
+        for row in rows
+    }
+
+
+def _report_python(start, end, now) -> dict[int, dict]:
     rows = Notice.objects.filter(sent_at__gte=start, sent_at__lt=end).values_list(
         "platform_id", "sent_at", "due_at", "acknowledged_at", "info_requested_at", "disputed_at", "removed_at"
     )
-    per: dict[int, dict] = {}
+    raw: dict[int, dict] = {}
     for platform_id, sent, due, ack, info, disputed, removed in rows.iterator(chunk_size=5000):
-        entry = per.setdefault(
+        entry = raw.setdefault(
             platform_id, {"sent": 0, "ack": [], "removal": [], "decided": 0, "in_time": 0, "disputes": 0}
         )
         entry["sent"] += 1
@@ -376,30 +443,18 @@ def platform_report(*, start, end, now=None) -> list[PlatformFigures]:
                 entry["in_time"] += 1
         if disputed is not None:
             entry["disputes"] += 1
-    overdue = dict(
-        notices_overdue(now=now).values("platform_id").annotate(n=Count("pk")).values_list("platform_id", "n")
-    )
-    names = dict(Platform.objects.filter(pk__in=set(per) | set(overdue)).values_list("pk", "name"))
-    empty = {"sent": 0, "ack": [], "removal": [], "decided": 0, "in_time": 0, "disputes": 0}
-    figures = []
-    for platform_id, name in names.items():
-        entry = per.get(platform_id, empty)
-        figures.append(
-            PlatformFigures(
-                platform_id=platform_id,
-                name=name,
-                sent=entry["sent"],
-                answered=len(entry["ack"]),
-                ack_median_h=_percentile(entry["ack"], 0.5),
-                ack_p90_h=_percentile(entry["ack"], 0.9),
-                removed=len(entry["removal"]),
-                removal_median_h=_percentile(entry["removal"], 0.5),
-                removal_p90_h=_percentile(entry["removal"], 0.9),
-                decided=entry["decided"],
-                removed_in_time=entry["in_time"],
-                share_in_time=entry["in_time"] / entry["decided"] if entry["decided"] else None,
-                overdue_now=overdue.get(platform_id, 0),
-                disputes=entry["disputes"],
-            )
-        )
-    return sorted(figures, key=lambda f: (-f.sent, f.name))
+    return {
+        platform_id: {
+            "sent": e["sent"],
+            "answered": len(e["ack"]),
+            "ack_median_h": _percentile(e["ack"], 0.5),
+            "ack_p90_h": _percentile(e["ack"], 0.9),
+            "removed": len(e["removal"]),
+            "removal_median_h": _percentile(e["removal"], 0.5),
+            "removal_p90_h": _percentile(e["removal"], 0.9),
+            "decided": e["decided"],
+            "removed_in_time": e["in_time"],
+            "disputes": e["disputes"],
+        }
+        for platform_id, e in raw.items()
+    }
