@@ -48,7 +48,12 @@ def board(request: HttpRequest) -> HttpResponse:
     links, the minute-by-minute refresh) gets only the board region; everything also works as plain links."""
     now = timezone.now()
     form = BoardFilterForm(request.GET or None, **selectors.board_filter_choices())
-    paginator = Paginator(selectors.board_notices(request.user, form.filters(), now=now), selectors.BOARD_PAGE_SIZE)
+    filters = form.filters()
+    counters = selectors.board_counters(request.user, now=now)
+    paginator = Paginator(selectors.board_notices(request.user, filters, now=now), selectors.BOARD_PAGE_SIZE)
+    if filters == selectors.BoardFilters():
+        # Unfiltered, the board is exactly the "open" counter's set: skip a second COUNT over every notice.
+        paginator.count = counters["open"]
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -57,7 +62,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "page": page,
         "now": now,
         "due_soon_at": now + selectors.BOARD_DUE_SOON,
-        "counters": selectors.board_counters(request.user, now=now),
+        "counters": counters,
         "unknown_locations": selectors.board_unknown_locations(request.user)[:20],
         "query": query.urlencode(),
         "last_sweep": job_last_ran("sweep-deadlines"),
