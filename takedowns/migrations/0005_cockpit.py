@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
             name='EvidenceBundle',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_by_kind', models.CharField(max_length=10)),
+                ('requested_by_kind', models.CharField(choices=[('victim', 'Victim'), ('advocate', 'Advocate'), ('platform', 'Platform'), ('system', 'System')], max_length=10)),
                 ('include_images', models.BooleanField(default=False)),
                 ('state', models.CharField(choices=[('pending', 'Waiting for a worker'), ('building', 'Being built'), ('ready', 'Ready'), ('failed', 'Failed')], db_index=True, default='pending', max_length=10)),
                 ('progress', models.PositiveSmallIntegerField(default=0, help_text='Percent done.')),

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from takedowns.models.events import ActorKind
+
 
 class BundleState(models.TextChoices):
     PENDING = "pending", _("Waiting for a worker")
@@ -21,7 +23,7 @@ def bundle_path(instance: EvidenceBundle, filename: str) -> str:
 
 class EvidenceBundle(models.Model):
     case = models.ForeignKey("takedowns.Case", on_delete=models.CASCADE, related_name="bundles")
-    requested_by_kind = models.CharField(max_length=10)
+    requested_by_kind = models.CharField(max_length=10, choices=ActorKind.choices)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -170,3 +170,17 @@ def test_erasure_deletes_bundle_files(case_with_history):
     import os
 
     assert not os.path.exists(path)
+
+
+def test_progress_is_polled_with_htmx_and_refreshable_without(client, advocate, case_with_history):
+    bundle = bundle_request(case=case_with_history, actor_kind="advocate")  # no commit hook run: still pending
+    client.force_login(advocate)
+    url = reverse("takedowns:bundle_status", args=[case_with_history.reference, bundle.pk])
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<div class="bundle-progress') and 'hx-trigger="every 2s"' in fragment
+    assert "<progress" in fragment and "Being prepared: 0% done" in fragment
+    page = client.get(url).content.decode()
+    assert "<html" in page and f'href="{url}">Refresh</a>' in page
+    bundle_build(bundle_id=bundle.pk)
+    ready = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in ready and "Download the evidence file (ZIP)" in ready

@@ -126,3 +126,18 @@ def test_advocate_pages_refuse_platform_staff_and_platform_pages_refuse_advocate
     )
     notice.refresh_from_db()
     assert notice.status == "sent"
+
+
+def test_report_query_count_does_not_grow_with_notices(client, advocate, fixture, platforms, make_sent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(advocate)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(REPORT).status_code == 200
+        counts.append(len(ctx.captured_queries))
+        for hours in range(0, 60, 3):
+            make_sent(platforms["x" if hours % 2 else "reddit"], hours_ago=hours)
+    assert counts[0] == counts[1]
