@@ -368,6 +368,9 @@ IMAGE_MAX_BYTES = 25 * 1024 * 1024
 IMAGE_MAX_PER_CASE = 10
 # Originals a victim chose to keep as evidence are purged this long after the case is withdrawn or closed.
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", 90)
+# Days a built evidence bundle stays downloadable; it can be built again at any time (its SHA-256 stays in
+# the audit log), so the personal data it holds is not kept longer than the download needs.
+EVIDENCE_BUNDLE_DAYS = env.int("EVIDENCE_BUNDLE_DAYS", 14)
 
 LOGGING = {
     "version": 1,

@@ -116,6 +116,7 @@ def retention_purge() -> None:
     with exclusive("retention-purge", ttl_seconds=660) as taken:
         if taken:
             images.images_retention_purge()
+            bundles.bundles_purge_expired()
             deadlines.job_mark_ran("retention-purge")
 
 

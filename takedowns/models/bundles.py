@@ -14,6 +14,7 @@ class BundleState(models.TextChoices):
     BUILDING = "building", _("Being built")
     READY = "ready", _("Ready")
     FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Deleted after the retention period")
 
 
 def bundle_path(instance: EvidenceBundle, filename: str) -> str:

@@ -15,8 +15,9 @@ import hashlib
 import io
 import json
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -335,3 +336,25 @@ def bundle_download_record(*, bundle: EvidenceBundle, actor_kind: str, actor_use
         data={"bundle_id": bundle.pk, "sha256": bundle.sha256},
     )
     return data
+
+
+def bundles_purge_expired(*, now=None) -> int:
+    """Delete the files of bundles built more than EVIDENCE_BUNDLE_DAYS ago (nightly, with the retention
+    purge). The row and the audit events stay; a new bundle can be built whenever one is needed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.EVIDENCE_BUNDLE_DAYS)
+    purged = 0
+    for pk in list(
+        EvidenceBundle.objects.filter(state=BundleState.READY, finished_at__lt=cutoff).values_list("pk", flat=True)
+    ):
+        with transaction.atomic():
+            bundle = EvidenceBundle.objects.select_for_update().filter(pk=pk, state=BundleState.READY).first()
+            if bundle is None:
+                continue
+            if bundle.file:
+                bundle.file.storage.delete(bundle.file.name)
+            bundle.file = ""
+            bundle.state = BundleState.EXPIRED
+            bundle.save(update_fields=["file", "state"])
+            purged += 1
+    return purged

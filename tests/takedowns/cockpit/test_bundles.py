@@ -184,3 +184,26 @@ def test_progress_is_polled_with_htmx_and_refreshable_without(client, advocate, 
     bundle_build(bundle_id=bundle.pk)
     ready = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in ready and "Download the evidence file (ZIP)" in ready
+
+
+def test_bundle_files_are_deleted_after_the_retention_period(client, advocate, case_with_history, settings):
+    import os
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from takedowns.services.bundles import bundles_purge_expired
+    from takedowns.tasks import retention_purge
+
+    settings.EVIDENCE_BUNDLE_DAYS = 14
+    bundle = bundle_build(bundle_id=bundle_request(case=case_with_history, actor_kind="advocate").pk)
+    path = bundle.file.path
+    assert bundles_purge_expired(now=timezone.now() + timedelta(days=13)) == 0
+    EvidenceBundle.objects.filter(pk=bundle.pk).update(finished_at=timezone.now() - timedelta(days=15))
+    retention_purge()
+    bundle.refresh_from_db()
+    assert bundle.state == BundleState.EXPIRED and not bundle.file and not os.path.exists(path)
+    client.force_login(advocate)
+    url = reverse("takedowns:bundle_download", args=[case_with_history.reference, bundle.pk])
+    assert client.get(url).status_code == 404
+    assert Event.objects.filter(type=EventType.BUNDLE_BUILT, case=case_with_history).exists()  # the hash stays
