@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from takedowns import selectors
-from takedowns.forms.report import ReportPeriodForm
+from takedowns.forms.report import DEFAULT_DAYS, ReportPeriodForm
 from takedowns.roles import is_advocate
 
 SUPPRESSED_COUNT = "<5"
@@ -78,12 +78,12 @@ COLUMNS = [
     ("disputes", gettext_lazy("Disputes")),
 ]
 
-BAR_HEIGHT = 22
-LABEL_WIDTH = 190
+BAR_HEIGHT = 26
+LABEL_WIDTH = 200
 CHART_WIDTH = 640
 
 
-def bar_chart(rows: list[dict], key: str, *, maximum: float | None, fmt) -> dict:
+def bar_chart(rows: list[dict], key: str, *, maximum: float | None, fmt, none_text: str) -> dict:
     """Geometry for a horizontal bar chart; every bar also carries its value as text (not colour alone)."""
     values = [r[key] for r in rows if r[key] is not None]
     top = maximum or (max(values) if values else 1) or 1
@@ -95,18 +95,18 @@ def bar_chart(rows: list[dict], key: str, *, maximum: float | None, fmt) -> dict
         bars.append(
             {
                 "y": index * BAR_HEIGHT,
-                "text_y": index * BAR_HEIGHT + 15,
+                "text_y": index * BAR_HEIGHT + 18,
                 "label": row["platform"][:28],
                 "width": width,
                 "value_x": LABEL_WIDTH + width + 6,
-                "value": _("not shown") if value is None else fmt(value),
+                "value": none_text if value is None else fmt(value),
             }
         )
     return {"bars": bars, "height": max(1, len(rows)) * BAR_HEIGHT, "width": CHART_WIDTH, "label_width": LABEL_WIDTH}
 
 
 def _report(request: HttpRequest, *, public: bool) -> HttpResponse:
-    form = ReportPeriodForm(request.GET or None)
+    form = ReportPeriodForm(request.GET or None, initial={"days": DEFAULT_DAYS})
     now = timezone.now()
     start, end = form.period(now=now)
     rows = report_rows(selectors.platform_report(start=start, end=end, now=now), public=public)
@@ -120,16 +120,17 @@ def _report(request: HttpRequest, *, public: bool) -> HttpResponse:
         name = f"platform-accountability-{start:%Y%m%d}-{end:%Y%m%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+    none_text = _("not shown (fewer than 5)") if public else _("no data")
     charts = [
         {
             "id": "chart-in-time",
             "title": _("Share of notices removed within the deadline"),
-            **bar_chart(rows, "_share", maximum=1, fmt=lambda v: f"{round(v * 100)}%"),
+            **bar_chart(rows, "_share", maximum=1, fmt=lambda v: f"{round(v * 100)}%", none_text=none_text),
         },
         {
             "id": "chart-removal",
             "title": _("Median hours from notice to removal"),
-            **bar_chart(rows, "_removal", maximum=None, fmt=lambda v: f"{v:.1f} h"),
+            **bar_chart(rows, "_removal", maximum=None, fmt=lambda v: f"{v:.1f} h", none_text=none_text),
         },
     ]
     query = request.GET.copy()

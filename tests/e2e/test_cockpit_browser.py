@@ -81,3 +81,18 @@ def test_advocate_finds_overdue_notice_reveals_contact_and_verifies_bundle(
     built = Event.objects.get(case=overdue.case, type=EventType.BUNDLE_BUILT)
     assert built.data["sha256"] == hashlib.sha256(data).hexdigest()
     assert built.data["sha256"] in page.locator("[data-sha256]").first.inner_text()
+
+
+def test_accountability_report_renders_charts(page, live_server, advocate, platforms, artifacts_dir):
+    for hours in (2, 20, 53, 60):
+        sent(platforms["reddit" if hours % 2 else "x"], hours_ago=hours)
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("advocate@example.org")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    page.get_by_role("link", name="Platforms").click()
+    page.wait_for_url("**/reports/platforms/")
+    assert page.get_by_role("img", name="Share of notices removed within the deadline").is_visible()
+    assert page.get_by_role("row", name="Reddit").count() == 1
+    page.screenshot(path=str(artifacts_dir / "cockpit-04-report.png"), full_page=True)
