@@ -276,23 +276,26 @@ def board_unknown_locations(user) -> QuerySet[ReportedLocation]:
     )
 
 
-def board_filter_choices() -> dict[str, list[tuple]]:
-    """Every platform and every advocate, for the filter menus (two small queries: the registry has tens of
-    platforms; narrowing it to those with open notices would cost a join over every notice)."""
+def platform_choices() -> list[tuple[int, str]]:
+    """Every platform, for the board's menu: the registry has tens of rows, and narrowing it to platforms with
+    open notices would cost a join over every notice."""
+    return list(Platform.objects.order_by("name").values_list("pk", "name"))
+
+
+def advocate_choices() -> list[tuple[int, str]]:
+    """Every active advocate (and superuser), labelled by e-mail, for filters and assignment."""
     from django.contrib.auth import get_user_model
 
     from takedowns.roles import ADVOCATES
 
-    platforms = list(Platform.objects.order_by("name").values_list("pk", "name"))
-    advocates = [
-        (pk, email or username)
-        for pk, email, username in get_user_model()
+    users = (
+        get_user_model()
         .objects.filter(Q(groups__name=ADVOCATES) | Q(is_superuser=True), is_active=True)
         .distinct()
         .order_by("email", "username")
         .values_list("pk", "email", "username")
-    ]
-    return {"platforms": platforms, "advocates": advocates}
+    )
+    return [(pk, email or username) for pk, email, username in users]
 
 
 def case_timeline(case: Case) -> list[Event]:

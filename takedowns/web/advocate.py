@@ -47,7 +47,9 @@ def board(request: HttpRequest) -> HttpResponse:
     """The clock board: every open notice, soonest deadline first. An htmx request (the filters, the page
     links, the minute-by-minute refresh) gets only the board region; everything also works as plain links."""
     now = timezone.now()
-    form = BoardFilterForm(request.GET or None, **selectors.board_filter_choices())
+    form = BoardFilterForm(
+        request.GET or None, platforms=selectors.platform_choices(), advocates=selectors.advocate_choices()
+    )
     filters = form.filters()
     counters = selectors.board_counters(request.user, now=now)
     paginator = Paginator(selectors.board_notices(request.user, filters, now=now), selectors.BOARD_PAGE_SIZE)
@@ -65,6 +67,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "counters": counters,
         "unknown_locations": selectors.board_unknown_locations(request.user)[:20],
         "query": query.urlencode(),
+        "refresh_url": request.get_full_path(),
         "last_sweep": job_last_ran("sweep-deadlines"),
     }
     template = "takedowns/board/_region.html" if request.headers.get("HX-Request") else "takedowns/board/board.html"
@@ -85,7 +88,7 @@ def _reveals(request: HttpRequest, case) -> set[str]:
 @require_GET
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_detail(selectors.case_for_user(request.user, reference))
-    advocates = selectors.board_filter_choices()["advocates"]
+    advocates = selectors.advocate_choices()
     revealed = _reveals(request, case)
     return render(
         request,
@@ -158,7 +161,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     back = redirect("takedowns:case_detail", reference=case.reference)
     try:
         if action == "assign":
-            form = AssignForm(request.POST, advocates=selectors.board_filter_choices()["advocates"])
+            form = AssignForm(request.POST, advocates=selectors.advocate_choices())
             if not form.is_valid():
                 messages.error(request, _("Choose an advocate from the list."))
                 return back
