@@ -208,3 +208,23 @@ def test_workbench_actions_are_advocates_only(client, reddit_staff, platforms):
         client.post(reverse("takedowns:case_action", args=[case.reference, "note"]), {"text": "x"}).status_code == 404
     )
     assert not Event.objects.filter(type__in=[EventType.CASE_CONTACT_REVEALED, EventType.CASE_NOTE_ADDED]).exists()
+
+
+def test_case_page_query_count_does_not_grow_with_notices(client, advocate, platforms, make_sent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from takedowns.services import outcomes
+
+    first = make_sent(platforms["reddit"], hours_ago=1)
+    case = first.case
+    client.force_login(advocate)
+    counts = []
+    for slug in ("x", "facebook", "instagram", None):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("takedowns:case_detail", args=[case.reference])).status_code == 200
+        counts.append(len(ctx.captured_queries))
+        if slug:
+            notice = make_sent(platforms[slug], hours_ago=2, case=case, url=f"https://example-{slug}.test/{slug}/1")
+            outcomes.notice_acknowledge(notice=notice)
+    assert len(set(counts)) == 1, counts
