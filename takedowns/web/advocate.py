@@ -1,4 +1,6 @@
-"""The advocate's pages: the dashboard, the case page, actions on a notice and the development outbox.
+"""The advocate's pages: the clock board (the home page), the case page as a workbench (logged reveals, the
+blurred preview, case and notice actions, adding a website to the registry), evidence bundles and the
+development outbox. The accountability report is in takedowns/web/reports.py.
 
 Platform staff share the dashboard URL; they get their inbox (takedowns/web/platform.py)."""
 
