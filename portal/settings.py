@@ -490,6 +490,9 @@ VERIFY_MAX_RETRIES = 4
 # New cases wait for an advocate's review before notices go out, unless the case overrides it.
 NOTICES_REVIEW_FIRST = env.bool("NOTICES_REVIEW_FIRST", False)
 RESPONSE_LINK_MAX_AGE_DAYS = 90
+# Publish the anonymised platform accountability report at /transparency/platforms/ (no case data; small
+# counts suppressed). Off by default: an operator decides to make it public.
+PUBLIC_ACCOUNTABILITY_REPORT = env.bool("PUBLIC_ACCOUNTABILITY_REPORT", False)
 # Where advocate alerts go when a case has no assigned advocate (a shared helpline inbox); empty = every advocate.
 ADVOCATE_ALERTS_EMAIL = env.optional("ADVOCATE_ALERTS_EMAIL")
 # Delivery retries: exponential back-off from 60 s, at most this many retries before "delivery failed".
@@ -498,6 +501,9 @@ IMAGE_MAX_BYTES = 25 * 1024 * 1024
 IMAGE_MAX_PER_CASE = 10
 # Originals a victim chose to keep as evidence are purged this long after the case is withdrawn or closed.
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", 90)
+# Days a built evidence bundle stays downloadable; it can be built again at any time (its SHA-256 stays in
+# the audit log), so the personal data it holds is not kept longer than the download needs.
+EVIDENCE_BUNDLE_DAYS = env.int("EVIDENCE_BUNDLE_DAYS", 14)
 
 # --- who sends the notices (issue 10) ----------------------------------------------------------------------
 # Printed in every notice's "Sent by" block: a platform reviewer must know which organisation is writing,

@@ -4,13 +4,29 @@ whether the object does not exist or is not the caller's."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
-from takedowns.models import Case, CaseState, EventType, ImageState, Notice, ReferenceImage, ReportedLocation
+from takedowns.models import (
+    Case,
+    CaseState,
+    Event,
+    EventType,
+    EvidenceBundle,
+    ImageState,
+    Notice,
+    NoticeStatus,
+    Platform,
+    ReferenceImage,
+    ReportedLocation,
+)
 from takedowns.roles import is_advocate, platform_of
 
 
@@ -53,25 +69,6 @@ def notice_for_user(user, notice_id: int | str) -> Notice:
 def notices_overdue(qs: QuerySet[Notice] | None = None, *, now=None) -> QuerySet[Notice]:
     qs = Notice.objects.all() if qs is None else qs
     return qs.filter(status__in=CLOCK_RUNNING, due_at__lt=now or timezone.now())
-
-
-def dashboard_cases(user) -> QuerySet[Case]:
-    """The advocate's case list: every open case with counts for the clock columns, in two queries."""
-    now = timezone.now()
-    return (
-        cases_for_user(user)
-        .filter(state=CaseState.OPEN)
-        .select_related("assigned_advocate")
-        .annotate(
-            notice_count=Count("notices", distinct=True),
-            open_notice_count=Count("notices", filter=Q(notices__status__in=OPEN_STATES), distinct=True),
-            overdue_count=Count(
-                "notices", filter=Q(notices__status__in=CLOCK_RUNNING, notices__due_at__lt=now), distinct=True
-            ),
-            location_count=Count("locations", distinct=True),
-        )
-        .order_by("-created_at")
-    )
 
 
 def case_detail(case: Case) -> Case:
@@ -156,15 +153,21 @@ def case_notice_panels(case: Case) -> list[dict]:
     from takedowns.notices import check_completeness, notice_content, notice_queryset, webform_pieces
 
     panels = []
-    # notice_queryset prefetches what notice_content reads, so the page costs the same for 1 or 20 notices.
-    for notice in notice_queryset().filter(case=case).order_by("platform__name"):
+    # notice_queryset prefetches what notice_content reads, and the answers of every notice come in one query,
+    # so the page costs the same for 1 or 20 notices.
+    notices = list(notice_queryset().filter(case=case).order_by("platform__name"))
+    responses: dict[int, list[Event]] = {}
+    answers = Event.objects.filter(notice__in=notices, type__in=RESPONSE_EVENT_TYPES).order_by("created_at", "id")
+    for event in answers:
+        responses.setdefault(event.notice_id, []).append(event)
+    for notice in notices:
         content = notice_content(notice)
         panels.append(
             {
                 "notice": notice,
                 "completeness": check_completeness(content),
                 "pieces": webform_pieces(content) if notice.channel == "webform" else [],
-                "responses": list(notice_responses(notice)),
+                "responses": responses.get(notice.pk, []),
             }
         )
     return panels
@@ -172,8 +175,6 @@ def case_notice_panels(case: Case) -> list[dict]:
 
 def platform_inbox_sections(user, *, now=None) -> list[dict]:
     """A platform's notices in the order staff work them: overdue, due within 12 hours, new, answered."""
-    from datetime import timedelta
-
     from django.utils.translation import gettext_lazy as _
 
     now = now or timezone.now()
@@ -196,3 +197,288 @@ def platform_inbox_sections(user, *, now=None) -> list[dict]:
         "answered": _("Answered"),
     }
     return [{"key": key, "title": titles[key], "notices": items} for key, items in sections.items()]
+
+
+# --- The advocate's clock board -----------------------------------------------------------------------------
+
+BOARD_DUE_SOON = timedelta(hours=12)
+BOARD_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the board is narrowed to; every field optional (forms/board.py parses the query string)."""
+
+    platform_id: int | None = None
+    status: str = ""
+    regime: str = ""
+    advocate_id: int | None = None
+    mine: bool = False
+    overdue: bool = False
+    due_soon: bool = False
+    q: str = ""
+
+
+def board_notices(user, filters: BoardFilters | None = None, *, now=None) -> QuerySet[Notice]:
+    """Every open notice of an open case, soonest deadline first (notices without a clock yet — drafts,
+    queued, failed — after those with one). The row's columns come with it: no query per row."""
+    filters = filters or BoardFilters()
+    now = now or timezone.now()
+    qs = (
+        notices_for_user(user)
+        .filter(case__state=CaseState.OPEN, status__in=OPEN_STATES)
+        .select_related("case__assigned_advocate")
+        .only(
+            "id",
+            "status",
+            "regime",
+            "channel",
+            "sent_at",
+            "due_at",
+            "created_at",
+            "case__reference",
+            "case__is_minor_content",
+            "case__assigned_advocate__email",
+            "case__assigned_advocate__username",
+            "platform__name",
+            "platform__slug",
+        )
+    )
+    if filters.platform_id:
+        qs = qs.filter(platform_id=filters.platform_id)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.regime:
+        qs = qs.filter(regime=filters.regime)
+    if filters.mine:
+        qs = qs.filter(case__assigned_advocate=user)
+    elif filters.advocate_id:
+        qs = qs.filter(case__assigned_advocate_id=filters.advocate_id)
+    if filters.overdue:
+        qs = qs.filter(status__in=CLOCK_RUNNING, due_at__lt=now)
+    if filters.due_soon:
+        qs = qs.filter(status__in=CLOCK_RUNNING, due_at__gte=now, due_at__lt=now + BOARD_DUE_SOON)
+    q = filters.q.strip()
+    if q:
+        # A case reference or part of a reported URL; Exists keeps one row per notice. URLs are stored
+        # normalised (lower-case host) and paths are case-sensitive, so a plain LIKE: no upper() on every row.
+        qs = qs.filter(
+            Q(case__reference=q.upper())
+            | Q(Exists(ReportedLocation.objects.filter(notices=OuterRef("pk"), url__contains=q)))
+        )
+    return qs.order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
+
+
+def board_counters(user, *, now=None) -> dict[str, int]:
+    """The numbers above the board, in two queries however many notices there are."""
+    now = now or timezone.now()
+    open_case = Q(case__state=CaseState.OPEN)
+    running = open_case & Q(status__in=CLOCK_RUNNING)
+    counts = notices_for_user(user).aggregate(
+        open=Count("pk", filter=open_case & Q(status__in=OPEN_STATES)),
+        due_soon=Count("pk", filter=running & Q(due_at__gte=now, due_at__lt=now + BOARD_DUE_SOON)),
+        overdue=Count("pk", filter=running & Q(due_at__lt=now)),
+        removed_week=Count("pk", filter=Q(removed_at__gte=now - timedelta(days=7))),
+        drafts_held=Count("pk", filter=open_case & Q(status=NoticeStatus.DRAFT)),
+    )
+    counts["unknown_websites"] = board_unknown_locations(user).count()
+    counts["waiting"] = counts["drafts_held"] + counts["unknown_websites"]
+    return counts
+
+
+def board_unknown_locations(user) -> QuerySet[ReportedLocation]:
+    """Reported URLs on websites the registry does not know: no notice can go until someone adds the site."""
+    if not is_advocate(user):
+        return ReportedLocation.objects.none()
+    return (
+        ReportedLocation.objects.filter(case__state=CaseState.OPEN, platform__isnull=True)
+        .select_related("case")
+        .order_by("created_at", "id")
+    )
+
+
+def platform_choices() -> list[tuple[int, str]]:
+    """Every platform, for the board's menu: the registry has tens of rows, and narrowing it to platforms with
+    open notices would cost a join over every notice."""
+    return list(Platform.objects.order_by("name").values_list("pk", "name"))
+
+
+def advocate_choices() -> list[tuple[int, str]]:
+    """Every active advocate (and superuser), labelled by e-mail, for filters and assignment."""
+    from django.contrib.auth import get_user_model
+
+    from takedowns.roles import ADVOCATES
+
+    users = (
+        get_user_model()
+        .objects.filter(Q(groups__name=ADVOCATES) | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .order_by("email", "username")
+        .values_list("pk", "email", "username")
+    )
+    return [(pk, email or username) for pk, email, username in users]
+
+
+def case_timeline(case: Case) -> list[Event]:
+    """Everything that happened on a case, oldest first, with who did it (one query)."""
+    return list(
+        case.events.select_related("actor_user", "notice__case", "notice__platform").order_by("created_at", "id")
+    )
+
+
+def case_bundles(case: Case) -> QuerySet[EvidenceBundle]:
+    return case.bundles.order_by("-created_at", "-id")
+
+
+# --- Platform accountability ---------------------------------------------------------------------------------
+
+# Public figures: a count below this is shown as "fewer than 5", and a time or share computed from fewer
+# notices is not shown at all, so that no single case can be picked out.
+PUBLIC_MIN_COUNT = 5
+
+
+@dataclass(frozen=True)
+class PlatformFigures:
+    """One platform's record over a period. Hours are floats; a share is 0..1; None = nothing to measure."""
+
+    platform_id: int
+    name: str
+    sent: int
+    answered: int
+    ack_median_h: float | None
+    ack_p90_h: float | None
+    removed: int
+    removal_median_h: float | None
+    removal_p90_h: float | None
+    decided: int
+    removed_in_time: int
+    share_in_time: float | None
+    overdue_now: int
+    disputes: int
+
+
+def _percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between the closest ranks (the common spreadsheet/NumPy default)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def platform_report(*, start, end, now=None) -> list[PlatformFigures]:
+    """Per platform, for the notices **sent** in [start, end):
+
+    - time to acknowledge: from sending to the platform's first answer (acknowledgement, question, dispute or
+      removal, whichever came first); median and 90th percentile, in hours;
+    - time to removal: from sending to the reported removal;
+    - share removed within the deadline: removed by ``due_at``, out of the notices whose outcome is known
+      (removed, or the deadline has passed);
+    - disputes: notices the platform disputed; overdue now: notices whose clock is running past ``due_at``
+      today, whenever they were sent.
+
+    Three queries however many notices: the period's figures (aggregated in PostgreSQL; elsewhere from the
+    time stamps alone), overdue counts, platform names.
+    """
+    now = now or timezone.now()
+    per = _report_sql(start, end, now) if connection.vendor == "postgresql" else _report_python(start, end, now)
+    overdue = dict(
+        notices_overdue(now=now).values("platform_id").annotate(n=Count("pk")).values_list("platform_id", "n")
+    )
+    names = dict(Platform.objects.filter(pk__in=set(per) | set(overdue)).values_list("pk", "name"))
+    figures = []
+    for platform_id, name in names.items():
+        entry = per.get(platform_id) or _EMPTY_ENTRY
+        figures.append(
+            PlatformFigures(
+                platform_id=platform_id,
+                name=name,
+                **entry,
+                share_in_time=entry["removed_in_time"] / entry["decided"] if entry["decided"] else None,
+                overdue_now=overdue.get(platform_id, 0),
+            )
+        )
+    return sorted(figures, key=lambda f: (-f.sent, f.name))
+
+
+_EMPTY_ENTRY = {
+    "sent": 0,
+    "answered": 0,
+    "ack_median_h": None,
+    "ack_p90_h": None,
+    "removed": 0,
+    "removal_median_h": None,
+    "removal_p90_h": None,
+    "decided": 0,
+    "removed_in_time": 0,
+    "disputes": 0,
+}
+
+# PostgreSQL computes the percentiles itself (percentile_cont interpolates linearly between ranks, as
+# _percentile does), so 50,000 rows never cross the wire. LEAST ignores NULLs there: the first answer.
+_REPORT_SQL = """
+SELECT platform_id, count(*), count(fa),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY fa), percentile_cont(0.9) WITHIN GROUP (ORDER BY fa),
+       count(rm), percentile_cont(0.5) WITHIN GROUP (ORDER BY rm), percentile_cont(0.9) WITHIN GROUP (ORDER BY rm),
+       count(*) FILTER (WHERE removed_at IS NOT NULL OR due_at < %s),
+       count(*) FILTER (WHERE removed_at <= due_at),
+       count(*) FILTER (WHERE disputed_at IS NOT NULL)
+FROM (
+  SELECT platform_id, due_at, removed_at, disputed_at,
+         EXTRACT(EPOCH FROM LEAST(acknowledged_at, info_requested_at, disputed_at, removed_at) - sent_at) / 3600 AS fa,
+         EXTRACT(EPOCH FROM removed_at - sent_at) / 3600 AS rm
+  FROM takedowns_notice WHERE sent_at >= %s AND sent_at < %s
+) AS period
+GROUP BY platform_id
+"""
+
+
+def _report_sql(start, end, now) -> dict[int, dict]:
+    keys = list(_EMPTY_ENTRY)
+    with connection.cursor() as cursor:
+        cursor.execute(_REPORT_SQL, [now, start, end])
+        rows = cursor.fetchall()
+    return {
+        row[0]: {key: (float(v) if isinstance(v, Decimal) else v) for key, v in zip(keys, row[1:], strict=True)}
+        for row in rows
+    }
+
+
+def _report_python(start, end, now) -> dict[int, dict]:
+    rows = Notice.objects.filter(sent_at__gte=start, sent_at__lt=end).values_list(
+        "platform_id", "sent_at", "due_at", "acknowledged_at", "info_requested_at", "disputed_at", "removed_at"
+    )
+    raw: dict[int, dict] = {}
+    for platform_id, sent, due, ack, info, disputed, removed in rows.iterator(chunk_size=5000):
+        entry = raw.setdefault(
+            platform_id, {"sent": 0, "ack": [], "removal": [], "decided": 0, "in_time": 0, "disputes": 0}
+        )
+        entry["sent"] += 1
+        answers = [t for t in (ack, info, disputed, removed) if t is not None]
+        if answers:
+            entry["ack"].append((min(answers) - sent).total_seconds() / 3600)
+        if removed is not None:
+            entry["removal"].append((removed - sent).total_seconds() / 3600)
+        if removed is not None or (due is not None and due < now):
+            entry["decided"] += 1
+            if removed is not None and due is not None and removed <= due:
+                entry["in_time"] += 1
+        if disputed is not None:
+            entry["disputes"] += 1
+    return {
+        platform_id: {
+            "sent": e["sent"],
+            "answered": len(e["ack"]),
+            "ack_median_h": _percentile(e["ack"], 0.5),
+            "ack_p90_h": _percentile(e["ack"], 0.9),
+            "removed": len(e["removal"]),
+            "removal_median_h": _percentile(e["removal"], 0.5),
+            "removal_p90_h": _percentile(e["removal"], 0.9),
+            "decided": e["decided"],
+            "removed_in_time": e["in_time"],
+            "disputes": e["disputes"],
+        }
+        for platform_id, e in raw.items()
+    }

@@ -7,12 +7,14 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.utils import timezone
 
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, EventType
 from takedowns.services import (
+    bundles,
     deadlines,
     delivery,
     images,
@@ -68,6 +70,20 @@ def notice_withdrawal_send(self, notice_id: int) -> None:
         log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
 
 
+@shared_task(bind=True, name="takedowns.tasks.notice_resend", soft_time_limit=60, time_limit=90, acks_late=True)
+def notice_resend(self, notice_id: int) -> None:
+    """The advocate's reminder e-mail; transient errors back off like a first delivery, then give up (the
+    request stamp stays, so the advocate sees it was not sent and can ask again)."""
+    try:
+        delivery.notice_resend(notice_id=notice_id)
+    except delivery.TransientDeliveryError as exc:
+        if self.request.retries < settings.NOTICE_SEND_MAX_RETRIES:
+            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+        log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
+    except delivery.PermanentDeliveryError as exc:
+        log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
+
+
 @shared_task(bind=True, name="takedowns.tasks.webhook_deliver", soft_time_limit=30, time_limit=45, acks_late=True)
 def webhook_deliver(self, delivery_id: int) -> None:
     """POST one webhook; back-off 1, 2, 4, 8, 16 min, then the delivery is logged as failed."""
@@ -111,6 +127,14 @@ def deadlines_sweep() -> None:
         log.info("Deadline sweep: %s overdue recorded.", result.overdue_recorded)
 
 
+@worker_ready.connect
+def deadlines_sweep_on_worker_start(sender=None, **kwargs) -> None:
+    """Run the first deadline sweep as soon as a worker is up, instead of up to 5 minutes later when beat first
+    fires: a fresh deployment's board never says "no check has run". The sweep's lock makes a second worker's
+    start (or beat firing at the same moment) a no-op."""
+    deadlines_sweep.apply_async()
+
+
 @shared_task(name="takedowns.tasks.reconcile", soft_time_limit=240, time_limit=290)
 def reconcile() -> None:
     with exclusive("reconcile", ttl_seconds=290) as taken:
@@ -127,6 +151,7 @@ def retention_purge() -> None:
     with exclusive("retention-purge", ttl_seconds=660) as taken:
         if taken:
             images.images_retention_purge()
+            bundles.bundles_purge_expired()
             deadlines.job_mark_ran("retention-purge")
 
 
@@ -166,3 +191,17 @@ def ping(token: str) -> None:
     event_record(
         type=EventType.SYSTEM_PING, actor_kind=ActorKind.SYSTEM, data={"probe": token, "at": timezone.now().isoformat()}
     )
+
+
+@shared_task(name="takedowns.tasks.evidence_bundle_build", soft_time_limit=300, time_limit=360, acks_late=True)
+def evidence_bundle_build(bundle_id: int) -> None:
+    """Build one evidence bundle; any error leaves it visibly failed with the reason (a new one can be asked for)."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    try:
+        bundles.bundle_build(bundle_id=bundle_id)
+    except SoftTimeLimitExceeded:
+        bundles.bundle_failed(bundle_id=bundle_id, reason="Building took too long.")
+    except Exception as exc:
+        log.exception("Evidence bundle %s failed", bundle_id)
+        bundles.bundle_failed(bundle_id=bundle_id, reason=f"{type(exc).__name__}: {exc}")

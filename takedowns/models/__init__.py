@@ -1,5 +1,6 @@
 """Domain models, split by part of the domain (DESIGN.md §3)."""
 
+from takedowns.models.bundles import BundleState, EvidenceBundle
 from takedowns.models.cases import (
     Case,
     CaseState,
@@ -18,11 +19,13 @@ from takedowns.models.webhooks import WebhookDelivery, WebhookDeliveryStatus, We
 
 __all__ = [
     "ActorKind",
+    "BundleState",
     "Case",
     "CaseState",
     "Channel",
     "Event",
     "EventType",
+    "EvidenceBundle",
     "FilerType",
     "ImageState",
     "Jurisdiction",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -121,6 +122,13 @@ class Notice(models.Model):
     # Sweep bookkeeping, so that each alert is sent once however often the sweep runs.
     warning_alerted_at = models.DateTimeField(null=True, blank=True)
     overdue_recorded_at = models.DateTimeField(null=True, blank=True)
+    # An advocate's "send again" (a reminder; the clock keeps counting from the first delivery): stamped when
+    # asked, cleared by the worker that sends it, so a repeated task sends one e-mail.
+    resend_requested_at = models.DateTimeField(null=True, blank=True)
+    resend_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_resent_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -285,6 +285,51 @@ def notice_record_webform_submission(
     return locked
 
 
+def notice_resend(*, notice_id: int) -> bool:
+    """Send the advocate's requested reminder once: the notice as sent, marked as a reminder, with its PDF.
+    Returns whether an e-mail went out. Raises TransientDeliveryError / PermanentDeliveryError."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().select_related("case", "platform").filter(pk=notice_id).first()
+        if notice is None or notice.resend_requested_at is None:
+            return False
+        requested_by = notice.resend_requested_by
+        still_waiting = notice.status in (NoticeStatus.SENT, NoticeStatus.ACKNOWLEDGED, NoticeStatus.INFO_REQUESTED)
+        if not still_waiting or not notice.recipient:
+            notice.resend_requested_at = None
+            notice.save(update_fields=["resend_requested_at", "updated_at"])
+            return False
+        message = EmailMultiAlternatives(
+            subject=f"Reminder: {notice.subject}"[:300],
+            body=(
+                f"REMINDER — this notice was first delivered on {notice.sent_at:%Y-%m-%d %H:%M} UTC; "
+                f"the response is due by {notice.due_at:%Y-%m-%d %H:%M} UTC.\n\n{notice.body_text}"
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notice.recipient],
+            reply_to=[relay_address(notice)],
+            headers={"X-Recourse-Notice": notice.reference},
+        )
+        if notice.body_html:
+            message.attach_alternative(notice.body_html, "text/html")
+        message.attach(f"{notice.reference}.pdf", render_notice_pdf(notice, now=notice.sent_at), "application/pdf")
+        try:
+            message.send(fail_silently=False)
+        except Exception as exc:
+            raise _classify(exc) from exc
+        now = timezone.now()
+        notice.resend_requested_at = None
+        notice.last_resent_at = now
+        notice.save(update_fields=["resend_requested_at", "last_resent_at", "updated_at"])
+        event_record(
+            type=EventType.NOTICE_RESENT,
+            actor_kind=ActorKind.ADVOCATE if requested_by else ActorKind.SYSTEM,
+            actor_user=requested_by,
+            notice=notice,
+            data={"due_at": notice.due_at.isoformat() if notice.due_at else None},
+        )
+    return True
+
+
 def notice_withdrawal_send(*, notice_id: int) -> bool:
     """Tell a platform that already received a notice that the victim withdrew it: by webhook where the
     platform registered one, and by e-mail where it takes e-mail. Returns whether an e-mail was sent."""

@@ -26,10 +26,12 @@ from django.utils import timezone
 from takedowns.audit import event_record
 from takedowns.lifecycle import DELIVERED_STATES, OPEN_STATES, notice_transition
 from takedowns.models import (
+    BundleState,
     Case,
     CaseState,
     Event,
     EventType,
+    EvidenceBundle,
     ImageState,
     Notice,
     NoticeStatus,
@@ -246,6 +248,16 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         notifications = Notification.objects.filter(notice__case=locked)
         notifications.filter(status=NotificationStatus.PENDING).update(status=NotificationStatus.SKIPPED)
         counts["notifications_emptied"] = notifications.exclude(extra="").update(extra="")
+
+        # Evidence bundles hold the notices' text and the kept originals: the files go, the rows stay (their
+        # SHA-256 stays in the audit log, which is all an erased case keeps).
+        for bundle in EvidenceBundle.objects.select_for_update().filter(case=locked):
+            if bundle.file:
+                bundle.file.storage.delete(bundle.file.name)
+            bundle.file = ""
+            bundle.state = BundleState.FAILED
+            bundle.error = "erased"
+            bundle.save(update_fields=["file", "state", "error"])
 
         events = Event.objects.select_for_update(of=("self",)).filter(Q(case=locked) | Q(notice__case=locked))
         counts["events_redacted"] = 0

@@ -1,58 +1,240 @@
-"""The advocate's pages: the dashboard, the case page, actions on a notice and the development outbox.
+"""The advocate's pages: the clock board (the home page), the case page as a workbench (logged reveals, the
+blurred preview, case and notice actions, adding a website to the registry), evidence bundles and the
+development outbox. The accountability report is in takedowns/web/reports.py.
 
 Platform staff share the dashboard URL; they get their inbox (takedowns/web/platform.py)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+import hashing
 from takedowns import selectors
+from takedowns.forms.board import BoardFilterForm
 from takedowns.forms.dmca import DmcaRouteForm
 from takedowns.forms.notices import TextForm
+from takedowns.forms.workbench import AdvocateUrlsForm, AssignForm, NoteForm, PlatformAddForm
 from takedowns.models import ActorKind
 from takedowns.notices import render_notice_pdf
 from takedowns.roles import is_advocate, platform_of
-from takedowns.services import delivery, outcomes
+from takedowns.services import bundles, delivery, outcomes, workbench
 from takedowns.services import notices as notice_services
 from takedowns.services.deadlines import job_last_ran
 from takedowns.web import platform as platform_views
-from takedowns.web.common import webform_submission_record
+from takedowns.web.common import bundle_response, webform_submission_record
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     if is_advocate(request.user):
-        return render(
-            request,
-            "takedowns/dashboard_advocate.html",
-            {
-                "cases": selectors.dashboard_cases(request.user)[:200],
-                "last_sweep": job_last_ran("sweep-deadlines"),
-            },
-        )
+        return board(request)
     if platform_of(request.user) is not None:
         return platform_views.inbox(request)
     return render(request, "takedowns/no_role.html", status=403)
+
+
+def board(request: HttpRequest) -> HttpResponse:
+    """The clock board: every open notice, soonest deadline first. An htmx request (the filters, the page
+    links, the minute-by-minute refresh) gets only the board region; everything also works as plain links."""
+    now = timezone.now()
+    form = BoardFilterForm(
+        request.GET or None, platforms=selectors.platform_choices(), advocates=selectors.advocate_choices()
+    )
+    filters = form.filters()
+    counters = selectors.board_counters(request.user, now=now)
+    paginator = Paginator(selectors.board_notices(request.user, filters, now=now), selectors.BOARD_PAGE_SIZE)
+    if filters == selectors.BoardFilters():
+        # Unfiltered, the board is exactly the "open" counter's set: skip a second COUNT over every notice.
+        paginator.count = counters["open"]
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "now": now,
+        "due_soon_at": now + selectors.BOARD_DUE_SOON,
+        "counters": counters,
+        "unknown_locations": selectors.board_unknown_locations(request.user)[:20],
+        "query": query.urlencode(),
+        "refresh_url": request.get_full_path(),
+        "last_sweep": job_last_ran("sweep-deadlines"),
+    }
+    template = "takedowns/board/_region.html" if request.headers.get("HX-Request") else "takedowns/board/board.html"
+    return render(request, template, context)
+
+
+# A reveal lasts this long in the advocate's session; after that the details are masked again.
+REVEAL_SECONDS = 15 * 60
+
+
+def _reveals(request: HttpRequest, case) -> set[str]:
+    stored = request.session.get(f"reveal:{case.pk}", {})
+    now = time.time()
+    return {what for what, at in stored.items() if now - at < REVEAL_SECONDS}
 
 
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_detail(selectors.case_for_user(request.user, reference))
+    advocates = selectors.advocate_choices()
+    revealed = _reveals(request, case)
     return render(
         request,
         "takedowns/case_detail.html",
-        {"case": case, "notices": selectors.case_notice_panels(case)},
+        {
+            "case": case,
+            "notices": selectors.case_notice_panels(case),
+            "revealed": revealed,
+            "revealed_images": {int(what[6:]) for what in revealed if what.startswith("image-")},
+            "timeline": selectors.case_timeline(case),
+            "assign_form": AssignForm(initial={"advocate": case.assigned_advocate_id}, advocates=advocates),
+            "note_form": NoteForm(),
+            "urls_form": AdvocateUrlsForm(),
+            "kept_images": {image.pk for image in case.images.all() if workbench.image_kept(image)},
+            "bundles": selectors.case_bundles(case)[:5],
+        },
     )
+
+
+@login_required
+@require_POST
+def case_reveal(request: HttpRequest, reference: str) -> HttpResponse:
+    """Show a masked detail (filer, contact) or a kept image's blurred preview: one logged click each."""
+    case = selectors.case_for_user(request.user, reference)
+    what = request.POST.get("what", "")
+    try:
+        if what in workbench.REVEAL_EVENTS:
+            workbench.case_detail_reveal(case=case, field=what, actor_user=request.user)
+            anchor = "details"
+        elif what.startswith("image-") and what[6:].isdigit():
+            image = case.images.filter(pk=int(what[6:])).first()
+            if image is None:
+                raise Http404("No such image.")
+            workbench.image_preview_reveal(image=image, actor_user=request.user)
+            anchor = f"image-{image.pk}"
+        else:
+            raise Http404("Nothing to reveal.")
+    except workbench.WorkbenchError as exc:
+        messages.error(request, str(exc))
+        return redirect("takedowns:case_detail", reference=case.reference)
+    stored = request.session.get(f"reveal:{case.pk}", {})
+    stored[what] = time.time()
+    request.session[f"reveal:{case.pk}"] = stored
+    return redirect(reverse("takedowns:case_detail", args=[case.reference]) + f"#{anchor}")
+
+
+@login_required
+@require_GET
+def image_preview(request: HttpRequest, reference: str, image_id: int) -> HttpResponse:
+    """The blurred, greyscale preview of a kept original, only after its logged reveal; never cached."""
+    case = selectors.case_for_user(request.user, reference)
+    image = case.images.filter(pk=image_id).first()
+    if image is None or f"image-{image.pk}" not in _reveals(request, case):
+        raise Http404("No preview.")
+    try:
+        data = workbench.image_preview_bytes(image=image)
+    except (workbench.WorkbenchError, hashing.HashingError) as exc:
+        raise Http404("No preview.") from exc
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    """Advocate actions on the whole case: assign, note, hold, release, add URLs."""
+    case = selectors.case_for_user(request.user, reference)
+    back = redirect("takedowns:case_detail", reference=case.reference)
+    try:
+        if action == "assign":
+            form = AssignForm(request.POST, advocates=selectors.advocate_choices())
+            if not form.is_valid():
+                messages.error(request, _("Choose an advocate from the list."))
+                return back
+            chosen = form.cleaned_data["advocate"]
+            advocate = get_user_model().objects.get(pk=chosen) if chosen else None
+            workbench.case_assign(case=case, advocate=advocate, actor_user=request.user)
+            messages.success(request, _("Assignment saved."))
+        elif action == "note":
+            form = NoteForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, " ".join(form.errors["text"]))
+                return back
+            workbench.case_note_add(case=case, text=form.cleaned_data["text"], actor_user=request.user)
+            messages.success(request, _("Note added to the timeline."))
+        elif action in ("hold", "release"):
+            workbench.case_hold_set(case=case, hold=action == "hold", actor_user=request.user)
+            messages.success(
+                request,
+                _("New notices on this case now wait for an advocate's review.")
+                if action == "hold"
+                else _("The hold is released: send each draft when ready."),
+            )
+        elif action == "add-urls":
+            form = AdvocateUrlsForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, " ".join(form.errors["urls"]))
+                return back
+            added = workbench.case_urls_add(case=case, urls=form.cleaned_data["urls"], actor_user=request.user)
+            messages.success(request, _("%(n)s new URL(s) added; their notices are being drafted.") % {"n": len(added)})
+        else:
+            raise Http404("No such action.")
+    except workbench.WorkbenchError as exc:
+        messages.error(request, str(exc))
+    return back
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def location_platform_add(request: HttpRequest, reference: str, location_id: int) -> HttpResponse:
+    """Add the website of a URL the registry does not know; it then applies to every open case."""
+    case = selectors.case_for_user(request.user, reference)
+    location = case.locations.filter(pk=location_id, platform__isnull=True).first()
+    if location is None:
+        raise Http404("No such URL on an unknown website.")
+    form = PlatformAddForm(request.POST or None, initial={"domains": location.host, "name": location.host})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            platform, attached = workbench.platform_add_from_location(
+                location=location,
+                name=data["name"],
+                domains=data["domains"],
+                channel=data["channel"],
+                contact_email=data["contact_email"],
+                webform_url=data["webform_url"],
+                regime=data["regime"],
+                response_hours=data["response_hours"],
+                actor_user=request.user,
+            )
+        except workbench.WorkbenchError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is in the registry; %(n)s URL(s) in open cases now go to it.")
+                % {"name": platform.name, "n": attached},
+            )
+            return redirect("takedowns:case_detail", reference=case.reference)
+    return render(request, "takedowns/platform_add.html", {"case": case, "location": location, "form": form})
 
 
 def _advocate_notice(request: HttpRequest, reference: str, notice_id: int):
@@ -82,7 +264,10 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
         raise Http404("No such action.")
     back = redirect("takedowns:case_detail", reference=case.reference)
     try:
-        if action in ("send", "retry"):
+        if action == "resend":
+            workbench.notice_resend_request(notice=notice, actor_user=request.user)
+            messages.success(request, _("A reminder to %(p)s is being sent.") % {"p": notice.platform.name})
+        elif action in ("send", "retry"):
             delivery.notice_queue(notice=notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
             messages.success(request, _("The notice to %(p)s is queued for sending.") % {"p": notice.platform.name})
         elif action == "webform":
@@ -112,7 +297,7 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
             _("This notice cannot be sent yet. Missing: %(items)s")
             % {"items": "; ".join(f"{e.label} — {e.fix_hint}" for e in exc.missing)},
         )
-    except (delivery.PermanentDeliveryError, outcomes.OutcomeError, ValueError) as exc:  # NoticeRouteError too
+    except (delivery.PermanentDeliveryError, outcomes.OutcomeError, workbench.WorkbenchError, ValueError) as exc:
         messages.error(request, str(exc))
     return back
 
@@ -133,3 +318,39 @@ def outbox(request: HttpRequest) -> HttpResponse:
             raise Http404("No such message.")
         body = match[0].read_text(errors="replace")[:200_000]
     return render(request, "takedowns/outbox.html", {"files": files, "body": body, "chosen": chosen})
+
+
+@login_required
+@require_POST
+def bundle_request(request: HttpRequest, reference: str) -> HttpResponse:
+    case = selectors.case_for_user(request.user, reference)
+    try:
+        bundles.bundle_request(case=case, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
+    except bundles.BundleError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("takedowns:case_detail", args=[case.reference]) + "#bundles")
+
+
+@login_required
+@require_GET
+def bundle_status(request: HttpRequest, reference: str, bundle_id: int) -> HttpResponse:
+    """The bundle's progress: the fragment the case page polls (htmx), or a page of its own without JS."""
+    case = selectors.case_for_user(request.user, reference)
+    bundle = get_object_or_404(case.bundles, pk=bundle_id)
+    context = {"bundle": bundle, "download_url": reverse("takedowns:bundle_download", args=[case.reference, bundle.pk])}
+    context["status_url"] = reverse("takedowns:bundle_status", args=[case.reference, bundle.pk])
+    if request.headers.get("HX-Request"):
+        return render(request, "takedowns/bundles/_progress.html", context)
+    return render(request, "takedowns/bundles/status.html", {**context, "case": case})
+
+
+@login_required
+@require_GET
+def bundle_download(request: HttpRequest, reference: str, bundle_id: int) -> HttpResponse:
+    case = selectors.case_for_user(request.user, reference)
+    bundle = get_object_or_404(case.bundles, pk=bundle_id)
+    try:
+        data = bundles.bundle_download_record(bundle=bundle, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
+    except bundles.BundleError as exc:
+        raise Http404(str(exc)) from exc
+    return bundle_response(bundle, data)

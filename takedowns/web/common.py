@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from takedowns.forms.notices import WebformSubmittedForm
@@ -48,3 +48,12 @@ def webform_submission_record(request: HttpRequest, notice: Notice, *, actor_kin
         _("Recorded. %(platform)s's deadline now counts from the time you gave.") % {"platform": notice.platform.name},
     )
     return True
+
+
+def bundle_response(bundle, data: bytes) -> HttpResponse:
+    """An evidence bundle as a download: never cached, its SHA-256 in a header for a quick check."""
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="evidence-{bundle.case.reference}-{bundle.pk}.zip"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-SHA256"] = bundle.sha256
+    return response

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from takedowns.web import advocate, platform, public, staff
+from takedowns.web import advocate, platform, public, reports, staff
 from takedowns.web.victim import intake, status
 
 app_name = "takedowns"
@@ -10,15 +10,28 @@ app_name = "takedowns"
 urlpatterns = [
     # Anyone.
     path("", public.home, name="home"),
+    path("transparency/platforms/", reports.public_platform_report, name="public_report"),
     # Staff: advocates get their dashboard, platform staff their inbox, at the same address.
     path("dashboard/", advocate.dashboard, name="dashboard"),
     path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
+    path("cases/<str:reference>/reveal/", advocate.case_reveal, name="case_reveal"),
+    path("cases/<str:reference>/images/<int:image_id>/preview/", advocate.image_preview, name="image_preview"),
+    path(
+        "cases/<str:reference>/locations/<int:location_id>/add-platform/",
+        advocate.location_platform_add,
+        name="location_platform_add",
+    ),
+    path("cases/<str:reference>/do/<slug:action>/", advocate.case_action, name="case_action"),
+    path("cases/<str:reference>/bundles/", advocate.bundle_request, name="bundle_request"),
+    path("cases/<str:reference>/bundles/<int:bundle_id>/", advocate.bundle_status, name="bundle_status"),
+    path("cases/<str:reference>/bundles/<int:bundle_id>/download/", advocate.bundle_download, name="bundle_download"),
     path("outbox/", advocate.outbox, name="outbox"),
     # Staff two-factor sign-in (after the password at accounts/login/).
     path("accounts/two-factor/", staff.two_factor_verify, name="two_factor_verify"),
     path("accounts/two-factor/setup/", staff.two_factor_setup, name="two_factor_setup"),
     path("accounts/two-factor/recovery-codes/", staff.two_factor_codes, name="two_factor_codes"),
+    path("reports/platforms/", reports.platform_report, name="report"),
     # Platform staff: one notice in the inbox, and the same page behind the signed link (no login).
     path("inbox/notices/<int:notice_id>/", platform.inbox_notice, name="inbox_notice"),
     path("respond/<str:token>/", platform.notice_respond, name="notice_respond"),
@@ -33,6 +46,9 @@ urlpatterns = [
     path("case/add-urls/", status.status_add_urls, name="status_add_urls"),
     path("case/add-images/", status.status_add_images, name="status_add_images"),
     path("case/submitted/<int:notice_id>/", status.status_webform_submitted, name="status_webform_submitted"),
+    path("case/evidence/", status.status_bundle_request, name="status_bundle_request"),
+    path("case/evidence/<int:bundle_id>/", status.status_bundle, name="status_bundle"),
+    path("case/evidence/<int:bundle_id>/download/", status.status_bundle_download, name="status_bundle_download"),
     path("case/withdraw/", status.status_withdraw, name="status_withdraw"),
     path("case/erase/", status.status_erase, name="status_erase"),
     path("case/sign-out/", status.status_signout, name="status_signout"),

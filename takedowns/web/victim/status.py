@@ -13,7 +13,8 @@ import time
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,12 +24,13 @@ from takedowns.addresses import client_address
 from takedowns.forms.intake import ImagesForm
 from takedowns.forms.status import AddUrlsForm, EraseForm, StatusLoginForm, WithdrawForm, add_urls_clean
 from takedowns.models import ActorKind, Case, CaseState, EventType, Notice
+from takedowns.services import bundles
 from takedowns.services.cases import case_for_access_code, locations_add, reference_normalise
 from takedowns.services.erasure import case_erase, case_withdraw, erasure_receipt, erasure_receipt_sha256
 from takedowns.services.images import image_add
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.services.throttle import throttle_hit, throttle_reset
-from takedowns.web.common import webform_submission_record
+from takedowns.web.common import bundle_response, webform_submission_record
 from takedowns.web.victim.messages import images_added_message, locked_out_message, slowed_down_message
 from takedowns.web.victim.presenters import case_status_view, image_rows
 
@@ -144,6 +146,8 @@ def _page(request, case, *, urls_form=None, images_form=None, status=200):
             "images_form": images_form or ImagesForm(existing_count=case.images.count()),
             "can_add": case.state == CaseState.OPEN,
             "can_add_images": case.state == CaseState.OPEN and not case.is_minor_content,
+            "bundles": list(case.bundles.order_by("-created_at", "-id")[:3]),
+            "has_kept_images": case.images.filter(purged_at__isnull=True).exclude(file="").exists(),
         }
     )
     return render(request, "takedowns/status/case.html", context, status=status)
@@ -277,3 +281,45 @@ def status_webform_submitted(request: HttpRequest, case: Case, notice_id: int) -
         raise Http404("No such request.")
     webform_submission_record(request, notice, actor_kind=ActorKind.VICTIM)
     return redirect("takedowns:status")
+
+
+@require_POST
+@_need_case
+def status_bundle_request(request: HttpRequest, case: Case) -> HttpResponse:
+    """The victim asks for their evidence bundle (with their kept pictures only if they tick that box)."""
+    include = (
+        request.POST.get("include_images") == "1"
+        and case.images.filter(purged_at__isnull=True).exclude(file="").exists()
+    )
+    try:
+        bundle = bundles.bundle_request(case=case, actor_kind=ActorKind.VICTIM, include_images=include)
+    except bundles.BundleError:
+        messages.error(request, _("Your evidence file cannot be made for this case."))
+        return redirect("takedowns:status")
+    return redirect("takedowns:status_bundle", bundle_id=bundle.pk)
+
+
+@require_GET
+@_need_case
+def status_bundle(request: HttpRequest, case: Case, bundle_id: int) -> HttpResponse:
+    bundle = get_object_or_404(case.bundles, pk=bundle_id)
+    context = {
+        "bundle": bundle,
+        "download_url": reverse("takedowns:status_bundle_download", args=[bundle.pk]),
+        "status_url": reverse("takedowns:status_bundle", args=[bundle.pk]),
+        "victim": True,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "takedowns/bundles/_progress.html", context)
+    return render(request, "takedowns/bundles/status.html", {**context, "case": case})
+
+
+@require_GET
+@_need_case
+def status_bundle_download(request: HttpRequest, case: Case, bundle_id: int) -> HttpResponse:
+    bundle = get_object_or_404(case.bundles, pk=bundle_id)
+    try:
+        data = bundles.bundle_download_record(bundle=bundle, actor_kind=ActorKind.VICTIM)
+    except bundles.BundleError as exc:
+        raise Http404("No such file.") from exc
+    return bundle_response(bundle, data)
