@@ -151,7 +151,7 @@ def webhook_deliver(*, delivery_id: int, final_attempt: bool = False) -> Webhook
     """
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update()
+            WebhookDelivery.objects.select_for_update(of=("self",))
             .select_related("endpoint", "notice__case", "notice__platform")
             .filter(pk=delivery_id)
             .first()
