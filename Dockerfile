@@ -13,6 +13,9 @@ COPY --chown=recourse:recourse . .
 RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     FIELD_ENCRYPTION_KEY="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
     EMAIL_URL=smtp://localhost:25 ADMIN_PATH=build-only/ STATIC_ROOT=/app/staticfiles VAR_DIR=/tmp/build-var \
+    OPERATOR_NAME="Image build" OPERATOR_POSTAL_ADDRESS="Image build" OPERATOR_EMAIL=build@build.invalid \
+    OPERATOR_PHONE=0 OPERATOR_WEBSITE=https://build.invalid PUBLIC_BASE_URL=https://build.invalid \
+    RELAY_EMAIL_DOMAIN=relay.build.invalid \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/var/private && chown -R recourse:recourse /app/var && chmod 700 /app/var /app/var/private
 USER recourse
