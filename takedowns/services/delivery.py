@@ -52,12 +52,20 @@ class TransientDeliveryError(Exception):
     """Worth retrying later (connection refused, timeouts, SMTP 4xx)."""
 
 
+class SubmissionTimeInvalid(ValueError):
+    """A recorded web-form submission time that cannot be right; ``code`` is "future" or "before_notice"."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
 class PermanentDeliveryError(Exception):
     """Retrying will not help (SMTP 5xx, no recipient address)."""
 
 
-def _render_into(notice: Notice) -> None:
-    rendered = render_notice(notice)
+def _render_into(notice: Notice, *, now: datetime | None = None) -> None:
+    rendered = render_notice(notice, now=now)
     notice.subject = rendered.subject[:300]
     notice.body_text = rendered.text
     notice.body_html = rendered.html
@@ -257,21 +265,27 @@ def notice_send_failed(*, notice_id: int, reason: str) -> Notice | None:
 def notice_record_webform_submission(
     *, notice: Notice, submitted_at: datetime, actor_kind: str, actor_user=None, confirmation: str = ""
 ) -> Notice:
-    """Someone submitted the prepared text through the platform's own form: the clock starts then."""
+    """Someone submitted the prepared text through the platform's own form: the clock starts then.
+
+    The time must be after the notice was drafted and the case signed, and not in the future; the stored text is
+    rendered again from it, so the deadline the notice states is the ``due_at`` the clock runs on."""
     now = timezone.now()
     if submitted_at > now + timezone.timedelta(minutes=5):
-        raise ValueError("The submission time is in the future.")
-    if submitted_at < now - timezone.timedelta(days=30):
-        raise ValueError("The submission time is more than 30 days ago.")
+        raise SubmissionTimeInvalid("future", "The submission time is in the future.")
     with transaction.atomic():
         locked = Notice.objects.select_for_update().select_related("case", "platform").get(pk=notice.pk)
         if locked.status not in (NoticeStatus.DRAFT, NoticeStatus.FAILED, NoticeStatus.QUEUED):
             return locked  # already recorded: a double click changes nothing
+        earliest = max(filter(None, [locked.created_at, locked.case.signed_at]))
+        # A minute's grace: the form only takes minutes, and a person types the time from a clock.
+        if submitted_at < earliest - timezone.timedelta(minutes=1):
+            raise SubmissionTimeInvalid(
+                "before_notice", "The submission time is before this request was prepared and signed."
+            )
         missing = notice_missing_elements(notice=locked)
         if missing:
             raise NoticeIncomplete(locked, missing)
-        if not locked.body_text:
-            _render_into(locked)
+        _render_into(locked, now=submitted_at)
         locked = notice_transition(
             notice=locked,
             to=NoticeStatus.SENT,

@@ -40,8 +40,17 @@ def webform_submission_record(request: HttpRequest, notice: Notice, *, actor_kin
             % {"items": "; ".join(f"{e.label} — {e.fix_hint}" for e in exc.missing)},
         )
         return False
-    except ValueError:
-        messages.error(request, _("That time does not look right. Enter when you submitted the form."))
+    except delivery.SubmissionTimeInvalid as exc:
+        if exc.code == "before_notice":
+            messages.error(
+                request,
+                _(
+                    "That time is before this request was prepared. Enter when you submitted the form on the "
+                    "platform's website."
+                ),
+            )
+        else:
+            messages.error(request, _("That time is in the future. Enter when you actually submitted it."))
         return False
     messages.success(
         request,

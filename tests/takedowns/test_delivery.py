@@ -141,6 +141,11 @@ def test_smtp_failure_retries_with_backoff_then_shows_delivery_failed(
 def test_webform_submission_starts_the_clock_at_the_given_time(platforms):
     case = complete_case(urls=["https://www.reddit.com/r/x/comments/abc/post/"])
     notice = notices_draft(case_id=case.pk)[0]
+    # Prepared and signed yesterday; submitted on the platform's form three hours ago.
+    yesterday = timezone.now() - timedelta(days=1)
+    type(notice).objects.filter(pk=notice.pk).update(created_at=yesterday)
+    type(case).objects.filter(pk=case.pk).update(signed_at=yesterday)
+    notice.refresh_from_db()
     at = timezone.now() - timedelta(hours=3)
     notice = delivery.notice_record_webform_submission(notice=notice, submitted_at=at, actor_kind="victim")
     assert notice.status == NoticeStatus.SENT and notice.sent_at == at

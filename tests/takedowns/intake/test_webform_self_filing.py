@@ -27,6 +27,10 @@ def test_victim_records_her_own_webform_submission(client, platforms):
         urls=["https://www.reddit.com/r/x/comments/abc/p/"],
     )
     notice = notices_draft(case_id=created.case.pk)[0]
+    # Filed and prepared yesterday; she submitted the platform's form two hours ago.
+    yesterday = timezone.now() - timedelta(days=1)
+    type(notice).objects.filter(pk=notice.pk).update(created_at=yesterday)
+    type(created.case).objects.filter(pk=created.case.pk).update(signed_at=yesterday)
     other = notices_draft(case_id=complete_case(urls=["https://x.com/a/status/9"]).pk)[0]
     client.post(
         reverse("takedowns:status_login"), {"reference": created.case.reference, "access_code": created.access_code}
