@@ -61,6 +61,7 @@ class PlatformRow:
     label: str = ""
     clock_running: bool = False
     overdue: bool = False
+    next_step: str = ""
     urls: list[str] = field(default_factory=list)
     replies: list[dict] = field(default_factory=list)
 
@@ -70,6 +71,38 @@ class ImageRow:
     number: int
     state: str
     sentence: str
+
+
+def overdue_next_step(notice: Notice) -> str:
+    """What can be done once a platform has missed its deadline, for the law the notice ran under.
+
+    TAKE IT DOWN Act §3(b): a covered platform's failure to comply is enforced by the FTC as an unfair or
+    deceptive practice. Online Safety Act 2021 (Cth) Part 6: eSafety takes image-based abuse reports at any time.
+    DSA Art. 53: anyone may complain to the Digital Services Coordinator of the member state where they live or
+    are located. Elsewhere no regulator route is claimed: the advocate follows up."""
+    regimes = set(getattr(notice, "regimes", None) or [notice.regime])
+    if "US" in regimes and getattr(notice.platform, "tida_covered", None) is True:
+        return str(
+            _(
+                "The law says this platform had to act within 48 hours. An advocate can report this to the US "
+                "Federal Trade Commission (reportfraud.ftc.gov), and you can too."
+            )
+        )
+    if "AU" in regimes:
+        return str(
+            _(
+                "You can report this to Australia's eSafety Commissioner (esafety.gov.au/report); they can order "
+                "the platform to remove it."
+            )
+        )
+    if "EU" in regimes:
+        return str(
+            _(
+                "You can complain to the Digital Services Coordinator of the EU country where you live; an "
+                "advocate can help you do this."
+            )
+        )
+    return str(_("An advocate will follow up with the platform."))
 
 
 def notice_sentence(notice: Notice) -> str:
@@ -140,6 +173,7 @@ def case_status_view(case: Case) -> dict:
                 due_at=notice.due_at,
                 clock_running=notice.status in CLOCK_RUNNING and notice.due_at is not None,
                 overdue=notice.is_overdue,
+                next_step=overdue_next_step(notice) if notice.is_overdue else "",
                 urls=[loc.url for loc in notice.locations.all()],
                 replies=replies.get(notice.pk, []),
             )
