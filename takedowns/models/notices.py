@@ -76,6 +76,17 @@ STAMP_FIELD = {
 }
 
 
+# Crockford-style, as case references: read aloud over a helpline without mistakes.
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def notice_reference_generate() -> str:
+    """An opaque notice reference (``NT-7K3M-Q9TX``): it names the notice and reveals nothing of the case, so a
+    forwarded or published notice does not hand anyone the case reference (the key to the victim's sign-in)."""
+    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"NT-{chars[:4]}-{chars[4:]}"
+
+
 def _new_token_nonce() -> str:
     return secrets.token_urlsafe(16)
 
@@ -84,6 +95,7 @@ class Notice(models.Model):
     case = models.ForeignKey("takedowns.Case", on_delete=models.CASCADE, related_name="notices")
     platform = models.ForeignKey("takedowns.Platform", on_delete=models.PROTECT, related_name="notices")
     round = models.PositiveSmallIntegerField(default=1)
+    public_reference = models.CharField(max_length=20, unique=True, default=notice_reference_generate, editable=False)
     regime = models.CharField(max_length=4, choices=Regime.choices, default=Regime.US)
     # Every regime the notice cites, ``regime`` (whose clock runs) first; empty on notices drafted before
     # issue 10, which cite ``regime`` only.
@@ -145,7 +157,7 @@ class Notice(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"{self.case.reference}-N{self.pk or 0}"
+        return self.public_reference
 
     @property
     def is_overdue(self) -> bool:

@@ -267,6 +267,7 @@ def text_of(notice: Notice) -> str:
 def normalised(text: str) -> str:
     """The text with the per-run values (references, signed links, relay addresses) replaced."""
     text = re.sub(r"RC-[A-Z0-9]{4}-[A-Z0-9]{4}(-N\d+)?", "RC-XXXX-XXXX-N1", text)
+    text = re.sub(r"NT-[A-Z0-9]{4}-[A-Z0-9]{4}", "NT-XXXX-XXXX", text)
     text = re.sub(r"/respond/[^/\s]+/", "/respond/<signed-token>/", text)
     return re.sub(r"notice-\d+-[0-9a-f]+@", "notice-<id>@", text)
 

@@ -291,3 +291,19 @@ def test_low_quality_pdq_is_marked_and_never_the_primary_hash(make_notice):
     assert text.index("Image 1 MD5:") < text.index("Image 1 PDQ:")
     assert f"Shows reference image: Image 1 (MD5 {MD5})" in text
     assert "Media type: image/png" in text
+
+
+@pytest.mark.django_db
+def test_a_notice_never_reveals_the_case_reference():
+    """Anyone who sees a notice (a forwarded e-mail, a published copy) must not learn the case reference, the
+    key to the victim's sign-in: the notice reference is opaque."""
+    from takedowns.services.notices import notices_draft
+    from tests.factories import complete_case
+
+    case = complete_case(urls=["https://www.reddit.com/r/x/comments/abc/post/"])
+    (notice,) = notices_draft(case_id=case.pk)
+    rendered = render_notice(notice)
+    assert re.fullmatch(r"NT-[2-9A-Z]{4}-[2-9A-Z]{4}", notice.reference)
+    for text in (rendered.subject, rendered.text, rendered.html, pdf_text(render_notice_pdf(notice))):
+        assert case.reference not in text
+        assert notice.reference in text
