@@ -4,6 +4,7 @@ twice. Routing to the ``hashing`` and ``io`` queues is in settings.CELERY_TASK_R
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import timedelta
 
 from celery import shared_task
@@ -21,6 +22,7 @@ from takedowns.services import (
     intake,
     notices,
     notifications,
+    respond_codes,
     sessions,
     verification,
     webhooks,
@@ -183,6 +185,17 @@ def notification_send(self, notification_id: int) -> None:
             notifications.notification_failed(notification_id=notification_id, reason=str(exc))
             return
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+
+
+@shared_task(bind=True, name="takedowns.tasks.respond_code_send", soft_time_limit=60, time_limit=90)
+def respond_code_send(self, notice_id: int) -> None:
+    """E-mail a one-time answering code to a platform's registered contact (retried on mail errors)."""
+    try:
+        respond_codes.respond_code_send(notice_id=notice_id)
+    except (OSError, smtplib.SMTPException) as exc:
+        if self.request.retries < 3:
+            raise self.retry(exc=exc, countdown=30 * 2**self.request.retries, max_retries=None) from exc
+        log.error("Could not send the answering code for notice %s: %s", notice_id, exc)
 
 
 @shared_task(name="takedowns.tasks.ping")

@@ -21,7 +21,7 @@ from takedowns.forms.notices import DisputeForm, InfoRequestForm, RemovedForm
 from takedowns.models import ActorKind
 from takedowns.notices import ResponseTokenError, ResponseTokenExpired, notice_for_response_token
 from takedowns.roles import platform_of
-from takedowns.services import outcomes
+from takedowns.services import outcomes, respond_codes
 
 ACTIONS = ("acknowledge", "removed", "info_request", "dispute")
 
@@ -61,13 +61,51 @@ def action_apply(request: HttpRequest, notice, action: str | None, forms: dict, 
     return False
 
 
+def _code_session_key(notice) -> str:
+    return f"respond-verified:{notice.pk}:{notice.token_nonce}"
+
+
+def _link_code_step(request: HttpRequest, notice, action: str | None) -> bool | None:
+    """On the signed-link page, the one-time code steps. Returns True when the action may go ahead, False when
+    it must not (the reason is in messages), None when the request was a code step itself (already handled)."""
+    if action == "send_code":
+        if respond_codes.respond_code_request(notice=notice):
+            messages.success(
+                request,
+                _("A one-time code is on its way to %(contact)s.") % {"contact": respond_codes.masked_contact(notice)},
+            )
+        else:
+            messages.error(request, _("No code can be sent now. Use your platform's inbox or the API instead."))
+        return None
+    if action == "verify_code":
+        if respond_codes.respond_code_check(notice=notice, code=request.POST.get("code", "")):
+            request.session[_code_session_key(notice)] = True
+            messages.success(request, _("Code accepted: you can answer this notice now."))
+        else:
+            messages.error(request, _("That code is not right, or it has expired. Ask for a new one."))
+        return None
+    if not request.session.get(_code_session_key(notice)):
+        messages.error(request, _("Before answering, confirm with the one-time code sent to your registered address."))
+        return False
+    return True
+
+
 def notice_action_page(request: HttpRequest, notice, *, actor_user=None, inbox: bool = False):
-    """Apply a posted action (if any) and render the notice page; shared by the signed link and the inbox."""
+    """Apply a posted action (if any) and render the notice page; shared by the signed link and the inbox.
+
+    From the signed link (no login), answering needs a one-time code sent to the platform's registered contact,
+    so a forwarded or published copy of a notice cannot be used to report removal or dispute it."""
     action = request.POST.get("action") if request.method == "POST" else None
     forms = action_forms(notice, request.POST, action)
     if request.method == "POST":
+        if not inbox:
+            allowed = _link_code_step(request, notice, action)
+            if allowed is None:
+                return redirect(request.path)
+            if not allowed:
+                action = None
         try:
-            if action_apply(request, notice, action, forms, actor_user=actor_user):
+            if action and action_apply(request, notice, action, forms, actor_user=actor_user):
                 return redirect(request.path)
         except outcomes.OutcomeError as exc:
             messages.error(request, str(exc))
@@ -80,6 +118,8 @@ def notice_action_page(request: HttpRequest, notice, *, actor_user=None, inbox: 
             "locations": notice.locations.order_by("id"),
             "hashes": selectors.notice_hash_rows(notice),
             "inbox": inbox,
+            "code_verified": inbox or bool(request.session.get(_code_session_key(notice))),
+            "masked_contact": respond_codes.masked_contact(notice),
             **forms,
         },
         status=400 if request.method == "POST" else 200,

@@ -3,10 +3,12 @@ message, and cannot act on another notice."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,6 +35,20 @@ def url_for(notice):
     return reverse("takedowns:notice_respond", args=[make_response_token(notice)])
 
 
+def confirm_with_code(client, notice, url) -> str:
+    """Ask for the one-time code, let the worker's task send it, read it from the platform's mailbox, enter it."""
+    from takedowns.services.respond_codes import respond_code_send
+
+    mail.outbox.clear()
+    assert client.post(url, {"action": "send_code"}).status_code == 302
+    respond_code_send(notice_id=notice.pk)  # the task, as the worker runs it after commit
+    (message,) = mail.outbox
+    assert message.to == [notice.platform.contact_email]
+    code = re.search(r"Code: (\d{6})", message.body).group(1)
+    assert client.post(url, {"action": "verify_code", "code": code}).status_code == 302
+    return code
+
+
 def test_page_shows_the_notice_without_images_or_contact(client, two_notices):
     notice = two_notices[0]
     response = client.get(url_for(notice))
@@ -47,6 +63,7 @@ def test_page_shows_the_notice_without_images_or_contact(client, two_notices):
 def test_acknowledge_and_remove_through_the_link(client, two_notices):
     notice = two_notices[0]
     url = url_for(notice)
+    confirm_with_code(client, notice, url)
     assert client.post(url, {"action": "acknowledge"}).status_code == 302
     location = notice.locations.get()
     assert client.post(url, {"action": "removed", "removed-locations": [str(location.pk)]}).status_code == 302
@@ -61,6 +78,7 @@ def test_acknowledge_and_remove_through_the_link(client, two_notices):
 
 def test_cannot_act_on_another_notice(client, two_notices):
     mine, other = two_notices
+    confirm_with_code(client, mine, url_for(mine))
     response = client.post(url_for(mine), {"action": "removed", "removed-locations": [str(other.locations.get().pk)]})
     assert response.status_code == 400
     other.refresh_from_db()
@@ -107,3 +125,57 @@ def test_the_signed_link_stops_working_when_the_notice_is_withdrawn_or_closed(cl
         notice = notice_transition(notice=notice, to="disputed", actor_kind="platform")
     notice_transition(notice=notice, to=end, actor_kind="system")
     assert client.get(f"/respond/{token}/").status_code in (404, 410)
+
+
+def test_a_forwarded_link_cannot_answer_without_the_code(client, two_notices):
+    """Whoever holds a copy of the notice (the uploader, a published copy) can read it but not answer it."""
+    notice = two_notices[0]
+    url = url_for(notice)
+    assert "Send me a code" in client.get(url).content.decode()
+    for data in (
+        {"action": "acknowledge"},
+        {"action": "removed", "removed-locations": [str(notice.locations.get().pk)]},
+        {"action": "dispute", "dispute-reason": "consent", "dispute-message": "We have consent."},
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 400 and "one-time code" in response.content.decode()
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.SENT
+
+
+def test_a_code_works_once_and_guessing_is_limited(client, two_notices):
+    from django.test import Client
+
+    notice = two_notices[0]
+    url = url_for(notice)
+    code = confirm_with_code(client, notice, url)
+    # The same code in another browser: already used.
+    stranger = Client()
+    stranger.post(url, {"action": "verify_code", "code": code})
+    assert stranger.post(url, {"action": "acknowledge"}).status_code == 400
+    # Guessing: five tries per code, then even the right one is refused.
+    from takedowns.services.respond_codes import respond_code_send
+
+    respond_code_send(notice_id=notice.pk)
+    fresh = re.search(r"Code: (\d{6})", mail.outbox[-1].body).group(1)
+    for guess in ("000000", "111111", "222222", "333333", "444444"):
+        stranger.post(url, {"action": "verify_code", "code": guess if guess != fresh else "999999"})
+    stranger.post(url, {"action": "verify_code", "code": fresh})
+    assert stranger.post(url, {"action": "acknowledge"}).status_code == 400
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.SENT
+
+
+def test_the_inbox_needs_no_code(client, two_notices):
+    from takedowns.services.users import portal_user_create_or_update
+
+    notice = two_notices[0]
+    staff = portal_user_create_or_update(
+        email="t@mailhost-a.example", password="pw-for-tests-1", role="platform", platform_slug=notice.platform.slug
+    ).user
+    client.force_login(staff)
+    inbox_url = reverse("takedowns:inbox_notice", args=[notice.pk])
+    assert "Send me a code" not in client.get(inbox_url).content.decode()
+    assert client.post(inbox_url, {"action": "acknowledge"}).status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.ACKNOWLEDGED
