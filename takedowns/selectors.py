@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
-from takedowns.models import Case, CaseState, EventType, ImageState, Notice, ReferenceImage, ReportedLocation
+from takedowns.models import Case, CaseState, Event, EventType, ImageState, Notice, ReferenceImage, ReportedLocation
 from takedowns.roles import is_advocate, platform_of
 
 
@@ -80,7 +80,13 @@ def case_detail(case: Case) -> Case:
         .prefetch_related(
             "images",
             Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform")),
-            Prefetch("notices", queryset=Notice.objects.select_related("platform").order_by("platform__name")),
+            Prefetch(
+                "notices",
+                queryset=Notice.objects.select_related("platform")
+                .order_by("platform__name")
+                # The API lists each notice's timeline: one query for every notice's events.
+                .prefetch_related(Prefetch("events", queryset=Event.objects.order_by("created_at", "id"))),
+            ),
         )
         .get()
     )
@@ -127,6 +133,7 @@ RESPONSE_EVENT_TYPES = (
     EventType.NOTICE_INFO_REQUESTED,
     EventType.NOTICE_DISPUTED,
     EventType.NOTICE_REPLY_RECORDED,
+    EventType.NOTICE_REPLY_RECEIVED,
     EventType.NOTICE_FAILED,
     EventType.NOTICE_OVERDUE,
 )

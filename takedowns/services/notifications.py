@@ -40,6 +40,7 @@ KINDS = {
     "overdue": _("%(platform)s has missed its deadline"),
     "deadline_near": _("%(platform)s: 75%% of the response time has passed"),
     "failed": _("A removal request to %(platform)s could not be delivered"),
+    "reply_received": _("%(platform)s replied by e-mail"),
 }
 # Kinds that go to the victim; advocates receive every kind.
 VICTIM_KINDS = {
@@ -51,6 +52,7 @@ VICTIM_KINDS = {
     "info_requested",
     "disputed",
     "overdue",
+    "reply_received",
 }
 
 

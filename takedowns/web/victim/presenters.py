@@ -33,6 +33,7 @@ REPLY_EVENTS = {
     EventType.NOTICE_REMOVED: _("Reported removal"),
     EventType.NOTICE_INFO_REQUESTED: _("Asked for more information"),
     EventType.NOTICE_DISPUTED: _("Disagreed"),
+    EventType.NOTICE_REPLY_RECEIVED: _("Replied by e-mail"),
 }
 
 IMAGE_SENTENCES = {
