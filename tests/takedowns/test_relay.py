@@ -288,3 +288,18 @@ def test_the_command_runs_as_a_process_and_stops_on_sigterm():
             process.kill()
             process.wait(timeout=10)
         process.stdout.close()
+
+
+@pytest.mark.django_db
+def test_the_victim_is_told_in_their_language_without_their_address_reaching_anyone(platforms):
+    from takedowns.services.replies import notice_reply_receive
+    from tests.utils import deliver_notifications
+
+    notice = NoticeFactory(status=NoticeStatus.SENT, platform=platforms["reddit"], case__language="es")
+    raw = reply(relay_address(notice), body="Eliminado.").as_bytes()
+    notice_reply_receive(notice_id=notice.pk, raw=raw)
+    mail.outbox.clear()
+    deliver_notifications()
+    (to_victim,) = [m for m in mail.outbox if m.to == ["sam@example.org"]]
+    assert "respondió por correo electrónico" in to_victim.subject
+    assert "no a usted: siguen sin tener su dirección" in to_victim.body and "Eliminado." in to_victim.body
