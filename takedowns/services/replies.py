@@ -17,15 +17,17 @@ import email.policy
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from takedowns.audit import event_record
-from takedowns.models import ActorKind, CaseState, Event, EventType, Notice, NoticeStatus
+from takedowns.models import ActorKind, CaseState, Event, EventType, Notice, NoticeStatus, Notification
 from takedowns.notices.tokens import notice_id_from_relay_address
 from takedowns.services.notifications import notify
 
@@ -33,6 +35,10 @@ from takedowns.services.notifications import notify
 # log does not fill the audit log (the same bound as a reply an advocate pastes by hand).
 REPLY_TEXT_MAX = 20_000
 SUBJECT_MAX = 300
+# However many messages arrive at one relay address, the victim hears about replies at most this often (the
+# advocate gets every one): the address is printed in a notice, and a platform may forward a notice to the
+# uploader, so a harasser could otherwise turn the relay into a way of e-mailing the victim.
+VICTIM_NOTICE_INTERVAL = timedelta(hours=1)
 # A notice whose relay address no longer takes mail: the platform gets a 550 telling it why.
 CLOSED_NOTICE_STATUSES = frozenset({NoticeStatus.CLOSED, NoticeStatus.WITHDRAWN})
 CLOSED_CASE_STATES = frozenset({CaseState.CLOSED, CaseState.WITHDRAWN, CaseState.ERASED})
@@ -195,13 +201,14 @@ def notice_reply_receive(*, notice_id: int, raw: bytes) -> Event:
             earlier = notice.events.filter(type=EventType.NOTICE_REPLY_RECEIVED, data__message_key=message_key)
             if (existing := earlier.first()) is not None:
                 return existing
+        matches = _domain_matches(parsed.sender_domain, notice.platform.contact_email)
         event = event_record(
             type=EventType.NOTICE_REPLY_RECEIVED,
             actor_kind=ActorKind.PLATFORM,
             notice=notice,
             data={
                 "sender_domain": parsed.sender_domain,
-                "sender_matches_platform": _domain_matches(parsed.sender_domain, notice.platform.contact_email),
+                "sender_matches_platform": matches,
                 "subject": parsed.subject,
                 "message": parsed.text,
                 "truncated": parsed.truncated,
@@ -210,14 +217,24 @@ def notice_reply_receive(*, notice_id: int, raw: bytes) -> Event:
                 "message_key": message_key,
             },
         )
+        victim_told_recently = Notification.objects.filter(
+            notice=notice,
+            kind="reply_received",
+            audience="victim",
+            created_at__gte=timezone.now() - VICTIM_NOTICE_INTERVAL,
+        ).exists()
         notify(
             notice=notice,
             kind="reply_received",
+            # The victim's e-mail quotes the text only when it comes from the platform's own domain (see the
+            # template); anything else is read by an advocate first.
             extra={
                 "message": parsed.text,
                 "subject": parsed.subject,
                 "sender_domain": parsed.sender_domain,
+                "sender_matches_platform": matches,
                 "attachments_dropped": len(parsed.attachments),
             },
+            victim=not victim_told_recently,
         )
     return event

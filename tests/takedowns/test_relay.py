@@ -23,11 +23,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from takedowns.management.commands.relay_smtpd import Command as RelayCommand
-from takedowns.models import CaseState, Event, EventType, Notice, NoticeStatus, Notification
+from takedowns.models import CaseState, Event, EventType, Notice, NoticeStatus, Notification, Platform
 from takedowns.notices.tokens import relay_address
 from takedowns.services.erasure import case_erase
 from takedowns.services.replies import reply_parse
-from tests.factories import NoticeFactory
+from tests.factories import TEST_ACCESS_CODE, NoticeFactory
 from tests.smtp_server import free_port
 from tests.utils import ROOT, make_photo_like
 
@@ -52,7 +52,9 @@ def relay(transactional_db, settings):
 
 @pytest.fixture
 def sent_notice(relay, platforms, advocate):
-    notice = NoticeFactory(status=NoticeStatus.SENT, platform=platforms["reddit"])
+    # The platform's known address: replies from its domain are quoted to the victim.
+    Platform.objects.filter(slug="reddit").update(contact_email="legal@reddit.example")
+    notice = NoticeFactory(status=NoticeStatus.SENT, platform=Platform.objects.get(slug="reddit"))
     notice.case.assigned_advocate = advocate
     notice.case.save(update_fields=["assigned_advocate"])
     return notice
@@ -76,6 +78,14 @@ def received(notice: Notice) -> list[Event]:
     return list(Event.objects.filter(notice=notice, type=EventType.NOTICE_REPLY_RECEIVED).order_by("id"))
 
 
+def victim_page(client, notice: Notice) -> str:
+    response = client.post(
+        "/case/sign-in/", {"reference": notice.case.reference, "access_code": TEST_ACCESS_CODE}, follow=True
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def api_timeline(advocate, notice: Notice) -> list[dict]:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=advocate).key}")
@@ -96,6 +106,7 @@ def test_a_reply_to_the_relay_address_appears_on_the_notice(relay, sent_notice, 
     assert event.data["subject"] == "Re: Removal notice"
     assert event.data["message"] == "We removed the post. Ticket 4471."
     assert event.data["attachments_dropped"] == 0
+    assert event.data["sender_matches_platform"] is True
     assert SENDER not in str(event.data)  # the domain says who answered; the person's address is not kept
 
     timeline = api_timeline(advocate, sent_notice)
@@ -117,14 +128,32 @@ def test_a_reply_to_the_relay_address_appears_on_the_notice(relay, sent_notice, 
     assert "Subject: Re: Removal notice" in to_advocate.body and "reddit.example" in to_advocate.body
 
 
-def test_the_victim_status_page_shows_the_reply(relay, sent_notice, client):
-    from tests.factories import TEST_ACCESS_CODE
-
-    send(relay, reply(relay_address(sent_notice), body="Removed on our side."))
-    response = client.post(
-        "/case/sign-in/", {"reference": sent_notice.case.reference, "access_code": TEST_ACCESS_CODE}, follow=True
+def test_a_stranger_cannot_use_the_relay_to_write_to_the_victim(relay, sent_notice, client):
+    """A notice may be forwarded to the uploader, who then knows the relay address: mail from outside the
+    platform's domain reaches the advocate in full, the victim only as "a reply came", at most hourly."""
+    mail.outbox.clear()
+    for n in range(3):
+        message = reply(relay_address(sent_notice), body=f"Harassing text {n}")
+        message.replace_header("From", "someone@mailinator.example")
+        send(relay, message)
+    events = received(sent_notice)
+    assert len(events) == 3 and not any(e.data["sender_matches_platform"] for e in events)
+    audiences = list(
+        Notification.objects.filter(notice=sent_notice, kind="reply_received").values_list("audience", flat=True)
     )
-    page = response.content.decode()
+    assert audiences.count("advocate") == 3 and audiences.count("victim") == 1
+    to_victim = [m for m in mail.outbox if m.to == ["sam@example.org"]]
+    assert len(to_victim) == 1 and "Harassing" not in to_victim[0].body
+    assert "An advocate will read it" in to_victim[0].body
+    to_advocate = [m for m in mail.outbox if m.to == ["advocate@example.org"]]
+    assert sorted(m.body.split("Harassing text ")[1][0] for m in to_advocate) == ["0", "1", "2"]
+    page = victim_page(client, sent_notice)
+    assert "Replied by e-mail" in page and "Harassing" not in page
+
+
+def test_the_victim_status_page_shows_the_reply(relay, sent_notice, client):
+    send(relay, reply(relay_address(sent_notice), body="Removed on our side."))
+    page = victim_page(client, sent_notice)
     assert "Replied by e-mail" in page and "Removed on our side." in page
 
 
@@ -295,6 +324,7 @@ def test_the_victim_is_told_in_their_language_without_their_address_reaching_any
     from takedowns.services.replies import notice_reply_receive
     from tests.utils import deliver_notifications
 
+    Platform.objects.filter(slug="reddit").update(contact_email="legal@reddit.example")
     notice = NoticeFactory(status=NoticeStatus.SENT, platform=platforms["reddit"], case__language="es")
     raw = reply(relay_address(notice), body="Eliminado.").as_bytes()
     notice_reply_receive(notice_id=notice.pk, raw=raw)
