@@ -118,6 +118,7 @@ def test_a_reply_to_the_relay_address_appears_on_the_notice(relay, sent_notice, 
     client.force_login(advocate)
     page = client.get(f"/cases/{sent_notice.case.reference}/").content.decode()
     assert "Reply received by e-mail" in page and "We removed the post. Ticket 4471." in page
+    assert "from reddit.example" in page and "“Re: Removal notice”" in page and "known domain" not in page
 
     # One notification each for the victim and the advocate (sent at once: tasks run eagerly in tests).
     rows = Notification.objects.filter(notice=sent_notice, kind="reply_received")
@@ -128,7 +129,7 @@ def test_a_reply_to_the_relay_address_appears_on_the_notice(relay, sent_notice, 
     assert "Subject: Re: Removal notice" in to_advocate.body and "reddit.example" in to_advocate.body
 
 
-def test_a_stranger_cannot_use_the_relay_to_write_to_the_victim(relay, sent_notice, client):
+def test_a_stranger_cannot_use_the_relay_to_write_to_the_victim(relay, sent_notice, client, advocate):
     """A notice may be forwarded to the uploader, who then knows the relay address: mail from outside the
     platform's domain reaches the advocate in full, the victim only as "a reply came", at most hourly."""
     mail.outbox.clear()
@@ -149,6 +150,10 @@ def test_a_stranger_cannot_use_the_relay_to_write_to_the_victim(relay, sent_noti
     assert sorted(m.body.split("Harassing text ")[1][0] for m in to_advocate) == ["0", "1", "2"]
     page = victim_page(client, sent_notice)
     assert "Replied by e-mail" in page and "Harassing" not in page
+    client.logout()
+    client.force_login(advocate)
+    page = client.get(f"/cases/{sent_notice.case.reference}/").content.decode()
+    assert page.count("from mailinator.example, <strong>not the platform's known domain</strong>") == 3
 
 
 def test_the_victim_status_page_shows_the_reply(relay, sent_notice, client):
