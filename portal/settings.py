@@ -309,6 +309,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Recourse <notices@recourse.l
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Replies from platforms come back through per-notice relay addresses at this domain.
 RELAY_EMAIL_DOMAIN = env.str("RELAY_EMAIL_DOMAIN", "relay.recourse.localhost")
+# Where `manage.py relay_smtpd` listens (host:port; MX or forwarding for RELAY_EMAIL_DOMAIN points here).
+RELAY_SMTP_LISTEN = env.str("RELAY_SMTP_LISTEN", "127.0.0.1:2525")
+# Larger messages are refused with 552 before they are stored anywhere: a written reply is a few kilobytes,
+# and attachments are dropped anyway, so 5 MB leaves room for HTML mail with inline logos.
+RELAY_MAX_MESSAGE_BYTES = env.int("RELAY_MAX_MESSAGE_BYTES", 5 * 1024 * 1024)
 
 # The development outbox page (advocates read the .eml files of the file backend) exists in development only.
 DEV_OUTBOX_ENABLED = DEBUG and globals().get("EMAIL_BACKEND") == "django.core.mail.backends.filebased.EmailBackend"

@@ -77,7 +77,13 @@ def case_detail(case: Case) -> Case:
         .prefetch_related(
             "images",
             Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform")),
-            Prefetch("notices", queryset=Notice.objects.select_related("platform").order_by("platform__name")),
+            Prefetch(
+                "notices",
+                queryset=Notice.objects.select_related("platform")
+                .order_by("platform__name")
+                # The API lists each notice's timeline: one query for every notice's events.
+                .prefetch_related(Prefetch("events", queryset=Event.objects.order_by("created_at", "id"))),
+            ),
         )
         .get()
     )
@@ -138,6 +144,7 @@ RESPONSE_EVENT_TYPES = (
     EventType.NOTICE_INFO_REQUESTED,
     EventType.NOTICE_DISPUTED,
     EventType.NOTICE_REPLY_RECORDED,
+    EventType.NOTICE_REPLY_RECEIVED,
     EventType.NOTICE_FAILED,
     EventType.NOTICE_OVERDUE,
 )

@@ -94,6 +94,9 @@ _EVENT_SAFE_KEYS = frozenset(
         "notifications_emptied",
         "sessions_ended",
         "outbox_messages_deleted",
+        # A reply received by e-mail: whether it was cut and how many attachments were dropped, never what.
+        "truncated",
+        "attachments_dropped",
     }
 )
 ERASED = "[erased]"
