@@ -10,7 +10,16 @@ from django.http import Http404
 from django.utils import timezone
 
 from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
-from takedowns.models import Case, CaseState, EventType, ImageState, Notice, ReferenceImage, ReportedLocation
+from takedowns.models import (
+    Case,
+    CaseState,
+    EventType,
+    HostIdentity,
+    ImageState,
+    Notice,
+    ReferenceImage,
+    ReportedLocation,
+)
 from takedowns.roles import is_advocate, platform_of
 
 
@@ -182,3 +191,8 @@ def platform_inbox_sections(user, *, now=None) -> list[dict]:
         "answered": _("Answered"),
     }
     return [{"key": key, "title": titles[key], "notices": items} for key, items in sections.items()]
+
+
+def host_identities(case: Case) -> dict[str, HostIdentity]:
+    """Who can act on each website of a case (takedowns/services/hosts.py), by host: one query for the page."""
+    return {h.host: h for h in HostIdentity.objects.filter(host__in=case.locations.values("host"))}

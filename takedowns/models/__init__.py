@@ -11,6 +11,7 @@ from takedowns.models.cases import (
     ReportedLocation,
 )
 from takedowns.models.events import ActorKind, Event, EventType
+from takedowns.models.hosts import HostIdentity
 from takedowns.models.notices import Notice, NoticeStatus
 from takedowns.models.notifications import Notification, NotificationStatus
 from takedowns.models.platforms import Channel, Platform, PlatformMembership, Regime
@@ -24,6 +25,7 @@ __all__ = [
     "Event",
     "EventType",
     "FilerType",
+    "HostIdentity",
     "ImageState",
     "Jurisdiction",
     "LocationState",

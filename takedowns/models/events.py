@@ -47,6 +47,7 @@ class EventType(models.TextChoices):
     NOTICE_WITHDRAWAL_SENT = "notice.withdrawal_sent", _("Withdrawal sent to the platform")
     LOCATION_CHECKED = "location.checked", _("URL checked")
     LOCATION_REAPPEARED = "location.reappeared", _("Content found again at a URL")
+    HOST_IDENTIFIED = "host.identified", _("Website owner and contacts looked up")
     WEBHOOK_REGISTERED = "webhook.registered", _("Webhook registered")
     WEBHOOK_DEACTIVATED = "webhook.deactivated", _("Webhook deactivated")
     SYSTEM_PING = "system.ping", _("Worker health probe")

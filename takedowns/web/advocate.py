@@ -49,7 +49,11 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "takedowns/case_detail.html",
-        {"case": case, "notices": selectors.case_notice_panels(case)},
+        {
+            "case": case,
+            "notices": selectors.case_notice_panels(case),
+            "host_identities": selectors.host_identities(case),
+        },
     )
 
 
