@@ -98,15 +98,16 @@ class Bootstrap:
 
 
 @lru_cache(maxsize=4)
-def _shipped(folder: str, stamp: tuple) -> Bootstrap:
-    return Bootstrap.from_dir(folder)
+def _shipped(folder: str, stamp: tuple, allow_http: bool) -> Bootstrap:
+    return Bootstrap.from_dir(folder, allow_http=allow_http)
 
 
 def default_bootstrap() -> Bootstrap:
-    """The bootstrap files in ``settings.RDAP_BOOTSTRAP_DIR``, parsed once per process and per file change."""
+    """The bootstrap files in ``settings.RDAP_BOOTSTRAP_DIR``, parsed once per process and per file change.
+    Plain-http RDAP servers are used only where the fetcher may reach local test servers (tests)."""
     folder = Path(settings.RDAP_BOOTSTRAP_DIR)
     stamp = tuple((folder / f"{n}.json").stat().st_mtime_ns for n in ("ipv4", "ipv6", "dns"))
-    return _shipped(str(folder), stamp)
+    return _shipped(str(folder), stamp, bool(settings.FETCH_ALLOW_PRIVATE_ADDRESSES))
 
 
 # --- queries -----------------------------------------------------------------------------------------------
