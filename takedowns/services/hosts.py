@@ -217,3 +217,12 @@ def hosts_reconcile(*, older_than_seconds: int = 600) -> list[int]:
     for pk in ids:
         enqueue_on_commit(IDENTIFY_TASK, pk)
     return ids
+
+
+def host_identities_forget(*, hosts: Iterable[str]) -> int:
+    """On erasure: delete what was looked up about these hosts unless another case still reports a URL there
+    (that a website was reported at all says something about the person who reported it)."""
+    hosts = {h for h in hosts if h}
+    still_reported = set(ReportedLocation.objects.filter(host__in=hosts).values_list("host", flat=True))
+    deleted, _ = HostIdentity.objects.filter(host__in=hosts - still_reported).delete()
+    return deleted

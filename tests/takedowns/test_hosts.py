@@ -441,3 +441,19 @@ def test_refresh_host_data_fetches_each_providers_list_and_the_iana_files(db, se
         assert json.loads((folder / "dns.json").read_text())["services"] == [[["x"], ["https://rdap.example/"]]]
     finally:
         server.stop()
+
+
+def test_erasure_forgets_hosts_no_other_case_reports(db, unreachable_rdap):
+    from takedowns.services.erasure import case_erase
+
+    erased, other = CaseFactory(), CaseFactory()
+    LocationFactory(case=erased, url="https://only.leaks.example/a", host="only.leaks.example", platform=None)
+    LocationFactory(case=erased, url="https://shared.leaks.example/a", host="shared.leaks.example", platform=None)
+    LocationFactory(case=other, url="https://shared.leaks.example/b", host="shared.leaks.example", platform=None)
+    for host in ("only.leaks.example", "shared.leaks.example"):
+        HostIdentity.objects.create(host=host, looked_up_at=timezone.now())
+    hosts.host_identify(host="cdn.leaks.example", resolver=RESOLVER, case=erased)
+    case_erase(case=erased, actor_kind="victim")
+    assert set(HostIdentity.objects.values_list("host", flat=True)) == {"shared.leaks.example", "cdn.leaks.example"}
+    event = Event.objects.get(type=EventType.HOST_IDENTIFIED, case=erased)
+    assert event.redacted and "cdn.leaks.example" not in json.dumps(event.data)
