@@ -34,11 +34,16 @@ class HostResolver(Protocol):
 class DnsResolver:
     """The system's configured name servers, asked for A and AAAA within ``lifetime`` seconds each."""
 
-    def __init__(self, *, lifetime: float = 4.0):
+    def __init__(self, *, lifetime: float = 4.0, nameservers: list[str] | None = None, port: int = 53):
         self.lifetime = lifetime
+        self.nameservers = nameservers  # None: the system's (/etc/resolv.conf)
+        self.port = port
 
     def lookup(self, host: str) -> HostAddresses:
-        resolver = dns.resolver.Resolver()
+        resolver = dns.resolver.Resolver(configure=self.nameservers is None)
+        if self.nameservers is not None:
+            resolver.nameservers = list(self.nameservers)
+            resolver.port = self.port
         result = HostAddresses()
         missing = 0
         for rdtype in ("A", "AAAA"):

@@ -457,3 +457,101 @@ def test_erasure_forgets_hosts_no_other_case_reports(db, unreachable_rdap):
     assert set(HostIdentity.objects.values_list("host", flat=True)) == {"shared.leaks.example", "cdn.leaks.example"}
     event = Event.objects.get(type=EventType.HOST_IDENTIFIED, case=erased)
     assert event.redacted and "cdn.leaks.example" not in json.dumps(event.data)
+
+
+# --- the real resolver, against a local DNS server ---------------------------------------------------------
+
+
+class LocalDns:
+    """A tiny authoritative DNS server on 127.0.0.1 (UDP) answering from a zone dict, built with dnspython's
+    own message classes: the production resolver is exercised without asking the internet."""
+
+    def __init__(self, zone: dict[tuple[str, str], list[str]]):
+        import socket
+        import threading
+
+        self.zone = zone
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        import dns.message
+        import dns.rcode
+        import dns.rdatatype
+        import dns.rrset
+
+        while self.running:
+            try:
+                wire, peer = self.sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            query = dns.message.from_wire(wire)
+            response = dns.message.make_response(query)
+            question = query.question[0]
+            name = question.name.to_text().rstrip(".").lower()
+            kind = dns.rdatatype.to_text(question.rdtype)
+            cname = self.zone.get((name, "CNAME"))
+            target = name
+            if cname:
+                response.answer.append(dns.rrset.from_text(name + ".", 60, "IN", "CNAME", cname[0] + "."))
+                target = cname[0]
+            values = self.zone.get((target, kind), [])
+            if values:
+                response.answer.append(dns.rrset.from_text(target + ".", 60, "IN", kind, *values))
+            elif not any(key[0] in (name, target) for key in self.zone):
+                response.set_rcode(dns.rcode.NXDOMAIN)
+            self.sock.sendto(response.to_wire(), peer)
+
+    def stop(self):
+        self.running = False
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+def test_dns_resolver_reads_a_aaaa_and_the_cname_target_and_reports_missing_names():
+    from takedowns.hostid.resolver import DnsResolver
+
+    server = LocalDns(
+        {
+            ("www.leaks.example", "CNAME"): ["leaks.example.cdn.cloudflare.net"],
+            ("leaks.example.cdn.cloudflare.net", "A"): ["104.16.1.1", "104.16.2.2"],
+            ("leaks.example.cdn.cloudflare.net", "AAAA"): ["2606:4700::6810:101"],
+            ("v4only.example", "A"): ["93.184.216.34"],
+        }
+    )
+    try:
+        resolver = DnsResolver(nameservers=["127.0.0.1"], port=server.port, lifetime=2.0)
+        answer = resolver.lookup("www.leaks.example")
+        assert sorted(answer.addresses) == ["104.16.1.1", "104.16.2.2", "2606:4700::6810:101"]  # a set: any order
+        assert answer.canonical_name == "leaks.example.cdn.cloudflare.net"
+        assert resolver.lookup("v4only.example").addresses == ["93.184.216.34"]
+        with pytest.raises(DnsError, match="does not exist"):
+            resolver.lookup("gone.example")
+    finally:
+        server.stop()
+
+
+def test_a_silent_name_server_ends_in_a_dns_error_within_the_lifetime():
+    import socket
+
+    from takedowns.hostid.resolver import DnsResolver
+
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))  # receives, never answers
+    try:
+        resolver = DnsResolver(nameservers=["127.0.0.1"], port=silent.getsockname()[1], lifetime=0.5)
+        with pytest.raises(DnsError, match="in time"):
+            resolver.lookup("www.leaks.example")
+    finally:
+        silent.close()
+
+
+def test_host_identify_runs_on_the_io_queue():
+    assert django_settings.CELERY_TASK_ROUTES["takedowns.tasks.host_identify"] == {"queue": "io"}
