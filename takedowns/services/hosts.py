@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -176,15 +176,27 @@ def host_identify(
     return identity
 
 
-def location_host_identify(*, location_id: int) -> HostIdentity | None:
-    """The task's service: identify the host of one reported location (a fresh stored answer ends it early)."""
+def location_host_identify(*, location_id: int, requested_at: str | None = None) -> HostIdentity | None:
+    """The task's service: identify the host of one reported location. A stored answer ends it early when it
+    is fresh, or, for a lookup an advocate asked for at ``requested_at`` (ISO time), when it is newer than
+    that request — so a task delivered twice looks up once."""
     location = ReportedLocation.objects.select_related("case").filter(pk=location_id).first()
     if location is None or location.case.state != CaseState.OPEN or not location.host:
         return None
+    refresh = False
+    if requested_at:
+        asked = datetime.fromisoformat(requested_at)
+        refresh = not HostIdentity.objects.filter(host=location.host, looked_up_at__gte=asked).exists()
     try:
-        return host_identify(host=location.host, case=location.case)
+        return host_identify(host=location.host, case=location.case, refresh=refresh)
     except HostInputError:
         return None
+
+
+def location_host_identify_request(*, location: ReportedLocation, actor_user=None) -> None:
+    """An advocate asks who can act on the website of any location (a known platform too): look up again now,
+    in the background, whatever the age of the stored answer."""
+    enqueue_on_commit(IDENTIFY_TASK, location.pk, timezone.now().isoformat())
 
 
 def hosts_identify_request(*, locations: Iterable[ReportedLocation]) -> list[int]:

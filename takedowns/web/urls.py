@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from takedowns.web import advocate, platform, public
+from takedowns.web import advocate, hosts, platform, public
 from takedowns.web.victim import intake, status
 
 app_name = "takedowns"
@@ -14,6 +14,9 @@ urlpatterns = [
     path("dashboard/", advocate.dashboard, name="dashboard"),
     path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
+    path(
+        "cases/<str:reference>/locations/<int:location_id>/identify/", hosts.location_identify, name="location_identify"
+    ),
     path("outbox/", advocate.outbox, name="outbox"),
     # Platform staff: one notice in the inbox, and the same page behind the signed link (no login).
     path("inbox/notices/<int:notice_id>/", platform.inbox_notice, name="inbox_notice"),

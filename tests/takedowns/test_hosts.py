@@ -555,3 +555,32 @@ def test_a_silent_name_server_ends_in_a_dns_error_within_the_lifetime():
 
 def test_host_identify_runs_on_the_io_queue():
     assert django_settings.CELERY_TASK_ROUTES["takedowns.tasks.host_identify"] == {"queue": "io"}
+
+
+def test_an_advocate_can_look_up_any_location_again_and_a_repeated_task_looks_up_once(
+    db, client, advocate, reddit_staff, rdap_server, django_capture_on_commit_callbacks
+):
+    rdap_server.routes["/rir/ip/104.16.1.1"] = Route(
+        body=json.dumps({**IP_RECORD, "name": "CLOUDFLARENET", "entities": []}).encode(),
+        content_type="application/rdap+json",
+    )
+    case = CaseFactory()
+    location = LocationFactory(case=case, url="https://104.16.1.1/a", host="104.16.1.1", platform=None)
+    HostIdentity.objects.create(host="104.16.1.1", looked_up_at=timezone.now())  # fresh, but empty
+    url = reverse("takedowns:location_identify", args=[case.reference, location.pk])
+
+    client.force_login(reddit_staff)
+    assert client.post(url).status_code == 404
+    client.force_login(advocate)
+    assert client.get(url).status_code == 405
+    page = client.get(reverse("takedowns:case_detail", args=[case.reference])).content.decode()
+    assert f'action="{url}"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302
+    assert HostIdentity.objects.get(host="104.16.1.1").network_owner == "CLOUDFLARENET"
+    assert rdap_server.hits("/rir/ip/104.16.1.1") == 1
+    # The same request delivered again: the stored answer is newer than the request, so nothing is asked.
+    asked = (timezone.now() - timedelta(seconds=5)).isoformat()
+    hosts.location_host_identify(location_id=location.pk, requested_at=asked)
+    assert rdap_server.hits("/rir/ip/104.16.1.1") == 1
