@@ -423,6 +423,8 @@ CELERY_TASK_ROUTES = {
     # Location checks fetch (network-bound) and hash what they fetched in the same task, because the fetched
     # bytes may not be stored or passed through the broker; the hash stages cost ~25 ms an image.
     "takedowns.tasks.location_verify": {"queue": "io"},
+    # DNS and RDAP: network-bound, a few seconds at most.
+    "takedowns.tasks.host_identify": {"queue": "io"},
     "takedowns.tasks.*": {"queue": "io"},
 }
 # Every real deployment uses a worker; the test settings run tasks in-process (integration tests switch it off).
@@ -490,6 +492,15 @@ FETCH_CA_FILE = env.str("FETCH_CA_FILE", "")
 # Check reported URLs automatically (match evidence once references are hashed; every removal a platform
 # reports). Unit tests turn it off so that no test fetches a URL it did not serve itself.
 VERIFY_LOCATIONS = env.bool("VERIFY_LOCATIONS", True)
+# Look up who can act on a site with no known channel (DNS, CDN ranges, RDAP) when its URL is added. Unit tests
+# turn it off: their made-up hosts must not reach a real resolver.
+IDENTIFY_HOSTS = env.bool("IDENTIFY_HOSTS", True)
+# Host identities (takedowns/hostid) are looked up again after this many days, or hours when a part failed.
+HOST_IDENTITY_MAX_AGE_DAYS = env.int("HOST_IDENTITY_MAX_AGE_DAYS", 30)
+HOST_IDENTITY_RETRY_HOURS = 6
+# The shipped data files the lookup reads (refreshed by `manage.py refresh_host_data`).
+CDN_RANGES_FILE = env.str("CDN_RANGES_FILE", str(BASE_DIR / "takedowns" / "data" / "cdn_ranges.json"))
+RDAP_BOOTSTRAP_DIR = env.str("RDAP_BOOTSTRAP_DIR", str(BASE_DIR / "takedowns" / "data" / "rdap"))
 # Retries of a location check after timeouts, connection resets and 5xx (back-off 30 s, 1, 2, 4 min).
 VERIFY_MAX_RETRIES = 4
 # New cases wait for an advocate's review before notices go out, unless the case overrides it.

@@ -20,6 +20,7 @@ from takedowns.models import (
     Event,
     EventType,
     EvidenceBundle,
+    HostIdentity,
     ImageState,
     Notice,
     NoticeStatus,
@@ -204,6 +205,11 @@ def platform_inbox_sections(user, *, now=None) -> list[dict]:
         "answered": _("Answered"),
     }
     return [{"key": key, "title": titles[key], "notices": items} for key, items in sections.items()]
+
+
+def host_identities(case: Case) -> dict[str, HostIdentity]:
+    """Who can act on each website of a case (takedowns/services/hosts.py), by host: one query for the page."""
+    return {h.host: h for h in HostIdentity.objects.filter(host__in=case.locations.values("host"))}
 
 
 # --- The advocate's clock board -----------------------------------------------------------------------------

@@ -62,6 +62,7 @@ class EventType(models.TextChoices):
     LOCATION_CHECKED = "location.checked", _("URL checked")
     LOCATION_REAPPEARED = "location.reappeared", _("Content found again at a URL")
     NOTICE_RESENT = "notice.resent", _("Notice sent again (reminder)")
+    HOST_IDENTIFIED = "host.identified", _("Website owner and contacts looked up")
     WEBHOOK_REGISTERED = "webhook.registered", _("Webhook registered")
     WEBHOOK_DEACTIVATED = "webhook.deactivated", _("Webhook deactivated")
     SYSTEM_PING = "system.ping", _("Worker health probe")
