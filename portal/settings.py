@@ -309,6 +309,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Recourse <notices@recourse.l
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Replies from platforms come back through per-notice relay addresses at this domain.
 RELAY_EMAIL_DOMAIN = env.str("RELAY_EMAIL_DOMAIN", "relay.recourse.localhost")
+# Where `manage.py relay_smtpd` listens (host:port; MX or forwarding for RELAY_EMAIL_DOMAIN points here).
+RELAY_SMTP_LISTEN = env.str("RELAY_SMTP_LISTEN", "127.0.0.1:2525")
+# Larger messages are refused with 552 before they are stored anywhere: a written reply is a few kilobytes,
+# and attachments are dropped anyway, so 5 MB leaves room for HTML mail with inline logos.
+RELAY_MAX_MESSAGE_BYTES = env.int("RELAY_MAX_MESSAGE_BYTES", 5 * 1024 * 1024)
 
 # The development outbox page (advocates read the .eml files of the file backend) exists in development only.
 DEV_OUTBOX_ENABLED = DEBUG and globals().get("EMAIL_BACKEND") == "django.core.mail.backends.filebased.EmailBackend"
@@ -418,6 +423,8 @@ CELERY_TASK_ROUTES = {
     # Location checks fetch (network-bound) and hash what they fetched in the same task, because the fetched
     # bytes may not be stored or passed through the broker; the hash stages cost ~25 ms an image.
     "takedowns.tasks.location_verify": {"queue": "io"},
+    # DNS and RDAP: network-bound, a few seconds at most.
+    "takedowns.tasks.host_identify": {"queue": "io"},
     "takedowns.tasks.*": {"queue": "io"},
 }
 # Every real deployment uses a worker; the test settings run tasks in-process (integration tests switch it off).
@@ -485,6 +492,15 @@ FETCH_CA_FILE = env.str("FETCH_CA_FILE", "")
 # Check reported URLs automatically (match evidence once references are hashed; every removal a platform
 # reports). Unit tests turn it off so that no test fetches a URL it did not serve itself.
 VERIFY_LOCATIONS = env.bool("VERIFY_LOCATIONS", True)
+# Look up who can act on a site with no known channel (DNS, CDN ranges, RDAP) when its URL is added. Unit tests
+# turn it off: their made-up hosts must not reach a real resolver.
+IDENTIFY_HOSTS = env.bool("IDENTIFY_HOSTS", True)
+# Host identities (takedowns/hostid) are looked up again after this many days, or hours when a part failed.
+HOST_IDENTITY_MAX_AGE_DAYS = env.int("HOST_IDENTITY_MAX_AGE_DAYS", 30)
+HOST_IDENTITY_RETRY_HOURS = 6
+# The shipped data files the lookup reads (refreshed by `manage.py refresh_host_data`).
+CDN_RANGES_FILE = env.str("CDN_RANGES_FILE", str(BASE_DIR / "takedowns" / "data" / "cdn_ranges.json"))
+RDAP_BOOTSTRAP_DIR = env.str("RDAP_BOOTSTRAP_DIR", str(BASE_DIR / "takedowns" / "data" / "rdap"))
 # Retries of a location check after timeouts, connection resets and 5xx (back-off 30 s, 1, 2, 4 min).
 VERIFY_MAX_RETRIES = 4
 # New cases wait for an advocate's review before notices go out, unless the case overrides it.

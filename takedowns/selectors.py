@@ -20,6 +20,7 @@ from takedowns.models import (
     Event,
     EventType,
     EvidenceBundle,
+    HostIdentity,
     ImageState,
     Notice,
     NoticeStatus,
@@ -77,7 +78,13 @@ def case_detail(case: Case) -> Case:
         .prefetch_related(
             "images",
             Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform")),
-            Prefetch("notices", queryset=Notice.objects.select_related("platform").order_by("platform__name")),
+            Prefetch(
+                "notices",
+                queryset=Notice.objects.select_related("platform")
+                .order_by("platform__name")
+                # The API lists each notice's timeline: one query for every notice's events.
+                .prefetch_related(Prefetch("events", queryset=Event.objects.order_by("created_at", "id"))),
+            ),
         )
         .get()
     )
@@ -138,6 +145,7 @@ RESPONSE_EVENT_TYPES = (
     EventType.NOTICE_INFO_REQUESTED,
     EventType.NOTICE_DISPUTED,
     EventType.NOTICE_REPLY_RECORDED,
+    EventType.NOTICE_REPLY_RECEIVED,
     EventType.NOTICE_FAILED,
     EventType.NOTICE_OVERDUE,
 )
@@ -197,6 +205,11 @@ def platform_inbox_sections(user, *, now=None) -> list[dict]:
         "answered": _("Answered"),
     }
     return [{"key": key, "title": titles[key], "notices": items} for key, items in sections.items()]
+
+
+def host_identities(case: Case) -> dict[str, HostIdentity]:
+    """Who can act on each website of a case (takedowns/services/hosts.py), by host: one query for the page."""
+    return {h.host: h for h in HostIdentity.objects.filter(host__in=case.locations.values("host"))}
 
 
 # --- The advocate's clock board -----------------------------------------------------------------------------

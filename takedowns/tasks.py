@@ -18,6 +18,7 @@ from takedowns.services import (
     bundles,
     deadlines,
     delivery,
+    hosts,
     images,
     intake,
     notices,
@@ -105,6 +106,14 @@ def location_verify(self, location_id: int) -> None:
         verification.location_verify(location_id=location_id, final_attempt=final)
     except verification.TransientCheckError as exc:
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries, max_retries=None) from exc
+
+
+@shared_task(name="takedowns.tasks.host_identify", soft_time_limit=60, time_limit=90, acks_late=True)
+def host_identify(location_id: int, requested_at: str | None = None) -> None:
+    """Who can act on the site of one location (DNS, CDN ranges, RDAP): every exchange has its own timeout
+    (DNS 4 s a record type, RDAP 10 s an exchange), so a lookup ends well inside the limit; a part that fails
+    is stored with its reason and looked up again later, never retried in a loop here."""
+    hosts.location_host_identify(location_id=location_id, requested_at=requested_at)
 
 
 @shared_task(name="takedowns.tasks.locations_recheck", soft_time_limit=240, time_limit=290)

@@ -26,6 +26,7 @@ def _no_automatic_fetches(settings):
     # Cases in most tests carry made-up URLs: checking them would reach for the outside world. Verification
     # tests turn this back on with URLs served by their own local server.
     settings.VERIFY_LOCATIONS = False
+    settings.IDENTIFY_HOSTS = False  # host lookups would ask a real DNS resolver; tests/takedowns/test_hosts.py
 
 
 @pytest.fixture(autouse=True)
@@ -142,6 +143,7 @@ def _celery_worker(django_db_setup, django_db_blocker, smtp_server, worker_priva
         CELERY_TASK_ALWAYS_EAGER="false",
         FETCH_ALLOW_PRIVATE_ADDRESSES="true",
         VERIFY_LOCATIONS="true",
+        IDENTIFY_HOSTS="false",  # the made-up hosts of integration cases must not reach a real resolver
         EMAIL_URL=smtp_server.url,
         PYTHONPATH=str(ROOT),
     )

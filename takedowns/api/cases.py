@@ -122,6 +122,22 @@ class CaseLocationSerializer(serializers.Serializer):
     last_checked_at = serializers.DateTimeField(allow_null=True)
 
 
+class TimelineEntrySerializer(serializers.Serializer):
+    """One audit event of a notice, oldest first: status changes, platform answers, replies received by e-mail
+    (``notice.reply_received``) and replies recorded by an advocate (``notice.reply_recorded``)."""
+
+    id = serializers.IntegerField(source="pk")
+    type = serializers.CharField(help_text="Dotted event name, e.g. notice.sent, notice.reply_received.")
+    label = serializers.CharField(source="get_type_display", help_text="The event in words.")
+    actor_kind = serializers.CharField(help_text="victim, advocate, platform or system.")
+    at = serializers.DateTimeField(source="created_at")
+    redacted = serializers.BooleanField(help_text="True once the case was erased: personal values read [erased].")
+    data = serializers.DictField(
+        help_text="What the event recorded; secrets and contact details masked. A reply received by e-mail has "
+        "sender_domain, sender_matches_platform, subject, message, truncated, attachments_dropped and bytes."
+    )
+
+
 class CaseNoticeSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     reference = serializers.CharField()
@@ -132,6 +148,7 @@ class CaseNoticeSerializer(serializers.Serializer):
     sent_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     is_overdue = serializers.BooleanField()
+    timeline = TimelineEntrySerializer(source="events.all", many=True)
 
 
 class CaseSerializer(serializers.Serializer):

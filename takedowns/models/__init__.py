@@ -12,6 +12,7 @@ from takedowns.models.cases import (
     ReportedLocation,
 )
 from takedowns.models.events import ActorKind, Event, EventType
+from takedowns.models.hosts import HostIdentity
 from takedowns.models.notices import Notice, NoticeStatus
 from takedowns.models.notifications import Notification, NotificationStatus
 from takedowns.models.platforms import Channel, Platform, PlatformMembership, Regime
@@ -27,6 +28,7 @@ __all__ = [
     "EventType",
     "EvidenceBundle",
     "FilerType",
+    "HostIdentity",
     "ImageState",
     "Jurisdiction",
     "LocationState",

@@ -15,6 +15,7 @@ from django.utils import timezone
 import hashing
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, Case, CaseState, EventType, FilerType, Jurisdiction, Platform, ReportedLocation
+from takedowns.services.hosts import hosts_identify_request
 from takedowns.services.images import image_add, image_upload_check
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.urlnorm import PlatformMatcher, UrlError, host_of, normalise_url
@@ -116,6 +117,7 @@ def locations_add(
             case=case,
             data={"count": len(added), "location_ids": [loc.pk for loc in added]},
         )
+        hosts_identify_request(locations=added)
     return added
 
 

@@ -39,6 +39,7 @@ from takedowns.models import (
     NotificationStatus,
     ReferenceImage,
 )
+from takedowns.services.hosts import host_identities_forget
 from takedowns.services.intake import receipt_cache_key
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.webhooks import webhooks_cancel_for_case
@@ -94,6 +95,9 @@ _EVENT_SAFE_KEYS = frozenset(
         "notifications_emptied",
         "sessions_ended",
         "outbox_messages_deleted",
+        # A reply received by e-mail: whether it was cut and how many attachments were dropped, never what.
+        "truncated",
+        "attachments_dropped",
     }
 )
 ERASED = "[erased]"
@@ -230,6 +234,7 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
             image.purged_at = image.purged_at or now
             image.save()
 
+        erased_hosts = set(locked.locations.values_list("host", flat=True))
         for location in locked.locations.all():
             # The address of the content is personal too; the row stays so platform statistics still count it.
             location.url = f"erased:{location.pk}"
@@ -237,6 +242,7 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
             location.uploader_handle = ""
             location.match_evidence = {}
             location.save(update_fields=["url", "host", "uploader_handle", "match_evidence"])
+        counts["host_identities_deleted"] = host_identities_forget(hosts=erased_hosts)
 
         counts["notices_emptied"] = Notice.objects.filter(case=locked).update(
             **dict.fromkeys(NOTICE_TEXT_FIELDS, ""), updated_at=now

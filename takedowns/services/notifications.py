@@ -40,6 +40,7 @@ KINDS = {
     "overdue": _("%(platform)s has missed its deadline"),
     "deadline_near": _("%(platform)s: 75%% of the response time has passed"),
     "failed": _("A removal request to %(platform)s could not be delivered"),
+    "reply_received": _("%(platform)s replied by e-mail"),
 }
 # Kinds that go to the victim; advocates receive every kind.
 VICTIM_KINDS = {
@@ -51,6 +52,7 @@ VICTIM_KINDS = {
     "info_requested",
     "disputed",
     "overdue",
+    "reply_received",
 }
 
 
@@ -102,13 +104,14 @@ class NotificationRetry(Exception):
     """A transient mail error: the task retries with back-off."""
 
 
-def notify(*, notice: Notice, kind: str, extra: dict | None = None) -> list[Notification]:
-    """Queue the notification for the victim (if the kind concerns them) and the advocate: one outbox row each,
-    sent by a task after commit. Recipients are looked up when sending, so an erased address is never used."""
+def notify(*, notice: Notice, kind: str, extra: dict | None = None, victim: bool = True) -> list[Notification]:
+    """Queue the notification for the victim (if the kind concerns them and ``victim`` is true) and the
+    advocate: one outbox row each, sent by a task after commit. Recipients are looked up when sending, so an
+    erased address is never used."""
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}.")
     payload = json.dumps(extra or {}, default=str)
-    audiences = (["victim"] if kind in VICTIM_KINDS else []) + ["advocate"]
+    audiences = (["victim"] if victim and kind in VICTIM_KINDS else []) + ["advocate"]
     rows = [Notification.objects.create(notice=notice, kind=kind, audience=a, extra=payload) for a in audiences]
     for row in rows:
         enqueue_on_commit(NOTIFICATION_TASK, row.pk)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from takedowns.web import advocate, platform, public, reports, staff
+from takedowns.web import advocate, hosts, platform, public, reports, staff
 from takedowns.web.victim import intake, status
 
 app_name = "takedowns"
@@ -26,6 +26,9 @@ urlpatterns = [
     path("cases/<str:reference>/bundles/", advocate.bundle_request, name="bundle_request"),
     path("cases/<str:reference>/bundles/<int:bundle_id>/", advocate.bundle_status, name="bundle_status"),
     path("cases/<str:reference>/bundles/<int:bundle_id>/download/", advocate.bundle_download, name="bundle_download"),
+    path(
+        "cases/<str:reference>/locations/<int:location_id>/identify/", hosts.location_identify, name="location_identify"
+    ),
     path("outbox/", advocate.outbox, name="outbox"),
     # Staff two-factor sign-in (after the password at accounts/login/).
     path("accounts/two-factor/", staff.two_factor_verify, name="two_factor_verify"),

@@ -33,6 +33,7 @@ REPLY_EVENTS = {
     EventType.NOTICE_REMOVED: _("Reported removal"),
     EventType.NOTICE_INFO_REQUESTED: _("Asked for more information"),
     EventType.NOTICE_DISPUTED: _("Disagreed"),
+    EventType.NOTICE_REPLY_RECEIVED: _("Replied by e-mail"),
 }
 
 IMAGE_SENTENCES = {
@@ -152,11 +153,14 @@ def case_status_view(case: Case) -> dict:
     replies: dict[int, list[dict]] = {}
     events = Event.objects.filter(notice__in=list(latest.values()), type__in=list(REPLY_EVENTS)).order_by("created_at")
     for event in events:
+        data = event.data or {}
+        # Mail to the relay address from outside the platform's domain is read by an advocate first.
+        unvetted = event.type == EventType.NOTICE_REPLY_RECEIVED and not data.get("sender_matches_platform")
         replies.setdefault(event.notice_id, []).append(
             {
                 "at": event.created_at,
                 "what": REPLY_EVENTS[event.type],
-                "message": (event.data or {}).get("message", "") if not event.redacted else "",
+                "message": data.get("message", "") if not (event.redacted or unvetted) else "",
             }
         )
     platforms: list[PlatformRow] = []
