@@ -51,9 +51,10 @@ def throttle_is_limited(key: str, limit: int, window_seconds: int, *, now: float
 
 
 @contextmanager
-def _exclusive_increment():
-    """Make add-then-incr one step where the cache cannot (the file cache): an exclusive lock on a file in the
-    cache's own folder, which every process of the embedded default shares."""
+def cache_mutex():
+    """Make a read-then-write on the cache one step where the cache cannot (the file cache): an exclusive lock
+    on a file in the cache's own folder, which every process of the embedded default shares. On Redis the
+    commands themselves are atomic and this does nothing."""
     backend = caches["default"]  # the backend itself: ``cache`` is a proxy to it
     if not isinstance(backend, FileBasedCache):
         yield  # Redis: SET NX and INCR are atomic on the server
@@ -73,7 +74,7 @@ def throttle_hit(key: str, limit: int, window_seconds: int, *, now: float | None
     current_key, previous_key, elapsed = _bucket_keys(key, window_seconds, now)
     # Two windows: the bucket must still be readable as "previous" during the whole next window.
     ttl = 2 * window_seconds
-    with _exclusive_increment():
+    with cache_mutex():
         if cache.add(current_key, 1, ttl):
             count = 1
         else:

@@ -131,3 +131,25 @@ def test_reconcile_finds_every_kind_of_pending_work(queued, monkeypatch, reddit_
     } <= names
     assert ("takedowns.tasks.case_notices_prepare", (orphan.pk,)) in enqueued
     assert sent.pk == queued.pk
+
+
+def test_a_job_lock_is_released_only_by_its_owner():
+    """A run that outlived its lock must not delete the lock another run has taken since (on Redis: redis-py's
+    Lock; on the file cache: a token compared under the file lock)."""
+    import time
+    import uuid
+
+    from takedowns.services.jobs import exclusive
+
+    name = f"test-{uuid.uuid4()}"
+    second = exclusive(name, ttl_seconds=30)
+    with exclusive(name, ttl_seconds=1) as first:
+        assert first
+        time.sleep(1.3)  # the first run outlives its lock, and a second run takes it
+        assert second.__enter__()
+    # The first run has ended: the second run's lock still holds.
+    with exclusive(name, ttl_seconds=30) as third:
+        assert not third
+    second.__exit__(None, None, None)
+    with exclusive(name, ttl_seconds=30) as fourth:
+        assert fourth
