@@ -201,18 +201,22 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
 
     # Content made when the person was under 18 never carries image data of any kind (DESIGN.md §3):
     # such a case has no images, and this keeps it true even if one slipped in.
+    # Data minimisation, as for every platform-facing list (selectors.notices_hash_rows): where verification
+    # linked this notice's URLs to particular reference images, only those images' fingerprints; with nothing
+    # linked, every image (any may be the one shown). Never the SHA-256 of the victim's original file.
+    linked = {
+        int(loc.match_evidence["reference_image_id"])
+        for loc in locations
+        if isinstance(loc.match_evidence, dict)
+        and loc.match_evidence.get("status") == "match"
+        and loc.match_evidence.get("reference_image_id")
+    }
     hashes: tuple[ImageHashes, ...] = ()
     if not case.is_minor_content:
         hashes = tuple(
-            ImageHashes(
-                label=f"Image {i}",
-                pdq=img.pdq,
-                pdq_quality=img.pdq_quality,
-                md5=img.md5,
-                phash=img.phash,
-                sha256=img.sha256,
-            )
+            ImageHashes(label=f"Image {i}", pdq=img.pdq, pdq_quality=img.pdq_quality, md5=img.md5, phash=img.phash)
             for i, img in enumerate(images, start=1)
+            if not linked or img.pk in linked
         )
 
     attestations = case.attestations or {}
@@ -224,7 +228,10 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
         platform_name=platform.name,
         channel=notice.channel,
         generated_at=now,
-        locations=tuple(_location_item(loc, hashes) for loc in locations),
+        locations=tuple(
+            _location_item(loc, hashes, {img.sha256: f"Image {i}" for i, img in enumerate(images, start=1)})
+            for loc in locations
+        ),
         hashes=hashes,
         good_faith_statement=(case.good_faith_statement or "").strip(),
         context=(case.context or "").strip(),
@@ -281,7 +288,9 @@ _IMAGE_EXT = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".avif", ".bmp"
 _VIDEO_EXT = {".mp4", ".mov", ".webm", ".m4v", ".mkv", ".avi", ".gifv"}
 
 
-def _location_item(loc: ReportedLocation, hashes: tuple[ImageHashes, ...]) -> LocationItem:
+def _location_item(
+    loc: ReportedLocation, hashes: tuple[ImageHashes, ...], labels_by_sha256: dict[str, str]
+) -> LocationItem:
     """One row of the reviewer's table. The match evidence (written by the verifier) names the media type
     and the matched reference image by its SHA-256; without it the type is guessed from the file extension
     and said to be so."""
@@ -294,7 +303,8 @@ def _location_item(loc: ReportedLocation, hashes: tuple[ImageHashes, ...]) -> Lo
     # The verifier numbers the matched reference as the notice does ("Image N"); older evidence gave its SHA-256.
     number = evidence.get("reference_number") if evidence.get("status") == "match" else None
     ref_sha = str(evidence.get("reference_sha256") or "")
-    label = f"Image {number}" if number else next((h.label for h in hashes if ref_sha and h.sha256 == ref_sha), "")
+    # The SHA-256 is matched here, never shared: the reviewer reads the image's label and its shareable hashes.
+    label = f"Image {number}" if number else (labels_by_sha256.get(ref_sha, "") if ref_sha else "")
     return LocationItem(
         url=loc.url,
         uploader_handle=loc.uploader_handle.strip(),

@@ -56,6 +56,14 @@ def test_each_platform_gets_only_the_fingerprints_linked_to_its_urls():
     assert [r["image"] for r in notices_hash_rows([notices["x"]])] == [1, 2, 3]
     # The SHA-256 of the victim's original is never shared.
     assert all("sha256" not in r for r in notices_hash_rows(notices.values()))
+    # The notice document follows the same rule.
+    from takedowns.notices import render_notice
+
+    text = render_notice(notices["reddit"]).text
+    assert images[1].md5 in text and images[0].md5 not in text and images[2].md5 not in text
+    assert not any(image.sha256 in text for image in images)
+    text_x = render_notice(notices["x"]).text
+    assert all(image.md5 in text_x for image in images) and not any(image.sha256 in text_x for image in images)
 
 
 def test_every_notice_status_but_draft_has_its_event_type():
