@@ -60,3 +60,21 @@ def time_left(due_at, now=None) -> str:
 def evidence_summary(evidence) -> str:
     """A location's match evidence in words ("Matches reference image 2 (PDQ distance 12)")."""
     return _evidence_summary(evidence if isinstance(evidence, dict) else {})
+
+
+@register.filter
+def utc_and_local(value) -> str:
+    """A moment in UTC, marked up so that the browser adds the viewer's own time zone next to it
+    (static/recourse/js/recourse.js). Without JavaScript the UTC time stands alone, labelled as UTC."""
+    from datetime import UTC
+
+    from django.utils.html import format_html
+
+    if not value:
+        return ""
+    moment = value.astimezone(UTC)
+    return format_html(
+        '<time datetime="{}" data-local-time>{} UTC</time>',
+        moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        moment.strftime("%Y-%m-%d %H:%M"),
+    )

@@ -133,3 +133,17 @@ def test_advocate_sees_webform_pieces_and_missing_elements(client, advocate, pla
     assert "Submit through the platform" in html and "I submitted it" in html and "data-copy-target" in html
     html = client.get(reverse("takedowns:case_detail", args=[incomplete.reference])).content.decode()
     assert "Cannot be sent yet" in html
+
+
+def test_deadlines_are_marked_for_the_viewers_own_time_zone():
+    """Shown in UTC, and marked up so the browser adds the viewer's local time (static/recourse/js/recourse.js)."""
+    from datetime import UTC, datetime
+
+    from takedowns.templatetags.takedowns_extras import utc_and_local
+
+    moment = datetime(2026, 6, 3, 12, 0, tzinfo=UTC)
+    assert (
+        str(utc_and_local(moment))
+        == '<time datetime="2026-06-03T12:00:00Z" data-local-time>2026-06-03 12:00 UTC</time>'
+    )
+    assert utc_and_local(None) == ""

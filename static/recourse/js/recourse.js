@@ -43,6 +43,19 @@
     input.value = String(new Date().getTimezoneOffset());
   });
 
+  // Deadlines are written in UTC; add the viewer's own time zone next to them.
+  document.querySelectorAll("time[data-local-time]").forEach(function (el) {
+    var moment = new Date(el.getAttribute("datetime"));
+    if (isNaN(moment.getTime())) { return; }
+    var local = moment.toLocaleString(document.documentElement.lang || undefined, {
+      dateStyle: "medium", timeStyle: "short", timeZoneName: "short"
+    });
+    var span = document.createElement("span");
+    span.className = "local-time";
+    span.textContent = " (" + local + ")";
+    el.after(span);
+  });
+
   // Error summaries take focus so screen readers announce them first.
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }
