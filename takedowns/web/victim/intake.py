@@ -336,11 +336,35 @@ def _step_contact(request, state):
     return response or redirect("takedowns:intake_step", step="statement")
 
 
+def _recipients_preview(state: dict) -> dict:
+    """Before signing: exactly what each platform will receive — its name, the URLs on it (with the uploader
+    account), the contact route, and the fingerprints (never the pictures)."""
+    where = state["answers"].get("where", {})
+    contact = state["answers"].get("contact", {})
+    platforms: dict[str, list[dict]] = {}
+    unknown: list[str] = []
+    for row in _platform_rows(where.get("urls", []), where.get("handles", {})):
+        if row["platform"]:
+            platforms.setdefault(row["platform"], []).append(row)
+        else:
+            unknown.append(row["url"])
+    return {
+        "platforms": sorted(platforms.items()),
+        "unknown": unknown,
+        "contact_private": bool(contact.get("contact_private")) or not contact.get("email"),
+        "contact_email": contact.get("email", ""),
+        "pictures": 0 if _is_minor(state) else len(state.get("uploads", [])),
+    }
+
+
 def _step_statement(request, state):
     who = state["answers"].get("who", {})
     content = state["answers"].get("content", {})
     representative = who.get("filer_type") == FilerType.REPRESENTATIVE
-    extra = {"statement": good_faith_statement_text(who.get("filer_type", FilerType.SELF))}
+    extra = {
+        "statement": good_faith_statement_text(who.get("filer_type", FilerType.SELF)),
+        "preview": _recipients_preview(state),
+    }
     saved = state["answers"].get("statement")
     if request.method == "POST":
         form = StatementForm(request.POST, representative=representative)

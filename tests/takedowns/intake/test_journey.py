@@ -211,3 +211,19 @@ def test_sign_out_and_idle_timeout(client, private_storage):
     session.save()
     response = client.get(reverse("takedowns:status"))
     assert response.status_code == 302 and response["Location"] == reverse("takedowns:status_login")
+
+
+def test_before_signing_the_victim_sees_what_each_platform_will_receive(client, private_storage):
+    walk_intake(
+        client,
+        images=[jpeg(5)],
+        handles={"handle-0": "@poster-account"},
+        answers={"contact": {"email": "sam@example.org", "phone": "", "contact_private": "on"}},
+        submit=False,
+    )
+    html = client.get(step_url("statement")).content.decode()
+    assert "What each website will receive" in html
+    assert "Reddit" in html and "https://www.reddit.com/r/example/comments/abc123/post/" in html
+    assert "@poster-account" in html
+    assert "a private address of this service" in html and "sam@example.org" not in html
+    assert "The fingerprints of your picture" in html and "Not the picture itself." in html
