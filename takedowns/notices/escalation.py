@@ -1,0 +1,182 @@
+"""Escalation drafts for a notice a platform has not acted on: the complaint to the regulator of the notice's law,
+and de-indexing requests to search engines. Each route is cut into the pieces its own form asks for, ready to copy;
+nothing here is sent by the portal. Sources: ../shared/reference/escalation.md (grades there) and the statutes.
+
+The drafts never contain an image, and they state a legal duty only where the notice's law puts it on that
+platform: the FTC route only for a TAKE IT DOWN Act covered platform, eSafety for Australia, the Digital
+Services Coordinator for the EU, Ofcom (which does not take up individual cases) for the UK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from takedowns.notices.content import NoticeContent
+from takedowns.notices.document import Piece
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str
+    name: str
+    url: str
+    summary: str
+    pieces: tuple[Piece, ...] = ()
+    attach: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "not recorded"
+
+
+def _urls(content: NoticeContent) -> str:
+    return "\n".join(loc.url for loc in content.locations)
+
+
+def _facts(content: NoticeContent, *, now: datetime) -> str:
+    """What happened, in the order a regulator reads it: the notice, when it was delivered, the deadline, and
+    what the platform did (or did not do) since."""
+    overdue_by = ""
+    if content.deadline_at and content.deadline_at < now:
+        hours = int((now - content.deadline_at).total_seconds() // 3600)
+        overdue_by = f" The deadline passed {hours} hours ago and the content is still online as far as we know."
+    return (
+        f"On {_when(content.sent_at)} we sent {content.platform_name} a removal notice (reference "
+        f"{content.reference}) for non-consensual intimate imagery of the person we act for"
+        f"{', made or altered with AI (a digital forgery)' if content.is_synthetic else ''}. "
+        f"The notice named each URL below and gave the image fingerprints (hashes) so that identical copies "
+        f"can be found. The response deadline was {_when(content.deadline_at)}.{overdue_by}"
+    )
+
+
+def _attachments(content: NoticeContent) -> tuple[str, ...]:
+    return (
+        f"The notice as sent (PDF, reference {content.reference})",
+        "The evidence bundle of the case (timeline, every notice and answer, MANIFEST.sha256), if generated",
+        "Screenshots of the pages that show the content still online, without the images themselves if possible",
+        "Never the intimate images themselves",
+    )
+
+
+def regulator_routes(content: NoticeContent, *, now: datetime) -> list[Route]:
+    """The regulator complaint(s) that fit the notice's law (one per regime that gives a route)."""
+    regimes = content.regimes or (content.regime,)
+    routes: list[Route] = []
+    facts = _facts(content, now=now)
+    if "US" in regimes and content.tida_covered is True:
+        # TAKE IT DOWN Act §3(b): failing to reasonably comply with §3(a) is treated as a violation of a rule on
+        # unfair or deceptive acts or practices under FTC Act §18(a)(1)(B), enforced by the FTC. Route:
+        # TakeItDown.ftc.gov (the FTC's TIDA reporting site), or ReportFraud.ftc.gov.
+        routes.append(
+            Route(
+                key="ftc",
+                name="US Federal Trade Commission (TAKE IT DOWN Act)",
+                url="https://takeitdown.ftc.gov/",
+                summary="The FTC enforces the Act against covered platforms; it does not remove content itself.",
+                pieces=(
+                    Piece("company", "Company", content.platform_name),
+                    Piece(
+                        "what_happened",
+                        "What happened",
+                        facts + " Under the TAKE IT DOWN Act §3(a)(3) a covered platform must remove the "
+                        "content, and make reasonable efforts to remove known identical copies, within 48 hours "
+                        "of a valid request; §3(b) makes a failure to comply an unfair or deceptive practice.",
+                    ),
+                    Piece("urls", "URLs still showing the content", _urls(content)),
+                ),
+                attach=_attachments(content),
+            )
+        )
+    if "AU" in regimes:
+        # Online Safety Act 2021 (Cth) Part 6: eSafety may give removal notices (24 hours) to the service, the
+        # poster or the host; reporting to the platform first is not required.
+        routes.append(
+            Route(
+                key="esafety",
+                name="Australia: eSafety Commissioner (image-based abuse)",
+                url="https://www.esafety.gov.au/report",
+                summary="eSafety can order the service, the poster or the host to remove the content within 24 h.",
+                pieces=(
+                    Piece("what_happened", "What happened", facts),
+                    Piece("where", "Where it is (URLs and usernames)", _urls(content)),
+                ),
+                attach=_attachments(content),
+            )
+        )
+    if "EU" in regimes:
+        # Digital Services Act Art. 53: a recipient may complain of a provider's breach to the Digital Services
+        # Coordinator of the member state where the recipient is located or established.
+        routes.append(
+            Route(
+                key="dsc",
+                name="EU: the Digital Services Coordinator of the person's member state (DSA Art. 53)",
+                url="https://digital-strategy.ec.europa.eu/en/policies/dsa-dscs",
+                summary="The coordinator assesses the complaint and passes it to the coordinator of the provider.",
+                pieces=(
+                    Piece("provider", "Provider", content.platform_name),
+                    Piece(
+                        "complaint",
+                        "Complaint",
+                        facts + " The notice met DSA Art. 16(2); the provider has not acted on it expeditiously "
+                        "(Art. 6(1)(b)) nor told us its decision (Art. 16(5)).",
+                    ),
+                    Piece("urls", "URLs", _urls(content)),
+                ),
+                attach=_attachments(content),
+            )
+        )
+    if "UK" in regimes:
+        # Ofcom takes online-safety complaints to inform its supervision but cannot investigate individual cases.
+        routes.append(
+            Route(
+                key="ofcom",
+                name="UK: Ofcom online safety complaint",
+                url="https://www.ofcom.org.uk/online-safety/protecting-people/complain-about-online-content",
+                summary="Ofcom does not take up individual cases; the complaint informs its supervision. The "
+                "Revenge Porn Helpline (0345 6000 459) can help directly.",
+                pieces=(
+                    Piece("service", "Service", content.platform_name),
+                    Piece("what_happened", "What happened", facts),
+                    Piece("urls", "URLs", _urls(content)),
+                ),
+                attach=_attachments(content),
+            )
+        )
+    return routes
+
+
+def deindex_routes(content: NoticeContent) -> list[Route]:
+    """De-indexing requests for every reported URL, to run in parallel with the platform: they often work when a
+    host will not act. Google has one form for real and one for fake explicit imagery; Bing takes NCII through
+    "Report a Concern" (and feeds DuckDuckGo and Yahoo)."""
+    urls = _urls(content)
+    reason = (
+        "These URLs show intimate images of the person we act for, shared without consent"
+        + (" and falsely portraying them (made or altered with AI)." if content.is_synthetic else ".")
+        + " We ask you to remove them from search results."
+    )
+    google_real = Route(
+        key="google",
+        name="Google Search: remove non-consensual explicit imagery",
+        url="https://support.google.com/websearch/answer/6302812",
+        summary="For real images: the person is not being paid for them; only the URLs submitted are reviewed.",
+        pieces=(Piece("urls", "URLs of the pages and images", urls), Piece("reason", "Explanation", reason)),
+    )
+    google_fake = Route(
+        key="google-fake",
+        name="Google Search: remove involuntary fake pornography",
+        url="https://support.google.com/websearch/answer/9116649",
+        summary='Choose "Content falsely portrays me in a sexual act, or in an intimate state"; list every image '
+        "URL and page URL.",
+        pieces=(Piece("urls", "Image URLs and page URLs", urls), Piece("reason", "Explanation", reason)),
+    )
+    bing = Route(
+        key="bing",
+        name="Bing: Report a Concern (non-consensual intimate imagery)",
+        url="https://www.microsoft.com/concern/bing",
+        summary='Concern type "Non-Consensual Intimate Imagery"; removal is global and also reaches DuckDuckGo '
+        "and Yahoo results drawn from Bing.",
+        pieces=(Piece("urls", "Links", urls), Piece("reason", "Explanation", reason)),
+    )
+    return [google_fake if content.is_synthetic else google_real, bing]

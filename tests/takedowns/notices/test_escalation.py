@@ -1,0 +1,63 @@
+"""Escalation drafts: the regulator complaint that fits the notice's law, and de-indexing requests, shown on the
+case page once a platform has missed its clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from takedowns.lifecycle import notice_transition
+from takedowns.models import Platform
+from takedowns.notices import notice_content
+from takedowns.notices.escalation import deindex_routes, regulator_routes
+from takedowns.services.notices import notices_draft
+from tests.factories import complete_case
+
+pytestmark = pytest.mark.django_db
+URL = "https://www.reddit.com/r/x/comments/abc/post/"
+
+
+def overdue_notice(**case_fields):
+    case = complete_case(urls=[URL], **case_fields)
+    (notice,) = notices_draft(case_id=case.pk)
+    return notice_transition(notice=notice, to="sent", actor_kind="system", at=timezone.now() - timedelta(days=3))
+
+
+def test_a_tida_covered_platform_gets_the_ftc_complaint_with_the_facts():
+    Platform.objects.filter(slug="reddit").update(tida_covered=True, regimes=["US"])
+    notice = overdue_notice()
+    (ftc,) = [r for r in regulator_routes(notice_content(notice), now=timezone.now()) if r.key == "ftc"]
+    text = "\n".join(p.text for p in ftc.pieces)
+    assert notice.reference in text and URL in text and "§3(a)(3)" in text and "48 hours" in text
+    assert "The deadline passed" in text
+    assert any("Never the intimate images" in item for item in ftc.attach)
+
+
+def test_no_ftc_route_for_a_platform_the_act_does_not_cover():
+    Platform.objects.filter(slug="reddit").update(tida_covered=False, regimes=["US"])
+    routes = regulator_routes(notice_content(overdue_notice()), now=timezone.now())
+    assert "ftc" not in [r.key for r in routes]
+
+
+def test_google_form_follows_whether_the_images_are_fake():
+    real = deindex_routes(notice_content(overdue_notice(is_synthetic=False)))
+    assert [r.key for r in real] == ["google", "bing"]
+    fake = deindex_routes(notice_content(overdue_notice(is_synthetic=True)))
+    assert [r.key for r in fake] == ["google-fake", "bing"]
+    assert URL in fake[0].pieces[0].text
+
+
+def test_the_case_page_offers_escalation_only_once_overdue(client, advocate):
+    Platform.objects.filter(slug="reddit").update(tida_covered=True, regimes=["US"])
+    notice = overdue_notice()
+    client.force_login(advocate)
+    html = client.get(reverse("takedowns:case_detail", args=[notice.case.reference])).content.decode()
+    assert f'data-testid="escalation-{notice.pk}"' in html and "takeitdown.ftc.gov" in html
+    fresh = complete_case(urls=["https://x.com/someone/status/42"])
+    (sent,) = notices_draft(case_id=fresh.pk)
+    notice_transition(notice=sent, to="sent", actor_kind="system")
+    html = client.get(reverse("takedowns:case_detail", args=[fresh.reference])).content.decode()
+    assert 'data-testid="escalation-' not in html
