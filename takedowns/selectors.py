@@ -159,10 +159,11 @@ def notice_responses(notice: Notice):
 def case_notice_panels(case: Case) -> list[dict]:
     """Each notice of a case with what an advocate needs to act on it: completeness, web-form pieces, answers."""
     from takedowns.notices import check_completeness, notice_content, notice_queryset, webform_pieces
-    from takedowns.notices.escalation import deindex_routes, regulator_routes
+    from takedowns.notices.escalation import deindex_routes, regulator_routes, upstream_routes
 
     panels = []
     now = timezone.now()
+    identities = host_identities(case)
     # notice_queryset prefetches what notice_content reads, and the answers of every notice come in one query,
     # so the page costs the same for 1 or 20 notices.
     notices = list(notice_queryset().filter(case=case).order_by("platform__name"))
@@ -180,7 +181,11 @@ def case_notice_panels(case: Case) -> list[dict]:
                 "responses": responses.get(notice.pk, []),
                 # Once the platform has missed its clock or refused: the regulator's complaint and de-indexing.
                 "escalation": (
-                    {"regulators": regulator_routes(content, now=now), "search": deindex_routes(content)}
+                    {
+                        "regulators": regulator_routes(content, now=now),
+                        "upstream": upstream_routes(content, identities, now=now),
+                        "search": deindex_routes(content),
+                    }
                     if notice.is_overdue or notice.status in ("disputed", "escalated")
                     else None
                 ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from takedowns.notices.content import NoticeContent
 from takedowns.notices.document import Piece
@@ -180,3 +181,100 @@ def deindex_routes(content: NoticeContent) -> list[Route]:
         pieces=(Piece("urls", "Links", urls), Piece("reason", "Explanation", reason)),
     )
     return [google_fake if content.is_synthetic else google_real, bing]
+
+
+def _contact(identity, source: str) -> str:
+    return next((c.get("email", "") for c in identity.abuse_contacts or [] if c.get("source") == source), "")
+
+
+def upstream_routes(content: NoticeContent, identities: dict, *, now: datetime) -> list[Route]:
+    """Notices to those who serve the site when its operator will not act: the CDN in front of it, the network
+    that hosts it, the registrar of its domain — from the host identification of each URL's host
+    (takedowns/services/hosts.py). Each says the platform was notified and missed its deadline; a duty is stated
+    only where the law puts one on that provider (EU hosting services: DSA Art. 16; registrars: their
+    accreditation agreement with ICANN, §3.18.1 — an undertaking, not a statute)."""
+    facts = _facts(content, now=now)
+    routes: list[Route] = []
+    seen: set[tuple[str, str]] = set()
+    for loc in content.locations:
+        identity = identities.get((urlsplit(loc.url).hostname or "").lower())
+        if identity is None:
+            continue
+        urls = "\n".join(
+            item.url for item in content.locations if urlsplit(item.url).hostname == urlsplit(loc.url).hostname
+        )
+        if identity.cdn and ("cdn", identity.cdn) not in seen:
+            seen.add(("cdn", identity.cdn))
+            cloudflare = identity.cdn_slug == "cloudflare"
+            routes.append(
+                Route(
+                    key=f"cdn-{identity.cdn_slug or 'cdn'}",
+                    name=f"{identity.cdn} (content delivery network in front of {identity.host})",
+                    url="https://abuse.cloudflare.com/" if cloudflare else "",
+                    summary=(
+                        'Category "Non-Consensual Sexually Explicit Imagery (NCSEI)"; at most 250 URLs on one '
+                        "hostname. Cloudflare passes the report to the host and the site owner (choose whether "
+                        "your name goes with it) and tells you who the host is."
+                        if cloudflare
+                        else f"Write to {_contact(identity, 'cdn') or 'the provider abuse desk'}; a CDN caches the "
+                        "site, so it forwards the report to its customer and can stop serving the pages."
+                    ),
+                    pieces=(
+                        Piece("urls", "URLs", urls),
+                        Piece(
+                            "report",
+                            "Report",
+                            facts + f" {content.platform_name} has not acted. The pages are served through your "
+                            "network; they breach your acceptable-use policy on non-consensual intimate imagery. "
+                            "Please forward this report to your customer and to the hosting provider, and stop "
+                            "serving these URLs.",
+                        ),
+                    ),
+                    attach=_attachments(content),
+                )
+            )
+        if identity.network_owner and ("host", identity.network_owner) not in seen:
+            seen.add(("host", identity.network_owner))
+            routes.append(
+                Route(
+                    key="host",
+                    name=f"{identity.network_owner} (network hosting {identity.host})",
+                    url="",
+                    summary=f"Abuse contact: {_contact(identity, 'network') or 'not published in RDAP'}.",
+                    pieces=(
+                        Piece("urls", "URLs", urls),
+                        Piece(
+                            "report",
+                            "Report",
+                            facts + f" {content.platform_name} has not acted. The content is served from your "
+                            "network and breaches acceptable-use terms on unlawful, privacy-violating content. If "
+                            "you provide a hosting service in the EU, this is a notice under DSA Art. 16: it gives "
+                            "you actual knowledge of the content (Art. 6(1)).",
+                        ),
+                    ),
+                    attach=_attachments(content),
+                )
+            )
+        if identity.registrar and ("registrar", identity.registrar) not in seen:
+            seen.add(("registrar", identity.registrar))
+            routes.append(
+                Route(
+                    key="registrar",
+                    name=f"{identity.registrar} (registrar of {identity.registered_domain or identity.host})",
+                    url="",
+                    summary=f"Abuse contact: {_contact(identity, 'registrar') or 'not published in RDAP'}.",
+                    pieces=(
+                        Piece("urls", "URLs", urls),
+                        Piece(
+                            "report",
+                            "Report",
+                            facts + f" {content.platform_name} has not acted. Under §3.18.1 of your Registrar "
+                            "Accreditation Agreement you take reasonable and prompt steps to investigate and "
+                            "respond to reports of illegal activity involving the domains you register; we ask "
+                            "you to do so for this domain.",
+                        ),
+                    ),
+                    attach=_attachments(content),
+                )
+            )
+    return routes

@@ -61,3 +61,32 @@ def test_the_case_page_offers_escalation_only_once_overdue(client, advocate):
     notice_transition(notice=sent, to="sent", actor_kind="system")
     html = client.get(reverse("takedowns:case_detail", args=[fresh.reference])).content.decode()
     assert 'data-testid="escalation-' not in html
+
+
+def test_upstream_notices_name_the_cdn_the_host_and_the_registrar():
+    from takedowns.models import HostIdentity
+    from takedowns.notices.escalation import upstream_routes
+
+    case = complete_case(urls=["https://deepfakes.example/gallery/7"])
+    Platform.objects.create(slug="fake-site", name="Fake site", domains=["deepfakes.example"], channel="email")
+    case.locations.update(platform=Platform.objects.get(slug="fake-site"))
+    (notice,) = notices_draft(case_id=case.pk)
+    notice = notice_transition(notice=notice, to="sent", actor_kind="system", at=timezone.now() - timedelta(days=3))
+    identity = HostIdentity.objects.create(
+        host="deepfakes.example",
+        cdn="Cloudflare",
+        cdn_slug="cloudflare",
+        network_owner="Example Hosting Ltd",
+        registrar="Example Registrar Inc.",
+        registered_domain="deepfakes.example",
+        abuse_contacts=[
+            {"email": "abuse@hosting.example", "source": "network"},
+            {"email": "abuse@registrar.example", "source": "registrar"},
+        ],
+        looked_up_at=timezone.now(),
+    )
+    routes = upstream_routes(notice_content(notice), {"deepfakes.example": identity}, now=timezone.now())
+    assert [r.key for r in routes] == ["cdn-cloudflare", "host", "registrar"]
+    assert "NCSEI" in routes[0].summary and routes[0].url == "https://abuse.cloudflare.com/"
+    assert "abuse@hosting.example" in routes[1].summary and "DSA Art. 16" in routes[1].pieces[1].text
+    assert "§3.18.1" in routes[2].pieces[1].text and "https://deepfakes.example/gallery/7" in routes[2].pieces[0].text
