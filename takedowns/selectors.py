@@ -156,14 +156,14 @@ def notice_responses(notice: Notice):
     return notice.events.filter(type__in=RESPONSE_EVENT_TYPES).order_by("created_at", "id")
 
 
-def case_notice_panels(case: Case) -> list[dict]:
+def case_notice_panels(case: Case, *, identities: dict | None = None) -> list[dict]:
     """Each notice of a case with what an advocate needs to act on it: completeness, web-form pieces, answers."""
     from takedowns.notices import check_completeness, notice_content, notice_queryset, webform_pieces
     from takedowns.notices.escalation import deindex_routes, regulator_routes, upstream_routes
 
     panels = []
     now = timezone.now()
-    identities = host_identities(case)
+    identities = host_identities(case) if identities is None else identities
     # notice_queryset prefetches what notice_content reads, and the answers of every notice come in one query,
     # so the page costs the same for 1 or 20 notices.
     notices = list(notice_queryset().filter(case=case).order_by("platform__name"))

@@ -94,12 +94,13 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_detail(selectors.case_for_user(request.user, reference))
     advocates = selectors.advocate_choices()
     revealed = _reveals(request, case)
+    identities = selectors.host_identities(case)
     return render(
         request,
         "takedowns/case_detail.html",
         {
             "case": case,
-            "notices": selectors.case_notice_panels(case),
+            "notices": selectors.case_notice_panels(case, identities=identities),
             "revealed": revealed,
             "revealed_images": {int(what[6:]) for what in revealed if what.startswith("image-")},
             "timeline": selectors.case_timeline(case),
@@ -108,7 +109,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "urls_form": AdvocateUrlsForm(),
             "kept_images": {image.pk for image in case.images.all() if workbench.image_kept(image)},
             "bundles": selectors.case_bundles(case)[:5],
-            "host_identities": selectors.host_identities(case),
+            "host_identities": identities,
         },
     )
 
