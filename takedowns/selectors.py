@@ -20,6 +20,8 @@ from takedowns.models import (
     Event,
     EventType,
     EvidenceBundle,
+    Finding,
+    FindingStatus,
     ImageState,
     Notice,
     NoticeStatus,
@@ -482,3 +484,20 @@ def _report_python(start, end, now) -> dict[int, dict]:
         }
         for platform_id, e in raw.items()
     }
+
+
+def findings_for_user(user) -> QuerySet[Finding]:
+    """Findings are for advocates only (platform staff never see a case)."""
+    if is_advocate(user):
+        return Finding.objects.exclude(case__state=CaseState.DRAFT).select_related("case")
+    return Finding.objects.none()
+
+
+def case_findings(case: Case, *, status: str | None = None) -> QuerySet[Finding]:
+    qs = Finding.objects.filter(case=case).select_related("case").order_by("status", "-created_at", "-id")
+    return qs.filter(status=status) if status else qs
+
+
+def case_places_found(case: Case) -> int:
+    """What the victim's page counts: places an advocate confirmed (unreviewed findings may be mistaken)."""
+    return Finding.objects.filter(case=case, status=FindingStatus.CONFIRMED).count()

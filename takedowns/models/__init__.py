@@ -11,6 +11,16 @@ from takedowns.models.cases import (
     ReferenceImage,
     ReportedLocation,
 )
+from takedowns.models.discovery import (
+    CrawledImage,
+    CrawlPage,
+    CrawlRun,
+    CrawlState,
+    Finding,
+    FindingStatus,
+    PageState,
+    WatchedSite,
+)
 from takedowns.models.events import ActorKind, Event, EventType
 from takedowns.models.notices import Notice, NoticeStatus
 from takedowns.models.notifications import Notification, NotificationStatus
@@ -23,10 +33,16 @@ __all__ = [
     "Case",
     "CaseState",
     "Channel",
+    "CrawlPage",
+    "CrawlRun",
+    "CrawlState",
+    "CrawledImage",
     "Event",
     "EventType",
     "EvidenceBundle",
     "FilerType",
+    "Finding",
+    "FindingStatus",
     "ImageState",
     "Jurisdiction",
     "LocationState",
@@ -34,11 +50,13 @@ __all__ = [
     "NoticeStatus",
     "Notification",
     "NotificationStatus",
+    "PageState",
     "Platform",
     "PlatformMembership",
     "ReferenceImage",
     "Regime",
     "ReportedLocation",
+    "WatchedSite",
     "WebhookDelivery",
     "WebhookDeliveryStatus",
     "WebhookEndpoint",
