@@ -108,6 +108,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "urls_form": AdvocateUrlsForm(),
             "kept_images": {image.pk for image in case.images.all() if workbench.image_kept(image)},
             "bundles": selectors.case_bundles(case)[:5],
+            "findings_new": selectors.case_findings(case, status="new").count(),
         },
     )
 

@@ -226,3 +226,33 @@ def test_confirming_adds_the_page_to_the_case_and_drafts_its_notice(
     assert not case_with_refs.locations.filter(url=second.page_url).exclude(url=first.page_url).exists()
     types = set(Event.objects.filter(case=case_with_refs).values_list("type", flat=True))
     assert {EventType.FINDING_CONFIRMED, EventType.FINDING_DISMISSED} <= types
+
+
+def test_the_advocate_confirms_on_the_page_and_the_victim_is_told(
+    server, case_with_refs, client, advocate, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.hashers import make_password
+    from django.urls import reverse
+
+    from takedowns.services.cases import access_code_generate, access_code_normalise
+
+    base = f"http://mailhost-b.example:{server.base.rsplit(':', 1)[1]}"
+    g = serve_gallery(server, pages=3, images=6, planted=edited_copies(REFS[0])[:1], base=base)
+    discovery.crawl_now(site=_site(g["start"]), resolver=lambda host, port: ["127.0.0.1"])
+    finding = Finding.objects.get(case=case_with_refs)
+    client.force_login(advocate)
+    case_page = client.get(reverse("takedowns:case_detail", args=[case_with_refs.reference])).content.decode()
+    assert "1 new image found on watched sites" in case_page
+    page = client.get(reverse("takedowns:case_findings", args=[case_with_refs.reference])).content.decode()
+    assert finding.page_url in page and finding.stage in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("takedowns:finding_decide", args=[case_with_refs.reference, finding.pk, "confirm"]))
+    assert case_with_refs.locations.get(url=finding.page_url).notices.exists()
+    client.logout()
+    code = access_code_generate()
+    type(case_with_refs).objects.filter(pk=case_with_refs.pk).update(
+        access_code_hash=make_password(access_code_normalise(code))
+    )
+    client.post(reverse("takedowns:status_login"), {"reference": case_with_refs.reference, "access_code": code})
+    html = client.get(reverse("takedowns:status")).content.decode()
+    assert "We found your images in 1 more place on sites we watch, and added it to your case." in html
