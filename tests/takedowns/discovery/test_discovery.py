@@ -256,3 +256,26 @@ def test_the_advocate_confirms_on_the_page_and_the_victim_is_told(
     client.post(reverse("takedowns:status_login"), {"reference": case_with_refs.reference, "access_code": code})
     html = client.get(reverse("takedowns:status")).content.decode()
     assert "We found your images in 1 more place on sites we watch, and added it to your case." in html
+
+
+def test_an_override_with_a_reason_crawls_what_robots_forbids(server):
+    g = serve_gallery(server, pages=2, images=2, planted=[])
+    site = _site(g["start"], obey_robots=False, robots_override_reason="Court order 2026-118 permits it.")
+    discovery.crawl_now(site=site)
+    assert server.hits("/private/") == 1 and server.hits("/robots.txt") == 0
+
+
+def test_beat_starts_due_crawls_and_revives_orphaned_ones(server):
+    g = serve_gallery(server, pages=2, images=2, planted=[])
+    due = _site(g["start"])
+    later = _site(g["start"])
+    WatchedSite.objects.filter(pk=later.pk).update(next_crawl_at=timezone.now() + timedelta(hours=1))
+    started = discovery.crawls_due()
+    assert [CrawlRun.objects.get(pk=pk).site_id for pk in started] == [due.pk]
+    due.refresh_from_db()
+    assert due.next_crawl_at > timezone.now() + timedelta(hours=due.recrawl_hours - 1)
+    # A second beat while the run is going starts nothing new.
+    assert discovery.crawls_due() == []
+    CrawlRun.objects.update(touched_at=timezone.now() - timedelta(hours=1))
+    discovery.crawls_due()
+    assert CrawlRun.objects.get().touched_at > timezone.now() - timedelta(minutes=1)
