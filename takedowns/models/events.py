@@ -71,6 +71,7 @@ class EventType(models.TextChoices):
     FINDING_CREATED = "finding.created", _("Image found on a watched site")
     FINDING_CONFIRMED = "finding.confirmed", _("Finding confirmed and added to the case")
     FINDING_DISMISSED = "finding.dismissed", _("Finding dismissed")
+    FINDING_PREVIEW_REVEALED = "finding.preview_revealed", _("Blurred preview of a found image fetched and shown")
     SYSTEM_PING = "system.ping", _("Worker health probe")
     API_TOKEN_CREATED = "staff.api_token_created", _("API token created")
     STAFF_2FA_ENROLLED = "staff.2fa_enrolled", _("Two-factor sign-in set up")

@@ -66,6 +66,7 @@ from takedowns.services.cases import CaseClosedError, locations_add
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.services.verification import LIMITS, page_image_urls
+from takedowns.services.workbench import blurred_preview
 from takedowns.urlnorm import UrlError
 
 log = logging.getLogger(__name__)
@@ -779,3 +780,29 @@ def finding_dismiss(*, finding: Finding, actor_user=None) -> Finding:
             data={"finding_id": finding.pk},
         )
     return finding
+
+
+def finding_preview_reveal(*, finding: Finding, actor_user) -> None:
+    """An advocate clicked to see a blurred preview of a found image (logged; DESIGN.md §8)."""
+    event_record(
+        type=EventType.FINDING_PREVIEW_REVEALED,
+        actor_kind=ActorKind.ADVOCATE,
+        actor_user=actor_user,
+        case=finding.case,
+        data={"finding_id": finding.pk, "image_url": finding.image_url},
+    )
+
+
+def finding_preview_bytes(*, finding: Finding, resolver=None) -> bytes:
+    """Fetch the found image now, through the one way out, and return its blurred greyscale preview. Nothing
+    is stored: the bytes live in this request only. Raises ``FindingStateError`` with the reason."""
+    try:
+        got = fetch.request("GET", finding.image_url, headers={"Accept": "image/*"}, resolver=resolver)
+    except fetch.FetchError as exc:
+        raise FindingStateError(f"The image could not be fetched: {exc.message}") from exc
+    if not (200 <= got.status < 300 and got.is_image):
+        raise FindingStateError(f"The address no longer serves an image (HTTP {got.status}).")
+    try:
+        return blurred_preview(got.body)
+    except hashing.HashingError as exc:
+        raise FindingStateError(f"The image could not be read ({exc.message}).") from exc

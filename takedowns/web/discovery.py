@@ -4,6 +4,8 @@ where, which stage matched and how close."""
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +23,46 @@ from takedowns.services import discovery
 def case_findings(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for_user(request.user, reference)
     return render(request, "takedowns/findings.html", {"case": case, "findings": selectors.case_findings(case)})
+
+
+PREVIEW_SECONDS = 15 * 60
+
+
+def _previews(request: HttpRequest, case) -> set[int]:
+    stored = request.session.get(f"finding-previews:{case.pk}", {})
+    now = time.time()
+    return {int(pk) for pk, at in stored.items() if now - at < PREVIEW_SECONDS}
+
+
+@login_required
+@require_POST
+def finding_preview_reveal(request: HttpRequest, reference: str, finding_id: int) -> HttpResponse:
+    """The explicit, logged click that shows a blurred greyscale preview of a found image for 15 minutes."""
+    case = selectors.case_for_user(request.user, reference)
+    finding = selectors.case_findings(case).filter(pk=finding_id).first()
+    if finding is None:
+        raise Http404
+    discovery.finding_preview_reveal(finding=finding, actor_user=request.user)
+    key = f"finding-previews:{case.pk}"
+    request.session[key] = {**request.session.get(key, {}), str(finding.pk): time.time()}
+    return redirect(reverse("takedowns:case_findings", args=[case.reference]) + f"#finding-{finding.pk}")
+
+
+@login_required
+@require_GET
+def finding_preview(request: HttpRequest, reference: str, finding_id: int) -> HttpResponse:
+    """Fetched live on each request, blurred, never stored or cached."""
+    case = selectors.case_for_user(request.user, reference)
+    finding = selectors.case_findings(case).filter(pk=finding_id).first()
+    if finding is None or finding.pk not in _previews(request, case):
+        raise Http404("No preview.")
+    try:
+        data = discovery.finding_preview_bytes(finding=finding)
+    except discovery.FindingStateError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @login_required

@@ -17,6 +17,16 @@ urlpatterns = [
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
     path("cases/<str:reference>/findings/", discovery.case_findings, name="case_findings"),
     path(
+        "cases/<str:reference>/findings/<int:finding_id>/preview/",
+        discovery.finding_preview,
+        name="finding_preview",
+    ),
+    path(
+        "cases/<str:reference>/findings/<int:finding_id>/reveal/",
+        discovery.finding_preview_reveal,
+        name="finding_preview_reveal",
+    ),
+    path(
         "cases/<str:reference>/findings/<int:finding_id>/<str:action>/",
         discovery.finding_decide,
         name="finding_decide",

@@ -3,6 +3,7 @@ resumable frontier), matching what was crawled against open cases, and the advoc
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -279,3 +280,23 @@ def test_beat_starts_due_crawls_and_revives_orphaned_ones(server):
     CrawlRun.objects.update(touched_at=timezone.now() - timedelta(hours=1))
     discovery.crawls_due()
     assert CrawlRun.objects.get().touched_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_a_blurred_preview_only_after_a_logged_click_fetched_live(server, case_with_refs, client, advocate):
+    from django.urls import reverse
+    from PIL import Image
+
+    g = serve_gallery(server, pages=2, images=4, planted=edited_copies(REFS[0])[:1])
+    discovery.crawl_now(site=_site(g["start"]))
+    finding = Finding.objects.get(case=case_with_refs)
+    client.force_login(advocate)
+    preview = reverse("takedowns:finding_preview", args=[case_with_refs.reference, finding.pk])
+    assert client.get(preview).status_code == 404  # no click yet
+    before = server.hits("/img/")
+    client.post(reverse("takedowns:finding_preview_reveal", args=[case_with_refs.reference, finding.pk]))
+    event = Event.objects.get(type=EventType.FINDING_PREVIEW_REVEALED)
+    assert event.actor_user == advocate and event.data["finding_id"] == finding.pk
+    got = client.get(preview)
+    assert got.status_code == 200 and "no-store" in got["Cache-Control"]
+    assert Image.open(io.BytesIO(got.content)).mode == "L"
+    assert server.hits("/img/") == before + 1  # fetched live
