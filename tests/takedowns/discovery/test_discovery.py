@@ -300,3 +300,16 @@ def test_a_blurred_preview_only_after_a_logged_click_fetched_live(server, case_w
     assert got.status_code == 200 and "no-store" in got["Cache-Control"]
     assert Image.open(io.BytesIO(got.content)).mode == "L"
     assert server.hits("/img/") == before + 1  # fetched live
+
+
+def test_erasing_the_case_deletes_its_findings_and_redacts_their_urls(server, case_with_refs):
+    from takedowns.services.erasure import case_erase
+
+    g = serve_gallery(server, pages=2, images=4, planted=edited_copies(REFS[0])[:1])
+    discovery.crawl_now(site=_site(g["start"]))
+    finding = Finding.objects.get(case=case_with_refs)
+    discovery.finding_dismiss(finding=finding)
+    case_erase(case=case_with_refs, actor_kind="victim")
+    assert not Finding.objects.filter(case=case_with_refs).exists()
+    for event in Event.objects.filter(case=case_with_refs, type__startswith="finding."):
+        assert g["planted_urls"][0] not in str(event.data)
