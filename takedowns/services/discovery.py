@@ -267,8 +267,9 @@ def _enqueue_pages(run: CrawlRun, urls: Iterable[str], depth: int) -> int:
         return len(rows)
 
 
-def crawl_start(*, site: WatchedSite, now: datetime | None = None) -> CrawlRun:
-    """Start a run of ``site`` (or return the one already running) and enqueue its first step."""
+def crawl_start(*, site: WatchedSite, now: datetime | None = None, enqueue: bool = True) -> CrawlRun:
+    """Start a run of ``site`` (or return the one already running) and enqueue its first step (unless the
+    caller crawls in its own process)."""
     now = now or timezone.now()
     running = CrawlRun.objects.filter(site=site, state=CrawlState.RUNNING).first()
     if running is not None:
@@ -283,7 +284,9 @@ def crawl_start(*, site: WatchedSite, now: datetime | None = None) -> CrawlRun:
     except IntegrityError:  # another process started one at the same moment
         return CrawlRun.objects.get(site=site, state=CrawlState.RUNNING)
     _enqueue_pages(run, site.start_urls, 0)
-    enqueue_on_commit(STEP_TASK, run.pk)
+    if enqueue:
+        with transaction.atomic():
+            enqueue_on_commit(STEP_TASK, run.pk)
     return run
 
 
@@ -586,7 +589,7 @@ def crawls_due(*, now: datetime | None = None) -> list[int]:
 
 def crawl_now(*, site: WatchedSite, resolver=None) -> CrawlRun:
     """``manage.py crawl_watchlist``: crawl a site in this process until its run is finished, then match."""
-    run = crawl_start(site=site)
+    run = crawl_start(site=site, enqueue=False)
     while run.state == CrawlState.RUNNING:
         run = crawl_step(run_id=run.pk, resolver=resolver, chain=False)
     crawled_images_match()
