@@ -28,6 +28,7 @@ from takedowns.models import (
     Platform,
     ReferenceImage,
     ReportedLocation,
+    WatchedSite,
 )
 from takedowns.roles import is_advocate, platform_of
 
@@ -501,3 +502,17 @@ def case_findings(case: Case, *, status: str | None = None) -> QuerySet[Finding]
 def case_places_found(case: Case) -> int:
     """What the victim's page counts: places an advocate confirmed (unreviewed findings may be mistaken)."""
     return Finding.objects.filter(case=case, status=FindingStatus.CONFIRMED).count()
+
+
+def watchlist_rows(user) -> list[dict]:
+    """Each watched site with its latest crawl and that crawl's frontier counts (advocates only)."""
+    if not is_advocate(user):
+        return []
+    sites = list(WatchedSite.objects.filter(active=True).order_by("name", "id"))
+    rows = []
+    for site in sites:
+        run = site.runs.order_by("-started_at", "-id").first()
+        queued = run.pages.filter(state="queued").count() if run else 0
+        findings = site.images.filter(findings__isnull=False).distinct().count()
+        rows.append({"site": site, "run": run, "queued": queued, "findings": findings})
+    return rows

@@ -9,12 +9,14 @@ import time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from takedowns import selectors
+from takedowns.models import WatchedSite
+from takedowns.roles import is_advocate
 from takedowns.services import discovery
 
 
@@ -26,6 +28,26 @@ def case_findings(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 PREVIEW_SECONDS = 15 * 60
+
+
+@login_required
+@require_GET
+def watchlist(request: HttpRequest) -> HttpResponse:
+    """The watched sites and each one's latest crawl (pages fetched, queued, failed; images hashed)."""
+    if not is_advocate(request.user):
+        raise Http404
+    return render(request, "takedowns/watchlist.html", {"rows": selectors.watchlist_rows(request.user)})
+
+
+@login_required
+@require_POST
+def watchlist_crawl(request: HttpRequest, site_id: int) -> HttpResponse:
+    if not is_advocate(request.user):
+        raise Http404
+    site = get_object_or_404(WatchedSite, pk=site_id, active=True)
+    discovery.crawl_start(site=site)
+    messages.success(request, _("Crawl started."))
+    return redirect(reverse("takedowns:watchlist"))
 
 
 def _previews(request: HttpRequest, case) -> set[int]:

@@ -15,6 +15,8 @@ urlpatterns = [
     path("dashboard/", advocate.dashboard, name="dashboard"),
     path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
+    path("watchlist/", discovery.watchlist, name="watchlist"),
+    path("watchlist/<int:site_id>/crawl/", discovery.watchlist_crawl, name="watchlist_crawl"),
     path("cases/<str:reference>/findings/", discovery.case_findings, name="case_findings"),
     path(
         "cases/<str:reference>/findings/<int:finding_id>/preview/",

@@ -313,3 +313,18 @@ def test_erasing_the_case_deletes_its_findings_and_redacts_their_urls(server, ca
     assert not Finding.objects.filter(case=case_with_refs).exists()
     for event in Event.objects.filter(case=case_with_refs, type__startswith="finding."):
         assert g["planted_urls"][0] not in str(event.data)
+
+
+def test_the_watchlist_page_shows_each_crawls_progress(server, client, advocate, reddit_staff):
+    from django.urls import reverse
+
+    g = serve_gallery(server, pages=3, images=6, planted=[])
+    site = _site(g["start"])
+    discovery.crawl_now(site=site)
+    client.force_login(advocate)
+    html = client.get(reverse("takedowns:watchlist")).content.decode()
+    assert "Gallery" in html and "4 / 0 / 0" in html and "obeyed" in html
+    client.post(reverse("takedowns:watchlist_crawl", args=[site.pk]))
+    assert CrawlRun.objects.filter(site=site, state="running").count() == 1
+    client.force_login(reddit_staff)
+    assert client.get(reverse("takedowns:watchlist")).status_code == 404
