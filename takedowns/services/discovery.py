@@ -26,6 +26,7 @@ hash matrix, near-linear in crawled images.
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import re
 import time
@@ -225,10 +226,10 @@ class _Links(HTMLParser):
             self.base = a["href"]
 
 
-def page_links(html: bytes, page_url: str) -> list[str]:
+def page_links(body: bytes, page_url: str) -> list[str]:
     parser = _Links()
     try:
-        parser.feed(html.decode("utf-8", errors="replace"))
+        parser.feed(body.decode("utf-8", errors="replace"))
         parser.close()
     except Exception:
         log.debug("HTML parse stopped early for %s", page_url)
@@ -283,7 +284,7 @@ def crawl_start(*, site: WatchedSite, now: datetime | None = None, enqueue: bool
             )
     except IntegrityError:  # another process started one at the same moment
         return CrawlRun.objects.get(site=site, state=CrawlState.RUNNING)
-    _enqueue_pages(run, site.start_urls, 0)
+    _enqueue_pages(run, [*site.start_urls, *([site.sitemap_url] if site.sitemap_url else [])], 0)
     if enqueue:
         with transaction.atomic():
             enqueue_on_commit(STEP_TASK, run.pk)
@@ -327,7 +328,7 @@ class _Crawler:
         self.run = run
         self.site = run.site
         self.resolver = resolver
-        self.hosts = {urlsplit(u).netloc.lower() for u in self.site.start_urls}
+        self.hosts = {urlsplit(u).netloc.lower() for u in [*self.site.start_urls, self.site.sitemap_url] if u}
         self.patterns = [re.compile(p) for p in self.site.follow_patterns or []]
         self._robots: dict[str, Protego | None] = {}
         # Every open case's reference hashes (all variants), to flag images that deserve keypoints.
@@ -511,7 +512,7 @@ def _crawl_page(crawler: _Crawler, page: CrawlPage) -> None:
         for src in images:
             _image_seen(crawler, page.url, src, now)
     elif b"<urlset" in got.body[:2000] or b"<sitemapindex" in got.body[:2000]:
-        locs = [m.decode("utf-8", "replace") for m in _LOC.findall(got.body)]
+        locs = [html.unescape(m.decode("utf-8", "replace")) for m in _LOC.findall(got.body)]
         _enqueue_pages(crawler.run, [u for u in locs if crawler.follows(u) or u.endswith(".xml")], page.depth)
     _page_done(page, PageState.DONE)
 
@@ -525,8 +526,6 @@ def crawl_step(
     if run.state != CrawlState.RUNNING:
         return run
     now = timezone.now()
-    if run.site.sitemap_url and not run.pages.exists():
-        _enqueue_pages(run, [run.site.sitemap_url], 0)
     # Pages a dead worker claimed: at most once per run, so they are recorded, not fetched again.
     CrawlPage.objects.filter(run=run, state=PageState.FETCHING, claimed_at__lt=now - ORPHANED_AFTER).update(
         state=PageState.FAILED, reason="interrupted by a worker restart; not fetched again in this run"

@@ -328,3 +328,18 @@ def test_the_watchlist_page_shows_each_crawls_progress(server, client, advocate,
     assert CrawlRun.objects.filter(site=site, state="running").count() == 1
     client.force_login(reddit_staff)
     assert client.get(reverse("takedowns:watchlist")).status_code == 404
+
+
+def test_a_sitemap_seeds_the_frontier(server):
+    serve_gallery(server, pages=8, images=8, planted=[])
+    server.routes["/sitemap.xml"] = type(server.routes["/gallery/"])(
+        body=(
+            f"<?xml version='1.0'?><urlset><url><loc>{server.base}/g/5</loc></url>"
+            f"<url><loc>{server.base}/g/7?a=1&amp;b=2</loc></url></urlset>"
+        ).encode(),
+        content_type="application/xml",
+    )
+    site = _site(server.base + "/g/0", sitemap_url=server.base + "/sitemap.xml", max_depth=0)
+    run = discovery.crawl_now(site=site)
+    urls = set(CrawlPage.objects.filter(run=run, state="done").values_list("url", flat=True))
+    assert urls == {server.base + p for p in ("/g/0", "/sitemap.xml", "/g/5", "/g/7?a=1&b=2")}
