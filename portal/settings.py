@@ -478,6 +478,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cases, notices and outcomes for NCII removal. Token authentication.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A finding's status shares its field name with a notice's: the notice's keeps the name it always had.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "takedowns.models.notices.NoticeStatus",
+        "FindingStatusEnum": "takedowns.models.discovery.FindingStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "takedowns.api.schema.add_error_responses",
