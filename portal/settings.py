@@ -447,7 +447,7 @@ CELERY_BEAT_SCHEDULE = {
     # Expired sessions (a sign-in lasts 8 hours): hourly, so none outlives its expiry by much.
     "sessions-purge": {"task": "takedowns.tasks.sessions_purge", "schedule": 60 * 60},
     # Watched sites are re-crawled at their own interval (hours to days); every 15 minutes starts a due crawl
-    # promptly and re-enqueues a crawl whose worker died (idle for 10 minutes) within the quarter hour.
+    # promptly and re-enqueues a crawl whose worker died (idle for 20 minutes) within the quarter hour.
     "crawls-due": {"task": "takedowns.tasks.crawls_due", "schedule": 15 * 60},
     # Crawled images whose match was missed (a lost task) are matched within the hour.
     "crawled-images-match": {"task": "takedowns.tasks.crawled_images_match", "schedule": 60 * 60},

@@ -208,7 +208,7 @@ def evidence_bundle_build(bundle_id: int) -> None:
         bundles.bundle_failed(bundle_id=bundle_id, reason=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(name="takedowns.tasks.crawl_step", soft_time_limit=240, time_limit=300, acks_late=True)
+@shared_task(name="takedowns.tasks.crawl_step", soft_time_limit=900, time_limit=960, acks_late=True)
 def crawl_step(run_id: int) -> None:
     """Crawl part of a watched site's run (pages and their images, fetched and hashed in this io task: the
     bytes must not be stored or sent through the broker); the step enqueues the next one itself."""

@@ -42,7 +42,7 @@ class WatchedSiteSerializer(serializers.ModelSerializer):
     follow_patterns = serializers.ListField(child=serializers.CharField(max_length=500), required=False)
     max_pages = serializers.IntegerField(min_value=1, max_value=100_000)
     max_depth = serializers.IntegerField(min_value=0, max_value=50, required=False)
-    requests_per_second = serializers.FloatField(min_value=0.01, max_value=10, required=False)
+    requests_per_second = serializers.FloatField(min_value=0.1, max_value=20, required=False)
     recrawl_hours = serializers.IntegerField(min_value=1, max_value=24 * 365, required=False)
     last_crawl = serializers.SerializerMethodField()
 

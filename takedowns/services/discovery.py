@@ -76,12 +76,16 @@ STEP_TASK = "takedowns.tasks.crawl_step"
 MATCH_TASK = "takedowns.tasks.crawled_images_match"
 ROBOTS_AGENT = "RecourseVerifier"
 MAX_PAGE_BYTES = 5 * 1024 * 1024
-MAX_IMAGES_PER_PAGE = 100
+# Images taken from one page. With the slowest allowed pace (MIN_RPS) a page and its images take at most
+# ~(1 + 50) × 10 s, which with the step budget stays inside the crawl task's soft time limit (900 s).
+MAX_IMAGES_PER_PAGE = 50
+MIN_RPS, MAX_RPS = 0.1, 20.0
 MAX_START_URLS = 50
 # A step works this long, then hands the rest of the run to a fresh task (inside the task's time limit).
 STEP_BUDGET_SECONDS = 120.0
-# A run whose steps stopped this long ago lost its worker: beat enqueues a step again.
-ORPHANED_AFTER = timedelta(minutes=10)
+# A run whose steps stopped this long ago lost its worker: beat enqueues a step again. Longer than the crawl
+# task's hard time limit (16 min), so a page claimed by a step that is still alive is never given up.
+ORPHANED_AFTER = timedelta(minutes=20)
 # The screen's radius: the loosest PDQ distance at which the hash rule can accept a pair (pHash ≤ 8 with
 # PDQ ≤ 72), widened to 80 so that crops and framed photos the hash rule narrowly misses reach the keypoint
 # stage. Unrelated generated photos were ≥ 96 apart on any variant pair (tests/utils.serve_gallery), and
@@ -139,6 +143,9 @@ def _clean(values: dict, current: WatchedSite | None) -> dict:
                     continue
                 clean.append(url)
             out["start_urls"] = list(dict.fromkeys(clean))
+    rps = out.get("requests_per_second")
+    if rps is not None and not (MIN_RPS <= float(rps) <= MAX_RPS):
+        errors["requests_per_second"] = [f"Between {MIN_RPS} and {MAX_RPS:g} requests per second per host."]
     if out.get("sitemap_url"):
         try:
             fetch.check_url(out["sitemap_url"])

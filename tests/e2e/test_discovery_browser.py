@@ -33,9 +33,7 @@ def test_advocate_confirms_a_finding_in_the_browser(page, live_server, advocate,
     # A registry platform's host, resolved to the local server (intake refuses local addresses, rightly).
     base = f"http://mailhost-b.example:{server.base.rsplit(':', 1)[1]}"
     g = serve_gallery(server, pages=3, images=6, planted=edited_copies(REFERENCE)[1:2], base=base)
-    site = discovery.watched_site_create(
-        fields={"name": "Gallery", "start_urls": [g["start"]], "max_pages": 20, "requests_per_second": 100}
-    )
+    site = discovery.watched_site_create(fields={"name": "Gallery", "start_urls": [g["start"]], "max_pages": 20})
     run = discovery.crawl_now(site=site, resolver=lambda host, port: ["127.0.0.1"])
     assert run.images_hashed == 6, (run.pages_fetched, run.pages_failed, list(run.pages.values("url", "reason")))
     finding = Finding.objects.get(case=case)

@@ -50,16 +50,13 @@ def case_with_refs(django_capture_on_commit_callbacks):
 
 
 def _site(start, **kw):
-    return discovery.watched_site_create(
-        fields={
-            "name": "Gallery",
-            "start_urls": [start],
-            "max_pages": 500,
-            "max_depth": 30,
-            "requests_per_second": 500,
-            **kw,
-        }
+    site = discovery.watched_site_create(
+        fields={"name": "Gallery", "start_urls": [start], "max_pages": 500, "max_depth": 30, **kw}
     )
+    # A local test server needs no politeness (the API allows at most 20 requests a second per host).
+    WatchedSite.objects.filter(pk=site.pk).update(requests_per_second=500)
+    site.refresh_from_db()
+    return site
 
 
 # --- the watchlist API -------------------------------------------------------------------------------------
@@ -98,6 +95,12 @@ def test_watchlist_refuses_bad_input_with_clear_errors(api):
         format="json",
     )
     assert no_reason.status_code == 400 and "robots_override_reason" in no_reason.json()
+    too_fast = discovery.WatchlistInputError
+    with pytest.raises(too_fast) as exc:
+        discovery.watched_site_create(
+            fields={"name": "X", "start_urls": ["https://x.example/"], "max_pages": 5, "requests_per_second": 50}
+        )
+    assert "requests_per_second" in exc.value.errors
 
 
 def test_overriding_robots_records_the_reason(api):
