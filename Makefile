@@ -54,6 +54,7 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/hash_index.py
 	OPENBLAS_NUM_THREADS=1 $(PY) benchmarks/hash_robustness.py
 	$(PY) benchmarks/notice_render.py
+	$(PY) benchmarks/discovery_match.py
 
 clean:
 	rm -rf var test-artifacts .pytest_cache

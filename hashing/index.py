@@ -129,3 +129,30 @@ class HashIndex:
         lims, dist, ids = self._faiss.range_search(words_to_bytes(q), radius + 1)
         qi = np.repeat(np.arange(len(q)), np.diff(lims).astype(np.int64))
         return qi.astype(np.int64), ids.astype(np.int64), dist.astype(np.int32)
+
+
+def item_pairs(
+    queries: np.ndarray, indexed: np.ndarray, radius: int, *, backend: str = "auto"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Item pairs with any variant pair within ``radius``: the hash-stage screen of many items against many.
+
+    ``queries`` is (nq, sq, words) and ``indexed`` (ni, si, words) uint64: each item with its hashes of
+    several variants (whole, trimmed, mirrored, unwrapped; repeat the whole hash where a variant is missing).
+    Returns (query_item, indexed_item, smallest distance over their variant pairs), one row per item pair,
+    sorted by (query_item, indexed_item). One radius search over all variants, no Python loop over pairs.
+    """
+    nq, sq, words = queries.shape
+    ni, si, _ = indexed.shape
+    index = HashIndex(words * 64, backend=backend)
+    index.add(indexed.reshape(ni * si, words))
+    qi, ri, dist = index.search(queries.reshape(nq * sq, words), radius)
+    if not len(qi):
+        return qi, ri, dist
+    q_item, r_item = qi // sq, ri // si
+    key = q_item * max(ni, 1) + r_item
+    order = np.lexsort((dist, key))  # by pair, smallest distance first
+    key, dist = key[order], dist[order]
+    first = np.ones(len(key), bool)
+    first[1:] = key[1:] != key[:-1]
+    key, dist = key[first], dist[first]
+    return key // max(ni, 1), key % max(ni, 1), dist

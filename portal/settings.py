@@ -425,6 +425,11 @@ CELERY_TASK_ROUTES = {
     "takedowns.tasks.location_verify": {"queue": "io"},
     # DNS and RDAP: network-bound, a few seconds at most.
     "takedowns.tasks.host_identify": {"queue": "io"},
+    # Crawl steps fetch pages and images and hash the images in the same task, for the same reason.
+    "takedowns.tasks.crawl_step": {"queue": "io"},
+    # Matching crawled fingerprints against references is CPU work (one vectorised scan, then the rule).
+    "takedowns.tasks.crawled_images_match": {"queue": "hashing"},
+    "takedowns.tasks.discovery_reference_match": {"queue": "hashing"},
     "takedowns.tasks.*": {"queue": "io"},
 }
 # Every real deployment uses a worker; the test settings run tasks in-process (integration tests switch it off).
@@ -448,6 +453,11 @@ CELERY_BEAT_SCHEDULE = {
     "intake-pending-purge": {"task": "takedowns.tasks.intake_pending_purge", "schedule": 60 * 60},
     # Expired sessions (a sign-in lasts 8 hours): hourly, so none outlives its expiry by much.
     "sessions-purge": {"task": "takedowns.tasks.sessions_purge", "schedule": 60 * 60},
+    # Watched sites are re-crawled at their own interval (hours to days); every 15 minutes starts a due crawl
+    # promptly and re-enqueues a crawl whose worker died (idle for 20 minutes) within the quarter hour.
+    "crawls-due": {"task": "takedowns.tasks.crawls_due", "schedule": 15 * 60},
+    # Crawled images whose match was missed (a lost task) are matched within the hour.
+    "crawled-images-match": {"task": "takedowns.tasks.crawled_images_match", "schedule": 60 * 60},
     # Originals kept "as evidence" and erased cases are purged nightly, off-peak.
     "retention-purge": {"task": "takedowns.tasks.retention_purge", "schedule": crontab(hour=3, minute=17)},
 }
@@ -475,6 +485,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cases, notices and outcomes for NCII removal. Token authentication.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A finding's status shares its field name with a notice's: the notice's keeps the name it always had.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "takedowns.models.notices.NoticeStatus",
+        "FindingStatusEnum": "takedowns.models.discovery.FindingStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "takedowns.api.schema.add_error_responses",

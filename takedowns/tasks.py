@@ -18,6 +18,7 @@ from takedowns.services import (
     bundles,
     deadlines,
     delivery,
+    discovery,
     hosts,
     images,
     intake,
@@ -227,3 +228,29 @@ def evidence_bundle_build(bundle_id: int) -> None:
     except Exception as exc:
         log.exception("Evidence bundle %s failed", bundle_id)
         bundles.bundle_failed(bundle_id=bundle_id, reason=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(name="takedowns.tasks.crawl_step", soft_time_limit=900, time_limit=960, acks_late=True)
+def crawl_step(run_id: int) -> None:
+    """Crawl part of a watched site's run (pages and their images, fetched and hashed in this io task: the
+    bytes must not be stored or sent through the broker); the step enqueues the next one itself."""
+    discovery.crawl_step(run_id=run_id)
+
+
+@shared_task(name="takedowns.tasks.crawled_images_match", soft_time_limit=600, time_limit=660)
+def crawled_images_match() -> None:
+    with exclusive("crawled-images-match", ttl_seconds=660) as taken:
+        if taken:
+            discovery.crawled_images_match()
+
+
+@shared_task(name="takedowns.tasks.discovery_reference_match", soft_time_limit=240, time_limit=300)
+def discovery_reference_match(image_id: int) -> None:
+    discovery.reference_match_crawled(image_id=image_id)
+
+
+@shared_task(name="takedowns.tasks.crawls_due", soft_time_limit=120, time_limit=180)
+def crawls_due() -> None:
+    with exclusive("crawls-due", ttl_seconds=180) as taken:
+        if taken:
+            discovery.crawls_due()

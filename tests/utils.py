@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
+from PIL import Image, ImageDraw
 
 try:
     import skimage.data as _skdata
@@ -263,3 +263,66 @@ def api_token(user) -> str:
     from takedowns.services.api_tokens import api_token_create
 
     return api_token_create(user=user)
+
+
+# --- a generated gallery site (discovery) ------------------------------------------------------------------
+
+
+def edited_copies(reference: bytes) -> list[bytes]:
+    """Five edits of a reference as a gallery would show it: re-encoded, resized, cropped, mirrored, in an app
+    frame (a header and a footer bar with generic chrome around the photo)."""
+    im = Image.open(io.BytesIO(reference)).convert("RGB")
+    w, h = im.size
+
+    def enc(x: Image.Image, q: int = 80) -> bytes:
+        out = io.BytesIO()
+        x.save(out, "JPEG", quality=q)
+        return out.getvalue()
+
+    frame = Image.new("RGB", (w // 2 + 40, h // 2 + 180), (250, 250, 250))
+    frame.paste(im.resize((w // 2, h // 2)), (20, 90))
+    draw = ImageDraw.Draw(frame)
+    draw.rectangle((0, 0, frame.width, 60), fill=(30, 30, 40))
+    draw.ellipse((10, 10, 50, 50), fill=(200, 80, 80))
+    draw.rectangle((60, 20, 200, 36), fill=(120, 120, 130))
+    draw.rectangle((0, frame.height - 50, frame.width, frame.height), fill=(235, 235, 240))
+    return [
+        enc(im, 55),
+        enc(im.resize((int(w * 0.55), int(h * 0.55)))),
+        enc(im.crop((int(w * 0.04), int(h * 0.04), int(w * 0.96), int(h * 0.96)))),
+        enc(im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
+        enc(frame),
+    ]
+
+
+def serve_gallery(server, *, pages: int, images: int, planted: list[bytes], seed: int = 500, base: str = "") -> dict:
+    """Serve a gallery on ``server``: ``/gallery/`` links to every tenth page, each page ``/g/<n>`` links to
+    the next two and shows its share of ``images`` pictures (``planted`` among them, spread out), plus a
+    robots.txt that forbids ``/private/`` (linked from every page, never to be fetched). Returns
+    {"start": url, "planted_urls": [...]}; ``base`` names the site (a public-looking host the test resolves to
+    the server) instead of the server's own address."""
+    base = base or server.base
+    per_page = max(1, images // pages)
+    planted_at = {round(i * images / max(len(planted), 1)) + 3: data for i, data in enumerate(planted)}
+    planted_urls = []
+    n = 0
+    for p in range(pages):
+        tags = []
+        for _ in range(per_page):
+            path = f"/img/{n}.jpg"
+            if n in planted_at:
+                server.image(path, planted_at[n])
+                planted_urls.append(base + path)
+            else:
+                server.image(path, make_photo_like(200, 150, seed=seed + n, quality=80))
+            tags.append(f'<img src="{path}" alt="">')
+            n += 1
+        links = "".join(f'<a href="/g/{q}">next</a>' for q in (p + 1, p + 2) if q < pages)
+        server.page(f"/g/{p}", f"<html><body>{''.join(tags)}{links}<a href='/private/x'>x</a></body></html>")
+    index = "".join(f'<a href="/g/{p}">page {p}</a>' for p in range(0, pages, 10))
+    server.page("/gallery/", f"<html><body>{index}</body></html>")
+    server.page("/private/x", "<html><body>secret</body></html>")
+    server.routes["/robots.txt"] = type(server.routes["/gallery/"])(
+        body=b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"
+    )
+    return {"start": base + "/gallery/", "planted_urls": planted_urls}

@@ -13,8 +13,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from takedowns import selectors
+from takedowns.api.discovery import FindingSerializer
 from takedowns.api.permissions import IsAdvocate
-from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
+from takedowns.models import ActorKind, Case, FilerType, FindingStatus, Jurisdiction
 from takedowns.notices.evidence import evidence_summary
 from takedowns.services import cases as case_services
 from takedowns.services.delivery import notice_missing_elements, notices_send_ready
@@ -260,6 +261,17 @@ class CaseViewSet(viewsets.GenericViewSet):
         except case_services.CaseClosedError:
             return _case_closed(case)  # withdrawn or erased meanwhile
         return Response(_case_body(case))
+
+    @extend_schema(responses=FindingSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="findings")
+    def findings(self, request, reference=None):
+        """Images of this case found on watched sites: each with its page and image URL, the deciding stage
+        and the PDQ distance. `?status=new|confirmed|dismissed` filters."""
+        case = selectors.case_for_user(request.user, reference)
+        wanted = request.query_params.get("status") or None
+        if wanted and wanted not in FindingStatus.values:
+            raise ValidationError({"status": f"One of {', '.join(FindingStatus.values)}."})
+        return Response(FindingSerializer(selectors.case_findings(case, status=wanted), many=True).data)
 
     @extend_schema(request=DmcaRouteSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="dmca")

@@ -1,6 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 from takedowns.api.cases import CaseViewSet
+from takedowns.api.discovery import FindingViewSet, WatchedSiteViewSet
 from takedowns.api.views import NoticeViewSet, PlatformViewSet
 from takedowns.api.webhooks import WebhookEndpointViewSet
 
@@ -8,6 +9,8 @@ router = DefaultRouter()
 router.register("platforms", PlatformViewSet, basename="platform")
 router.register("notices", NoticeViewSet, basename="notice")
 router.register("cases", CaseViewSet, basename="case")
+router.register("watchlist", WatchedSiteViewSet, basename="watchlist")
+router.register("findings", FindingViewSet, basename="finding")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = router.urls

@@ -11,6 +11,16 @@ from takedowns.models.cases import (
     ReferenceImage,
     ReportedLocation,
 )
+from takedowns.models.discovery import (
+    CrawledImage,
+    CrawlPage,
+    CrawlRun,
+    CrawlState,
+    Finding,
+    FindingStatus,
+    PageState,
+    WatchedSite,
+)
 from takedowns.models.events import ActorKind, Event, EventType
 from takedowns.models.hosts import HostIdentity
 from takedowns.models.notices import Notice, NoticeStatus
@@ -24,10 +34,16 @@ __all__ = [
     "Case",
     "CaseState",
     "Channel",
+    "CrawlPage",
+    "CrawlRun",
+    "CrawlState",
+    "CrawledImage",
     "Event",
     "EventType",
     "EvidenceBundle",
     "FilerType",
+    "Finding",
+    "FindingStatus",
     "HostIdentity",
     "ImageState",
     "Jurisdiction",
@@ -36,11 +52,13 @@ __all__ = [
     "NoticeStatus",
     "Notification",
     "NotificationStatus",
+    "PageState",
     "Platform",
     "PlatformMembership",
     "ReferenceImage",
     "Regime",
     "ReportedLocation",
+    "WatchedSite",
     "WebhookDelivery",
     "WebhookDeliveryStatus",
     "WebhookEndpoint",

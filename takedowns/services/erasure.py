@@ -32,6 +32,7 @@ from takedowns.models import (
     Event,
     EventType,
     EvidenceBundle,
+    Finding,
     ImageState,
     Notice,
     NoticeStatus,
@@ -254,6 +255,9 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         notifications = Notification.objects.filter(notice__case=locked)
         notifications.filter(status=NotificationStatus.PENDING).update(status=NotificationStatus.SKIPPED)
         counts["notifications_emptied"] = notifications.exclude(extra="").update(extra="")
+
+        # Where a case's images were found on watched sites says where the person's pictures are: it goes.
+        counts["findings_deleted"] = Finding.objects.filter(case=locked).delete()[0]
 
         # Evidence bundles hold the notices' text and the kept originals: the files go, the rows stay (their
         # SHA-256 stays in the audit log, which is all an erased case keeps).

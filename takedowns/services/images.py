@@ -20,6 +20,7 @@ from takedowns.services.verification import locations_evidence_request
 log = logging.getLogger(__name__)
 
 HASH_TASK = "takedowns.tasks.image_hash"
+REFERENCE_MATCH_TASK = "takedowns.tasks.discovery_reference_match"
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,8 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
             _purge_file(image)
             fields += ["file", "purged_at"]
         image.save(update_fields=fields)
+        # Discovery: the new reference is matched against every image already crawled on watched sites.
+        enqueue_on_commit(REFERENCE_MATCH_TASK, image.pk)
         event_record(
             type=EventType.IMAGE_HASHED,
             actor_kind=ActorKind.SYSTEM,

@@ -218,7 +218,12 @@ def image_preview_bytes(*, image: ReferenceImage) -> bytes:
     if not image_kept(image):
         raise WorkbenchError("The original of this image is not kept.")
     with image.file.open("rb") as handle:
-        grey = decode(handle.read()).grey
+        return blurred_preview(handle.read())
+
+
+def blurred_preview(data: bytes) -> bytes:
+    """The blurred greyscale JPEG of a picture's bytes (guarded decode); raises ``hashing.HashingError``."""
+    grey = decode(data).grey
     grey.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
     blurred = grey.filter(ImageFilter.GaussianBlur(radius=max(6, max(grey.size) // 20)))
     out = io.BytesIO()

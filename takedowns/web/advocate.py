@@ -110,6 +110,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "kept_images": {image.pk for image in case.images.all() if workbench.image_kept(image)},
             "bundles": selectors.case_bundles(case)[:5],
             "host_identities": identities,
+            "findings_new": selectors.case_findings(case, status="new").count(),
         },
     )
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from takedowns.web import advocate, hosts, platform, public, reports, staff
+from takedowns.web import advocate, discovery, hosts, platform, public, reports, staff
 from takedowns.web.victim import intake, status
 
 app_name = "takedowns"
@@ -15,6 +15,24 @@ urlpatterns = [
     path("dashboard/", advocate.dashboard, name="dashboard"),
     path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
+    path("watchlist/", discovery.watchlist, name="watchlist"),
+    path("watchlist/<int:site_id>/crawl/", discovery.watchlist_crawl, name="watchlist_crawl"),
+    path("cases/<str:reference>/findings/", discovery.case_findings, name="case_findings"),
+    path(
+        "cases/<str:reference>/findings/<int:finding_id>/preview/",
+        discovery.finding_preview,
+        name="finding_preview",
+    ),
+    path(
+        "cases/<str:reference>/findings/<int:finding_id>/reveal/",
+        discovery.finding_preview_reveal,
+        name="finding_preview_reveal",
+    ),
+    path(
+        "cases/<str:reference>/findings/<int:finding_id>/<str:action>/",
+        discovery.finding_decide,
+        name="finding_decide",
+    ),
     path("cases/<str:reference>/reveal/", advocate.case_reveal, name="case_reveal"),
     path("cases/<str:reference>/images/<int:image_id>/preview/", advocate.image_preview, name="image_preview"),
     path(

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import hashing
+from takedowns import selectors
 from takedowns.addresses import client_address
 from takedowns.forms.intake import ImagesForm
 from takedowns.forms.status import AddUrlsForm, EraseForm, StatusLoginForm, WithdrawForm, add_urls_clean
@@ -148,6 +149,7 @@ def _page(request, case, *, urls_form=None, images_form=None, status=200):
             "can_add_images": case.state == CaseState.OPEN and not case.is_minor_content,
             "bundles": list(case.bundles.order_by("-created_at", "-id")[:3]),
             "has_kept_images": case.images.filter(purged_at__isnull=True).exclude(file="").exists(),
+            "places_found": selectors.case_places_found(case),
         }
     )
     return render(request, "takedowns/status/case.html", context, status=status)

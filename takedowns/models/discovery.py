@@ -1,0 +1,165 @@
+"""Discovery (issue 15): the sites advocates watch, the crawl runs over them with their frontier, the
+fingerprints of every image seen there, and the findings that match an open case's references.
+
+No crawled image bytes are stored: a ``CrawledImage`` is its URL, the page it was on, its fingerprints and
+when it was seen. The frontier (``CrawlPage``) lives in the database, so a crawl resumes after a worker
+restart and never fetches one page twice in one run.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class WatchedSite(models.Model):
+    name = models.CharField(max_length=200)
+    start_urls = models.JSONField(default=list)
+    sitemap_url = models.TextField(blank=True)
+    # Regular expressions; a link is followed when it is on a start URL's host and matches one (none = all).
+    follow_patterns = models.JSONField(default=list, blank=True)
+    max_pages = models.PositiveIntegerField(default=500)
+    max_depth = models.PositiveSmallIntegerField(default=5)
+    requests_per_second = models.FloatField(default=1.0)
+    recrawl_hours = models.PositiveIntegerField(default=24 * 7)
+    obey_robots = models.BooleanField(default=True)
+    robots_override_reason = models.TextField(blank=True)
+    active = models.BooleanField(default=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    next_crawl_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CrawlState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class CrawlRun(models.Model):
+    site = models.ForeignKey(WatchedSite, on_delete=models.CASCADE, related_name="runs")
+    state = models.CharField(max_length=10, choices=CrawlState.choices, default=CrawlState.RUNNING, db_index=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Last time a step of this run did anything: a running run idle for long was orphaned by a dead worker.
+    touched_at = models.DateTimeField()
+    robots = models.JSONField(default=dict, blank=True)  # origin -> robots.txt text ("" = none), for the run
+    pages_fetched = models.PositiveIntegerField(default=0)
+    pages_failed = models.PositiveIntegerField(default=0)
+    images_hashed = models.PositiveIntegerField(default=0)
+    images_failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site"], condition=models.Q(state="running"), name="one_running_crawl_per_site"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"crawl {self.pk} of site {self.site_id} ({self.state})"
+
+
+class PageState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    FETCHING = "fetching", _("Fetching")
+    DONE = "done", _("Fetched")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
+
+
+class CrawlPage(models.Model):
+    """One URL of a run's frontier. Unique per run: a URL is queued, and so fetched, at most once."""
+
+    run = models.ForeignKey(CrawlRun, on_delete=models.CASCADE, related_name="pages")
+    url = models.TextField()
+    url_sha = models.CharField(max_length=64)
+    depth = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=PageState.choices, default=PageState.QUEUED)
+    reason = models.CharField(max_length=300, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "url_sha"], name="crawl_page_once_per_run")]
+        indexes = [models.Index(fields=["run", "state", "id"])]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class CrawledImage(models.Model):
+    """Fingerprints of an image seen on a watched site. The columns are what the matcher's hash stages read:
+    PDQ and pHash of the whole picture, of its border-trimmed variant and of the photo cut out of an app
+    frame (blank = none), plus the whole record (variants, no keypoints) for the exact rule."""
+
+    site = models.ForeignKey(WatchedSite, on_delete=models.CASCADE, related_name="images")
+    image_url = models.TextField()
+    image_url_sha = models.CharField(max_length=64)
+    page_url = models.TextField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    pdq = models.CharField(max_length=64)
+    pdq_quality = models.PositiveSmallIntegerField(default=0)
+    phash = models.CharField(max_length=16)
+    pdq_trimmed = models.CharField(max_length=64, blank=True)
+    pdq_unwrapped = models.CharField(max_length=64, blank=True)
+    hashes = models.JSONField(default=dict)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    last_run = models.ForeignKey(CrawlRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Matched against every open case's references once, after hashing; new references are matched against
+    # all stored images when they are hashed.
+    matched_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["site", "image_url_sha"], name="crawled_image_once_per_site")]
+
+    def __str__(self) -> str:
+        return self.image_url
+
+
+class FindingStatus(models.TextChoices):
+    NEW = "new", _("New")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Finding(models.Model):
+    case = models.ForeignKey("takedowns.Case", on_delete=models.CASCADE, related_name="findings")
+    crawled_image = models.ForeignKey(CrawledImage, on_delete=models.CASCADE, related_name="findings")
+    reference_image = models.ForeignKey(
+        "takedowns.ReferenceImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    page_url = models.TextField()
+    image_url = models.TextField()
+    stage = models.CharField(max_length=20)
+    distance = models.PositiveSmallIntegerField(null=True, blank=True)  # PDQ bits of the deciding variant pair
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=FindingStatus.choices, default=FindingStatus.NEW, db_index=True)
+    location = models.ForeignKey(
+        "takedowns.ReportedLocation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["case", "crawled_image"], name="finding_once_per_case_image")]
+
+    def __str__(self) -> str:
+        return f"finding {self.pk} for case {self.case_id} ({self.status})"

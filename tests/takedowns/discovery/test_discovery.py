@@ -1,0 +1,348 @@
+"""Discovery: the watchlist API, crawling a generated gallery on a local server (robots.txt, page limits,
+resumable frontier), matching what was crawled against open cases, and the advocate's review."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from takedowns.models import CrawledImage, CrawlPage, CrawlRun, Event, EventType, Finding, WatchedSite
+from takedowns.services import discovery
+from takedowns.services.images import image_add
+from tests.factories import complete_case, load_email_platforms
+from tests.local_http import LocalServer
+from tests.utils import api_token, edited_copies, make_photo_like, serve_gallery
+
+pytestmark = pytest.mark.django_db
+
+REFS = [make_photo_like(640, 480, seed=s) for s in (901, 902)]
+
+
+@pytest.fixture
+def server(settings):
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True
+    s = LocalServer().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def api(advocate):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(advocate)}")
+    return client
+
+
+@pytest.fixture
+def case_with_refs(django_capture_on_commit_callbacks):
+    load_email_platforms()
+    case = complete_case(urls=["https://mailhost-a.example/post/1"], hashed_images=0, contact_private=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        for data in REFS:
+            image_add(case=case, data=data, image_format="JPEG", keep_as_evidence=False, actor_kind="victim")
+    assert case.images.filter(state="hashed").count() == 2
+    return case
+
+
+def _site(start, **kw):
+    site = discovery.watched_site_create(
+        fields={"name": "Gallery", "start_urls": [start], "max_pages": 500, "max_depth": 30, **kw}
+    )
+    # A local test server needs no politeness (the API allows at most 20 requests a second per host).
+    WatchedSite.objects.filter(pk=site.pk).update(requests_per_second=500)
+    site.refresh_from_db()
+    return site
+
+
+# --- the watchlist API -------------------------------------------------------------------------------------
+
+
+def test_watchlist_create_needs_only_name_start_urls_and_max_pages(api):
+    got = api.post(
+        "/api/v1/watchlist/",
+        {"name": "Forum", "start_urls": ["https://forum.example/new"], "max_pages": 50},
+        format="json",
+    )
+    assert got.status_code == 201, got.content
+    body = got.json()
+    assert body["obey_robots"] is True and body["max_depth"] == 5 and body["requests_per_second"] == 1.0
+    assert api.get("/api/v1/watchlist/").json()["results"][0]["name"] == "Forum"
+    changed = api.patch(f"/api/v1/watchlist/{body['id']}/", {"max_pages": 80}, format="json")
+    assert changed.status_code == 200 and changed.json()["max_pages"] == 80
+    assert api.delete(f"/api/v1/watchlist/{body['id']}/").status_code == 204
+    assert api.get("/api/v1/watchlist/").json()["results"] == []
+    types = list(Event.objects.filter(type__startswith="watchlist.").values_list("type", flat=True))
+    assert types == [EventType.WATCHLIST_SITE_ADDED, EventType.WATCHLIST_SITE_CHANGED, EventType.WATCHLIST_SITE_REMOVED]
+
+
+def test_watchlist_refuses_bad_input_with_clear_errors(api):
+    got = api.post(
+        "/api/v1/watchlist/",
+        {"name": "X", "start_urls": ["ftp://x.example/"], "max_pages": 5, "follow_patterns": ["("]},
+        format="json",
+    )
+    assert got.status_code == 400
+    errors = got.json()
+    assert "start_urls" in errors and "follow_patterns" in errors
+    no_reason = api.post(
+        "/api/v1/watchlist/",
+        {"name": "X", "start_urls": ["https://x.example/"], "max_pages": 5, "obey_robots": False},
+        format="json",
+    )
+    assert no_reason.status_code == 400 and "robots_override_reason" in no_reason.json()
+    too_fast = discovery.WatchlistInputError
+    with pytest.raises(too_fast) as exc:
+        discovery.watched_site_create(
+            fields={"name": "X", "start_urls": ["https://x.example/"], "max_pages": 5, "requests_per_second": 50}
+        )
+    assert "requests_per_second" in exc.value.errors
+
+
+def test_overriding_robots_records_the_reason(api):
+    reason = "The site's robots.txt blocks all crawlers to hide reported abuse imagery; approved by J. Doe."
+    got = api.post(
+        "/api/v1/watchlist/",
+        {
+            "name": "X",
+            "start_urls": ["https://x.example/"],
+            "max_pages": 5,
+            "obey_robots": False,
+            "robots_override_reason": reason,
+        },
+        format="json",
+    )
+    assert got.status_code == 201
+    event = Event.objects.get(type=EventType.WATCHLIST_SITE_ADDED)
+    assert event.data["obey_robots"] is False
+    assert WatchedSite.objects.get().robots_override_reason == reason
+
+
+def test_platform_staff_cannot_see_the_watchlist(reddit_staff):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(reddit_staff)}")
+    assert client.get("/api/v1/watchlist/").status_code == 403
+
+
+# --- crawling ----------------------------------------------------------------------------------------------
+
+
+def test_a_crawl_obeys_robots_keeps_only_fingerprints_and_fetches_each_page_once(server):
+    g = serve_gallery(server, pages=12, images=36, planted=[])
+    site = _site(g["start"])
+    run = discovery.crawl_now(site=site)
+    assert run.state == "done"
+    assert server.hits("/private/") == 0  # robots.txt forbids it
+    assert CrawlPage.objects.get(run=run, url=server.base + "/private/x").state == "skipped"
+    assert run.pages_fetched == 13  # the index and 12 pages
+    paths = [p for p, _ in server.requests]
+    pages = [p for p in paths if p.startswith("/g/") or p.startswith("/img/")]
+    assert len(pages) == len(set(pages)) == 12 + 36
+    assert CrawledImage.objects.count() == 36
+    image = CrawledImage.objects.first()
+    assert image.page_url.startswith(server.base + "/g/") and len(image.pdq) == 64
+    assert "features" not in image.hashes or image.hashes["features"] is None
+    # No field holds image bytes: the row is URLs, fingerprints and times.
+    assert max(len(str(v)) for v in CrawledImage.objects.values().first().values()) < 4000
+
+
+def test_max_pages_and_follow_patterns_bound_the_frontier(server):
+    g = serve_gallery(server, pages=30, images=30, planted=[])
+    site = _site(g["start"], max_pages=8, follow_patterns=[r"/g/\d+$"])
+    run = discovery.crawl_now(site=site)
+    assert CrawlPage.objects.filter(run=run).count() == 8
+    assert not CrawlPage.objects.filter(run=run, url__contains="/private/").exists()
+
+
+def test_a_crawl_interrupted_between_steps_resumes_without_fetching_a_page_twice(server):
+    g = serve_gallery(server, pages=10, images=10, planted=[])
+    site = _site(g["start"])
+    run = discovery.crawl_start(site=site)
+    discovery.crawl_step(run_id=run.pk, limit=3, chain=False)  # the "worker" stops after a part
+    assert CrawlPage.objects.filter(run=run, state="done").count() == 3
+    # A page claimed by a worker that then died is not fetched again in this run.
+    stuck = CrawlPage.objects.filter(run=run, state="queued").order_by("id").first()
+    CrawlPage.objects.filter(pk=stuck.pk).update(state="fetching", claimed_at=timezone.now() - timedelta(hours=1))
+    while run.state == "running":
+        run = discovery.crawl_step(run_id=run.pk, chain=False)
+    paths = [p for p, _ in server.requests if p.startswith("/g/") or p == "/gallery/"]
+    assert len(paths) == len(set(paths))
+    assert stuck.url.removeprefix(server.base) not in paths
+    assert CrawlPage.objects.get(pk=stuck.pk).state == "failed"
+    assert CrawlRun.objects.get(pk=run.pk).state == "done"
+
+
+def test_crawl_watchlist_command(server, capsys):
+    g = serve_gallery(server, pages=3, images=3, planted=[])
+    site = _site(g["start"])
+    call_command("crawl_watchlist", "--site", str(site.pk))
+    assert "pages 4 fetched" in capsys.readouterr().out
+
+
+# --- matching and review -----------------------------------------------------------------------------------
+
+
+def test_edited_copies_are_found_and_nothing_else(server, case_with_refs, api):
+    planted = [c for ref in REFS for c in edited_copies(ref)]
+    g = serve_gallery(server, pages=20, images=80, planted=planted)
+    discovery.crawl_now(site=_site(g["start"]))
+    findings = list(Finding.objects.filter(case=case_with_refs))
+    found = {f.image_url for f in findings}
+    assert found <= set(g["planted_urls"])  # no false finding
+    assert len(found) == 10  # re-encoded, resized, cropped, mirrored, in an app frame
+    body = api.get(f"/api/v1/cases/{case_with_refs.reference}/findings/").json()
+    assert {"image_url", "page_url", "stage", "distance"} <= set(body[0])
+    # Running the match again creates nothing new.
+    CrawledImage.objects.update(matched_at=None)
+    assert discovery.crawled_images_match() == 0
+
+
+def test_a_new_reference_is_matched_against_what_was_crawled(server, django_capture_on_commit_callbacks):
+    g = serve_gallery(server, pages=5, images=20, planted=edited_copies(REFS[0])[:2])
+    discovery.crawl_now(site=_site(g["start"]))
+    load_email_platforms()
+    case = complete_case(urls=["https://mailhost-a.example/post/1"], hashed_images=0, contact_private=True)
+    assert not Finding.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        image_add(case=case, data=REFS[0], image_format="JPEG", keep_as_evidence=False, actor_kind="victim")
+    assert set(Finding.objects.filter(case=case).values_list("image_url", flat=True)) == set(g["planted_urls"])
+
+
+def test_confirming_adds_the_page_to_the_case_and_drafts_its_notice(
+    server, case_with_refs, api, django_capture_on_commit_callbacks
+):
+    # A registry platform's host (resolved to the local server): intake refuses local addresses, rightly.
+    base = f"http://mailhost-b.example:{server.base.rsplit(':', 1)[1]}"
+    g = serve_gallery(server, pages=4, images=8, planted=edited_copies(REFS[1])[:2], base=base)
+    discovery.crawl_now(site=_site(g["start"]), resolver=lambda host, port: ["127.0.0.1"])
+    first, second = Finding.objects.filter(case=case_with_refs).order_by("id")
+    with django_capture_on_commit_callbacks(execute=True):
+        got = api.post(f"/api/v1/findings/{first.pk}/confirm/")
+    assert got.status_code == 200 and got.json()["status"] == "confirmed"
+    location = case_with_refs.locations.get(url=first.page_url)
+    assert location.notices.exists()  # drafted through the normal pipeline
+    assert api.post(f"/api/v1/findings/{second.pk}/dismiss/").json()["status"] == "dismissed"
+    assert api.post(f"/api/v1/findings/{second.pk}/confirm/").status_code == 409
+    assert not case_with_refs.locations.filter(url=second.page_url).exclude(url=first.page_url).exists()
+    types = set(Event.objects.filter(case=case_with_refs).values_list("type", flat=True))
+    assert {EventType.FINDING_CONFIRMED, EventType.FINDING_DISMISSED} <= types
+
+
+def test_the_advocate_confirms_on_the_page_and_the_victim_is_told(
+    server, case_with_refs, client, advocate, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.hashers import make_password
+    from django.urls import reverse
+
+    from takedowns.services.cases import access_code_generate, access_code_normalise
+
+    base = f"http://mailhost-b.example:{server.base.rsplit(':', 1)[1]}"
+    g = serve_gallery(server, pages=3, images=6, planted=edited_copies(REFS[0])[:1], base=base)
+    discovery.crawl_now(site=_site(g["start"]), resolver=lambda host, port: ["127.0.0.1"])
+    finding = Finding.objects.get(case=case_with_refs)
+    client.force_login(advocate)
+    case_page = client.get(reverse("takedowns:case_detail", args=[case_with_refs.reference])).content.decode()
+    assert "1 new image found on watched sites" in case_page
+    page = client.get(reverse("takedowns:case_findings", args=[case_with_refs.reference])).content.decode()
+    assert finding.page_url in page and finding.stage in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("takedowns:finding_decide", args=[case_with_refs.reference, finding.pk, "confirm"]))
+    assert case_with_refs.locations.get(url=finding.page_url).notices.exists()
+    client.logout()
+    code = access_code_generate()
+    type(case_with_refs).objects.filter(pk=case_with_refs.pk).update(
+        access_code_hash=make_password(access_code_normalise(code))
+    )
+    client.post(reverse("takedowns:status_login"), {"reference": case_with_refs.reference, "access_code": code})
+    html = client.get(reverse("takedowns:status")).content.decode()
+    assert "We found your images in 1 more place on sites we watch, and added it to your case." in html
+
+
+def test_an_override_with_a_reason_crawls_what_robots_forbids(server):
+    g = serve_gallery(server, pages=2, images=2, planted=[])
+    site = _site(g["start"], obey_robots=False, robots_override_reason="Court order 2026-118 permits it.")
+    discovery.crawl_now(site=site)
+    assert server.hits("/private/") == 1 and server.hits("/robots.txt") == 0
+
+
+def test_beat_starts_due_crawls_and_revives_orphaned_ones(server):
+    g = serve_gallery(server, pages=2, images=2, planted=[])
+    due = _site(g["start"])
+    later = _site(g["start"])
+    WatchedSite.objects.filter(pk=later.pk).update(next_crawl_at=timezone.now() + timedelta(hours=1))
+    started = discovery.crawls_due()
+    assert [CrawlRun.objects.get(pk=pk).site_id for pk in started] == [due.pk]
+    due.refresh_from_db()
+    assert due.next_crawl_at > timezone.now() + timedelta(hours=due.recrawl_hours - 1)
+    # A second beat while the run is going starts nothing new.
+    assert discovery.crawls_due() == []
+    CrawlRun.objects.update(touched_at=timezone.now() - timedelta(hours=1))
+    discovery.crawls_due()
+    assert CrawlRun.objects.get().touched_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_a_blurred_preview_only_after_a_logged_click_fetched_live(server, case_with_refs, client, advocate):
+    from django.urls import reverse
+    from PIL import Image
+
+    g = serve_gallery(server, pages=2, images=4, planted=edited_copies(REFS[0])[:1])
+    discovery.crawl_now(site=_site(g["start"]))
+    finding = Finding.objects.get(case=case_with_refs)
+    client.force_login(advocate)
+    preview = reverse("takedowns:finding_preview", args=[case_with_refs.reference, finding.pk])
+    assert client.get(preview).status_code == 404  # no click yet
+    before = server.hits("/img/")
+    client.post(reverse("takedowns:finding_preview_reveal", args=[case_with_refs.reference, finding.pk]))
+    event = Event.objects.get(type=EventType.FINDING_PREVIEW_REVEALED)
+    assert event.actor_user == advocate and event.data["finding_id"] == finding.pk
+    got = client.get(preview)
+    assert got.status_code == 200 and "no-store" in got["Cache-Control"]
+    assert Image.open(io.BytesIO(got.content)).mode == "L"
+    assert server.hits("/img/") == before + 1  # fetched live
+
+
+def test_erasing_the_case_deletes_its_findings_and_redacts_their_urls(server, case_with_refs):
+    from takedowns.services.erasure import case_erase
+
+    g = serve_gallery(server, pages=2, images=4, planted=edited_copies(REFS[0])[:1])
+    discovery.crawl_now(site=_site(g["start"]))
+    finding = Finding.objects.get(case=case_with_refs)
+    discovery.finding_dismiss(finding=finding)
+    case_erase(case=case_with_refs, actor_kind="victim")
+    assert not Finding.objects.filter(case=case_with_refs).exists()
+    for event in Event.objects.filter(case=case_with_refs, type__startswith="finding."):
+        assert g["planted_urls"][0] not in str(event.data)
+
+
+def test_the_watchlist_page_shows_each_crawls_progress(server, client, advocate, reddit_staff):
+    from django.urls import reverse
+
+    g = serve_gallery(server, pages=3, images=6, planted=[])
+    site = _site(g["start"])
+    discovery.crawl_now(site=site)
+    client.force_login(advocate)
+    html = client.get(reverse("takedowns:watchlist")).content.decode()
+    assert "Gallery" in html and "4 / 0 / 0" in html and "obeyed" in html
+    client.post(reverse("takedowns:watchlist_crawl", args=[site.pk]))
+    assert CrawlRun.objects.filter(site=site, state="running").count() == 1
+    client.force_login(reddit_staff)
+    assert client.get(reverse("takedowns:watchlist")).status_code == 404
+
+
+def test_a_sitemap_seeds_the_frontier(server):
+    serve_gallery(server, pages=8, images=8, planted=[])
+    server.routes["/sitemap.xml"] = type(server.routes["/gallery/"])(
+        body=(
+            f"<?xml version='1.0'?><urlset><url><loc>{server.base}/g/5</loc></url>"
+            f"<url><loc>{server.base}/g/7?a=1&amp;b=2</loc></url></urlset>"
+        ).encode(),
+        content_type="application/xml",
+    )
+    site = _site(server.base + "/g/0", sitemap_url=server.base + "/sitemap.xml", max_depth=0)
+    run = discovery.crawl_now(site=site)
+    urls = set(CrawlPage.objects.filter(run=run, state="done").values_list("url", flat=True))
+    assert urls == {server.base + p for p in ("/g/0", "/sitemap.xml", "/g/5", "/g/7?a=1&b=2")}
