@@ -15,11 +15,12 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from takedowns.audit import event_record
-from takedowns.models import EventType, Notice
+from takedowns.models import EscalationStep, EventType, Notice, PlatformKind, StopReason
 from takedowns.models.notices import (
     CLOCK_RUNNING,
     DELIVERED_STATES,
@@ -39,6 +40,7 @@ __all__ = [
     "TRANSITIONS",
     "IllegalTransition",
     "can_transition",
+    "ladder_plan",
     "notice_transition",
 ]
 
@@ -106,4 +108,76 @@ def notice_transition(
             notice=locked,
             data={"from": from_status, "to": to, "effective_at": at.isoformat(), **(data or {})},
         )
+        if locked.kind == PlatformKind.PLATFORM and to in LADDER_ENDS:
+            _ladder_end(locked, to=to, at=at)
+        if to == S.SENT:
+            if locked.kind == PlatformKind.PLATFORM:
+                ladder_plan(locked)
+            elif locked.escalates_id:
+                _escalate_ignored(locked, actor_kind=actor_kind, actor_user=actor_user, at=at)
     return locked
+
+
+def ladder_plan(notice: Notice) -> list[EscalationStep]:
+    """The escalation ladder of a delivered platform notice (issue 14), from ``settings.ESCALATION_PLAN``: one
+    step per entry at ``due_at + hours``. Planned once; the plan is kept even if the setting changes later."""
+    if notice.due_at is None or EscalationStep.objects.filter(notice=notice).exists():
+        return []
+    steps = EscalationStep.objects.bulk_create(
+        EscalationStep(notice=notice, step=step, offset_hours=hours, planned_at=notice.due_at + timedelta(hours=hours))
+        for step, hours in settings.ESCALATION_PLAN
+    )
+    if steps:
+        event_record(
+            type=EventType.ESCALATION_PLANNED,
+            actor_kind="system",
+            case=notice.case,
+            notice=notice,
+            data={"steps": [{"step": s.step, "planned_at": s.planned_at.isoformat()} for s in steps]},
+        )
+    return steps
+
+
+def _escalate_ignored(upstream: Notice, *, actor_kind: str, actor_user, at: datetime) -> None:
+    """An upstream notice was delivered: the platform notice it escalates is now escalated (DESIGN.md §4,
+    ``overdue ─► escalated``), unless it already is or has moved on."""
+    ignored = Notice.objects.filter(pk=upstream.escalates_id).only("status").first()
+    if ignored is not None and ignored.status != S.ESCALATED and can_transition(ignored.status, S.ESCALATED):
+        notice_transition(
+            notice=ignored,
+            to=S.ESCALATED,
+            actor_kind=actor_kind,
+            actor_user=actor_user,
+            at=at,
+            data={"upstream_notice": upstream.reference, "kind": upstream.kind},
+        )
+
+
+# An answer from the platform (issue 14: "a platform that answers stops the remaining ladder"), and the ends of a
+# notice, stop the escalation steps not yet run, in the same transaction as the answer: a step never runs after.
+# A dispute is a refusal, not an answer that needs more time: the ladder goes on.
+LADDER_ENDS = {
+    S.ACKNOWLEDGED: StopReason.ANSWERED,
+    S.INFO_REQUESTED: StopReason.ANSWERED,
+    S.REMOVED: StopReason.ANSWERED,
+    S.VERIFIED_REMOVED: StopReason.CONTENT_GONE,
+    S.REAPPEARED: StopReason.CLOSED,
+    S.CLOSED: StopReason.CLOSED,
+    S.WITHDRAWN: StopReason.CLOSED,
+}
+
+
+def _ladder_end(notice: Notice, *, to: str, at: datetime) -> None:
+    pending = EscalationStep.objects.filter(notice=notice, done_at__isnull=True, stopped_at__isnull=True)
+    steps = list(pending.values_list("step", flat=True))
+    if not steps:
+        return
+    reason = LADDER_ENDS[to]
+    pending.update(stopped_at=at, stop_reason=reason)
+    event_record(
+        type=EventType.ESCALATION_ENDED,
+        actor_kind="system",
+        case=notice.case,
+        notice=notice,
+        data={"stop_reason": reason.value, "reason": str(reason.label), "status": to, "steps": steps},
+    )
