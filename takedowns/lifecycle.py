@@ -100,42 +100,39 @@ def notice_transition(
             setattr(locked, name, value)
             fields.append(name)
         locked.save(update_fields=sorted(set(fields)))
+        extra = {}
+        if locked.kind == PlatformKind.PLATFORM and to in LADDER_ENDS:
+            # Recorded in this transition's one event, not an event of its own.
+            stopped = _ladder_end(locked, to=to, at=at)
+            if stopped:
+                extra = {"ladder_stopped": stopped, "stop_reason": LADDER_ENDS[to].value}
+        if to == S.SENT and locked.kind == PlatformKind.PLATFORM:
+            planned = ladder_plan(locked)
+            if planned:
+                extra = {"ladder": [{"step": p.step, "planned_at": p.planned_at.isoformat()} for p in planned]}
         event_record(
             type=EventType.for_notice_status(to),
             actor_kind=actor_kind,
             actor_user=actor_user,
             case=locked.case,
             notice=locked,
-            data={"from": from_status, "to": to, "effective_at": at.isoformat(), **(data or {})},
+            data={"from": from_status, "to": to, "effective_at": at.isoformat(), **(data or {}), **extra},
         )
-        if locked.kind == PlatformKind.PLATFORM and to in LADDER_ENDS:
-            _ladder_end(locked, to=to, at=at)
-        if to == S.SENT:
-            if locked.kind == PlatformKind.PLATFORM:
-                ladder_plan(locked)
-            elif locked.escalates_id:
-                _escalate_ignored(locked, actor_kind=actor_kind, actor_user=actor_user, at=at)
+        if to == S.SENT and locked.escalates_id:
+            _escalate_ignored(locked, actor_kind=actor_kind, actor_user=actor_user, at=at)
     return locked
 
 
 def ladder_plan(notice: Notice) -> list[EscalationStep]:
     """The escalation ladder of a delivered platform notice (issue 14), from ``settings.ESCALATION_PLAN``: one
-    step per entry at ``due_at + hours``. Planned once; the plan is kept even if the setting changes later."""
+    step per entry at ``due_at + hours``. Planned once; the plan is kept even if the setting changes later. The
+    caller records it (the ``notice.sent`` event carries it as ``ladder``)."""
     if notice.due_at is None or EscalationStep.objects.filter(notice=notice).exists():
         return []
-    steps = EscalationStep.objects.bulk_create(
+    return EscalationStep.objects.bulk_create(
         EscalationStep(notice=notice, step=step, offset_hours=hours, planned_at=notice.due_at + timedelta(hours=hours))
         for step, hours in settings.ESCALATION_PLAN
     )
-    if steps:
-        event_record(
-            type=EventType.ESCALATION_PLANNED,
-            actor_kind="system",
-            case=notice.case,
-            notice=notice,
-            data={"steps": [{"step": s.step, "planned_at": s.planned_at.isoformat()} for s in steps]},
-        )
-    return steps
 
 
 def _escalate_ignored(upstream: Notice, *, actor_kind: str, actor_user, at: datetime) -> None:
@@ -167,17 +164,9 @@ LADDER_ENDS = {
 }
 
 
-def _ladder_end(notice: Notice, *, to: str, at: datetime) -> None:
+def _ladder_end(notice: Notice, *, to: str, at: datetime) -> list[str]:
     pending = EscalationStep.objects.filter(notice=notice, done_at__isnull=True, stopped_at__isnull=True)
     steps = list(pending.values_list("step", flat=True))
-    if not steps:
-        return
-    reason = LADDER_ENDS[to]
-    pending.update(stopped_at=at, stop_reason=reason)
-    event_record(
-        type=EventType.ESCALATION_ENDED,
-        actor_kind="system",
-        case=notice.case,
-        notice=notice,
-        data={"stop_reason": reason.value, "reason": str(reason.label), "status": to, "steps": steps},
-    )
+    if steps:
+        pending.update(stopped_at=at, stop_reason=LADDER_ENDS[to])
+    return steps

@@ -20,6 +20,7 @@ from takedowns.models import (
     Case,
     CaseState,
     Channel,
+    EscalationStep,
     Event,
     EventType,
     EvidenceBundle,
@@ -211,7 +212,8 @@ def case_notice_panels(case: Case, *, identities: dict | None = None) -> list[di
                 if notice.channel == "webform"
                 else [],
                 "responses": responses.get(notice.pk, []),
-                "steps": list(notice.escalation_steps.all()),
+                "steps": (steps := list(notice.escalation_steps.all())),
+                "ladder_pending": any(step.state == "pending" for step in steps),
                 # Once the platform has missed its clock or refused: the regulator's complaint and de-indexing, and
                 # the providers serving the website, each with its upstream notice (issue 14).
                 "escalation": (
@@ -387,9 +389,13 @@ def board_notices(user, filters: BoardFilters | None = None, *, now=None) -> Que
     qs = (
         notices_for_user(user)
         .filter(case__state=CaseState.OPEN, status__in=OPEN_STATES)
-        .select_related("case__assigned_advocate")
+        .select_related("case__assigned_advocate", "escalates")
+        # Each row shows its escalation ladder (issue 14): one query for the page.
+        .prefetch_related(Prefetch("escalation_steps", queryset=EscalationStep.objects.order_by("planned_at", "id")))
         .only(
             "id",
+            "kind",
+            "escalates__public_reference",
             "status",
             "regime",
             "channel",

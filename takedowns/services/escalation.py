@@ -206,7 +206,15 @@ def ladder_plan_missing(*, now: datetime | None = None) -> int:
     for pk in ids:
         with transaction.atomic():
             notice = Notice.objects.select_for_update().select_related("case").get(pk=pk)
-            planned += bool(ladder_plan(notice))
+            steps = ladder_plan(notice)
+            if steps:
+                planned += 1
+                event_record(
+                    type=EventType.ESCALATION_PLANNED,
+                    actor_kind=ActorKind.SYSTEM,
+                    notice=notice,
+                    data={"ladder": [{"step": s.step, "planned_at": s.planned_at.isoformat()} for s in steps]},
+                )
     return planned
 
 
