@@ -104,8 +104,10 @@ def provider_platform(*, target: Target) -> Platform:
         },
     )
     if not created:
-        changed = ["provider_facts", "updated_at"]
+        changed = ["provider_facts", "regime", "regimes", "updated_at"]
         platform.provider_facts = {**(platform.provider_facts or {}), **target.facts, "hosts": target.hosts}
+        # Derived from the facts (where the network is), never set by hand: follows a new lookup.
+        platform.regime, platform.regimes = (regime or Regime.US), ([regime] if regime else [])
         if not platform.contact_email and target.email:
             platform.contact_email, platform.channel = target.email, Channel.EMAIL
             changed += ["contact_email", "channel"]
