@@ -89,10 +89,13 @@ def case_detail(case: Case) -> Case:
             Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform")),
             Prefetch(
                 "notices",
-                queryset=Notice.objects.select_related("platform")
+                queryset=Notice.objects.select_related("platform", "escalates")
                 .order_by("platform__name")
-                # The API lists each notice's timeline: one query for every notice's events.
-                .prefetch_related(Prefetch("events", queryset=Event.objects.order_by("created_at", "id"))),
+                # The API lists each notice's timeline and escalation ladder: one query each for every notice.
+                .prefetch_related(
+                    Prefetch("events", queryset=Event.objects.order_by("created_at", "id")),
+                    Prefetch("escalation_steps", queryset=EscalationStep.objects.order_by("planned_at", "id")),
+                ),
             ),
         )
         .get()

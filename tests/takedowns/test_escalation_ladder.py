@@ -394,3 +394,33 @@ def test_the_victim_reads_the_ladder_in_plain_words_and_gets_no_email_per_upstre
     texts = " ".join(item["text"] for item in view["platforms"][0].escalation)
     assert "We reminded Leaks Example" in texts and "We wrote to Example Hosting B.V." in texts
     assert "regulator" in " ".join(item["text"] for item in view["platforms"][0].planned)
+
+
+def test_the_case_api_lists_upstream_notices_and_ladder_steps_and_stops_a_step(site, client, advocate, x_staff):
+    identity()
+    notice = sent_notice(site)
+    host = draft(notice, PlatformKind.HOST)
+    client.force_login(advocate)
+    body = client.get(f"/api/v1/cases/{notice.case.reference}/").json()
+    rows = {n["reference"]: n for n in body["notices"]}
+    assert rows[host.reference]["kind"] == "host" and rows[host.reference]["escalates"] == notice.reference
+    assert rows[notice.reference]["kind"] == "platform" and rows[notice.reference]["escalates"] is None
+    assert [s["step"] for s in rows[notice.reference]["escalation_steps"]] == [
+        "reminder",
+        "upstream",
+        "deindex",
+        "regulator",
+    ]
+    url = f"/api/v1/cases/{notice.case.reference}/notices/{notice.pk}/stop-escalation/"
+    response = client.post(url, {"step": "regulator"}, content_type="application/json")
+    assert response.status_code == 200
+    steps = {
+        s["step"]: s
+        for s in {n["reference"]: n for n in response.json()["notices"]}[notice.reference]["escalation_steps"]
+    }
+    assert steps["regulator"]["state"] == "stopped" and steps["regulator"]["stop_reason"] == "advocate"
+    assert client.post(url, {"step": "nonsense"}, content_type="application/json").status_code == 400
+    upstream_url = f"/api/v1/cases/{notice.case.reference}/notices/{host.pk}/stop-escalation/"
+    assert client.post(upstream_url, {}, content_type="application/json").status_code == 404
+    client.force_login(x_staff)
+    assert client.post(url, {}, content_type="application/json").status_code == 403
