@@ -278,7 +278,9 @@ def _targets_for(identity: HostIdentity) -> list[Target]:
                 facts={"cdn_slug": identity.cdn_slug},
             )
         )
-    if identity.network_owner:
+    # Behind a CDN the addresses are the CDN's own: its network is not the site's host (the origin is unknown),
+    # so no host notice; the CDN passes the report to the host (reference/escalation.md §3).
+    if identity.network_owner and not identity.cdn:
         contact = _contact(identity, "network")
         targets.append(
             Target(

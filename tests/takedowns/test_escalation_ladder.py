@@ -30,8 +30,10 @@ from tests.utils import deliver_notifications
 
 pytestmark = pytest.mark.django_db
 URL = "https://www.leaks.example/v/1"
-URL2 = "https://www.leaks.example/v/2"
+# The pages are served through Cloudflare; the pictures from a media host on a hosting network.
+URL2 = "https://media.leaks.example/i/2.jpg"
 HOST = "www.leaks.example"
+MEDIA = "media.leaks.example"
 
 
 @pytest.fixture
@@ -39,35 +41,52 @@ def site(db):
     return Platform.objects.create(
         slug="leaks",
         name="Leaks Example",
-        domains=["www.leaks.example", "leaks.example"],
+        domains=["www.leaks.example", "media.leaks.example", "leaks.example"],
         channel="email",
         contact_email="abuse@leaks.example",
         regime="US",
     )
 
 
-def identity(*, country="NL", cdn=True, registrar_id="9999"):
-    contacts = [
-        {"email": "abuse@hosting.example", "url": "", "name": "Abuse desk", "source": "network"},
-        {"email": "abuse@registrar.example", "url": "", "name": "", "source": "registrar"},
-    ]
-    if cdn:
-        contacts.insert(0, {"email": "", "url": "https://abuse.cloudflare.com/", "name": "Cloudflare", "source": "cdn"})
-    return HostIdentity.objects.update_or_create(
+def identity(*, country="NL", registrar_id="9999"):
+    """www.leaks.example behind Cloudflare (its network is Cloudflare's: origin unknown), media.leaks.example on
+    a hosting network in ``country``; one registrar for both."""
+    registrar = {
+        "registered_domain": "leaks.example",
+        "registrar": "Example Registrar, Inc.",
+        "registrar_iana_id": registrar_id,
+        "looked_up_at": timezone.now(),
+    }
+    registrar_abuse = {"email": "abuse@registrar.example", "url": "", "name": "", "source": "registrar"}
+    HostIdentity.objects.update_or_create(
         host=HOST,
         defaults={
+            **registrar,
             "ips": ["104.16.5.5"],
-            "cdn": "Cloudflare" if cdn else "",
-            "cdn_slug": "cloudflare" if cdn else "",
+            "cdn": "Cloudflare",
+            "cdn_slug": "cloudflare",
+            "network_owner": "Cloudflare, Inc.",
+            "network": {"name": "CLOUDFLARENET", "country": "US"},
+            "abuse_contacts": [
+                {"email": "", "url": "https://abuse.cloudflare.com/", "name": "Cloudflare", "source": "cdn"},
+                {"email": "abuse@cloudflare.example", "url": "", "name": "", "source": "network"},
+                registrar_abuse,
+            ],
+        },
+    )
+    HostIdentity.objects.update_or_create(
+        host=MEDIA,
+        defaults={
+            **registrar,
+            "ips": ["93.184.216.34"],
             "network_owner": "Example Hosting B.V.",
             "network": {"name": "EXAMPLE-HOSTING-NET", "handle": "NET-1", "country": country},
-            "registered_domain": "leaks.example",
-            "registrar": "Example Registrar, Inc.",
-            "registrar_iana_id": registrar_id,
-            "abuse_contacts": contacts,
-            "looked_up_at": timezone.now(),
+            "abuse_contacts": [
+                {"email": "abuse@hosting.example", "url": "", "name": "Abuse desk", "source": "network"},
+                registrar_abuse,
+            ],
         },
-    )[0]
+    )
 
 
 def sent_notice(site, *, hours_ago=60, urls=(URL, URL2), **case_fields):
@@ -101,7 +120,7 @@ def test_an_eu_host_gets_a_dsa_article_16_notice_with_the_ignored_notice_and_the
     assert host.recipient == "abuse@hosting.example" and host.response_hours == 72 and host.regime == "EU"
     text = text_of(host)
     assert "Article 16 of the Digital Services Act" in text and "Article 6(1)(b)" in text and "16(2)(d)" in text
-    assert URL in text and URL2 in text
+    assert URL2 in text and URL not in text  # only the URLs it hosts
     assert notice.reference in text and notice.sent_at.strftime("%Y-%m-%d %H:%M") in text
     assert notice.due_at.strftime("%Y-%m-%d %H:%M") in text and "deadline passed" in text
     image = notice.case.images.get()
@@ -124,7 +143,7 @@ def test_uk_and_au_hosts_get_their_own_law_only_for_victims_there(site):
     identity(country="GB")
     uk = text_of(draft(sent_notice(site, jurisdiction="UK"), PlatformKind.HOST))
     assert "section 66B of the Sexual Offences Act 2003" in uk and "Online Safety Act's duties bind you" in uk
-    us_victim = text_of(draft(sent_notice(site, jurisdiction="US", urls=(URL,)), PlatformKind.HOST))
+    us_victim = text_of(draft(sent_notice(site, jurisdiction="US", urls=(URL2,)), PlatformKind.HOST))
     assert "66B" not in us_victim
     identity(country="AU")
     au = text_of(draft(sent_notice(site, jurisdiction="AU", urls=(URL2,)), PlatformKind.HOST))
@@ -139,7 +158,13 @@ def test_the_cdn_is_not_told_it_is_the_host_and_cloudflare_gets_its_ncsei_form_p
     assert "you are not its host" in text and "Digital Services Act" not in text
     pieces = {p.key: p.text for p in upstream_pieces(notice_content(cdn))}
     assert pieces["category"] == "Non-Consensual Sexually Explicit Imagery (NCSEI)"
-    assert pieces[f"urls-{HOST}"].splitlines() == [URL, URL2]
+    assert pieces[f"urls-{HOST}"].splitlines() == [URL]
+    # Cloudflare's own network is not offered as the host: behind a CDN the origin is unknown.
+    assert [t.name for t in selectors.upstream_targets(cdn.escalates)] == [
+        "Cloudflare",
+        "Example Hosting B.V.",
+        "Example Registrar, Inc.",
+    ]
     assert "send-anon" in pieces["notify"] and cdn.reference in pieces["reference"]
 
 
