@@ -304,7 +304,7 @@ def _targets_for(identity: HostIdentity) -> list[Target]:
                 name=identity.registrar,
                 email=contact.get("email", ""),
                 webform_url=contact.get("url", ""),
-                facts={"registrar_iana_id": identity.registrar_iana_id, "domain": identity.registered_domain},
+                facts={"registrar_iana_id": identity.registrar_iana_id},
             )
         )
     return targets

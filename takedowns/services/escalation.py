@@ -100,12 +100,13 @@ def provider_platform(*, target: Target) -> Platform:
             "regimes": [regime] if regime else [],
             "tida_covered": False,  # TAKE IT DOWN Act §4(3): hosts, CDNs and registrars are not covered platforms
             "response_hours": settings.UPSTREAM_RESPONSE_HOURS,
-            "provider_facts": {**target.facts, "hosts": target.hosts},
+            # Public registry facts only: never which hosts a case reported (a shared row outlives erasure).
+            "provider_facts": dict(target.facts),
         },
     )
     if not created:
         changed = ["provider_facts", "regime", "regimes", "updated_at"]
-        platform.provider_facts = {**(platform.provider_facts or {}), **target.facts, "hosts": target.hosts}
+        platform.provider_facts = {**(platform.provider_facts or {}), **target.facts}
         # Derived from the facts (where the network is), never set by hand: follows a new lookup.
         platform.regime, platform.regimes = (regime or Regime.US), ([regime] if regime else [])
         if not platform.contact_email and target.email:

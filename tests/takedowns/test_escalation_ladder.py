@@ -449,3 +449,22 @@ def test_the_case_api_lists_upstream_notices_and_ladder_steps_and_stops_a_step(s
     assert client.post(upstream_url, {}, content_type="application/json").status_code == 404
     client.force_login(x_staff)
     assert client.post(url, {}, content_type="application/json").status_code == 403
+
+
+def test_the_ladder_setting_is_checked_and_beat_runs_the_ladder_under_a_lock(site, settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.settings import _parse_ladder
+    from takedowns import tasks
+    from takedowns.services.deadlines import job_last_ran
+
+    assert _parse_ladder("reminder:0, upstream:24,deindex:24,regulator:72")[1] == ("upstream", 24)
+    for bad in ("remind:0", "upstream:soon", "upstream:24,upstream:48", "regulator:99999"):
+        with pytest.raises(ImproperlyConfigured, match="ESCALATION_LADDER"):
+            _parse_ladder(bad)
+    assert settings.CELERY_BEAT_SCHEDULE["escalation-ladder"]["task"] == "takedowns.tasks.escalation_ladder_run"
+    settings.ESCALATION_PLAN = [("regulator", 0)]
+    notice = sent_notice(site, hours_ago=60)
+    assert list(notice.escalation_steps.values_list("step", flat=True)) == ["regulator"]
+    tasks.escalation_ladder_run()
+    assert notice.escalation_steps.get().done_at is not None and job_last_ran("escalation-ladder")
