@@ -197,7 +197,7 @@ def test_providers_never_become_platforms_for_urls_intake_or_the_report(site, cl
 # --- their own clock and lifecycle ---------------------------------------------------------------------------
 
 
-def test_an_upstream_notice_is_sent_by_email_with_its_own_clock_and_escalates_the_platform_notice(site, smtp):
+def test_an_upstream_notice_is_sent_by_email_with_its_own_clock_and_escalates_the_platform_notice(site, smtp, client):
     identity()
     notice = sent_notice(site)
     host = draft(notice, PlatformKind.HOST)
@@ -219,6 +219,23 @@ def test_an_upstream_notice_is_sent_by_email_with_its_own_clock_and_escalates_th
     assert host.status == "acknowledged" and notice.status == "escalated"
     # A second draft for the same provider returns the same notice.
     assert draft(notice, PlatformKind.HOST).pk == host.pk
+    # The signed link in the notice opens the answering page for the provider.
+    from urllib.parse import urlsplit
+
+    from takedowns.notices import response_link
+
+    page = client.get(urlsplit(response_link(host)).path)
+    assert page.status_code == 200 and host.reference in page.content.decode()
+    # New URLs on the case never send a drafted upstream notice by themselves; the bundle carries each as sent.
+    registrar = draft(notice, PlatformKind.REGISTRAR)
+    delivery.notices_send_ready(case_id=notice.case_id, force=True)
+    registrar.refresh_from_db()
+    assert registrar.status == "draft"
+    from takedowns.services import bundles
+
+    bundle = bundles.bundle_request(case=notice.case, actor_kind="advocate")
+    bundle = bundles.bundle_build(bundle_id=bundle.pk)
+    assert bundle.state == "ready", bundle.error
 
 
 def test_a_web_form_submission_starts_the_cdn_notice_clock(site, client, advocate):
