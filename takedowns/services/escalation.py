@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from takedowns.audit import event_record
 from takedowns.lifecycle import can_transition, ladder_plan, notice_transition
@@ -132,10 +133,10 @@ def upstream_notice_draft(
     """Draft the upstream notice to ``target`` about ``notice`` (idempotent: an open one is returned)."""
     now = now or timezone.now()
     if notice.kind != PlatformKind.PLATFORM:
-        raise EscalationError("Only a notice to a platform can be escalated to those who serve its website.")
+        raise EscalationError(_("Only a notice to a platform can be escalated to those who serve its website."))
     if not _escalatable(notice, now=now):
         raise EscalationError(
-            "The platform's deadline has not passed and it has not refused: an upstream notice can go once it has."
+            _("The platform's deadline has not passed and it has not refused: an upstream notice can go once it has.")
         )
     with transaction.atomic():
         provider = provider_platform(target=target)
@@ -181,7 +182,7 @@ def upstream_notice_prepare(*, notice: Notice, provider_slug: str, actor_user) -
     target = next((t for t in upstream_targets(notice) if t.slug == provider_slug), None)
     if target is None:
         raise EscalationError(
-            "That provider no longer serves any of this notice's open URLs: look the website up again."
+            _("That provider no longer serves any of this notice's open URLs: look the website up again.")
         )
     return upstream_notice_draft(notice=notice, target=target, actor_kind=ActorKind.ADVOCATE, actor_user=actor_user)
 
@@ -252,8 +253,11 @@ def _step_reminder(step: EscalationStep, notice: Notice, now: datetime) -> dict 
         return {"channel": "email"}
     _alert(
         notice,
-        f"{notice.platform.name} missed its deadline. It takes reports through its web form: submit the notice "
-        "there again as a reminder and record any answer.",
+        _(
+            "%(platform)s missed its deadline. It takes reports through its web form: submit the notice there "
+            "again as a reminder and record any answer."
+        )
+        % {"platform": notice.platform.name},
     )
     return {"channel": "webform", "advocate_alerted": True}
 
@@ -298,30 +302,47 @@ def _step_upstream(step: EscalationStep, notice: Notice, now: datetime) -> dict 
         waiting = len(drafted) - len(queued)
         _alert(
             notice,
-            f"{notice.platform.name} missed its deadline: {len(drafted)} notice(s) to those who serve the website "
-            f"are ready ({', '.join(drafted)}); {waiting} wait for you to send them from the case page.",
+            _(
+                "%(platform)s missed its deadline: %(n)s notice(s) to those who serve the website are ready "
+                "(%(refs)s); %(waiting)s wait for you to send them from the case page."
+            )
+            % {"platform": notice.platform.name, "n": len(drafted), "refs": ", ".join(drafted), "waiting": waiting},
         )
     else:
         _alert(
             notice,
-            f"{notice.platform.name} missed its deadline, and no CDN, host or registrar is known for its URLs: look "
-            "the website up again from the case page.",
+            _(
+                "%(platform)s missed its deadline, and no CDN, host or registrar is known for its URLs: look the "
+                "website up again from the case page."
+            )
+            % {"platform": notice.platform.name},
         )
     return {"notices": drafted, "queued": queued, "missing_hosts": sorted({loc.host for loc in missing})}
 
 
 def _step_deindex(step: EscalationStep, notice: Notice, now: datetime) -> dict | None:
     routes = [route.key for route in deindex_routes(notice_content(notice, now=now))]
-    _alert(notice, f"Search-engine requests for the URLs of {notice.reference} are ready on the case page.")
+    _alert(
+        notice,
+        _("Search-engine requests for the URLs of %(ref)s are ready on the case page.") % {"ref": notice.reference},
+    )
     return {"routes": routes}
 
 
 def _step_regulator(step: EscalationStep, notice: Notice, now: datetime) -> dict | None:
     routes = [route.key for route in regulator_routes(notice_content(notice, now=now), now=now)]
     if routes:
-        _alert(notice, f"The regulator complaint about {notice.platform.name} ({', '.join(routes)}) is ready.")
+        _alert(
+            notice,
+            _("The regulator complaint about %(platform)s (%(routes)s) is ready on the case page.")
+            % {"platform": notice.platform.name, "routes": ", ".join(routes)},
+        )
     else:
-        _alert(notice, f"No regulator takes up {notice.platform.name}'s missed deadline under this notice's law.")
+        _alert(
+            notice,
+            _("No regulator takes up %(platform)s's missed deadline under this notice's law.")
+            % {"platform": notice.platform.name},
+        )
     return {"routes": routes}
 
 
@@ -395,7 +416,7 @@ def escalation_step_stop(*, step: EscalationStep, actor_user) -> EscalationStep:
     with transaction.atomic():
         locked = EscalationStep.objects.select_for_update().select_related("notice__case").get(pk=step.pk)
         if locked.done_at:
-            raise EscalationError("This step has already run; it cannot be stopped.")
+            raise EscalationError(_("This step has already run; it cannot be stopped."))
         if locked.stopped_at:
             return locked
         locked.stopped_at = timezone.now()
@@ -418,5 +439,5 @@ def escalation_ladder_stop(*, notice: Notice, actor_user) -> list[EscalationStep
     for step in EscalationStep.objects.filter(notice=notice, done_at__isnull=True, stopped_at__isnull=True):
         stopped.append(escalation_step_stop(step=step, actor_user=actor_user))
     if not stopped:
-        raise EscalationError("No step of this notice's escalation is waiting to run.")
+        raise EscalationError(_("No step of this notice's escalation is waiting to run."))
     return stopped
