@@ -259,4 +259,5 @@ def test_advocate_escalates_an_overdue_notice_on_a_site_behind_a_cdn(
     assert "We reminded Leaks Example" in steps and "We wrote to Cloudflare" in steps
     assert "We wrote to Example Hosting B.V." in steps and "An advocate decided not to take this step" in steps
     assert page.locator("article.platform-row").count() == 1  # providers are not platforms for the victim
+    assert "Federal Trade Commission" in page.locator('[data-testid="overdue-next-step"]').inner_text()
     page.screenshot(path=str(artifacts_dir / "escalation-06-victim-status.png"), full_page=True)

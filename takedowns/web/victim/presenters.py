@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from takedowns.lifecycle import CLOCK_RUNNING
@@ -235,6 +236,7 @@ def case_status_view(case: Case) -> dict:
     for notice in sorted(latest.values(), key=lambda n: n.platform.name.lower()):
         covered_platforms.add(notice.platform_id)
         done, planned = escalation_lines(notice, upstream.get(notice.pk, []))
+        escalated_late = notice.status == "escalated" and notice.due_at is not None and notice.due_at < timezone.now()
         platforms.append(
             PlatformRow(
                 name=notice.platform.name,
@@ -243,9 +245,10 @@ def case_status_view(case: Case) -> dict:
                 label=str(NoticeStatus(notice.status).label),
                 sent_at=notice.sent_at,
                 due_at=notice.due_at,
-                clock_running=notice.status in CLOCK_RUNNING and notice.due_at is not None,
-                overdue=notice.is_overdue,
-                next_step=overdue_next_step(notice) if notice.is_overdue else "",
+                # An escalated notice's deadline still tells the person how late the platform is (issue 14).
+                clock_running=(notice.status in CLOCK_RUNNING or escalated_late) and notice.due_at is not None,
+                overdue=notice.is_overdue or escalated_late,
+                next_step=overdue_next_step(notice) if notice.is_overdue or escalated_late else "",
                 urls=[loc.url for loc in notice.locations.all()],
                 replies=replies.get(notice.pk, []),
                 escalation=done,
