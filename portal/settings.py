@@ -458,6 +458,9 @@ CELERY_BEAT_SCHEDULE = {
     "crawls-due": {"task": "takedowns.tasks.crawls_due", "schedule": 15 * 60},
     # Crawled images whose match was missed (a lost task) are matched within the hour.
     "crawled-images-match": {"task": "takedowns.tasks.crawled_images_match", "schedule": 60 * 60},
+    # The escalation ladder (issue 14): its steps are planned in hours after a deadline, so a 5-minute run starts
+    # each step within 5 minutes of its time, like the deadline sweep it follows.
+    "escalation-ladder": {"task": "takedowns.tasks.escalation_ladder_run", "schedule": 5 * 60},
     # Originals kept "as evidence" and erased cases are purged nightly, off-peak.
     "retention-purge": {"task": "takedowns.tasks.retention_purge", "schedule": crontab(hour=3, minute=17)},
 }
@@ -516,6 +519,8 @@ HOST_IDENTITY_RETRY_HOURS = 6
 # The shipped data files the lookup reads (refreshed by `manage.py refresh_host_data`).
 CDN_RANGES_FILE = env.str("CDN_RANGES_FILE", str(BASE_DIR / "takedowns" / "data" / "cdn_ranges.json"))
 RDAP_BOOTSTRAP_DIR = env.str("RDAP_BOOTSTRAP_DIR", str(BASE_DIR / "takedowns" / "data" / "rdap"))
+# Name servers for host identification ("ip" or "ip:port", comma-separated); empty = the system's resolv.conf.
+HOSTID_NAMESERVERS = env.list("HOSTID_NAMESERVERS", [])
 # Retries of a location check after timeouts, connection resets and 5xx (back-off 30 s, 1, 2, 4 min).
 VERIFY_MAX_RETRIES = 4
 # New cases wait for an advocate's review before notices go out, unless the case overrides it.
@@ -555,6 +560,44 @@ NOTICES_UK_48H_IN_FORCE = env.bool("NOTICES_UK_48H_IN_FORCE", False)
 NOTICES_DSA_TARGET_HOURS = env.int("NOTICES_DSA_TARGET_HOURS", 48)
 # A TTF to use for notice PDFs instead of the packaged Noto Sans (manimgx-fonts); empty = the packaged one.
 NOTICES_PDF_FONT = env.str("NOTICES_PDF_FONT", "")
+
+# --- escalation (issue 14) --------------------------------------------------------------------------------
+# The ladder every delivered platform notice gets: "step:hours after the deadline", comma-separated. Steps:
+# reminder (to the platform, by the resend mechanism), upstream (notices to the CDN, host and registrar from the
+# host identification), deindex (Google/Bing requests made ready), regulator (the complaint made ready).
+# Defaults: a reminder the moment the deadline passes (a missed deadline is often a lost or misrouted e-mail, and
+# a reminder costs nothing); upstream and de-indexing one day later (the platform has had its statutory window
+# plus a day — the 24 h that eSafety's removal notices and Cloudflare's customers are given); the regulator after
+# three days, when the upstream notices have had their own window too (UPSTREAM_RESPONSE_HOURS).
+ESCALATION_LADDER = env.str("ESCALATION_LADDER", "reminder:0,upstream:24,deindex:24,regulator:72")
+_LADDER_STEPS = ("reminder", "upstream", "deindex", "regulator")
+
+
+def _parse_ladder(text: str) -> list[tuple[str, int]]:
+    plan: list[tuple[str, int]] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        step, _sep, hours = part.partition(":")
+        if step.strip() not in _LADDER_STEPS or not hours.strip().isdigit() or int(hours) > 24 * 60:
+            raise ImproperlyConfigured(
+                f"ESCALATION_LADDER: {part!r} is not step:hours (steps: {', '.join(_LADDER_STEPS)}; hours 0-1440)."
+            )
+        if step.strip() in {s for s, _h in plan}:
+            raise ImproperlyConfigured(f"ESCALATION_LADDER names {step.strip()!r} twice.")
+        plan.append((step.strip(), int(hours)))
+    return plan
+
+
+ESCALATION_PLAN = _parse_ladder(ESCALATION_LADDER)
+# The upstream step drafts the notices and alerts the advocate; with this on, it also sends those whose provider
+# takes e-mail at a known abuse address (a web form always needs a person).
+ESCALATION_UPSTREAM_SEND = env.bool("ESCALATION_UPSTREAM_SEND", False)
+# Notices sent before this long ago get no ladder when first seen (a deployment must not fire every step of years
+# of old notices at once).
+ESCALATION_PLAN_MAX_AGE_DAYS = 7
+# Hours a CDN, host or registrar is asked to act in. No law sets one (DSA Art. 16(6): "timely"); hosts forward a
+# complaint to their customer with a 24-72 h deadline of their own (reference/escalation.md §4), so 72 h lets
+# that run its course before the notice counts as overdue.
+UPSTREAM_RESPONSE_HOURS = env.int("UPSTREAM_RESPONSE_HOURS", 72)
 
 if not DEBUG:
     _placeholders = [

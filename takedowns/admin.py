@@ -13,8 +13,9 @@ from takedowns.models import Case, Event, Notice, Platform, PlatformMembership, 
 
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "channel", "regime", "response_hours", "channel_verified"]
-    list_filter = ["channel", "regime", "channel_verified"]
+    list_display = ["name", "slug", "kind", "channel", "regime", "response_hours", "channel_verified"]
+    # Providers (CDN, host, registrar) come from host lookups (issue 14): an operator may correct their contact.
+    list_filter = ["kind", "channel", "regime", "channel_verified"]
     search_fields = ["name", "slug"]
 
 
@@ -86,8 +87,8 @@ class CaseAdmin(admin.ModelAdmin):
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "platform", "status", "sent_at", "due_at"]
-    list_filter = ["status", "platform", "regime"]
+    list_display = ["__str__", "platform", "kind", "status", "sent_at", "due_at"]
+    list_filter = ["kind", "status", "platform", "regime"]
     list_select_related = ["case", "platform"]
     readonly_fields = [f.name for f in Notice._meta.fields if f.name != "id"]
     exclude = ["locations", "token_nonce"]

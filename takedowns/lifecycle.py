@@ -15,11 +15,12 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from takedowns.audit import event_record
-from takedowns.models import EventType, Notice
+from takedowns.models import EscalationStep, EventType, Notice, PlatformKind, StopReason
 from takedowns.models.notices import (
     CLOCK_RUNNING,
     DELIVERED_STATES,
@@ -39,6 +40,7 @@ __all__ = [
     "TRANSITIONS",
     "IllegalTransition",
     "can_transition",
+    "ladder_plan",
     "notice_transition",
 ]
 
@@ -98,12 +100,73 @@ def notice_transition(
             setattr(locked, name, value)
             fields.append(name)
         locked.save(update_fields=sorted(set(fields)))
+        extra = {}
+        if locked.kind == PlatformKind.PLATFORM and to in LADDER_ENDS:
+            # Recorded in this transition's one event, not an event of its own.
+            stopped = _ladder_end(locked, to=to, at=at)
+            if stopped:
+                extra = {"ladder_stopped": stopped, "stop_reason": LADDER_ENDS[to].value}
+        if to == S.SENT and locked.kind == PlatformKind.PLATFORM:
+            planned = ladder_plan(locked)
+            if planned:
+                extra = {"ladder": [{"step": p.step, "planned_at": p.planned_at.isoformat()} for p in planned]}
         event_record(
             type=EventType.for_notice_status(to),
             actor_kind=actor_kind,
             actor_user=actor_user,
             case=locked.case,
             notice=locked,
-            data={"from": from_status, "to": to, "effective_at": at.isoformat(), **(data or {})},
+            data={"from": from_status, "to": to, "effective_at": at.isoformat(), **(data or {}), **extra},
         )
+        if to == S.SENT and locked.escalates_id:
+            _escalate_ignored(locked, actor_kind=actor_kind, actor_user=actor_user, at=at)
     return locked
+
+
+def ladder_plan(notice: Notice) -> list[EscalationStep]:
+    """The escalation ladder of a delivered platform notice (issue 14), from ``settings.ESCALATION_PLAN``: one
+    step per entry at ``due_at + hours``. Planned once; the plan is kept even if the setting changes later. The
+    caller records it (the ``notice.sent`` event carries it as ``ladder``)."""
+    if notice.due_at is None or EscalationStep.objects.filter(notice=notice).exists():
+        return []
+    return EscalationStep.objects.bulk_create(
+        EscalationStep(notice=notice, step=step, offset_hours=hours, planned_at=notice.due_at + timedelta(hours=hours))
+        for step, hours in settings.ESCALATION_PLAN
+    )
+
+
+def _escalate_ignored(upstream: Notice, *, actor_kind: str, actor_user, at: datetime) -> None:
+    """An upstream notice was delivered: the platform notice it escalates is now escalated (DESIGN.md §4,
+    ``overdue ─► escalated``), unless it already is or has moved on."""
+    ignored = Notice.objects.filter(pk=upstream.escalates_id).only("status").first()
+    if ignored is not None and ignored.status != S.ESCALATED and can_transition(ignored.status, S.ESCALATED):
+        notice_transition(
+            notice=ignored,
+            to=S.ESCALATED,
+            actor_kind=actor_kind,
+            actor_user=actor_user,
+            at=at,
+            data={"upstream_notice": upstream.reference, "kind": upstream.kind},
+        )
+
+
+# An answer from the platform (issue 14: "a platform that answers stops the remaining ladder"), and the ends of a
+# notice, stop the escalation steps not yet run, in the same transaction as the answer: a step never runs after.
+# A dispute is a refusal, not an answer that needs more time: the ladder goes on.
+LADDER_ENDS = {
+    S.ACKNOWLEDGED: StopReason.ANSWERED,
+    S.INFO_REQUESTED: StopReason.ANSWERED,
+    S.REMOVED: StopReason.ANSWERED,
+    S.VERIFIED_REMOVED: StopReason.CONTENT_GONE,
+    S.REAPPEARED: StopReason.CLOSED,
+    S.CLOSED: StopReason.CLOSED,
+    S.WITHDRAWN: StopReason.CLOSED,
+}
+
+
+def _ladder_end(notice: Notice, *, to: str, at: datetime) -> list[str]:
+    pending = EscalationStep.objects.filter(notice=notice, done_at__isnull=True, stopped_at__isnull=True)
+    steps = list(pending.values_list("step", flat=True))
+    if steps:
+        pending.update(stopped_at=at, stop_reason=LADDER_ENDS[to])
+    return steps

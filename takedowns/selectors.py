@@ -4,19 +4,23 @@ whether the object does not exist or is not the caller's."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import slugify
 
 from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
 from takedowns.models import (
     Case,
     CaseState,
+    Channel,
+    EscalationStep,
     Event,
     EventType,
     EvidenceBundle,
@@ -24,9 +28,11 @@ from takedowns.models import (
     FindingStatus,
     HostIdentity,
     ImageState,
+    LocationState,
     Notice,
     NoticeStatus,
     Platform,
+    PlatformKind,
     ReferenceImage,
     ReportedLocation,
     WatchedSite,
@@ -83,10 +89,13 @@ def case_detail(case: Case) -> Case:
             Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform")),
             Prefetch(
                 "notices",
-                queryset=Notice.objects.select_related("platform")
+                queryset=Notice.objects.select_related("platform", "escalates")
                 .order_by("platform__name")
-                # The API lists each notice's timeline: one query for every notice's events.
-                .prefetch_related(Prefetch("events", queryset=Event.objects.order_by("created_at", "id"))),
+                # The API lists each notice's timeline and escalation ladder: one query each for every notice.
+                .prefetch_related(
+                    Prefetch("events", queryset=Event.objects.order_by("created_at", "id")),
+                    Prefetch("escalation_steps", queryset=EscalationStep.objects.order_by("planned_at", "id")),
+                ),
             ),
         )
         .get()
@@ -160,41 +169,170 @@ def notice_responses(notice: Notice):
 
 
 def case_notice_panels(case: Case, *, identities: dict | None = None) -> list[dict]:
-    """Each notice of a case with what an advocate needs to act on it: completeness, web-form pieces, answers."""
-    from takedowns.notices import check_completeness, notice_content, notice_queryset, webform_pieces
-    from takedowns.notices.escalation import deindex_routes, regulator_routes, upstream_routes
+    """Each notice of a case with what an advocate needs to act on it: completeness, web-form pieces, answers;
+    for a platform notice its escalation ladder and, once it can be escalated, the providers serving its website
+    (each with its upstream notice, if prepared); each upstream notice follows the notice it escalates."""
+    from takedowns.notices import check_completeness, notice_content, notice_queryset, upstream_pieces, webform_pieces
+    from takedowns.notices.escalation import deindex_routes, regulator_routes
 
     panels = []
     now = timezone.now()
     identities = host_identities(case) if identities is None else identities
     # notice_queryset prefetches what notice_content reads, and the answers of every notice come in one query,
     # so the page costs the same for 1 or 20 notices.
-    notices = list(notice_queryset().filter(case=case).order_by("platform__name"))
+    every = list(
+        notice_queryset().filter(case=case).prefetch_related("escalation_steps__stopped_by").order_by("platform__name")
+    )
+    upstream_of: dict[int, list[Notice]] = {}
+    for notice in every:
+        if notice.escalates_id:
+            upstream_of.setdefault(notice.escalates_id, []).append(notice)
+    notices = []
+    for notice in every:
+        if notice.kind == PlatformKind.PLATFORM:
+            notices += [notice, *upstream_of.get(notice.pk, [])]
     responses: dict[int, list[Event]] = {}
     answers = Event.objects.filter(notice__in=notices, type__in=RESPONSE_EVENT_TYPES).order_by("created_at", "id")
     for event in answers:
         responses.setdefault(event.notice_id, []).append(event)
     for notice in notices:
         content = notice_content(notice)
+        upstream = notice.kind != PlatformKind.PLATFORM
+        escalating = not upstream and (notice.is_overdue or notice.status in ("disputed", "escalated"))
+        providers = []
+        if escalating:
+            prepared = {n.platform.slug: n for n in upstream_of.get(notice.pk, []) if n.status not in ("withdrawn",)}
+            targets = upstream_targets(
+                notice, {loc.host: identities[loc.host] for loc in notice.locations.all() if loc.host in identities}
+            )
+            providers = [{"target": t, "notice": prepared.get(t.slug)} for t in targets]
         panels.append(
             {
                 "notice": notice,
+                "upstream": upstream,
                 "completeness": check_completeness(content),
-                "pieces": webform_pieces(content) if notice.channel == "webform" else [],
+                "pieces": (upstream_pieces(content) if upstream else webform_pieces(content))
+                if notice.channel == "webform"
+                else [],
                 "responses": responses.get(notice.pk, []),
-                # Once the platform has missed its clock or refused: the regulator's complaint and de-indexing.
+                "steps": (steps := list(notice.escalation_steps.all())),
+                "ladder_pending": any(step.state == "pending" for step in steps),
+                # Once the platform has missed its clock or refused: the regulator's complaint and de-indexing, and
+                # the providers serving the website, each with its upstream notice (issue 14).
                 "escalation": (
                     {
                         "regulators": regulator_routes(content, now=now),
-                        "upstream": upstream_routes(content, identities, now=now),
+                        "upstream": providers,
                         "search": deindex_routes(content),
                     }
-                    if notice.is_overdue or notice.status in ("disputed", "escalated")
+                    if escalating
                     else None
                 ),
             }
         )
     return panels
+
+
+# --- who serves a website: upstream notice targets (issue 14) -------------------------------------------------
+
+OPEN_LOCATION_STATES = (LocationState.REPORTED, LocationState.REAPPEARED)
+
+
+def _contact(identity: HostIdentity, source: str) -> dict:
+    return next((c for c in identity.abuse_contacts or [] if c.get("source") == source), {})
+
+
+@dataclass
+class Target:
+    """One provider that serves some of a notice's URLs: who, how to reach them, and which URLs."""
+
+    kind: str
+    key: str
+    name: str
+    email: str = ""
+    webform_url: str = ""
+    facts: dict = field(default_factory=dict)
+    location_ids: list[int] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.kind}-{slugify(self.key)}"[:50] or self.kind
+
+    @property
+    def channel(self) -> str:
+        return Channel.EMAIL if self.email else Channel.WEBFORM
+
+
+def _targets_for(identity: HostIdentity) -> list[Target]:
+    targets = []
+    if identity.cdn:
+        contact = _contact(identity, "cdn")
+        targets.append(
+            Target(
+                kind=PlatformKind.CDN,
+                key=identity.cdn_slug or identity.cdn,
+                name=identity.cdn,
+                email=contact.get("email", ""),
+                webform_url=contact.get("url", ""),
+                facts={"cdn_slug": identity.cdn_slug},
+            )
+        )
+    # Behind a CDN the addresses are the CDN's own: its network is not the site's host (the origin is unknown),
+    # so no host notice; the CDN passes the report to the host (reference/escalation.md §3).
+    if identity.network_owner and not identity.cdn:
+        contact = _contact(identity, "network")
+        targets.append(
+            Target(
+                kind=PlatformKind.HOST,
+                key=identity.network_owner,
+                name=identity.network_owner,
+                email=contact.get("email", ""),
+                webform_url=contact.get("url", ""),
+                facts={
+                    "country": str((identity.network or {}).get("country") or "").upper(),
+                    "handle": (identity.network or {}).get("handle", ""),
+                },
+            )
+        )
+    if identity.registrar:
+        contact = _contact(identity, "registrar")
+        targets.append(
+            Target(
+                kind=PlatformKind.REGISTRAR,
+                key=identity.registrar_iana_id or identity.registrar,
+                name=identity.registrar,
+                email=contact.get("email", ""),
+                webform_url=contact.get("url", ""),
+                facts={"registrar_iana_id": identity.registrar_iana_id},
+            )
+        )
+    return targets
+
+
+def notice_identities(notice: Notice) -> dict[str, HostIdentity]:
+    hosts = {loc.host for loc in notice.locations.all() if loc.host}
+    return {h.host: h for h in HostIdentity.objects.filter(host__in=hosts)}
+
+
+def upstream_targets(notice: Notice, identities: dict[str, HostIdentity] | None = None) -> list[Target]:
+    """Every CDN, host and registrar serving the notice's URLs still online, one per provider (a CDN in front of
+    two of the notice's hosts gets one notice with both hosts' URLs), CDN first: it is the quickest route."""
+    identities = notice_identities(notice) if identities is None else identities
+    by_key: dict[tuple[str, str], Target] = {}
+    for loc in notice.locations.all():
+        if loc.state not in OPEN_LOCATION_STATES:
+            continue
+        identity = identities.get((loc.host or urlsplit(loc.url).hostname or "").lower())
+        if identity is None:
+            continue
+        for target in _targets_for(identity):
+            found = by_key.setdefault((target.kind, target.slug), target)
+            found.location_ids.append(loc.pk)
+            if identity.host not in found.hosts:
+                found.hosts.append(identity.host)
+    order = {PlatformKind.CDN: 0, PlatformKind.HOST: 1, PlatformKind.REGISTRAR: 2}
+    return sorted(by_key.values(), key=lambda t: (order[t.kind], t.name.lower()))
 
 
 def platform_inbox_sections(user, *, now=None) -> list[dict]:
@@ -256,9 +394,13 @@ def board_notices(user, filters: BoardFilters | None = None, *, now=None) -> Que
     qs = (
         notices_for_user(user)
         .filter(case__state=CaseState.OPEN, status__in=OPEN_STATES)
-        .select_related("case__assigned_advocate")
+        .select_related("case__assigned_advocate", "escalates")
+        # Each row shows its escalation ladder (issue 14): one query for the page.
+        .prefetch_related(Prefetch("escalation_steps", queryset=EscalationStep.objects.order_by("planned_at", "id")))
         .only(
             "id",
+            "kind",
+            "escalates__public_reference",
             "status",
             "regime",
             "channel",
@@ -329,7 +471,7 @@ def board_unknown_locations(user) -> QuerySet[ReportedLocation]:
 def platform_choices() -> list[tuple[int, str]]:
     """Every platform, for the board's menu: the registry has tens of rows, and narrowing it to platforms with
     open notices would cost a join over every notice."""
-    return list(Platform.objects.order_by("name").values_list("pk", "name"))
+    return list(Platform.objects.filter(kind=PlatformKind.PLATFORM).order_by("name").values_list("pk", "name"))
 
 
 def advocate_choices() -> list[tuple[int, str]]:
@@ -406,17 +548,27 @@ def platform_report(*, start, end, now=None) -> list[PlatformFigures]:
     - share removed within the deadline: removed by ``due_at``, out of the notices whose outcome is known
       (removed, or the deadline has passed);
     - disputes: notices the platform disputed; overdue now: notices whose clock is running past ``due_at``
-      today, whenever they were sent.
+      today, whenever they were sent, and those escalated after missing it (issue 14: escalation stops the clock
+      but not the platform's failure).
+
+    Platform notices only: upstream notices to CDNs, hosts and registrars (issue 14) are not a platform's record,
+    and those providers are not listed.
 
     Three queries however many notices: the period's figures (aggregated in PostgreSQL; elsewhere from the
     time stamps alone), overdue counts, platform names.
     """
     now = now or timezone.now()
     per = _report_sql(start, end, now) if connection.vendor == "postgresql" else _report_python(start, end, now)
+    failing = Q(status__in=CLOCK_RUNNING) | Q(status=NoticeStatus.ESCALATED)
     overdue = dict(
-        notices_overdue(now=now).values("platform_id").annotate(n=Count("pk")).values_list("platform_id", "n")
+        Notice.objects.filter(failing, kind=PlatformKind.PLATFORM, due_at__lt=now)
+        .values("platform_id")
+        .annotate(n=Count("pk"))
+        .values_list("platform_id", "n")
     )
-    names = dict(Platform.objects.filter(pk__in=set(per) | set(overdue)).values_list("pk", "name"))
+    names = dict(
+        Platform.objects.filter(pk__in=set(per) | set(overdue), kind=PlatformKind.PLATFORM).values_list("pk", "name")
+    )
     figures = []
     for platform_id, name in names.items():
         entry = per.get(platform_id) or _EMPTY_ENTRY
@@ -458,7 +610,7 @@ FROM (
   SELECT platform_id, due_at, removed_at, disputed_at,
          EXTRACT(EPOCH FROM LEAST(acknowledged_at, info_requested_at, disputed_at, removed_at) - sent_at) / 3600 AS fa,
          EXTRACT(EPOCH FROM removed_at - sent_at) / 3600 AS rm
-  FROM takedowns_notice WHERE sent_at >= %s AND sent_at < %s
+  FROM takedowns_notice WHERE sent_at >= %s AND sent_at < %s AND kind = 'platform'
 ) AS period
 GROUP BY platform_id
 """
@@ -476,7 +628,7 @@ def _report_sql(start, end, now) -> dict[int, dict]:
 
 
 def _report_python(start, end, now) -> dict[int, dict]:
-    rows = Notice.objects.filter(sent_at__gte=start, sent_at__lt=end).values_list(
+    rows = Notice.objects.filter(sent_at__gte=start, sent_at__lt=end, kind=PlatformKind.PLATFORM).values_list(
         "platform_id", "sent_at", "due_at", "acknowledged_at", "info_requested_at", "disputed_at", "removed_at"
     )
     raw: dict[int, dict] = {}

@@ -19,6 +19,7 @@ from takedowns.services import (
     deadlines,
     delivery,
     discovery,
+    escalation,
     hosts,
     images,
     intake,
@@ -137,6 +138,20 @@ def deadlines_sweep() -> None:
             return
         result = deadlines.deadlines_sweep()
         log.info("Deadline sweep: %s overdue recorded.", result.overdue_recorded)
+
+
+@shared_task(name="takedowns.tasks.escalation_ladder_run", soft_time_limit=240, time_limit=290)
+def escalation_ladder_run() -> None:
+    """Plan missing escalation ladders and run the steps that are due (issue 14). The lock keeps two runs from
+    overlapping; each step is also locked and re-checked, so a step runs once however many workers there are."""
+    with exclusive("escalation-ladder", ttl_seconds=290) as taken:
+        if not taken:
+            log.info("Escalation ladder already running; skipped.")
+            return
+        result = escalation.escalation_ladder_run()
+        deadlines.job_mark_ran("escalation-ladder")
+        if result["done"]:
+            log.info("Escalation ladder: %s", result)
 
 
 @worker_ready.connect

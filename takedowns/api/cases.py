@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -15,9 +16,10 @@ from rest_framework.response import Response
 from takedowns import selectors
 from takedowns.api.discovery import FindingSerializer
 from takedowns.api.permissions import IsAdvocate
-from takedowns.models import ActorKind, Case, FilerType, FindingStatus, Jurisdiction
+from takedowns.models import ActorKind, Case, FilerType, FindingStatus, Jurisdiction, LadderStep
 from takedowns.notices.evidence import evidence_summary
 from takedowns.services import cases as case_services
+from takedowns.services import escalation
 from takedowns.services.delivery import notice_missing_elements, notices_send_ready
 from takedowns.services.notices import (
     NoticeRouteError,
@@ -139,10 +141,31 @@ class TimelineEntrySerializer(serializers.Serializer):
     )
 
 
+class EscalationStepSerializer(serializers.Serializer):
+    """One step of a platform notice's escalation ladder (issue 14)."""
+
+    id = serializers.IntegerField(source="pk")
+    step = serializers.CharField(help_text="reminder, upstream, deindex or regulator.")
+    label = serializers.CharField(source="get_step_display")
+    state = serializers.CharField(help_text="pending, done or stopped.")
+    offset_hours = serializers.IntegerField(help_text="Hours after the notice's due_at.")
+    planned_at = serializers.DateTimeField()
+    done_at = serializers.DateTimeField(allow_null=True)
+    stopped_at = serializers.DateTimeField(allow_null=True)
+    stop_reason = serializers.CharField(help_text="advocate, answered, content_gone or closed; empty if not stopped.")
+    outcome = serializers.DictField(help_text="What the step did (upstream notices drafted, routes made ready).")
+
+
 class CaseNoticeSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     reference = serializers.CharField()
     platform = serializers.CharField(source="platform.slug")
+    kind = serializers.CharField(
+        help_text="platform, or cdn / host / registrar for an upstream notice to those who serve the website."
+    )
+    escalates = serializers.CharField(
+        source="escalates.reference", allow_null=True, default=None, help_text="The ignored notice (upstream only)."
+    )
     regime = serializers.CharField()
     regimes = serializers.ListField(child=serializers.CharField())
     status = serializers.CharField()
@@ -150,6 +173,7 @@ class CaseNoticeSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     is_overdue = serializers.BooleanField()
     timeline = TimelineEntrySerializer(source="events.all", many=True)
+    escalation_steps = EscalationStepSerializer(source="escalation_steps.all", many=True)
 
 
 class CaseSerializer(serializers.Serializer):
@@ -172,6 +196,12 @@ class DmcaRouteSerializer(serializers.Serializer):
     attest_accuracy = serializers.BooleanField(help_text="The information in the notice is accurate.")
     attest_copyright_authority = serializers.BooleanField(
         help_text="Under penalty of perjury, the sender is authorised to act for the copyright owner."
+    )
+
+
+class StopEscalationSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(
+        choices=LadderStep.choices, required=False, help_text="One step to stop; omit to stop every pending step."
     )
 
 
@@ -289,6 +319,29 @@ class CaseViewSet(viewsets.GenericViewSet):
             notice_route_dmca(notice=notice, actor_user=request.user, **values)
         except NoticeRouteError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
+        return Response(_case_body(case))
+
+    @extend_schema(request=StopEscalationSerializer, responses={200: CaseSerializer, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path=r"notices/(?P<notice_id>[0-9]+)/stop-escalation")
+    def stop_escalation(self, request, reference=None, notice_id=None):
+        """Stop one step of a platform notice's escalation ladder (``step``), or every pending step."""
+        case = selectors.case_for_user(request.user, reference)
+        notice = selectors.notice_for_user(request.user, notice_id)
+        if notice.case_id != case.pk or notice.is_upstream:
+            raise Http404("No such notice.")
+        incoming = StopEscalationSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        wanted = incoming.validated_data.get("step")
+        try:
+            if wanted:
+                step = notice.escalation_steps.filter(step=wanted).first()
+                if step is None:
+                    raise ValidationError({"step": "This notice's ladder has no such step."})
+                escalation.escalation_step_stop(step=step, actor_user=request.user)
+            else:
+                escalation.escalation_ladder_stop(notice=notice, actor_user=request.user)
+        except escalation.EscalationError as exc:
+            return Response({"detail": str(exc), "code": "not_pending"}, status=status.HTTP_409_CONFLICT)
         return Response(_case_body(case))
 
     @extend_schema(request=None, responses=SendResultSerializer)

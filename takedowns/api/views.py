@@ -26,7 +26,7 @@ from takedowns.api.serializers import (
     NoticeRemovedRequestSerializer,
 )
 from takedowns.lifecycle import DELIVERED_STATES
-from takedowns.models import ActorKind, NoticeStatus, Platform
+from takedowns.models import ActorKind, NoticeStatus, Platform, PlatformKind
 from takedowns.registry import STORED_FIELDS, tida_to_file
 from takedowns.services import outcomes
 
@@ -48,7 +48,8 @@ class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PlatformSerializer
     permission_classes = [IsAuthenticated]
-    queryset = Platform.objects.order_by("name")
+    # The registry only: providers made from host lookups (issue 14) are not platforms a client can pick.
+    queryset = Platform.objects.filter(kind=PlatformKind.PLATFORM).order_by("name")
     lookup_field = "slug"
 
 

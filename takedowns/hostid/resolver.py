@@ -13,6 +13,7 @@ from typing import Protocol
 
 import dns.exception
 import dns.resolver
+from django.conf import settings
 
 
 class DnsError(Exception):
@@ -65,3 +66,20 @@ class DnsResolver:
         if missing == 2:
             raise DnsError(f"The host name {host} has no address.")
         return result
+
+
+def configured_resolver() -> DnsResolver:
+    """The resolver ``settings.HOSTID_NAMESERVERS`` names (``ip`` or ``ip:port``; one port for all), else the
+    system's. Lets an operator use a resolver of their own, and the browser tests a local one."""
+    entries = list(getattr(settings, "HOSTID_NAMESERVERS", []) or [])
+    if not entries:
+        return DnsResolver()
+    servers, port = [], 53
+    for entry in entries:
+        host, sep, number = entry.rpartition(":")
+        if sep and number.isdigit() and "]" not in number and host.count(":") == 0:
+            servers.append(host)
+            port = int(number)
+        else:
+            servers.append(entry.strip("[]"))
+    return DnsResolver(nameservers=servers, port=port)

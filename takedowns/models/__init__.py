@@ -21,14 +21,16 @@ from takedowns.models.discovery import (
     PageState,
     WatchedSite,
 )
+from takedowns.models.escalation import EscalationStep, LadderStep, StopReason
 from takedowns.models.events import ActorKind, Event, EventType
 from takedowns.models.hosts import HostIdentity
 from takedowns.models.notices import Notice, NoticeStatus
 from takedowns.models.notifications import Notification, NotificationStatus
-from takedowns.models.platforms import Channel, Platform, PlatformMembership, Regime
+from takedowns.models.platforms import UPSTREAM_KINDS, Channel, Platform, PlatformKind, PlatformMembership, Regime
 from takedowns.models.webhooks import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
 __all__ = [
+    "UPSTREAM_KINDS",
     "ActorKind",
     "BundleState",
     "Case",
@@ -38,6 +40,7 @@ __all__ = [
     "CrawlRun",
     "CrawlState",
     "CrawledImage",
+    "EscalationStep",
     "Event",
     "EventType",
     "EvidenceBundle",
@@ -47,6 +50,7 @@ __all__ = [
     "HostIdentity",
     "ImageState",
     "Jurisdiction",
+    "LadderStep",
     "LocationState",
     "Notice",
     "NoticeStatus",
@@ -54,10 +58,12 @@ __all__ = [
     "NotificationStatus",
     "PageState",
     "Platform",
+    "PlatformKind",
     "PlatformMembership",
     "ReferenceImage",
     "Regime",
     "ReportedLocation",
+    "StopReason",
     "WatchedSite",
     "WebhookDelivery",
     "WebhookDeliveryStatus",

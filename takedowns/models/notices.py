@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from takedowns.crypto import EncryptedTextField
-from takedowns.models.platforms import Channel, Regime
+from takedowns.models.platforms import Channel, PlatformKind, Regime
 
 
 class NoticeStatus(models.TextChoices):
@@ -95,6 +95,12 @@ class Notice(models.Model):
     case = models.ForeignKey("takedowns.Case", on_delete=models.CASCADE, related_name="notices")
     platform = models.ForeignKey("takedowns.Platform", on_delete=models.PROTECT, related_name="notices")
     round = models.PositiveSmallIntegerField(default=1)
+    # A platform notice, or an upstream notice (issue 14) to the CDN, host or registrar of a site whose platform
+    # ignored ``escalates``: the same lifecycle, clock, delivery and response link.
+    kind = models.CharField(max_length=10, choices=PlatformKind.choices, default=PlatformKind.PLATFORM, db_index=True)
+    escalates = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="upstream_notices"
+    )
     public_reference = models.CharField(max_length=20, unique=True, default=notice_reference_generate, editable=False)
     regime = models.CharField(max_length=4, choices=Regime.choices, default=Regime.US)
     # Every regime the notice cites, ``regime`` (whose clock runs) first; empty on notices drafted before
@@ -158,6 +164,10 @@ class Notice(models.Model):
     @property
     def reference(self) -> str:
         return self.public_reference
+
+    @property
+    def is_upstream(self) -> bool:
+        return self.kind != PlatformKind.PLATFORM
 
     @property
     def is_overdue(self) -> bool:

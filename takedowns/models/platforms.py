@@ -21,8 +21,23 @@ class Regime(models.TextChoices):
     DMCA = "DMCA", _("DMCA 512(c)(3) (advocates only)")
 
 
+class PlatformKind(models.TextChoices):
+    """What a row is. Registry platforms receive the victim's notices; the others are those who serve a site
+    (issue 14): created from the host identification when a platform ignores its notice, never matched to a URL
+    (they have no domains) and never listed where victims or intake choose a platform."""
+
+    PLATFORM = "platform", _("Platform")
+    CDN = "cdn", _("CDN or reverse proxy")
+    HOST = "host", _("Hosting provider")
+    REGISTRAR = "registrar", _("Domain registrar")
+
+
+UPSTREAM_KINDS = frozenset({PlatformKind.CDN, PlatformKind.HOST, PlatformKind.REGISTRAR})
+
+
 class Platform(models.Model):
     slug = models.SlugField(unique=True)
+    kind = models.CharField(max_length=10, choices=PlatformKind.choices, default=PlatformKind.PLATFORM, db_index=True)
     name = models.CharField(max_length=120)
     domains = models.JSONField(default=list, blank=True, help_text=_("Host names, without scheme."))
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
@@ -44,6 +59,9 @@ class Platform(models.Model):
     regimes = models.JSONField(default=list, blank=True, help_text=_("Every regime the platform is under."))
     policy_name = models.CharField(max_length=200, blank=True)
     policy_url = models.URLField(blank=True, max_length=500)
+    # For a CDN, host or registrar: what the host identification found (country of the network, the registrar's
+    # IANA id, the RDAP handle, the host it was found for); it decides which legal duty an upstream notice states.
+    provider_facts = models.JSONField(default=dict, blank=True)
     upstream = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, help_text=_("Host or CDN for escalation.")
     )

@@ -23,6 +23,7 @@ from takedowns.notices.law import clock_hours, notice_regimes
 from takedowns.notices.regimes import REGIMES, RegimeSpec, regime_for
 from takedowns.notices.render import (
     RenderedNotice,
+    notice_document,
     render_html,
     render_notice,
     render_notice_pdf,
@@ -41,6 +42,7 @@ from takedowns.notices.tokens import (
     relay_address,
     response_link,
 )
+from takedowns.notices.upstream import upstream_pieces
 
 __all__ = [
     "REGIMES",
@@ -62,6 +64,7 @@ __all__ = [
     "clock_hours",
     "make_response_token",
     "notice_content",
+    "notice_document",
     "notice_for_response_token",
     "notice_id_from_relay_address",
     "notice_queryset",
@@ -76,5 +79,6 @@ __all__ = [
     "render_pdf",
     "render_text",
     "response_link",
+    "upstream_pieces",
     "webform_pieces",
 ]

@@ -76,6 +76,18 @@ class Operator:
 
 
 @dataclass(frozen=True)
+class EscalatedNotice:
+    """For an upstream notice (issue 14): the platform notice that was ignored, as the provider reads it."""
+
+    reference: str
+    platform_name: str
+    sent_at: datetime | None
+    due_at: datetime | None
+    status: str
+    channel: str
+
+
+@dataclass(frozen=True)
 class NoticeContent:
     """Everything a notice says, as plain values. Build with :func:`notice_content`."""
 
@@ -128,6 +140,14 @@ class NoticeContent:
     operator: Operator = field(default_factory=Operator)
     dsa_target_hours: int = 48
     platform_hours: int = 48
+    # Issue 14: "platform", or "cdn" / "host" / "registrar" for an upstream notice, with the ignored notice and
+    # what the host identification found about the provider (country, registrar IANA id, CDN, hosts served).
+    kind: str = "platform"
+    escalated: EscalatedNotice | None = None
+    provider_country: str = ""
+    provider_registrar_id: str = ""
+    provider_cdn_slug: str = ""
+    provider_webform_url: str = ""
 
     @property
     def spec(self) -> RegimeSpec:
@@ -165,7 +185,7 @@ def is_bare_domain(url: str) -> bool:
 
 def notice_queryset():
     """Notices with everything :func:`notice_content` reads: one query plus two prefetches."""
-    return Notice.objects.select_related("case", "platform").prefetch_related(
+    return Notice.objects.select_related("case", "platform", "escalates__platform").prefetch_related(
         Prefetch("locations", queryset=ReportedLocation.objects.order_by("created_at", "id")),
         Prefetch(
             "case__images",
@@ -189,7 +209,9 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
     spec = regime_for(notice.regime)
     regimes = tuple(notice.regimes or (spec.code,))
 
-    if case.contact_private:
+    upstream = notice.kind != "platform"
+    # An upstream notice may be forwarded to the site's operator: it never carries the victim's own contact.
+    if case.contact_private or upstream:
         contact_email, contact_phone = relay_address(notice), ""
     else:
         contact_email, contact_phone = case.contact_email or "", case.contact_phone or ""
@@ -220,7 +242,25 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
         )
 
     attestations = case.attestations or {}
+    escalated = None
+    if upstream and notice.escalates_id:
+        ignored = notice.escalates
+        escalated = EscalatedNotice(
+            reference=ignored.reference,
+            platform_name=ignored.platform.name,
+            sent_at=ignored.sent_at,
+            due_at=ignored.due_at,
+            status=ignored.status,
+            channel=ignored.channel,
+        )
+    facts = platform.provider_facts or {}
     return NoticeContent(
+        kind=notice.kind,
+        escalated=escalated,
+        provider_country=str(facts.get("country") or "").upper(),
+        provider_registrar_id=str(facts.get("registrar_iana_id") or ""),
+        provider_cdn_slug=str(facts.get("cdn_slug") or ""),
+        provider_webform_url=(platform.webform_url or "").strip(),
         notice_id=notice.pk,
         reference=notice.reference,
         case_reference=case.reference,
@@ -444,6 +484,14 @@ def _element(key: str, content: NoticeContent) -> Element:
             _("Notice reference"),
             _("Save the notice so it gets its reference, then review it again."),
         ),
+        "operator": (
+            _("Who sends the notice"),
+            _("Set OPERATOR_NAME and OPERATOR_EMAIL: an upstream notice is sent in the organisation's name."),
+        ),
+        "escalated": (
+            _("The platform notice that was ignored"),
+            _("An upstream notice follows a delivered platform notice: send that one first."),
+        ),
     }
     label, hint = texts[key]
     return Element(key=key, label=str(label), fix_hint=str(hint))
@@ -483,6 +531,10 @@ def _has(key: str, c: NoticeContent) -> bool:
             return bool(c.reference) and bool(c.notice_id)
         case "printable":
             return not unprintable(_typed_text(c))
+        case "operator":
+            return bool(c.operator.name and "@" in c.operator.email)
+        case "escalated":
+            return c.escalated is not None and c.escalated.sent_at is not None
     raise KeyError(key)
 
 
@@ -508,7 +560,15 @@ def _typed_text(c: NoticeContent) -> str:
     return "\n".join(parts)
 
 
+# An upstream notice (issue 14) is sent by the organisation in its own name, about a platform notice that was
+# delivered and ignored; DSA Art. 16(2) for an EU host is met by the same elements (the organisation is the
+# notifier, its bona fide statement is its own).
+UPSTREAM_REQUIRED = ("location", "escalated", "operator", "contact", "response_link", "reference", "printable")
+
+
 def required_elements(content: NoticeContent) -> tuple[str, ...]:
+    if content.kind != "platform":
+        return UPSTREAM_REQUIRED
     # A notice citing several regimes needs every element of each (the union, in the order first met).
     keys: list[str] = []
     for spec in content.specs:

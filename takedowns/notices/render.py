@@ -36,6 +36,7 @@ from takedowns.notices.document import (
     plain,
 )
 from takedowns.notices.fonts import UnprintableCharacters, font_set, unprintable
+from takedowns.notices.upstream import upstream_document
 
 WIDTH = 78
 
@@ -370,10 +371,15 @@ def render_document(doc: Document) -> RenderedNotice:
     )
 
 
+def notice_document(content) -> Document:
+    """The document a notice's content makes: a platform notice, or an upstream notice (issue 14)."""
+    return build_document(content) if content.kind == "platform" else upstream_document(content)
+
+
 def render_notice(notice: Notice, *, now: datetime | None = None) -> RenderedNotice:
-    return render_document(build_document(notice_content(notice, now=now)))
+    return render_document(notice_document(notice_content(notice, now=now)))
 
 
 def render_notice_pdf(notice: Notice, *, now: datetime | None = None, compress: bool = True) -> bytes:
     content = notice_content(notice, now=now)
-    return render_pdf(build_document(content), compress=compress, created_at=content.generated_at)
+    return render_pdf(notice_document(content), compress=compress, created_at=content.generated_at)

@@ -14,7 +14,17 @@ from django.utils import timezone
 
 import hashing
 from takedowns.audit import event_record
-from takedowns.models import ActorKind, Case, CaseState, EventType, FilerType, Jurisdiction, Platform, ReportedLocation
+from takedowns.models import (
+    ActorKind,
+    Case,
+    CaseState,
+    EventType,
+    FilerType,
+    Jurisdiction,
+    Platform,
+    PlatformKind,
+    ReportedLocation,
+)
 from takedowns.services.hosts import hosts_identify_request
 from takedowns.services.images import image_add, image_upload_check
 from takedowns.services.notices import case_notices_prepare_enqueue
@@ -77,7 +87,10 @@ class CaseCreated:
 
 
 def platform_matcher() -> PlatformMatcher:
-    return PlatformMatcher((p.slug, p.domains) for p in Platform.objects.only("slug", "domains"))
+    # Providers (CDN, host, registrar rows of issue 14) have no domains and are never a URL's platform.
+    return PlatformMatcher(
+        (p.slug, p.domains) for p in Platform.objects.filter(kind=PlatformKind.PLATFORM).only("slug", "domains")
+    )
 
 
 def locations_add(
@@ -90,7 +103,7 @@ def locations_add(
     if case.state in CASE_STATES_WITHOUT_NEW_URLS:
         raise CaseClosedError(case.state)
     matcher = platform_matcher()
-    platforms = {p.slug: p for p in Platform.objects.all()}
+    platforms = {p.slug: p for p in Platform.objects.filter(kind=PlatformKind.PLATFORM)}
     existing = set(case.locations.values_list("url", flat=True))
     added: list[ReportedLocation] = []
     for item in urls:

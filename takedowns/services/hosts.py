@@ -20,7 +20,7 @@ from django.utils import timezone
 from takedowns import fetch
 from takedowns.audit import event_record
 from takedowns.hostid import cdn, rdap
-from takedowns.hostid.resolver import DnsError, DnsResolver, HostResolver
+from takedowns.hostid.resolver import DnsError, HostResolver, configured_resolver
 from takedowns.models import ActorKind, CaseState, EventType, HostIdentity, ReportedLocation
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.urlnorm import UrlError, host_of
@@ -72,7 +72,7 @@ def host_identity_lookup(
         result["ips"] = [str(ipaddress.ip_address(host))]
     else:
         try:
-            answer = (resolver or DnsResolver()).lookup(host)
+            answer = (resolver or configured_resolver()).lookup(host)
             result["ips"] = list(dict.fromkeys(str(ipaddress.ip_address(a)) for a in answer.addresses))
             result["canonical_name"] = answer.canonical_name
         except DnsError as exc:

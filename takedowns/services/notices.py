@@ -50,7 +50,10 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
         )
         by_platform: dict[int, list[ReportedLocation]] = {}
         for loc in locations:
-            if any(n.status in OPEN_STATES or n.status == "removed" for n in loc.notices.all()):
+            # Only platform notices cover a URL: an open upstream notice (issue 14) never stops the next round.
+            if any(
+                n.kind == "platform" and (n.status in OPEN_STATES or n.status == "removed") for n in loc.notices.all()
+            ):
                 continue
             if loc.state in (LocationState.REMOVED, LocationState.VERIFIED_REMOVED):
                 continue  # a new round after a reappearance covers only what reappeared
@@ -58,7 +61,9 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
         for platform_id, locs in by_platform.items():
             platform = locs[0].platform
             notice = (
-                Notice.objects.filter(case=case, platform_id=platform_id, status="draft").order_by("-round").first()
+                Notice.objects.filter(case=case, platform_id=platform_id, status="draft", kind="platform")
+                .order_by("-round")
+                .first()
             )
             if notice is None:
                 last = Notice.objects.filter(case=case, platform_id=platform_id).order_by("-round").first()

@@ -41,6 +41,8 @@ KINDS = {
     "deadline_near": _("%(platform)s: 75%% of the response time has passed"),
     "failed": _("A removal request to %(platform)s could not be delivered"),
     "reply_received": _("%(platform)s replied by e-mail"),
+    # Issue 14: a step of the escalation ladder ran (advocates only; the victim reads it on the status page).
+    "escalation": _("%(platform)s: an escalation step is ready"),
 }
 # Kinds that go to the victim; advocates receive every kind.
 VICTIM_KINDS = {
@@ -111,6 +113,9 @@ def notify(*, notice: Notice, kind: str, extra: dict | None = None, victim: bool
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}.")
     payload = json.dumps(extra or {}, default=str)
+    # Upstream notices (to a CDN, host or registrar) are the advocate's work: the victim's status page shows them
+    # in plain words under the platform they escalate, without an e-mail for each.
+    victim = victim and notice.kind == "platform"
     audiences = (["victim"] if victim and kind in VICTIM_KINDS else []) + ["advocate"]
     rows = [Notification.objects.create(notice=notice, kind=kind, audience=a, extra=payload) for a in audiences]
     for row in rows:

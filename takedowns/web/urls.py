@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from takedowns.web import advocate, discovery, hosts, platform, public, reports, staff
+from takedowns.web import advocate, discovery, escalation, hosts, platform, public, reports, staff
 from takedowns.web.victim import intake, status
 
 app_name = "takedowns"
@@ -15,6 +15,18 @@ urlpatterns = [
     path("dashboard/", advocate.dashboard, name="dashboard"),
     path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
+    # Escalation (issue 14): the upstream notice to a provider, and stopping the ladder.
+    path(
+        "cases/<str:reference>/notices/<int:notice_id>/upstream/<slug:provider>/",
+        escalation.upstream_prepare,
+        name="upstream_prepare",
+    ),
+    path("cases/<str:reference>/notices/<int:notice_id>/ladder/stop/", escalation.ladder_stop, name="ladder_stop"),
+    path(
+        "cases/<str:reference>/notices/<int:notice_id>/ladder/<int:step_id>/stop/",
+        escalation.ladder_stop,
+        name="ladder_step_stop",
+    ),
     path("watchlist/", discovery.watchlist, name="watchlist"),
     path("watchlist/<int:site_id>/crawl/", discovery.watchlist_crawl, name="watchlist_crawl"),
     path("cases/<str:reference>/findings/", discovery.case_findings, name="case_findings"),

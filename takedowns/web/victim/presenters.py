@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from takedowns.lifecycle import CLOCK_RUNNING
@@ -65,6 +66,9 @@ class PlatformRow:
     next_step: str = ""
     urls: list[str] = field(default_factory=list)
     replies: list[dict] = field(default_factory=list)
+    # Issue 14: what was done to escalate (dated sentences) and what is planned next.
+    escalation: list[dict] = field(default_factory=list)
+    planned: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +110,63 @@ def overdue_next_step(notice: Notice) -> str:
     return str(_("An advocate will follow up with the platform."))
 
 
+# The escalation ladder in calm, plain words (issue 14): what was done, and what is planned if nothing changes.
+STEP_DONE = {
+    "reminder": _("We reminded %(platform)s that its deadline has passed."),
+    "upstream": _("We prepared requests to the companies that keep the website online."),
+    "deindex": _(
+        "Requests to search engines (Google, Bing) to hide these addresses from their results are ready; an "
+        "advocate sends them."
+    ),
+    "regulator": _("A complaint to the regulator is ready. An advocate will talk with you before anything is filed."),
+}
+STEP_PLANNED = {
+    "reminder": _("we remind %(platform)s of its deadline"),
+    "upstream": _("we write to the companies that keep the website online (its network, hosting or domain provider)"),
+    "deindex": _("we ask search engines to hide these addresses from their results"),
+    "regulator": _("we prepare a complaint to the regulator"),
+}
+STEP_STOPPED = _("An advocate decided not to take this step for now: %(step)s.")
+LADDER_ENDED = {
+    "answered": _("The next steps were stopped because %(platform)s answered."),
+    "content_gone": _("The next steps were stopped because the content is gone."),
+}
+UPSTREAM_ROLES = {
+    "cdn": _("the network service in front of the website"),
+    "host": _("the company hosting the website"),
+    "registrar": _("the company that registered the website's name"),
+}
+UPSTREAM_SENT = _("We wrote to %(provider)s, %(role)s, and asked it to act.")
+
+
+def escalation_lines(notice: Notice, upstream: list[Notice]) -> tuple[list[dict], list[dict]]:
+    """(done, planned) for the victim: dated sentences about the ladder and the upstream notices sent."""
+    platform = notice.platform.name
+    done: list[dict] = []
+    planned: list[dict] = []
+    ended_reason = ""
+    for step in notice.escalation_steps.all():
+        if step.done_at:
+            done.append({"at": step.done_at, "text": str(STEP_DONE[step.step] % {"platform": platform})})
+        elif step.stopped_at and step.stop_reason == "advocate":
+            label = str(STEP_PLANNED[step.step] % {"platform": platform})
+            done.append({"at": step.stopped_at, "text": str(STEP_STOPPED % {"step": label})})
+        elif step.stopped_at:
+            ended_reason = ended_reason or step.stop_reason
+        else:
+            planned.append({"at": step.planned_at, "text": str(STEP_PLANNED[step.step] % {"platform": platform})})
+    for other in upstream:
+        if other.sent_at:
+            role = UPSTREAM_ROLES.get(other.kind, "")
+            done.append(
+                {"at": other.sent_at, "text": str(UPSTREAM_SENT % {"provider": other.platform.name, "role": role})}
+            )
+    if ended_reason in LADDER_ENDED:
+        done.append({"at": None, "text": str(LADDER_ENDED[ended_reason] % {"platform": platform})})
+    done.sort(key=lambda item: (item["at"] is None, item["at"] or 0))
+    return done, planned
+
+
 def notice_sentence(notice: Notice) -> str:
     if notice.status == "draft" and notice.case.needs_review:
         return f"{NOTICE_SENTENCES['draft']} {DRAFT_REVIEW_SENTENCE}"
@@ -140,13 +201,20 @@ def case_status_view(case: Case) -> dict:
             Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform").order_by("id")),
             Prefetch(
                 "notices",
-                queryset=Notice.objects.select_related("platform", "case").prefetch_related("locations"),
+                queryset=Notice.objects.select_related("platform", "case").prefetch_related(
+                    "locations", "escalation_steps"
+                ),
             ),
         )
         .get()
     )
     latest: dict[int, Notice] = {}
+    upstream: dict[int, list[Notice]] = {}
     for notice in case.notices.all():
+        if notice.kind != "platform":
+            # An upstream notice (issue 14) is told under the platform notice it escalates, never as a platform.
+            upstream.setdefault(notice.escalates_id, []).append(notice)
+            continue
         current = latest.get(notice.platform_id)
         if current is None or notice.round > current.round:
             latest[notice.platform_id] = notice
@@ -167,6 +235,8 @@ def case_status_view(case: Case) -> dict:
     covered_platforms = set()
     for notice in sorted(latest.values(), key=lambda n: n.platform.name.lower()):
         covered_platforms.add(notice.platform_id)
+        done, planned = escalation_lines(notice, upstream.get(notice.pk, []))
+        escalated_late = notice.status == "escalated" and notice.due_at is not None and notice.due_at < timezone.now()
         platforms.append(
             PlatformRow(
                 name=notice.platform.name,
@@ -175,11 +245,14 @@ def case_status_view(case: Case) -> dict:
                 label=str(NoticeStatus(notice.status).label),
                 sent_at=notice.sent_at,
                 due_at=notice.due_at,
-                clock_running=notice.status in CLOCK_RUNNING and notice.due_at is not None,
-                overdue=notice.is_overdue,
-                next_step=overdue_next_step(notice) if notice.is_overdue else "",
+                # An escalated notice's deadline still tells the person how late the platform is (issue 14).
+                clock_running=(notice.status in CLOCK_RUNNING or escalated_late) and notice.due_at is not None,
+                overdue=notice.is_overdue or escalated_late,
+                next_step=overdue_next_step(notice) if notice.is_overdue or escalated_late else "",
                 urls=[loc.url for loc in notice.locations.all()],
                 replies=replies.get(notice.pk, []),
+                escalation=done,
+                planned=planned,
             )
         )
     # Addresses on a known platform whose request is not drafted yet (drafting runs in the background).

@@ -123,7 +123,9 @@ def _webform_steps(case: Case) -> list[dict]:
     if case.state != CaseState.OPEN or case.assigned_advocate_id:
         return []
     steps = []
-    for notice in case.notices.filter(status__in=["draft", "failed"]).select_related("platform", "case"):
+    # Upstream notices (to a CDN, host or registrar) are sent by the organisation, never by the person.
+    drafts = case.notices.filter(status__in=["draft", "failed"], kind="platform").select_related("platform", "case")
+    for notice in drafts:
         if notice.channel == "email" and notice.platform.contact_email:
             continue  # the portal sends these itself
         content = notice_content(notice)
@@ -278,7 +280,7 @@ def status_signout(request: HttpRequest) -> HttpResponse:
 @_need_case
 def status_webform_submitted(request: HttpRequest, case: Case, notice_id: int) -> HttpResponse:
     """The person submitted the prepared text through the platform's form: record when, start the clock."""
-    notice = Notice.objects.filter(pk=notice_id, case=case).first()
+    notice = Notice.objects.filter(pk=notice_id, case=case, kind="platform").first()
     if notice is None:
         raise Http404("No such request.")
     webform_submission_record(request, notice, actor_kind=ActorKind.VICTIM)
