@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
 from takedowns.models import (
+    ACCOUNT_ACTED_ON,
+    AccountAnswer,
     Case,
     CaseState,
     Event,
@@ -29,6 +31,7 @@ from takedowns.models import (
     Platform,
     ReferenceImage,
     ReportedLocation,
+    ReuploadOutcome,
     WatchedSite,
 )
 from takedowns.roles import is_advocate, platform_of
@@ -83,7 +86,7 @@ def case_detail(case: Case) -> Case:
             Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform")),
             Prefetch(
                 "notices",
-                queryset=Notice.objects.select_related("platform")
+                queryset=Notice.objects.select_related("platform", "account_answer")
                 .order_by("platform__name")
                 # The API lists each notice's timeline: one query for every notice's events.
                 .prefetch_related(Prefetch("events", queryset=Event.objects.order_by("created_at", "id"))),
@@ -151,7 +154,14 @@ RESPONSE_EVENT_TYPES = (
     EventType.NOTICE_REPLY_RECEIVED,
     EventType.NOTICE_FAILED,
     EventType.NOTICE_OVERDUE,
+    EventType.NOTICE_ACCOUNT_ANSWERED,
+    EventType.NOTICE_REUPLOAD_ANSWERED,
 )
+
+
+def notice_account_answer(notice: Notice) -> AccountAnswer | None:
+    """What the platform said about the uploader's account and re-uploads, or None before any answer."""
+    return AccountAnswer.objects.filter(notice=notice).first()
 
 
 def notice_responses(notice: Notice):
@@ -169,7 +179,7 @@ def case_notice_panels(case: Case, *, identities: dict | None = None) -> list[di
     identities = host_identities(case) if identities is None else identities
     # notice_queryset prefetches what notice_content reads, and the answers of every notice come in one query,
     # so the page costs the same for 1 or 20 notices.
-    notices = list(notice_queryset().filter(case=case).order_by("platform__name"))
+    notices = list(notice_queryset().select_related("account_answer").filter(case=case).order_by("platform__name"))
     responses: dict[int, list[Event]] = {}
     answers = Event.objects.filter(notice__in=notices, type__in=RESPONSE_EVENT_TYPES).order_by("created_at", "id")
     for event in answers:
@@ -384,6 +394,10 @@ class PlatformFigures:
     share_in_time: float | None
     overdue_now: int
     disputes: int
+    # Issue 14: what the platform said about uploaders' accounts and re-uploads (notices sent in the period).
+    account_answers: int = 0
+    accounts_acted_on: int = 0
+    reuploads_blocked: int = 0
 
 
 def _percentile(values: list[float], fraction: float) -> float | None:
@@ -408,14 +422,19 @@ def platform_report(*, start, end, now=None) -> list[PlatformFigures]:
     - disputes: notices the platform disputed; overdue now: notices whose clock is running past ``due_at``
       today, whenever they were sent.
 
-    Three queries however many notices: the period's figures (aggregated in PostgreSQL; elsewhere from the
-    time stamps alone), overdue counts, platform names.
+    - accounts acted on: notices whose platform said it suspended, removed or warned the uploader's account (out
+      of the notices with an answer about the account); re-uploads blocked: notices whose platform said it blocks
+      re-uploads by fingerprint.
+
+    Four queries however many notices: the period's figures (aggregated in PostgreSQL; elsewhere from the time
+    stamps alone), the account answers, overdue counts, platform names.
     """
     now = now or timezone.now()
     per = _report_sql(start, end, now) if connection.vendor == "postgresql" else _report_python(start, end, now)
     overdue = dict(
         notices_overdue(now=now).values("platform_id").annotate(n=Count("pk")).values_list("platform_id", "n")
     )
+    accounts = _account_figures(start, end)
     names = dict(Platform.objects.filter(pk__in=set(per) | set(overdue)).values_list("pk", "name"))
     figures = []
     for platform_id, name in names.items():
@@ -427,9 +446,30 @@ def platform_report(*, start, end, now=None) -> list[PlatformFigures]:
                 **entry,
                 share_in_time=entry["removed_in_time"] / entry["decided"] if entry["decided"] else None,
                 overdue_now=overdue.get(platform_id, 0),
+                **accounts.get(platform_id, {}),
             )
         )
     return sorted(figures, key=lambda f: (-f.sent, f.name))
+
+
+def _account_figures(start, end) -> dict[int, dict]:
+    rows = (
+        AccountAnswer.objects.filter(notice__sent_at__gte=start, notice__sent_at__lt=end)
+        .values("notice__platform_id")
+        .annotate(
+            answers=Count("pk", filter=~Q(account="")),
+            acted=Count("pk", filter=Q(account__in=list(ACCOUNT_ACTED_ON))),
+            blocked=Count("pk", filter=Q(reupload=ReuploadOutcome.BLOCKING)),
+        )
+    )
+    return {
+        row["notice__platform_id"]: {
+            "account_answers": row["answers"],
+            "accounts_acted_on": row["acted"],
+            "reuploads_blocked": row["blocked"],
+        }
+        for row in rows
+    }
 
 
 _EMPTY_ENTRY = {

@@ -1,5 +1,6 @@
 """Domain models, split by part of the domain (DESIGN.md §3)."""
 
+from takedowns.models.account_actions import ACCOUNT_ACTED_ON, AccountAnswer, AccountOutcome, ReuploadOutcome
 from takedowns.models.bundles import BundleState, EvidenceBundle
 from takedowns.models.cases import (
     Case,
@@ -29,6 +30,9 @@ from takedowns.models.platforms import Channel, Platform, PlatformMembership, Re
 from takedowns.models.webhooks import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
 __all__ = [
+    "ACCOUNT_ACTED_ON",
+    "AccountAnswer",
+    "AccountOutcome",
     "ActorKind",
     "BundleState",
     "Case",
@@ -58,6 +62,7 @@ __all__ = [
     "ReferenceImage",
     "Regime",
     "ReportedLocation",
+    "ReuploadOutcome",
     "WatchedSite",
     "WebhookDelivery",
     "WebhookDeliveryStatus",
