@@ -308,8 +308,8 @@ def reupload_paragraphs(content: NoticeContent) -> list[str]:
         # copies on the service; blocking future uploads goes beyond it. Covered platforms only (§4(3)).
         lead = "If you are a covered platform, the" if content.tida_covered is None else "The"
         paragraphs.append(
-            f"{lead} TAKE IT DOWN Act's duty covers known identical copies on your service (Section 3(a)(3)); blocking future "
-            "uploads is a request under your own policy."
+            f"{lead} TAKE IT DOWN Act's duty covers known identical copies on your service (Section 3(a)(3)); "
+            "blocking future uploads is a request under your own policy."
         )
     else:
         paragraphs.append("This is a request under your own policy; we do not claim a legal duty to block re-uploads.")
