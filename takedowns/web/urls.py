@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from takedowns.web import advocate, discovery, hosts, platform, public, reports, staff
+from takedowns.web import advocate, discovery, escalation_drafts, hosts, platform, public, reports, staff
 from takedowns.web.victim import intake, status
 
 app_name = "takedowns"
@@ -15,6 +15,11 @@ urlpatterns = [
     path("dashboard/", advocate.dashboard, name="dashboard"),
     path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
+    path(
+        "cases/<str:reference>/notices/<int:notice_id>/escalation/<slug:route>.<str:fmt>",
+        escalation_drafts.draft_download,
+        name="escalation_draft",
+    ),
     path("watchlist/", discovery.watchlist, name="watchlist"),
     path("watchlist/<int:site_id>/crawl/", discovery.watchlist_crawl, name="watchlist_crawl"),
     path("cases/<str:reference>/findings/", discovery.case_findings, name="case_findings"),
