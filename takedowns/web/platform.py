@@ -26,12 +26,20 @@ from takedowns.services import account_actions, outcomes, respond_codes
 ACTIONS = ("acknowledge", "removed", "info_request", "dispute", "account")
 
 
+def _account_initial(notice) -> dict:
+    # The answer given so far is preselected, so changing one of the two answers keeps the other in view.
+    answer = selectors.notice_account_answer(notice)
+    return {"account": answer.account, "reupload": answer.reupload} if answer else {}
+
+
 def action_forms(notice, data=None, action=None) -> dict:
     return {
         "removed_form": RemovedForm(data if action == "removed" else None, notice=notice, prefix="removed"),
         "info_form": InfoRequestForm(data if action == "info_request" else None, prefix="info"),
         "dispute_form": DisputeForm(data if action == "dispute" else None, prefix="dispute"),
-        "account_form": AccountAnswerForm(data if action == "account" else None, prefix="account"),
+        "account_form": AccountAnswerForm(
+            data if action == "account" else None, prefix="account", initial=_account_initial(notice)
+        ),
     }
 
 

@@ -21,6 +21,7 @@ from takedowns.notices import make_response_token
 from takedowns.selectors import platform_report
 from takedowns.services.account_actions import AccountAnswerError, notice_account_answer_record
 from takedowns.services.bundles import bundle_build, bundle_request
+from takedowns.services.erasure import case_erase
 from takedowns.services.notices import notices_draft
 from takedowns.web.victim.presenters import case_status_view
 from tests.factories import complete_case
@@ -202,6 +203,7 @@ def test_advocate_records_a_reply_and_sees_it_everywhere(client, advocate, sent)
     html = client.get(reverse("takedowns:case_detail", args=[case.reference])).content.decode()
     block = html[html.index(f'data-testid="account-answer-{notice.pk}"') :][:1500]
     assert "Account suspended" in block and "Re-uploads are blocked by fingerprint" in block
+    assert "recorded: <strong>Account suspended</strong>: “Phoned their T&amp;S desk”" in html
 
     api(client, advocate)
     data = client.get(f"/api/v1/cases/{case.reference}/").json()
@@ -256,3 +258,13 @@ def test_report_counts_accounts_acted_on_per_platform(client, advocate, sent, pl
     assert "Accounts acted on" in header and "Re-uploads blocked by fingerprint" in header
     reddit_row = next(row for row in rows if row.startswith("Reddit"))
     assert reddit_row.endswith(",1,2,1")
+
+
+def test_erasure_blanks_the_note_and_keeps_the_answer_codes(sent):
+    notice = sent["reddit"]
+    notice_account_answer_record(notice=notice, account="suspended", note="Account u/someone banned")
+    case_erase(case=notice.case, actor_kind="victim")
+    answer = answer_of(notice)
+    assert answer.account == "suspended" and answer.note == ""
+    (event,) = events_of(notice)
+    assert event.data == {"account": "suspended", "message": "[erased]"}
