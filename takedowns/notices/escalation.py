@@ -343,10 +343,13 @@ def draft_attachments(route: Route, content: NoticeContent, links: DraftLinks) -
     return items
 
 
-def route_document(route: Route, content: NoticeContent, *, now: datetime, links: DraftLinks) -> Document:
+def route_document(
+    route: Route, content: NoticeContent, *, now: datetime, links: DraftLinks, answers: tuple[str, ...] = ()
+) -> Document:
     """One escalation route as a document, rendered by ``render.py`` to plain text and PDF like a notice. Every
     sentence is the route's own (``regulator_routes``/``deindex_routes``, where each legal claim has its source);
-    this adds only the filing instructions, who files, and what to attach. Never an image."""
+    this adds only the filing instructions, what the platform answered (``answers``, one line each, from the audit
+    log), who files, and what to attach. Never an image."""
     how: list[Block] = [Paragraph(parts=(route.summary,))]
     if route.url:
         how.append(Paragraph(parts=("File at: ", Link(route.url))))
@@ -367,6 +370,13 @@ def route_document(route: Route, content: NoticeContent, *, now: datetime, links
             sections.append(
                 Section(piece.label, tuple(Paragraph(parts=(part,)) for part in piece.text.split("\n\n") if part))
             )
+    if route.attach:
+        # A regulator weighs what the platform said (a dispute's reason, its answer about the account) or its
+        # silence; de-indexing forms ask for neither.
+        said = answers or ("Nothing: the platform has not answered the notice.",)
+        sections.append(
+            Section("What the platform answered", (BulletList(tuple(ListItem(parts=(line,)) for line in said)),))
+        )
     sections.append(Section("Filed by", (Rows(rows=tuple(operator_rows(content))),)))
     sections.append(Section("What to attach", (BulletList(tuple(draft_attachments(route, content, links))),)))
     return Document(

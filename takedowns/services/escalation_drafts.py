@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from takedowns import selectors
 from takedowns.audit import event_record
 from takedowns.links import absolute_url
-from takedowns.models import ActorKind, BundleState, EventType, Notice, NoticeStatus
+from takedowns.models import (
+    AccountOutcome,
+    ActorKind,
+    BundleState,
+    Event,
+    EventType,
+    Notice,
+    NoticeStatus,
+    ReuploadOutcome,
+)
 from takedowns.notices import notice_content, notice_queryset, render_pdf, render_text
 from takedowns.notices.escalation import DraftLinks, draft_routes, route_document
+from takedowns.services.outcomes import DISPUTE_REASONS
 
 FORMATS = {"txt": "text/plain; charset=utf-8", "pdf": "application/pdf"}
 # Every route key a draft can have (regulator_routes and deindex_routes); anything else is not a page at all.
@@ -61,6 +72,21 @@ def _links(notice: Notice) -> DraftLinks:
     )
 
 
+def _answer_line(event: Event) -> str:
+    """One answer in a regulator's words: when, what, and what was said (the platform's own words quoted)."""
+    data = event.data or {}
+    what = str(event.get_type_display())
+    if data.get("account") in AccountOutcome.values:
+        what += f": {AccountOutcome(data['account']).label}"
+    elif data.get("reupload") in ReuploadOutcome.values:
+        what += f": {ReuploadOutcome(data['reupload']).label}"
+    elif data.get("reason"):
+        what += f" (reason: {DISPUTE_REASONS.get(data['reason'], data['reason'])})"
+    said = data.get("message") or ""
+    when = event.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{when}: {what}" + (f' — "{said}"' if said and not event.redacted else "")
+
+
 def escalation_draft(*, notice: Notice, route_key: str, fmt: str, actor_user=None) -> Draft:
     """The draft of one route for ``notice`` as text or PDF, and an audit event. Raises EscalationDraftError for a
     notice that is not overdue, disputed or escalated, or a route that does not fit it; UnprintableCharacters
@@ -81,7 +107,10 @@ def escalation_draft(*, notice: Notice, route_key: str, fmt: str, actor_user=Non
             f"There is no draft of {ROUTE_NAMES.get(route_key, route_key)} for this notice: it does not fit "
             f"{notice.platform.name} or the law this notice was sent under."
         )
-    document = route_document(route, content, now=now, links=_links(notice))
+    # A draft for an English-language form, like the notices: the event and answer labels in English too.
+    with translation.override("en"):
+        answers = tuple(_answer_line(e) for e in selectors.notice_responses(notice))
+    document = route_document(route, content, now=now, links=_links(notice), answers=answers)
     data = render_pdf(document, created_at=now) if fmt == "pdf" else render_text(document).encode()
     event_record(
         type=EventType.ESCALATION_DRAFT_DOWNLOADED,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from takedowns.lifecycle import notice_transition
 from takedowns.models import Event, EventType, Platform
+from takedowns.services.account_actions import notice_account_answer_record
 from takedowns.services.bundles import bundle_build, bundle_request
 from takedowns.services.notices import notices_draft
 from tests.factories import complete_case
@@ -103,12 +104,32 @@ def test_a_notice_within_its_deadline_is_refused_clearly(client, advocate, cover
     assert not Event.objects.filter(type=EventType.ESCALATION_DRAFT_DOWNLOADED).exists()
 
 
-def test_a_disputed_notice_gets_drafts_before_its_deadline(client, advocate, covered):
+def test_a_disputed_notice_gets_drafts_before_its_deadline_with_what_the_platform_said(client, advocate, covered):
     notice = notice_transition(
-        notice=notice_sent(days_ago=0.1), to="disputed", actor_kind="platform", data={"reason": "consent"}
+        notice=notice_sent(days_ago=0.1),
+        to="disputed",
+        actor_kind="platform",
+        data={"reason": "consent", "message": "We think it was shared with consent."},
     )
+    notice_account_answer_record(notice=notice, account="no_action")
     client.force_login(advocate)
-    assert client.get(draft_url(notice, "ftc", "txt")).status_code == 200
+    client.cookies["django_language"] = "es"  # the draft is for an English-language form whatever the UI
+    response = client.get(draft_url(notice, "ftc", "txt"))
+    assert response.status_code == 200
+    body = flat(response.content.decode())
+    assert "WHAT THE PLATFORM ANSWERED" in body
+    assert "Platform disputed (reason: We have reason to believe the depicted person consented)" in body
+    assert '"We think it was shared with consent."' in body
+    assert "Answer about the uploader's account recorded: No action on the account" in body
+
+
+def test_silence_is_stated_and_search_engine_drafts_have_no_answers_section(client, advocate, covered):
+    notice = notice_sent()
+    client.force_login(advocate)
+    ftc = flat(client.get(draft_url(notice, "ftc", "txt")).content.decode())
+    assert "WHAT THE PLATFORM ANSWERED" in ftc and "- Nothing: the platform has not answered the notice." in ftc
+    bing = flat(client.get(draft_url(notice, "bing", "txt")).content.decode())
+    assert "WHAT THE PLATFORM ANSWERED" not in bing and "Never upload the images" in bing
 
 
 def test_victims_platform_staff_and_strangers_get_404(client, advocate, reddit_staff, covered):
