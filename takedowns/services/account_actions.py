@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from takedowns.audit import event_record
 from takedowns.models import AccountAnswer, AccountOutcome, ActorKind, EventType, Notice, ReuploadOutcome
+from takedowns.services.notifications import notify
 
 NOTE_MAX = 2000
 
@@ -80,4 +81,12 @@ def notice_account_answer_record(
                 changed.append("note")
             answer.updated_by = actor_user if getattr(actor_user, "is_authenticated", False) else None
             answer.save(update_fields=[*changed, "updated_by", "updated_at"])
+    if changed and actor_kind == ActorKind.PLATFORM:
+        # The advocate hears of it (an advocate who recorded it already knows).
+        said = [
+            f"Account: {AccountOutcome(answer.account).label}" if account else "",
+            f"Re-uploads: {ReuploadOutcome(answer.reupload).label}" if reupload else "",
+            note,
+        ]
+        notify(notice=notice, kind="account_answered", extra={"message": "\n".join(filter(None, said))}, victim=False)
     return answer

@@ -41,6 +41,8 @@ KINDS = {
     "deadline_near": _("%(platform)s: 75%% of the response time has passed"),
     "failed": _("A removal request to %(platform)s could not be delivered"),
     "reply_received": _("%(platform)s replied by e-mail"),
+    # Advocates only: the victim reads the good news on their case page, in one calm sentence.
+    "account_answered": _("%(platform)s answered about the uploader's account or re-uploads"),
 }
 # Kinds that go to the victim; advocates receive every kind.
 VICTIM_KINDS = {

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from takedowns.lifecycle import notice_transition
-from takedowns.models import AccountAnswer, Event, EventType
+from takedowns.models import AccountAnswer, Event, EventType, Notification
 from takedowns.notices import make_response_token
 from takedowns.selectors import platform_report
 from takedowns.services.account_actions import AccountAnswerError, notice_account_answer_record
@@ -268,3 +268,14 @@ def test_erasure_blanks_the_note_and_keeps_the_answer_codes(sent):
     assert answer.account == "suspended" and answer.note == ""
     (event,) = events_of(notice)
     assert event.data == {"account": "suspended", "message": "[erased]"}
+
+
+def test_the_advocate_hears_of_a_platforms_answer_and_the_victim_gets_no_email(sent, advocate):
+    notice = sent["reddit"]
+    notice_account_answer_record(notice=notice, account="suspended", note="Permanent ban")
+    rows = list(Notification.objects.filter(notice=notice, kind="account_answered"))
+    assert [r.audience for r in rows] == ["advocate"]
+    assert json.loads(rows[0].extra)["message"] == "Account: Account suspended\nPermanent ban"
+    # An advocate's own record notifies nobody.
+    notice_account_answer_record(notice=notice, reupload="blocking", actor_kind="advocate", actor_user=advocate)
+    assert Notification.objects.filter(notice=notice, kind="account_answered").count() == 1
