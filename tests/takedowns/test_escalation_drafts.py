@@ -154,3 +154,22 @@ def test_the_case_page_links_each_draft(client, advocate, covered):
     html = client.get(reverse("takedowns:case_detail", args=[notice.case.reference])).content.decode()
     for route in ("ftc", "dsc", "google", "bing"):
         assert draft_url(notice, route, "pdf") in html and draft_url(notice, route, "txt") in html
+
+
+def test_pdf_in_other_scripts_or_a_clear_refusal_naming_the_characters(client, advocate, covered):
+    notice = notice_transition(
+        notice=notice_sent(),
+        to="disputed",
+        actor_kind="platform",
+        data={"reason": "other", "message": "Не давала согласия — العربية"},
+    )
+    client.force_login(advocate)
+    response = client.get(draft_url(notice, "ftc", "pdf"))
+    assert response.status_code == 200 and b"/FontFile2" in response.content
+    refused = notice_transition(
+        notice=notice_sent(), to="disputed", actor_kind="platform", data={"reason": "other", "message": "李雷"}
+    )
+    response = client.get(draft_url(refused, "ftc", "pdf"), follow=True)
+    assert "李 (U+674E), 雷 (U+96F7)" in response.content.decode()
+    # The text version never needs a font: it still downloads, every character kept.
+    assert "李雷" in client.get(draft_url(refused, "ftc", "txt")).content.decode()
