@@ -17,6 +17,8 @@ from django.utils.text import slugify
 
 from takedowns.lifecycle import CLOCK_RUNNING, OPEN_STATES
 from takedowns.models import (
+    ACCOUNT_ACTED_ON,
+    AccountAnswer,
     Case,
     CaseState,
     Channel,
@@ -35,6 +37,7 @@ from takedowns.models import (
     PlatformKind,
     ReferenceImage,
     ReportedLocation,
+    ReuploadOutcome,
     WatchedSite,
 )
 from takedowns.roles import is_advocate, platform_of
@@ -89,7 +92,7 @@ def case_detail(case: Case) -> Case:
             Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform")),
             Prefetch(
                 "notices",
-                queryset=Notice.objects.select_related("platform", "escalates")
+                queryset=Notice.objects.select_related("platform", "escalates", "account_answer")
                 .order_by("platform__name")
                 # The API lists each notice's timeline and escalation ladder: one query each for every notice.
                 .prefetch_related(
@@ -160,7 +163,14 @@ RESPONSE_EVENT_TYPES = (
     EventType.NOTICE_REPLY_RECEIVED,
     EventType.NOTICE_FAILED,
     EventType.NOTICE_OVERDUE,
+    EventType.NOTICE_ACCOUNT_ANSWERED,
+    EventType.NOTICE_REUPLOAD_ANSWERED,
 )
+
+
+def notice_account_answer(notice: Notice) -> AccountAnswer | None:
+    """What the platform said about the uploader's account and re-uploads, or None before any answer."""
+    return AccountAnswer.objects.filter(notice=notice).first()
 
 
 def notice_responses(notice: Notice):
@@ -181,7 +191,11 @@ def case_notice_panels(case: Case, *, identities: dict | None = None) -> list[di
     # notice_queryset prefetches what notice_content reads, and the answers of every notice come in one query,
     # so the page costs the same for 1 or 20 notices.
     every = list(
-        notice_queryset().filter(case=case).prefetch_related("escalation_steps__stopped_by").order_by("platform__name")
+        notice_queryset()
+        .select_related("account_answer")
+        .filter(case=case)
+        .prefetch_related("escalation_steps__stopped_by")
+        .order_by("platform__name")
     )
     upstream_of: dict[int, list[Notice]] = {}
     for notice in every:
@@ -526,6 +540,10 @@ class PlatformFigures:
     share_in_time: float | None
     overdue_now: int
     disputes: int
+    # Issue 14: what the platform said about uploaders' accounts and re-uploads (notices sent in the period).
+    account_answers: int = 0
+    accounts_acted_on: int = 0
+    reuploads_blocked: int = 0
 
 
 def _percentile(values: list[float], fraction: float) -> float | None:
@@ -554,8 +572,12 @@ def platform_report(*, start, end, now=None) -> list[PlatformFigures]:
     Platform notices only: upstream notices to CDNs, hosts and registrars (issue 14) are not a platform's record,
     and those providers are not listed.
 
-    Three queries however many notices: the period's figures (aggregated in PostgreSQL; elsewhere from the
-    time stamps alone), overdue counts, platform names.
+    - accounts acted on: notices whose platform said it suspended, removed or warned the uploader's account (out
+      of the notices with an answer about the account); re-uploads blocked: notices whose platform said it blocks
+      re-uploads by fingerprint.
+
+    Four queries however many notices: the period's figures (aggregated in PostgreSQL; elsewhere from the time
+    stamps alone), the account answers, overdue counts, platform names.
     """
     now = now or timezone.now()
     per = _report_sql(start, end, now) if connection.vendor == "postgresql" else _report_python(start, end, now)
@@ -569,6 +591,7 @@ def platform_report(*, start, end, now=None) -> list[PlatformFigures]:
     names = dict(
         Platform.objects.filter(pk__in=set(per) | set(overdue), kind=PlatformKind.PLATFORM).values_list("pk", "name")
     )
+    accounts = _account_figures(start, end)
     figures = []
     for platform_id, name in names.items():
         entry = per.get(platform_id) or _EMPTY_ENTRY
@@ -579,9 +602,30 @@ def platform_report(*, start, end, now=None) -> list[PlatformFigures]:
                 **entry,
                 share_in_time=entry["removed_in_time"] / entry["decided"] if entry["decided"] else None,
                 overdue_now=overdue.get(platform_id, 0),
+                **accounts.get(platform_id, {}),
             )
         )
     return sorted(figures, key=lambda f: (-f.sent, f.name))
+
+
+def _account_figures(start, end) -> dict[int, dict]:
+    rows = (
+        AccountAnswer.objects.filter(notice__sent_at__gte=start, notice__sent_at__lt=end)
+        .values("notice__platform_id")
+        .annotate(
+            answers=Count("pk", filter=~Q(account="")),
+            acted=Count("pk", filter=Q(account__in=list(ACCOUNT_ACTED_ON))),
+            blocked=Count("pk", filter=Q(reupload=ReuploadOutcome.BLOCKING)),
+        )
+    )
+    return {
+        row["notice__platform_id"]: {
+            "account_answers": row["answers"],
+            "accounts_acted_on": row["acted"],
+            "reuploads_blocked": row["blocked"],
+        }
+        for row in rows
+    }
 
 
 _EMPTY_ENTRY = {

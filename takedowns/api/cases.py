@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from takedowns import selectors
 from takedowns.api.discovery import FindingSerializer
 from takedowns.api.permissions import IsAdvocate
+from takedowns.api.serializers import AccountAnswerSerializer, account_answer_data
 from takedowns.models import ActorKind, Case, FilerType, FindingStatus, Jurisdiction, LadderStep
 from takedowns.notices.evidence import evidence_summary
 from takedowns.services import cases as case_services
@@ -172,8 +173,15 @@ class CaseNoticeSerializer(serializers.Serializer):
     sent_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     is_overdue = serializers.BooleanField()
+    account_answer = serializers.SerializerMethodField(
+        help_text="What the platform said about the uploader's account and about re-uploads; null before any answer."
+    )
     timeline = TimelineEntrySerializer(source="events.all", many=True)
     escalation_steps = EscalationStepSerializer(source="escalation_steps.all", many=True)
+
+    @extend_schema_field(AccountAnswerSerializer(allow_null=True))
+    def get_account_answer(self, notice) -> dict | None:
+        return account_answer_data(notice)
 
 
 class CaseSerializer(serializers.Serializer):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from takedowns.models import Notice, ReportedLocation
+from takedowns.models import AccountOutcome, Notice, ReportedLocation, ReuploadOutcome
 from takedowns.selectors import notice_hash_rows
+from takedowns.services.account_actions import NOTE_MAX
 from takedowns.services.outcomes import DISPUTE_REASONS, MESSAGE_MAX
 
 
@@ -54,12 +56,40 @@ class NoticeListSerializer(serializers.ModelSerializer):
         fields = ["id", "reference", "platform", "regime", "status", "sent_at", "due_at", "is_overdue"]
 
 
+class AccountAnswerSerializer(serializers.Serializer):
+    """What the platform said about the uploader's account and about re-uploads ("" = no answer yet)."""
+
+    account = serializers.CharField(help_text=f"One of {', '.join(AccountOutcome.values)}, or empty.")
+    account_label = serializers.CharField(source="get_account_display")
+    account_at = serializers.DateTimeField(allow_null=True)
+    reupload = serializers.CharField(help_text=f"One of {', '.join(ReuploadOutcome.values)}, or empty.")
+    reupload_label = serializers.CharField(source="get_reupload_display")
+    reupload_at = serializers.DateTimeField(allow_null=True)
+
+
+def account_answer_data(notice: Notice) -> dict | None:
+    answer = getattr(notice, "account_answer", None)
+    return AccountAnswerSerializer(answer).data if answer is not None else None
+
+
 class NoticeDetailSerializer(NoticeListSerializer):
     locations = serializers.SerializerMethodField()
     hashes = serializers.SerializerMethodField()
+    account_answer = serializers.SerializerMethodField()
 
     class Meta(NoticeListSerializer.Meta):
-        fields = [*NoticeListSerializer.Meta.fields, "response_hours", "body_text", "locations", "hashes"]
+        fields = [
+            *NoticeListSerializer.Meta.fields,
+            "response_hours",
+            "body_text",
+            "locations",
+            "hashes",
+            "account_answer",
+        ]
+
+    @extend_schema_field(AccountAnswerSerializer(allow_null=True))
+    def get_account_answer(self, notice: Notice) -> dict | None:
+        return account_answer_data(notice)
 
     def get_locations(self, notice: Notice) -> list[dict]:
         return NoticeLocationSerializer(notice.locations.order_by("id"), many=True).data
@@ -104,4 +134,37 @@ class NoticeDisputeRequestSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs.get("reason") == "other" and not attrs.get("message", "").strip():
             raise serializers.ValidationError({"message": "Please explain the reason in the message."})
+        return attrs
+
+
+class NoticeAccountAnswerRequestSerializer(serializers.Serializer):
+    """What you did about the uploader's account and about re-uploads; each optional, at least one."""
+
+    account = serializers.ChoiceField(
+        choices=AccountOutcome.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={
+            "invalid_choice": f"“{{input}}” is not an answer about the account. Use one of: "
+            f"{', '.join(AccountOutcome.values)}."
+        },
+    )
+    reupload = serializers.ChoiceField(
+        choices=ReuploadOutcome.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={
+            "invalid_choice": f"“{{input}}” is not an answer about re-uploads. Use one of: "
+            f"{', '.join(ReuploadOutcome.values)}."
+        },
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
+
+    def validate(self, attrs):
+        if not attrs.get("account") and not attrs.get("reupload"):
+            raise serializers.ValidationError(
+                {"account": "Give an answer about the account, about re-uploads (reupload), or both."}
+            )
         return attrs

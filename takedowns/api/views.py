@@ -19,6 +19,7 @@ from takedowns.api.permissions import IsPlatformStaff
 from takedowns.api.serializers import (
     HASH_ROW_FIELDS,
     HashRowSerializer,
+    NoticeAccountAnswerRequestSerializer,
     NoticeDetailSerializer,
     NoticeDisputeRequestSerializer,
     NoticeInfoRequestSerializer,
@@ -28,7 +29,7 @@ from takedowns.api.serializers import (
 from takedowns.lifecycle import DELIVERED_STATES
 from takedowns.models import ActorKind, NoticeStatus, Platform, PlatformKind
 from takedowns.registry import STORED_FIELDS, tida_to_file
-from takedowns.services import outcomes
+from takedowns.services import account_actions, outcomes
 
 
 class PlatformSerializer(serializers.ModelSerializer):
@@ -111,7 +112,7 @@ class NoticeViewSet(viewsets.GenericViewSet):
         return selectors.notice_for_user(self.request.user, self.kwargs["pk"])
 
     def get_permissions(self):
-        if self.action in {"acknowledge", "removed", "info_request", "dispute"}:
+        if self.action in {"acknowledge", "removed", "info_request", "dispute", "account_action"}:
             return [IsAuthenticated(), IsPlatformStaff()]
         return super().get_permissions()
 
@@ -138,17 +139,17 @@ class NoticeViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, *args, **kwargs):
         return Response(NoticeDetailSerializer(self.get_object()).data)
 
-    def _done(self, notice) -> Response:
-        notice.refresh_from_db()
-        return Response(NoticeDetailSerializer(notice).data)
+    def _done(self) -> Response:
+        # Read afresh: the answer may have changed the notice and its account answer.
+        return Response(NoticeDetailSerializer(self.get_object()).data)
 
     def _outcome(self, func, **kwargs) -> Response:
         notice = self.get_object()
         try:
-            notice = func(notice=notice, actor_kind=ActorKind.PLATFORM, actor_user=self.request.user, **kwargs)
-        except outcomes.OutcomeError as exc:
+            func(notice=notice, actor_kind=ActorKind.PLATFORM, actor_user=self.request.user, **kwargs)
+        except (outcomes.OutcomeError, account_actions.AccountAnswerError) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
-        return self._done(notice)
+        return self._done()
 
     @extend_schema(request=None, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])
@@ -184,6 +185,17 @@ class NoticeViewSet(viewsets.GenericViewSet):
         return self._outcome(
             outcomes.notice_dispute, reason=body.validated_data["reason"], message=body.validated_data["message"]
         )
+
+    @extend_schema(request=NoticeAccountAnswerRequestSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="account-action")
+    def account_action(self, request, *args, **kwargs):
+        """Tell the requester what you did about the uploader's account (``account``: suspended, removed,
+        warned, no_action, not_found, not_applicable) and about re-uploads (``reupload``: blocking,
+        not_possible, declined). Each is optional; give at least one."""
+        self.get_object()  # 404 before validation for another platform's notice
+        body = NoticeAccountAnswerRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._outcome(account_actions.notice_account_answer_record, **body.validated_data)
 
     @extend_schema(operation_id="v1_notices_hashes", parameters=[HASH_FORMAT], responses=HashRowSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="hashes", renderer_classes=HASH_RENDERERS)

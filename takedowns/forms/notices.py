@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from takedowns.models import AccountOutcome, ReuploadOutcome
+from takedowns.services.account_actions import NOTE_MAX
 from takedowns.services.outcomes import DISPUTE_REASONS, MESSAGE_MAX
 
 
@@ -81,3 +83,29 @@ class TextForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("This cannot be empty.")},
     )
+
+
+class AccountAnswerForm(forms.Form):
+    """What the platform did about the uploader's account and about re-uploads; each optional, one needed."""
+
+    account = forms.ChoiceField(
+        label=_("The uploader's account"),
+        choices=[("", _("— no answer —")), *AccountOutcome.choices],
+        required=False,
+        error_messages={"invalid_choice": _("Choose an answer about the account from the list.")},
+    )
+    reupload = forms.ChoiceField(
+        label=_("Re-uploads of the same content"),
+        choices=[("", _("— no answer —")), *ReuploadOutcome.choices],
+        required=False,
+        error_messages={"invalid_choice": _("Choose an answer about re-uploads from the list.")},
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("account") and not data.get("reupload"):
+            raise forms.ValidationError(_("Choose an answer about the account, about re-uploads, or both."))
+        return data

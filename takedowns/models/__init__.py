@@ -1,5 +1,6 @@
 """Domain models, split by part of the domain (DESIGN.md §3)."""
 
+from takedowns.models.account_actions import ACCOUNT_ACTED_ON, AccountAnswer, AccountOutcome, ReuploadOutcome
 from takedowns.models.bundles import BundleState, EvidenceBundle
 from takedowns.models.cases import (
     Case,
@@ -30,7 +31,10 @@ from takedowns.models.platforms import UPSTREAM_KINDS, Channel, Platform, Platfo
 from takedowns.models.webhooks import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
 __all__ = [
+    "ACCOUNT_ACTED_ON",
     "UPSTREAM_KINDS",
+    "AccountAnswer",
+    "AccountOutcome",
     "ActorKind",
     "BundleState",
     "Case",
@@ -63,6 +67,7 @@ __all__ = [
     "ReferenceImage",
     "Regime",
     "ReportedLocation",
+    "ReuploadOutcome",
     "StopReason",
     "WatchedSite",
     "WebhookDelivery",

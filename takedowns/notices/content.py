@@ -148,6 +148,8 @@ class NoticeContent:
     provider_registrar_id: str = ""
     provider_cdn_slug: str = ""
     provider_webform_url: str = ""
+    # The hash-sharing programmes the recipient takes hashes from ("stopncii", "takeitdown"; the registry).
+    hash_programmes: tuple[str, ...] = ()
 
     @property
     def spec(self) -> RegimeSpec:
@@ -311,6 +313,7 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
         operator=operator_from_settings(),
         dsa_target_hours=int(getattr(settings, "NOTICES_DSA_TARGET_HOURS", 48)),
         platform_hours=platform.response_hours,
+        hash_programmes=tuple(str(p) for p in (platform.hash_programmes or [])),
     )
 
 

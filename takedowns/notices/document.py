@@ -233,22 +233,109 @@ def description_lines(content: NoticeContent, *, with_handles: bool = True) -> l
     return lines
 
 
-def account_action_sentence(content: NoticeContent) -> str:
-    handles = [loc for loc in content.locations if loc.uploader_handle]
+def _handles(content: NoticeContent) -> list[str]:
+    return sorted({clean(loc.uploader_handle) for loc in content.locations if loc.uploader_handle})
+
+
+def account_action_paragraphs(content: NoticeContent) -> list[str]:
+    """Where the uploader's handle is known: ask for action on the account (issue 14, from the seed petition:
+    freeze and ban accounts that post NCII). A request under the platform's own policy everywhere; the one
+    statute that speaks of suspending accounts (DSA Art. 23(1)) is quoted for what it says, not claimed to
+    require suspending this account."""
+    handles = _handles(content)
     if not handles:
-        return ""
-    plural = len({loc.uploader_handle for loc in handles}) > 1
+        return []
+    plural = len(handles) > 1
+    the = f"the account{'s' if plural else ''} named above"
+    them = "them" if plural else "it"
+    keep = f"and to preserve {'their' if plural else 'its'} records in case law enforcement requests them"
     if content.regime == "DMCA":
-        # 17 U.S.C. 512(i)(1)(A): a service provider's policy of terminating repeat infringers.
-        policy = "your repeat-infringer policy (17 U.S.C. 512(i)(1)(A))"
+        # 17 U.S.C. 512(i)(1)(A): the safe harbours need a policy of terminating, in appropriate circumstances,
+        # the accounts of repeat infringers. A condition of the safe harbour, not a duty owed to us: asked.
+        # No NCII framing here (issue 10): a DMCA notice may be forwarded to the uploader and published.
+        first = (
+            f"Account action: we ask you to review {the} under your repeat-infringer policy (17 U.S.C. "
+            f"512(i)(1)(A)), to terminate {them} in appropriate circumstances, {keep}."
+        )
     elif content.is_minor_content:
-        policy = "your policies on child sexual exploitation"
+        # No statute cited for the account: 18 U.S.C. 2258A (above) is about reporting and preserving.
+        first = (
+            f"Account action: we ask you to review {the}, to suspend or remove {them} under your policies on child "
+            f"sexual exploitation, {keep}."
+        )
     else:
-        policy = "your policies on non-consensual intimate imagery (for example suspension)"
-    return (
-        f"Account action: we ask you to review the account{'s' if plural else ''} named above and act under "
-        f"{policy}, and to preserve {'their' if plural else 'its'} records in case law enforcement requests them."
-    )
+        # A request under the platform's own policy: no statute of the regimes cited requires a platform to
+        # suspend the account named in one notice (reference/escalation.md §5).
+        first = (
+            f"Account action: we ask you to review {the}, to suspend or remove {them} under your policies on "
+            f"non-consensual intimate imagery, {keep}."
+        )
+    paragraphs = [first]
+    if "EU" in content.cites and content.regime != "DMCA" and content.tida_covered is not False:
+        # DSA Art. 23(1): "Providers of online platforms shall suspend, for a reasonable period of time and after
+        # having issued a prior warning, the provision of their services to recipients of the service that
+        # frequently provide manifestly illegal content." Online platforms only (Art. 3(i)), not micro or small
+        # enterprises (Art. 19); a search engine or CDN (tida_covered False in the registry) is not one.
+        paragraphs.append(
+            "Article 23(1) of the Digital Services Act requires providers of online platforms to suspend, for a "
+            "reasonable period and after a prior warning, users who frequently provide manifestly illegal "
+            f"content. Please take this notice into account when you assess {the}."
+        )
+    return paragraphs
+
+
+def account_action_sentence(content: NoticeContent) -> str:
+    """The account-action paragraphs as one text ("" when no uploader handle is known)."""
+    return "\n\n".join(account_action_paragraphs(content))
+
+
+def reupload_paragraphs(content: NoticeContent) -> list[str]:
+    """Ask the platform to block re-uploads by fingerprint, in every notice. A duty is named only where the law
+    puts one: the TAKE IT DOWN Act's §3(a)(3) duty covers known identical copies on the service, not future
+    uploads, so blocking them is always a request under the platform's own policy."""
+    dmca = content.regime == "DMCA"
+    if content.hashes:
+        ask = (
+            "Re-uploads: we ask you to block new uploads of this content that match the fingerprints listed under "
+            '"Known identical copies" (PDQ, MD5 and pHash), and to hash what you remove so that your own matching '
+            "finds it too."
+        )
+    else:
+        ask = "Re-uploads: we ask you to hash what you remove and to block new uploads that match it."
+    paragraphs = [ask]
+    if not dmca and "US" in content.cites and content.tida_covered is not False:
+        # TAKE IT DOWN Act §3(a)(3): "reasonable efforts to identify and remove any known identical copies" —
+        # copies on the service; blocking future uploads goes beyond it. Covered platforms only (§4(3)).
+        lead = "If you are a covered platform, the" if content.tida_covered is None else "The"
+        paragraphs.append(
+            f"{lead} TAKE IT DOWN Act's duty covers known identical copies on your service (Section 3(a)(3)); "
+            "blocking future uploads is a request under your own policy."
+        )
+    else:
+        paragraphs.append("This is a request under your own policy; we do not claim a legal duty to block re-uploads.")
+    programmes = set(content.hash_programmes)
+    if not dmca and not content.is_minor_content and "stopncii" in programmes:
+        # reference/platforms.md (registry: hash_programmes): the recipient takes StopNCII.org hashes, which the
+        # person shown can create on their own device (adults only).
+        paragraphs.append(
+            "Your service takes hashes from StopNCII.org: if the person shown also creates a StopNCII case (hashed on "
+            "their own device), please match those hashes too."
+        )
+    if not dmca and content.is_minor_content and "takeitdown" in programmes:
+        # NCMEC's Take It Down (content made under 18): hashes made on the person's device, shared with partners.
+        paragraphs.append(
+            "Your service takes hashes from NCMEC's Take It Down: the person shown has been pointed to it; please "
+            "match the hashes it sends you."
+        )
+    return paragraphs
+
+
+def account_reupload_blocks(content: NoticeContent) -> list[Paragraph]:
+    """The "Account and re-uploads" section: the asks, and how to answer them."""
+    texts = [*account_action_paragraphs(content), *reupload_paragraphs(content)]
+    what = "about the account and about re-uploads" if _handles(content) else "about re-uploads"
+    texts.append(f"Please tell us what you did {what} when you respond at the link in this notice.")
+    return [_p(text) for text in texts]
 
 
 NEUTRAL_COPIES = (
@@ -524,8 +611,6 @@ def build_document(content: NoticeContent) -> Document:
         _p(f"Exact location{'s' if n != 1 else ''} of the content ({n} URL{'' if n == 1 else 's'}):"),
         BulletList(items),
     ]
-    if action := account_action_sentence(content):
-        location_blocks.append(_p(action))
     sections.append(Section("Content to remove", tuple(location_blocks)))
 
     statement: list[Block] = [_p(line) for line in description_lines(content, with_handles=False)]
@@ -543,6 +628,7 @@ def build_document(content: NoticeContent) -> Document:
 
     if content.hashes:
         sections.append(Section("Known identical copies", (_p(copies_sentence(content)), _rows(hash_rows(content)))))
+    sections.append(Section("Account and re-uploads", tuple(account_reupload_blocks(content))))
 
     signature_blocks: list[Block] = [_p(text) for text in spec.closing if content.regime == "DMCA"]
     if "EU" in content.cites and content.attest_accuracy:
@@ -607,7 +693,7 @@ def webform_pieces(content: NoticeContent) -> list[Piece]:
         Piece(
             "description",
             "Description of the content",
-            "\n\n".join([*description_lines(content), *filter(None, [account_action_sentence(content)]), *extra]),
+            "\n\n".join([*description_lines(content), *account_action_paragraphs(content), *extra]),
         ),
         Piece(
             "legal_basis",
@@ -624,6 +710,7 @@ def webform_pieces(content: NoticeContent) -> list[Piece]:
                 "hashes", "Image fingerprints (hashes)", copies_sentence(content) + "\n\n" + lines(hash_rows(content))
             )
         )
+    pieces.append(Piece("reuploads", "Re-uploads (blocking by fingerprint)", "\n\n".join(reupload_paragraphs(content))))
     pieces.append(
         Piece(
             "reference",

@@ -14,7 +14,18 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from takedowns.notices.content import NoticeContent
-from takedowns.notices.document import Piece
+from takedowns.notices.document import (
+    Block,
+    BulletList,
+    Document,
+    Link,
+    ListItem,
+    Paragraph,
+    Piece,
+    Rows,
+    Section,
+    operator_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -278,3 +289,99 @@ def upstream_routes(content: NoticeContent, identities: dict, *, now: datetime) 
                 )
             )
     return routes
+
+
+# --- downloadable drafts (text and PDF) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftLinks:
+    """Where the advocate finds what to attach: the notice's PDF, and the case's latest evidence bundle (None when
+    no bundle has been built) or the case page where one is built."""
+
+    notice_pdf: str
+    case_page: str
+    bundle: str | None = None
+    bundle_built_at: datetime | None = None
+    bundle_sha256: str = ""
+
+
+def draft_routes(content: NoticeContent, *, now: datetime) -> list[Route]:
+    """Every route that can be downloaded as a draft: the regulators of the notice's law, then de-indexing."""
+    return [*regulator_routes(content, now=now), *deindex_routes(content)]
+
+
+def draft_attachments(route: Route, content: NoticeContent, links: DraftLinks) -> list[ListItem]:
+    """The "what to attach" list with the links the advocate needs: the evidence bundle when one exists, else how
+    to make one. Search engines' forms take URLs and words only: nothing is attached there."""
+    if not route.attach:
+        return [ListItem(parts=("Nothing: the form takes the URLs and the explanation. Never upload the images.",))]
+    items = [
+        ListItem(parts=(f"The notice as sent (PDF, reference {content.reference}): ", Link(links.notice_pdf))),
+        ListItem(
+            parts=(
+                f"The evidence bundle of the case (built {_when(links.bundle_built_at)}; SHA-256 "
+                f"{links.bundle_sha256}): ",
+                Link(links.bundle),
+            )
+        )
+        if links.bundle
+        else ListItem(
+            parts=(
+                'No evidence bundle has been built for this case yet. Build one on the case page ("Generate '
+                'evidence bundle"), then attach it: ',
+                Link(links.case_page),
+            )
+        ),
+    ]
+    # The route's own list, less the two items given with their links above.
+    items += [
+        ListItem(parts=(item,))
+        for item in route.attach
+        if not item.startswith(("The notice as sent", "The evidence bundle"))
+    ]
+    return items
+
+
+def route_document(
+    route: Route, content: NoticeContent, *, now: datetime, links: DraftLinks, answers: tuple[str, ...] = ()
+) -> Document:
+    """One escalation route as a document, rendered by ``render.py`` to plain text and PDF like a notice. Every
+    sentence is the route's own (``regulator_routes``/``deindex_routes``, where each legal claim has its source);
+    this adds only the filing instructions, what the platform answered (``answers``, one line each, from the audit
+    log), who files, and what to attach. Never an image."""
+    how: list[Block] = [Paragraph(parts=(route.summary,))]
+    if route.url:
+        how.append(Paragraph(parts=("File at: ", Link(route.url))))
+    how.append(
+        Paragraph(
+            parts=(
+                f"A draft prepared on {_when(now)} from notice {content.reference} to {content.platform_name}. "
+                "Nothing has been sent: copy each part below into the form, check it, and file it.",
+            )
+        )
+    )
+    sections = [Section("How to file", tuple(how))]
+    for piece in route.pieces:
+        if piece.key in ("urls", "where"):
+            items = tuple(ListItem(parts=(Link(url),)) for url in piece.text.splitlines() if url.strip())
+            sections.append(Section(piece.label, (BulletList(items),)))
+        else:
+            sections.append(
+                Section(piece.label, tuple(Paragraph(parts=(part,)) for part in piece.text.split("\n\n") if part))
+            )
+    if route.attach:
+        # A regulator weighs what the platform said (a dispute's reason, its answer about the account) or its
+        # silence; de-indexing forms ask for neither.
+        said = answers or ("Nothing: the platform has not answered the notice.",)
+        sections.append(
+            Section("What the platform answered", (BulletList(tuple(ListItem(parts=(line,)) for line in said)),))
+        )
+    sections.append(Section("Filed by", (Rows(rows=tuple(operator_rows(content))),)))
+    sections.append(Section("What to attach", (BulletList(tuple(draft_attachments(route, content, links))),)))
+    return Document(
+        title=f"Escalation draft: {route.name}",
+        recipient=f"To: {route.name}",
+        subject=f"Escalation draft ({route.key}) for notice {content.reference}",
+        sections=tuple(sections),
+    )

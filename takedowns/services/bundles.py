@@ -1,11 +1,12 @@
 """Evidence bundles: a case's record in one ZIP for police, a lawyer or a regulator.
 
-Contents: ``summary.pdf`` (the case, every notice with its deadline met or missed, every answer, the
-timeline), ``notices/<reference>.txt`` and ``.pdf`` (each notice as sent), ``responses/<reference>.json``
-(what each platform answered), ``fingerprints.json`` / ``.csv`` (hashes, never images — unless the victim kept
-originals and asked for them: ``images/``), ``events.json`` / ``events.csv`` (the audit log, personal fields
-masked as stored) and ``MANIFEST.sha256`` (``sha256sum -c`` format) of every other file. The SHA-256 of the
-ZIP itself is written to the audit log when the bundle is built, so a later change to it is detectable.
+Contents: ``summary.pdf`` (the case, every notice with its deadline met or missed, every answer — including what the
+platform did about the uploader's account and re-uploads — the timeline), ``notices/<reference>.txt`` and ``.pdf``
+(each notice as sent), ``responses/<reference>.json`` (what each platform answered), ``fingerprints.json`` /
+``.csv`` (hashes, never images — unless the victim kept originals and asked for them: ``images/``), ``events.json``
+/ ``events.csv`` (the audit log, personal fields masked as stored) and ``MANIFEST.sha256`` (``sha256sum -c`` format)
+of every other file. The SHA-256 of the ZIP itself is written to the audit log when the bundle is built, so a later
+change to it is detectable.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from fpdf import FPDF
 from takedowns.audit import event_record
 from takedowns.lifecycle import CLOCK_RUNNING
 from takedowns.models import (
+    AccountOutcome,
     ActorKind,
     BundleState,
     Case,
@@ -34,6 +36,7 @@ from takedowns.models import (
     EvidenceBundle,
     ImageState,
     Notice,
+    ReuploadOutcome,
 )
 from takedowns.notices import render_notice_pdf
 from takedowns.selectors import RESPONSE_EVENT_TYPES
@@ -93,6 +96,34 @@ def deadline_outcome(notice: Notice, *, now: datetime) -> str:
     if notice.status in CLOCK_RUNNING:
         return "missed" if now > notice.due_at else "running"
     return "missed" if now > notice.due_at and notice.status not in ("withdrawn", "closed") else "ended without removal"
+
+
+def account_answer_row(notice: Notice) -> dict | None:
+    """What the platform said about the uploader's account and about re-uploads, for the bundle."""
+    answer = getattr(notice, "account_answer", None)
+    if answer is None:
+        return None
+    return {
+        "account": answer.account,
+        "account_label": str(answer.get_account_display()) if answer.account else "",
+        "account_at": _iso(answer.account_at),
+        "account_by": answer.account_by_kind,
+        "reupload": answer.reupload,
+        "reupload_label": str(answer.get_reupload_display()) if answer.reupload else "",
+        "reupload_at": _iso(answer.reupload_at),
+        "reupload_by": answer.reupload_by_kind,
+    }
+
+
+def _answer_words(event: Event) -> str:
+    data = event.data or {}
+    if data.get("account") in AccountOutcome.values:
+        said = str(AccountOutcome(data["account"]).label)
+    elif data.get("reupload") in ReuploadOutcome.values:
+        said = str(ReuploadOutcome(data["reupload"]).label)
+    else:
+        return str(data.get("message") or data.get("reason") or data.get("text") or "")
+    return said + (f" - {data['message']}" if data.get("message") else "")
 
 
 def _event_row(event: Event) -> dict:
@@ -172,8 +203,17 @@ def _summary_pdf(
             )
         for url in [loc.url for loc in notice.locations.all()]:
             line(f"  URL: {url}", 8)
+        answer = account_answer_row(notice)
+        if answer is not None:
+            line(
+                f"  Uploader's account: {answer['account_label'] or 'no answer'}"
+                f"{' (' + answer['account_at'][:16].replace('T', ' ') + ')' if answer['account_at'] else ''}. "
+                f"Re-uploads: {answer['reupload_label'] or 'no answer'}"
+                f"{' (' + answer['reupload_at'][:16].replace('T', ' ') + ')' if answer['reupload_at'] else ''}.",
+                9,
+            )
         for event in responses.get(notice.pk, []):
-            said = event.data.get("message") or event.data.get("reason") or event.data.get("text") or ""
+            said = _answer_words(event)
             line(f"  {event.created_at:%Y-%m-%d %H:%M} {event.get_type_display()}{': ' + str(said) if said else ''}", 8)
     pdf.add_page()
     line("Timeline", 13, "B", 7)
@@ -187,7 +227,7 @@ def _summary_pdf(
 def _build_files(bundle: EvidenceBundle, now) -> list[tuple[str, bytes]]:
     case = bundle.case
     notices = list(
-        case.notices.select_related("case", "platform")
+        case.notices.select_related("case", "platform", "account_answer")
         .prefetch_related("locations")
         .order_by("platform__name", "round")
     )
@@ -215,6 +255,7 @@ def _build_files(bundle: EvidenceBundle, now) -> list[tuple[str, bytes]]:
                         "sent_at": _iso(notice.sent_at),
                         "due_at": _iso(notice.due_at),
                         "deadline": deadline_outcome(notice, now=now),
+                        "account_answer": account_answer_row(notice),
                         "responses": [_event_row(e) for e in responses.get(notice.pk, [])],
                     },
                     indent=2,

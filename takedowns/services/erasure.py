@@ -26,6 +26,7 @@ from django.utils import timezone
 from takedowns.audit import event_record
 from takedowns.lifecycle import DELIVERED_STATES, OPEN_STATES, notice_transition
 from takedowns.models import (
+    AccountAnswer,
     BundleState,
     Case,
     CaseState,
@@ -99,6 +100,9 @@ _EVENT_SAFE_KEYS = frozenset(
         # A reply received by e-mail: whether it was cut and how many attachments were dropped, never what.
         "truncated",
         "attachments_dropped",
+        # What a platform said it did about the account and re-uploads (codes, kept for the statistics).
+        "account",
+        "reupload",
     }
 )
 ERASED = "[erased]"
@@ -245,6 +249,8 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
             location.save(update_fields=["url", "host", "uploader_handle", "match_evidence"])
         counts["host_identities_deleted"] = host_identities_forget(hosts=erased_hosts)
 
+        # A platform's note about the uploader's account may name the account: it goes, the answer codes stay.
+        AccountAnswer.objects.filter(notice__case=locked).update(note="")
         counts["notices_emptied"] = Notice.objects.filter(case=locked).update(
             **dict.fromkeys(NOTICE_TEXT_FIELDS, ""), updated_at=now
         )

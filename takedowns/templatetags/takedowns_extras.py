@@ -6,6 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from takedowns.models import AccountOutcome, ReuploadOutcome
 from takedowns.notices.evidence import evidence_summary as _evidence_summary
 
 register = template.Library()
@@ -78,3 +79,15 @@ def utc_and_local(value) -> str:
         moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         moment.strftime("%Y-%m-%d %H:%M"),
     )
+
+
+@register.filter
+def answer_label(data) -> str:
+    """The words of an account or re-upload answer stored in an event's data ("" for any other event)."""
+    if not isinstance(data, dict):
+        return ""
+    if data.get("account") in AccountOutcome.values:
+        return str(AccountOutcome(data["account"]).label)
+    if data.get("reupload") in ReuploadOutcome.values:
+        return str(ReuploadOutcome(data["reupload"]).label)
+    return ""

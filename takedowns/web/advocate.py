@@ -25,12 +25,12 @@ import hashing
 from takedowns import selectors
 from takedowns.forms.board import BoardFilterForm
 from takedowns.forms.dmca import DmcaRouteForm
-from takedowns.forms.notices import TextForm
+from takedowns.forms.notices import AccountAnswerForm, TextForm
 from takedowns.forms.workbench import AdvocateUrlsForm, AssignForm, NoteForm, PlatformAddForm
-from takedowns.models import ActorKind
+from takedowns.models import AccountOutcome, ActorKind, ReuploadOutcome
 from takedowns.notices import render_notice_pdf
 from takedowns.roles import is_advocate, platform_of
-from takedowns.services import bundles, delivery, outcomes, workbench
+from takedowns.services import account_actions, bundles, delivery, outcomes, workbench
 from takedowns.services import notices as notice_services
 from takedowns.services.deadlines import job_last_ran
 from takedowns.web import platform as platform_views
@@ -111,6 +111,8 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "bundles": selectors.case_bundles(case)[:5],
             "host_identities": identities,
             "findings_new": selectors.case_findings(case, status="new").count(),
+            "account_choices": AccountOutcome.choices,
+            "reupload_choices": ReuploadOutcome.choices,
         },
     )
 
@@ -282,6 +284,16 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
                 return back
             notice_services.notice_route_dmca(notice=notice, actor_user=request.user, **form.cleaned_data)
             messages.success(request, _("This notice is now a DMCA notice. Review it before sending."))
+        elif action == "account":
+            # An answer about the account or re-uploads that came by e-mail, phone or the platform's own portal.
+            form = AccountAnswerForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+                return back
+            account_actions.notice_account_answer_record(
+                notice=notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user, **form.cleaned_data
+            )
+            messages.success(request, _("The platform's answer about the account and re-uploads is recorded."))
         elif action in ("answer", "reply"):
             form = TextForm(request.POST)
             if not form.is_valid():
@@ -300,7 +312,13 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
             _("This notice cannot be sent yet. Missing: %(items)s")
             % {"items": "; ".join(f"{e.label} — {e.fix_hint}" for e in exc.missing)},
         )
-    except (delivery.PermanentDeliveryError, outcomes.OutcomeError, workbench.WorkbenchError, ValueError) as exc:
+    except (
+        delivery.PermanentDeliveryError,
+        outcomes.OutcomeError,
+        account_actions.AccountAnswerError,
+        workbench.WorkbenchError,
+        ValueError,
+    ) as exc:
         messages.error(request, str(exc))
     return back
 

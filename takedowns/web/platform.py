@@ -1,6 +1,6 @@
 """The pages of platform trust-and-safety staff: the inbox, one notice with its URLs, hashes and the four
-answers (acknowledge, report removal, ask for information, dispute), and the same notice page behind the signed
-link inside every notice (no login, one notice only).
+answers (acknowledge, report removal, ask for information, dispute), what was done about the uploader's account
+and re-uploads, and the same notice page behind the signed link inside every notice (no login, one notice only).
 
 Logged-in staff reach a notice through ``notice_for_user``, so another platform's notice (or any notice, for a
 user who is not platform staff) is the same 404 as a missing one. A modified, expired or revoked signed link gets
@@ -17,13 +17,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from takedowns import selectors
-from takedowns.forms.notices import DisputeForm, InfoRequestForm, RemovedForm
+from takedowns.forms.notices import AccountAnswerForm, DisputeForm, InfoRequestForm, RemovedForm
 from takedowns.models import ActorKind
 from takedowns.notices import ResponseTokenError, ResponseTokenExpired, notice_for_response_token
 from takedowns.roles import platform_of
-from takedowns.services import outcomes, respond_codes
+from takedowns.services import account_actions, outcomes, respond_codes
 
-ACTIONS = ("acknowledge", "removed", "info_request", "dispute")
+ACTIONS = ("acknowledge", "removed", "info_request", "dispute", "account")
+
+
+def _account_initial(notice) -> dict:
+    # The answer given so far is preselected, so changing one of the two answers keeps the other in view.
+    answer = selectors.notice_account_answer(notice)
+    return {"account": answer.account, "reupload": answer.reupload} if answer else {}
 
 
 def action_forms(notice, data=None, action=None) -> dict:
@@ -31,6 +37,9 @@ def action_forms(notice, data=None, action=None) -> dict:
         "removed_form": RemovedForm(data if action == "removed" else None, notice=notice, prefix="removed"),
         "info_form": InfoRequestForm(data if action == "info_request" else None, prefix="info"),
         "dispute_form": DisputeForm(data if action == "dispute" else None, prefix="dispute"),
+        "account_form": AccountAnswerForm(
+            data if action == "account" else None, prefix="account", initial=_account_initial(notice)
+        ),
     }
 
 
@@ -55,6 +64,13 @@ def action_apply(request: HttpRequest, notice, action: str | None, forms: dict, 
         cleaned = forms["dispute_form"].cleaned_data
         outcomes.notice_dispute(notice=notice, reason=cleaned["reason"], message=cleaned["message"], **actor)
         messages.success(request, _("Your dispute is recorded and will be reviewed."))
+        return True
+    if action == "account" and forms["account_form"].is_valid():
+        cleaned = forms["account_form"].cleaned_data
+        account_actions.notice_account_answer_record(
+            notice=notice, account=cleaned["account"], reupload=cleaned["reupload"], note=cleaned["note"], **actor
+        )
+        messages.success(request, _("Your answer about the account and re-uploads is recorded. Thank you."))
         return True
     if action not in ACTIONS:
         messages.error(request, _("Choose one of the actions below."))
@@ -107,7 +123,7 @@ def notice_action_page(request: HttpRequest, notice, *, actor_user=None, inbox: 
         try:
             if action and action_apply(request, notice, action, forms, actor_user=actor_user):
                 return redirect(request.path)
-        except outcomes.OutcomeError as exc:
+        except (outcomes.OutcomeError, account_actions.AccountAnswerError) as exc:
             messages.error(request, str(exc))
         notice.refresh_from_db()
     return render(
@@ -120,6 +136,7 @@ def notice_action_page(request: HttpRequest, notice, *, actor_user=None, inbox: 
             "inbox": inbox,
             "code_verified": inbox or bool(request.session.get(_code_session_key(notice))),
             "masked_contact": respond_codes.masked_contact(notice),
+            "account_answer": selectors.notice_account_answer(notice),
             **forms,
         },
         status=400 if request.method == "POST" else 200,

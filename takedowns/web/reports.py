@@ -57,6 +57,9 @@ def report_rows(figures: list[selectors.PlatformFigures], *, public: bool) -> li
                 "share_in_time": derived(_share(f.share_in_time), f.decided),
                 "overdue_now": count(f.overdue_now),
                 "disputes": count(f.disputes),
+                "accounts_acted_on": count(f.accounts_acted_on),
+                "account_answers": count(f.account_answers),
+                "reuploads_blocked": count(f.reuploads_blocked),
                 # Chart values, withheld on the same rule.
                 "_share": None if public and f.decided < low else f.share_in_time,
                 "_removal": None if public and f.removed < low else f.removal_median_h,
@@ -76,6 +79,9 @@ COLUMNS = [
     ("share_in_time", gettext_lazy("Removed within the deadline")),
     ("overdue_now", gettext_lazy("Overdue now")),
     ("disputes", gettext_lazy("Disputes")),
+    ("accounts_acted_on", gettext_lazy("Accounts acted on")),
+    ("account_answers", gettext_lazy("Answers about the account")),
+    ("reuploads_blocked", gettext_lazy("Re-uploads blocked by fingerprint")),
 ]
 
 BAR_HEIGHT = 26

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from takedowns.web import advocate, discovery, escalation, hosts, platform, public, reports, staff
+from takedowns.web import advocate, discovery, escalation, escalation_drafts, hosts, platform, public, reports, staff
 from takedowns.web.victim import intake, status
 
 app_name = "takedowns"
@@ -26,6 +26,11 @@ urlpatterns = [
         "cases/<str:reference>/notices/<int:notice_id>/ladder/<int:step_id>/stop/",
         escalation.ladder_stop,
         name="ladder_step_stop",
+    ),
+    path(
+        "cases/<str:reference>/notices/<int:notice_id>/escalation/<slug:route>.<str:fmt>",
+        escalation_drafts.draft_download,
+        name="escalation_draft",
     ),
     path("watchlist/", discovery.watchlist, name="watchlist"),
     path("watchlist/<int:site_id>/crawl/", discovery.watchlist_crawl, name="watchlist_crawl"),

@@ -37,6 +37,27 @@ REPLY_EVENTS = {
     EventType.NOTICE_REPLY_RECEIVED: _("Replied by e-mail"),
 }
 
+# What the platform said it did about the account that posted the images, and about re-uploads: said calmly,
+# only when it helps (an account "not found" or "not applicable" is not news to the person).
+ACCOUNT_SENTENCES = {
+    "suspended": _("The website told us it suspended the account that posted it."),
+    "removed": _("The website told us it removed the account that posted it."),
+    "warned": _("The website told us it warned or restricted the account that posted it."),
+    "no_action": _("The website told us it did not act on the account that posted it. An advocate can follow this up."),
+}
+REUPLOAD_SENTENCES = {
+    "blocking": _("The website told us it blocks new uploads of the same pictures."),
+}
+
+
+def account_sentence(answer) -> str:
+    """The victim's one line about the account and re-uploads ("" when there is nothing to say)."""
+    if answer is None:
+        return ""
+    parts = [ACCOUNT_SENTENCES.get(answer.account), REUPLOAD_SENTENCES.get(answer.reupload)]
+    return " ".join(str(p) for p in parts if p)
+
+
 IMAGE_SENTENCES = {
     "pending": _("Being fingerprinted…"),
     "hashed_deleted": _("Fingerprinted; the picture itself has been deleted."),
@@ -69,6 +90,7 @@ class PlatformRow:
     # Issue 14: what was done to escalate (dated sentences) and what is planned next.
     escalation: list[dict] = field(default_factory=list)
     planned: list[dict] = field(default_factory=list)
+    account: str = ""
 
 
 @dataclass
@@ -201,7 +223,7 @@ def case_status_view(case: Case) -> dict:
             Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform").order_by("id")),
             Prefetch(
                 "notices",
-                queryset=Notice.objects.select_related("platform", "case").prefetch_related(
+                queryset=Notice.objects.select_related("platform", "case", "account_answer").prefetch_related(
                     "locations", "escalation_steps"
                 ),
             ),
@@ -253,6 +275,7 @@ def case_status_view(case: Case) -> dict:
                 replies=replies.get(notice.pk, []),
                 escalation=done,
                 planned=planned,
+                account=account_sentence(getattr(notice, "account_answer", None)),
             )
         )
     # Addresses on a known platform whose request is not drafted yet (drafting runs in the background).

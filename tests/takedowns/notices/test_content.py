@@ -110,6 +110,7 @@ def test_webform_pieces_cover_what_forms_ask_for(make_notice):
         "signature",
         "contact",
         "hashes",
+        "reuploads",
         "reference",
     ]
     assert pieces["urls"].text.splitlines() == list(URLS)
@@ -118,6 +119,7 @@ def test_webform_pieces_cover_what_forms_ask_for(make_notice):
     assert "Sam Example" in pieces["signature"].text
     assert relay_address(notice) in pieces["contact"].text
     assert PDQ in pieces["hashes"].text and "known identical copies" in pieces["hashes"].text
+    assert "Account action" in pieces["description"].text and "Re-uploads" in pieces["reuploads"].text
     assert notice.reference in pieces["reference"].text and "/respond/" in pieces["reference"].text
     assert all(p.label and p.text for p in pieces.values())
 
