@@ -81,5 +81,6 @@ def assert_accessible(page, name: str) -> dict:
     }
     (RESULTS / f"{name}.json").write_text(json.dumps(kept, indent=1, ensure_ascii=False))
     problems = failures(result)
+
     assert not problems, f"axe: {name} ({page.url}) has serious or critical violations:\n" + "\n".join(problems)
     return result
