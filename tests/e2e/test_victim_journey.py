@@ -1,5 +1,6 @@
 """The victim's whole journey in headless Chromium, in English and in Spanish: from the home page, file a case with
-two generated pictures and three addresses on two platforms (after being told what is missing on the first step),
+two generated pictures and three addresses on two platforms (after being told what is missing on the first step,
+and after seeing the advice shown instead of the pictures step when the content was made under 18),
 keep the receipt, open the case page with the access code, see both platforms, add an address (after a wrong one)
 and a picture, look at withdrawing, and erase the case. Every page is checked with axe-core; the screenshots go to
 test-artifacts/journeys/victim-<lang>/."""
@@ -72,10 +73,10 @@ def run_journey(page, live_server, tmp_path, lang: str) -> None:
     page.fill("#id_victim_name", "Sam Example")
     journey.step("who")
     next_step()
-    # 2. About the content
+    # 2. About the content: first answered "made under 18", which turns the pictures step into advice.
     page.check("#id_nature_1")
     page.check("#id_posted_0")
-    page.check("#id_under_18_0")
+    page.check("#id_under_18_1")
     journey.step("content")
     next_step()
     # 3. Where
@@ -84,6 +85,14 @@ def run_journey(page, live_server, tmp_path, lang: str) -> None:
     assert page.locator("span[id^=url-]").count() == 3
     page.fill("#id_handle-2", "@someone")
     journey.step("where")
+    next_step("continue")
+    assert page.locator("#id_images").count() == 0  # no pictures of anyone under 18 are accepted
+    journey.step("images-minor")
+    # The answer corrected ("18 or older"): the addresses are kept, and the pictures step is back.
+    page.goto(live_server.url + "/report/content/")
+    page.check("#id_under_18_0")
+    next_step()
+    assert page.input_value("#id_urls").count("https://") == 3
     next_step("continue")
     # 4. Pictures
     page.set_input_files("#id_images", pictures[:2])
