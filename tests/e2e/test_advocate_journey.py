@@ -57,7 +57,8 @@ def test_advocate_two_factor_board_reply_escalation_and_bundle(page, live_server
     journey.step("second-factor")
     wrong = f"{(int(app_code(device)) + 1) % 1_000_000:06d}"
     page.get_by_role("textbox", name="Code").fill(wrong)
-    page.get_by_role("button", name="Continue").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
     assert page.locator(".invalid-feedback, .alert-danger").count() >= 1
     assert page.url.startswith(live_server.url + "/accounts/two-factor/")
     journey.step("second-factor-wrong")

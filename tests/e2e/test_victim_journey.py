@@ -46,7 +46,8 @@ def run_journey(page, live_server, tmp_path, lang: str) -> None:
     journey = Journey(page, f"victim-{lang}")
 
     def next_step(value: str = "next") -> None:
-        page.locator(f'main button[type=submit][name=action][value="{value}"]').click()
+        with page.expect_navigation():
+            page.locator(f'main button[type=submit][name=action][value="{value}"]').click()
 
     pictures = []
     for seed in (1, 2, 3):
@@ -129,7 +130,8 @@ def run_journey(page, live_server, tmp_path, lang: str) -> None:
     page.wait_for_url("**/case/sign-in/**")
     assert page.input_value("#id_reference") == reference
     page.fill("#id_access_code", "AAAA-AAAA-AAAA-AAAA")
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     assert page.locator("#id_access_code.is-invalid, .alert-danger, .invalid-feedback").count() >= 1
     journey.step("sign-in-wrong-code")
     page.fill("#id_access_code", code.lower().replace("-", " "))
@@ -146,7 +148,8 @@ def run_journey(page, live_server, tmp_path, lang: str) -> None:
     # Add an address: a wrong one is refused and kept for correcting; then a right one.
     urls = page.locator("form[action$='/case/add-urls/'] textarea")
     urls.fill("not a web address")
-    page.locator("form[action$='/case/add-urls/'] button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("form[action$='/case/add-urls/'] button[type=submit]").click()
     assert page.locator("form[action$='/case/add-urls/'] .invalid-feedback").count() >= 1
     journey.step("add-urls-error")
     page.locator("form[action$='/case/add-urls/'] textarea").fill("https://x.com/someone/status/9876543210")
@@ -156,8 +159,8 @@ def run_journey(page, live_server, tmp_path, lang: str) -> None:
     journey.step("add-urls-added")
     # Add a picture.
     page.set_input_files("form[action$='/case/add-images/'] input[type=file]", pictures[2:])
-    page.locator("form[action$='/case/add-images/'] button[type=submit]").click()
-    page.wait_for_url("**/case/")
+    with page.expect_navigation():
+        page.locator("form[action$='/case/add-images/'] button[type=submit]").click()
     assert ReferenceImage.objects.filter(case=case).count() == 3
     journey.step("add-images-added")
 
@@ -171,7 +174,8 @@ def run_journey(page, live_server, tmp_path, lang: str) -> None:
     page.locator('a[href$="/case/erase/"]').click()
     page.check("#id_confirm")
     journey.step("erase-confirm")
-    page.locator("main form button.btn-danger").click()
+    with page.expect_navigation():
+        page.locator("main form button.btn-danger").click()
     assert page.get_by_role("heading", level=1).inner_text() == text["erased"]
     journey.step("erased")
     case.refresh_from_db()
