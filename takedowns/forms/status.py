@@ -58,6 +58,13 @@ def add_urls_clean(form: AddUrlsForm, *, existing_count: int) -> list[str]:
     if messages:
         form.add_error("urls", messages)
         return []
+    if not urls:
+        # Only words, no address ("the photo on his page"): say so rather than return the page unchanged.
+        form.add_error(
+            "urls",
+            _("Please paste at least one address of a page where the images appear. It starts with https://"),
+        )
+        return []
     if existing_count + len(urls) > URL_LIMIT:
         form.add_error(
             "urls",

@@ -149,6 +149,17 @@ def notice_answer_info(*, notice: Notice, message: str, actor_user) -> Notice:
     )
 
 
+def notice_escalate(*, notice: Notice, note: str, actor_user) -> Notice:
+    """The advocate took an unanswered or refused notice further (a regulator's complaint, the host, search
+    engines): the notice leaves the platform's clock and the victim's page says it was taken further."""
+    note = (note or "").strip()[:MESSAGE_MAX]
+    if not note:
+        raise OutcomeError("Say where it was escalated (for example the regulator and its complaint reference).")
+    return _transition(
+        notice, NoticeStatus.ESCALATED, actor_kind=ActorKind.ADVOCATE, actor_user=actor_user, data={"note": note}
+    )
+
+
 def notice_record_reply(*, notice: Notice, text: str, actor_user) -> None:
     """Paste a reply that arrived by e-mail into the notice's record (no status change)."""
     text = (text or "").strip()[: MESSAGE_MAX * 4]

@@ -254,7 +254,7 @@ def _advocate_notice(request: HttpRequest, reference: str, notice_id: int):
 @require_http_methods(["GET", "POST"])
 def notice_action(request: HttpRequest, reference: str, notice_id: int, action: str) -> HttpResponse:
     """Advocate actions on one notice: send (the review), retry, record a web-form submission, record the
-    answer to an information request, paste a reply; GET ``pdf`` downloads the rendered notice."""
+    answer to an information request, paste a reply, mark escalated; GET ``pdf`` downloads the rendered notice."""
     case, notice = _advocate_notice(request, reference, notice_id)
     if action == "pdf" and request.method == "GET":
         try:
@@ -294,6 +294,9 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
                 notice=notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user, **form.cleaned_data
             )
             messages.success(request, _("The platform's answer about the account and re-uploads is recorded."))
+        elif action == "escalate":
+            outcomes.notice_escalate(notice=notice, note=request.POST.get("note", ""), actor_user=request.user)
+            messages.success(request, _("Recorded: the notice to %(p)s is escalated.") % {"p": notice.platform.name})
         elif action in ("answer", "reply"):
             form = TextForm(request.POST)
             if not form.is_valid():

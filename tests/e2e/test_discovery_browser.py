@@ -8,6 +8,7 @@ import pytest
 from takedowns.models import Finding
 from takedowns.services import discovery
 from takedowns.services.images import image_add
+from tests.e2e.axe import assert_accessible
 from tests.factories import complete_case, load_email_platforms
 from tests.local_http import LocalServer
 from tests.utils import edited_copies, make_photo_like, serve_gallery
@@ -49,6 +50,7 @@ def test_advocate_confirms_a_finding_in_the_browser(page, live_server, advocate,
     row = page.locator(f"#finding-{finding.pk}")
     assert finding.page_url in row.inner_text()
     page.screenshot(path=str(artifacts_dir / "discovery-01-findings.png"), full_page=True)
+    assert_accessible(page, "advocate-findings")
     row.get_by_role("button", name="Confirm").click()
     page.get_by_text("Added to the case; its notice is being drafted.").wait_for()
     assert "Confirmed" in page.locator(f"#finding-{finding.pk}").inner_text()

@@ -1,9 +1,13 @@
 """The base layout in a real browser: styled from vendored assets, quick exit by button and by Esc, staff
-sign-in leading to the role's own navigation."""
+sign-in leading to the role's own navigation; and the accessibility check itself can fail."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from tests.e2e.axe import RESULTS, assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,3 +37,13 @@ def test_advocate_signs_in_and_sees_cases(page, live_server, advocate, artifacts
     assert page.get_by_role("heading", name="Open cases").is_visible()
     assert page.get_by_role("link", name="Cases").is_visible()
     page.screenshot(path=str(artifacts_dir / "advocate-dashboard.png"), full_page=True)
+
+
+def test_the_accessibility_check_fails_on_a_contrast_violation(page, live_server):
+    """The axe helper is not a formality: grey-on-grey text (1.5:1) on a real page fails it, by rule and element."""
+    page.goto(live_server.url + "/")
+    page.eval_on_selector("main h1", "el => { el.style.color = '#bbbbbb'; el.style.backgroundColor = '#ffffff'; }")
+    with pytest.raises(AssertionError, match=r"color-contrast \(serious\)[\s\S]*h1"):
+        assert_accessible(page, "self-test-contrast")
+    kept = json.loads((RESULTS / "self-test-contrast.json").read_text())
+    assert kept["axe"] == "4.14.1" and any(v["id"] == "color-contrast" for v in kept["violations"])

@@ -1,6 +1,7 @@
 """A staff member signs in with two factors in a real browser: password, enrolment with the QR code page, the
 recovery codes shown once, then the next sign-in asks for the app's code. No CSP violation on the way (the QR
-code is inline SVG, not an outside image and not script)."""
+code is inline SVG, not an outside image and not script). The enrolment pages are checked with axe-core;
+screenshots go to test-artifacts/journeys/staff-enrolment/ (sign-in with a code: test_advocate_journey.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import re
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.e2e.journey import Journey
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +27,8 @@ def sign_in(page, base: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_advocate_enrols_and_signs_in_with_the_app_code(page, live_server, settings, advocate, artifacts_dir):
+def test_advocate_enrols_and_signs_in_with_the_app_code(page, live_server, settings, advocate):
+    journey = Journey(page, "staff-enrolment")
     settings.STAFF_2FA_REQUIRED = True
     violations: list[str] = []
     page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
@@ -32,12 +36,13 @@ def test_advocate_enrols_and_signs_in_with_the_app_code(page, live_server, setti
     sign_in(page, live_server.url)
     page.wait_for_url(re.compile(r".*/accounts/two-factor/setup/.*"))
     assert page.locator("figure svg path").count() == 1
-    page.screenshot(path=str(artifacts_dir / "staff-2fa-01-enrol.png"), full_page=True)
+    journey.step("enrol")
     device = TOTPDevice.objects.get(user=advocate, confirmed=False)
     page.get_by_role("textbox", name="Code").fill(code_for(device))
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url(re.compile(r".*/accounts/two-factor/recovery-codes/.*"))
     assert page.locator("[data-testid=recovery-codes] li").count() == 10
+    journey.step("recovery-codes")
     page.get_by_role("link", name="I have saved them").click()
     page.wait_for_url(f"{live_server.url}/dashboard/")
 

@@ -228,3 +228,29 @@ def test_case_page_query_count_does_not_grow_with_notices(client, advocate, plat
             notice = make_sent(platforms[slug], hours_ago=2, case=case, url=f"https://example-{slug}.test/{slug}/1")
             outcomes.notice_acknowledge(notice=notice)
     assert len(set(counts)) == 1, counts
+
+
+def test_overdue_notice_is_marked_escalated_with_where_it_went(client, advocate, reddit_staff, platforms, make_sent):
+    notice = make_sent(platforms["reddit"], hours_ago=53)
+    case = notice.case
+    url = reverse("takedowns:notice_action", args=[case.reference, notice.pk, "escalate"])
+    page_url = reverse("takedowns:case_detail", args=[case.reference])
+    client.force_login(reddit_staff)
+    assert client.post(url, {"note": "Ofcom"}).status_code == 404  # platform staff cannot escalate themselves
+    client.force_login(advocate)
+    assert f'data-testid="escalate-{notice.pk}"' in client.get(page_url).content.decode()
+    # Nothing said: refused with the reason, nothing changes.
+    body = client.post(url, {"note": "  "}, follow=True).content.decode()
+    assert "Say where it was escalated" in body
+    notice.refresh_from_db()
+    assert notice.status == "sent"
+    body = client.post(url, {"note": "Ofcom complaint OF-1234"}, follow=True).content.decode()
+    notice.refresh_from_db()
+    assert notice.status == "escalated" and notice.escalated_at is not None
+    event = Event.objects.get(notice=notice, type=EventType.NOTICE_ESCALATED)
+    assert event.actor_user == advocate and event.data["note"] == "Ofcom complaint OF-1234"
+    assert "Ofcom complaint OF-1234" in body  # on the timeline
+    assert f'data-testid="escalate-{notice.pk}"' not in body  # done once: the form is gone
+    # Twice is refused, not a second event.
+    client.post(url, {"note": "again"})
+    assert Event.objects.filter(notice=notice, type=EventType.NOTICE_ESCALATED).count() == 1

@@ -184,6 +184,11 @@ def test_add_urls_and_images_later(client, private_storage, django_capture_on_co
     reference, code = receipt_code(client)
     sign_in(client, reference, code)
     case = Case.objects.get()
+    # Words without an address: told so, the text kept for correcting, nothing added.
+    response = client.post(reverse("takedowns:status_add_urls"), {"urls": "the photo on his page"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Please paste at least one address" in html
+    assert "the photo on his page" in html and case.locations.count() == 1
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("takedowns:status_add_urls"), {"urls": "https://x.com/a/status/1\nhttps://x.com/a/status/1"}
