@@ -32,6 +32,7 @@ role the answer it should get. If the URL needs an object the world does not hav
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -566,6 +567,15 @@ def _check_row(world, row: Row, wrong: list, leaked: list, headers: list) -> Non
             assert_no_inline_code(response)
         except AssertionError as exc:
             headers.append(f"{where}: {exc}")
+        if row.method == "GET" and url.startswith("/api/v1/"):
+            # In a browser the API answers with its HTML pages (DRF's browsable API), whose forms could list
+            # objects: the same answer, and nothing more shown.
+            page = world.clients[role].get(url, HTTP_ACCEPT="text/html")
+            if _outcome(page, expected) != got:
+                wrong.append(f"{where} (as HTML): answers {_outcome(page, expected)}, not {got}")
+            found = _leaks(world, role, page, row, url)
+            if found:
+                leaked.append(f"{where} (as HTML): shows {found}")
         # The same resource with a format suffix (the API router's /notices/1.json) answers alike.
         if row.method == "GET" and row.name.split(":")[0] == row.name and _has_suffix(row.name):
             try:
@@ -581,5 +591,6 @@ def _fmt(row: Row, world: World) -> dict:
     return {k: str(v).format(**vars(world)) for k, v in row.kwargs.items()}
 
 
+@functools.cache
 def _has_suffix(name: str) -> bool:
     return sum(1 for _r, n, _p in url_patterns() if n == name) > 1
