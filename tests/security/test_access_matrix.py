@@ -549,6 +549,29 @@ def test_every_url_answers_each_role_as_the_matrix_says(settings):
     assert not report, f"{len(wrong)} wrong answers, {len(leaked)} leaks, {len(headers)} header faults:\n{report}"
 
 
+def test_staff_without_their_second_factor_reach_only_the_code_page(settings):
+    """Password right, code not yet given: every page sends the person to the code page, every API call is
+    refused — whatever the URL (the admin's included). Only the code page itself, signing out, the health probe
+    and the language switch stay open (takedowns.middleware.StaffTwoFactorMiddleware)."""
+    world = build_world(settings)
+    client = world.clients["unverified"]
+    verify = reverse("takedowns:two_factor_verify")
+    open_paths = {verify, reverse("logout"), reverse("healthz"), reverse("set_language")}
+    urls = [row.url(world) for row in MATRIX if row.method == "GET"] + [url for _l, url, _e in admin_rows(world)]
+    wrong = []
+    for url in urls:
+        response = client.get(url)
+        if url in open_paths:
+            continue
+        if url.startswith("/api/"):
+            if response.status_code != 403:
+                wrong.append(f"{url}: {response.status_code}, not 403")
+        elif response.status_code != 302 or urlsplit(response["Location"]).path != verify:
+            wrong.append(f"{url}: {response.status_code} {response.get('Location', '')}")
+    assert len(urls) > 100
+    assert not wrong, "\n".join(wrong)
+
+
 def _check_row(world, row: Row, wrong: list, leaked: list, headers: list) -> None:
     url = row.url(world)
     for role, expected in zip(ROLES, row.expected, strict=True):

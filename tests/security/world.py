@@ -265,6 +265,21 @@ def build_world(settings) -> World:
     victim_sign_in(clients["victim2"], case2)
     for role, made in (("advocate", advocate), ("staff_a", staff_a), ("staff_b", staff_b)):
         staff_sign_in(clients[role], made.user, staff_enrol(made.user))
+    # An advocate who typed the password but not yet the code (not a column: see test_access_matrix.py).
+    unverified = portal_user_create_or_update(
+        role="advocate", email="advocate2@helpline.test", password=PASSWORD, validate=False
+    ).user
+    staff_enrol(unverified)
+    clients["unverified"] = Client(enforce_csrf_checks=True, raise_request_exception=False, REMOTE_ADDR="198.51.100.99")
+    response = clients["unverified"].post(
+        reverse("login"),
+        {
+            "username": unverified.username,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": csrf_token(clients["unverified"]),
+        },
+    )
+    assert response.status_code == 302, response
     # The advocate revealed case 1's kept picture (a logged click): its preview is then theirs to see, and only
     # theirs.
     revealed = clients["advocate"].post(
