@@ -15,7 +15,6 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
@@ -32,14 +31,14 @@ from takedowns.models import (
     WebhookEndpoint,
 )
 from takedowns.notices import make_response_token
-from takedowns.services import bundles, two_factor
+from takedowns.services import bundles
 from takedowns.services.api_tokens import api_token_create
 from takedowns.services.cases import access_code_normalise
 from takedowns.services.images import image_add
 from takedowns.services.notices import notices_draft
 from takedowns.services.users import portal_user_create_or_update
 from tests.factories import TEST_ACCESS_CODE, complete_case
-from tests.utils import make_photo_like
+from tests.utils import app_code, enrol, make_photo_like
 
 PASSWORD = "correct-horse-battery"
 
@@ -75,21 +74,6 @@ class World:
 
 
 # --- staff sign-in with two factors ---------------------------------------------------------------------------
-
-
-def app_code(device: TOTPDevice) -> str:
-    """The code an authenticator app shows now for ``device``."""
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
-
-
-def staff_enrol(user) -> TOTPDevice:
-    """Give ``user`` a confirmed authenticator device (as the enrolment page does)."""
-    device = two_factor.totp_device_start(user=user)
-    two_factor.totp_device_confirm(user=user, device_id=device.pk, code=app_code(device))
-    # A code is accepted once (replay protection); the sign-in in the same 30 s may use the same one again.
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
-    device.refresh_from_db()
-    return device
 
 
 def csrf_token(client: Client) -> str:
@@ -264,12 +248,12 @@ def build_world(settings) -> World:
     victim_sign_in(clients["victim"], case1)
     victim_sign_in(clients["victim2"], case2)
     for role, made in (("advocate", advocate), ("staff_a", staff_a), ("staff_b", staff_b)):
-        staff_sign_in(clients[role], made.user, staff_enrol(made.user))
+        staff_sign_in(clients[role], made.user, enrol(made.user)[0])
     # An advocate who typed the password but not yet the code (not a column: see test_access_matrix.py).
     unverified = portal_user_create_or_update(
         role="advocate", email="advocate2@helpline.test", password=PASSWORD, validate=False
     ).user
-    staff_enrol(unverified)
+    enrol(unverified)
     clients["unverified"] = Client(enforce_csrf_checks=True, raise_request_exception=False, REMOTE_ADDR="198.51.100.99")
     response = clients["unverified"].post(
         reverse("login"),
