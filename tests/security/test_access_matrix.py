@@ -12,7 +12,11 @@ The cells:
 - a number is the status code;
 - ``LOGIN`` a redirect to the staff sign-in (``/accounts/login/?next=…``), ``SIGN_IN`` to the victim's case
   sign-in, ``ADMIN`` to the admin's sign-in, ``BACK`` any other redirect (a form sent back to its page);
+- ``CSRF`` (403): a form POSTed without the CSRF cookie (an API client at a web page), refused first;
 - ``SKIP``: not asked (a destructive request that another column of the same row already made).
+
+A POST row's body is empty or invalid wherever a valid one would change what later rows read (the owner then
+gets the form back with its errors, or the API's 400), so the rows run in order on one set of objects.
 
 DESIGN.md §8: what is not yours answers 404, exactly as if it did not exist (platform staff asking for another
 platform's notice, a victim for another case's file, an advocate's page for anyone else). 403 appears only where
@@ -35,7 +39,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -570,6 +574,29 @@ def test_staff_without_their_second_factor_reach_only_the_code_page(settings):
             wrong.append(f"{url}: {response.status_code} {response.get('Location', '')}")
     assert len(urls) > 100
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_state_changing_request_without_the_csrf_token_is_refused(settings):
+    """Every POST (and PATCH, DELETE) of the matrix, sent by a signed-in browser without the CSRF token, is
+    refused before the view runs: no form or API action is exempt. (The API checks CSRF for session users only;
+    a token is not sent by a browser on its own, so it needs none.)"""
+    world = build_world(settings)
+    refused_wrongly = []
+    for row in MATRIX:
+        if row.method == "GET":
+            continue
+        url = row.url(world)
+        api = url.startswith("/api/")
+        roles = ("advocate", "staff_a", "staff_b") if api else ("anon", "victim", "victim2", "advocate", "staff_a")
+        for role in roles:
+            data = {k: str(v).format(**vars(world)) for k, v in row.data.items()}
+            response = world.clients[role].generic(
+                row.method, url, urlencode(data), content_type="application/x-www-form-urlencoded"
+            )
+            body = response.content.decode(errors="replace")
+            if response.status_code != 403 or not ("CSRF" in body or "csrf" in body.lower()):
+                refused_wrongly.append(f"{row.method} {url}  {role}: {response.status_code}")
+    assert not refused_wrongly, "\n".join(refused_wrongly)
 
 
 def _check_row(world, row: Row, wrong: list, leaked: list, headers: list) -> None:

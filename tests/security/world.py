@@ -288,9 +288,9 @@ def build_world(settings) -> World:
         "advocate": contacts,
         # Platform A's only notice on case 2 was never sent: nothing of case 2 reaches it, nor platform B's notices.
         "staff_a": [*contacts, *victim2, case2_hash, notice_a_draft.reference, notice_b.reference, notice_b2.reference],
-        "staff_b": [*contacts, notice_a.reference, notice_a_draft.reference],
+        "staff_b": [*contacts, notice_a.reference, notice_a_draft.reference, "hooks.reddit.test"],
         "token_adv": contacts,
         "token_a": [*contacts, *victim2, case2_hash, notice_a_draft.reference, notice_b.reference, notice_b2.reference],
-        "token_b": [*contacts, notice_a.reference, notice_a_draft.reference],
+        "token_b": [*contacts, notice_a.reference, notice_a_draft.reference, "hooks.reddit.test"],
     }
     return world
