@@ -27,11 +27,23 @@ Besides the status, every response is searched for text its role must never see 
 contact addresses, another platform's notice references; ``World.secrets``), and carries the security headers
 (``assert_security_headers`` in tests/security/test_headers.py).
 
+Two more sweeps use the same rows: every POST/PATCH/DELETE without the CSRF token is refused, and a staff member
+who gave the password but not the code reaches nothing but the code page.
+
 **Adding a URL.** The coverage test lists every pattern of ``get_resolver()`` (the admin's per-model patterns
 are generated from the admin site's registry, so they need no rows). A new pattern fails it with "add it to the
-matrix": add a row with ``get(name, kwargs, <9 cells>)`` (and ``post(...)`` if it changes state), filling path
-parameters from the world with ``"{case1.reference}"``-style templates (attributes of ``World``), and give each
-role the answer it should get. If the URL needs an object the world does not have, add it in ``build_world``.
+matrix": add a row to ``WEB`` or ``API`` (a POST row after the GETs, before ``LAST``), its path parameters
+filled from the world with ``"{case1.reference}"``-style templates (attributes of ``World``), and the answer
+each role should get, in the column order of the header comment. For example, an advocate-only page of a case::
+
+    get("takedowns:case_escalations", C1,
+        LOGIN,   LOGIN,   LOGIN,   OK,      404,     404,     LOGIN,   LOGIN,   LOGIN),
+    post("takedowns:case_escalations", C1,
+        LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF,
+        data={"step": ""}),
+
+If the URL needs an object the world does not have, add it in ``build_world`` (tests/security/world.py), and
+any text a role must never see in ``World.secrets``.
 """
 
 from __future__ import annotations
