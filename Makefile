@@ -6,15 +6,16 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 # Development mode is explicit: without DEBUG=true the portal runs (and refuses to start) as production.
-run migrate test test-fast bench: export DEBUG := true
+run migrate test test-fast bench security: export DEBUG := true
 
-.PHONY: run test test-fast lint format bench migrate clean help
+.PHONY: run test test-fast lint format bench migrate clean help check-deploy security
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 (SQLite, local broker, worker + beat, demo data)"
 	@echo "make test   - set up and run the test suite"
 	@echo "make lint   - ruff and the import layers (lint-imports)"
 	@echo "make bench  - benchmarks (see benchmarks/RESULTS.md)"
+	@echo "make security - check --deploy with production settings, the URL x role matrix, headers, CSP"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,27 @@ bench: $(DEV_STAMP)
 	OPENBLAS_NUM_THREADS=1 $(PY) benchmarks/hash_robustness.py
 	$(PY) benchmarks/notice_render.py
 	$(PY) benchmarks/discovery_match.py
+
+# `manage.py check --deploy` under production settings (DEBUG=false) with a realistic, freshly generated
+# environment; --fail-level WARNING makes a warning fail it too. tests/test_settings.py runs the same check.
+check-deploy: $(RUNTIME_STAMP)
+	env -u DJANGO_SETTINGS_MODULE DEBUG=false \
+	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  FIELD_ENCRYPTION_KEY="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+	  EMAIL_URL="smtp+tls://notices:$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(16))')@smtp.internal:587" \
+	  DATABASE_URL="postgres://recourse:$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(16))')@db.internal:5432/recourse" \
+	  REDIS_URL=redis://redis.internal:6379/0 CACHE_URL=redis://redis.internal:6379/1 \
+	  ALLOWED_HOSTS=recourse.helpline.test CSRF_TRUSTED_ORIGINS=https://recourse.helpline.test \
+	  PUBLIC_BASE_URL=https://recourse.helpline.test RELAY_EMAIL_DOMAIN=relay.helpline.test \
+	  BEHIND_TLS_PROXY=true TRUSTED_PROXIES=172.28.0.2 ADMIN_PATH=k7-back-office/ \
+	  OPERATOR_NAME="Helpline Ltd" OPERATOR_POSTAL_ADDRESS="PO Box 7, Leeds LS1 1AA, United Kingdom" \
+	  OPERATOR_EMAIL=notices@helpline.test OPERATOR_PHONE="+44 113 000 0000" OPERATOR_WEBSITE=https://helpline.test \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# The security checks on their own (they also run in `make test`): the deployment check, every URL asked by
+# every role (tests/security/test_access_matrix.py), response headers and CSP-blocked code.
+security: check-deploy $(DEV_STAMP)
+	$(PY) -m pytest tests/security tests/test_settings.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf var test-artifacts .pytest_cache

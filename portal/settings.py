@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "drf_spectacular",
+    # Swagger UI's files for /api/docs/, served from our own static files (no CDN; takedowns/api/docs.py).
+    "drf_spectacular_sidecar",
     "csp",
     "axes",
     "takedowns",
@@ -235,6 +237,9 @@ AXES_ENABLED = env.bool("AXES_ENABLED", True)
 # Staff (advocates, platform staff, admins) confirm every sign-in with a one-time code from an authenticator app
 # (django-otp TOTP) or a recovery code. Required in production; STAFF_2FA_REQUIRED=false is for development.
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", not DEBUG)
+# The admin never shows a staff member's TOTP secret (django-otp's "config" and "QR code" admin pages): whoever
+# could view it could copy that person's second factor. A lost phone means a new enrolment, not a copied key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # The issuer name shown in the authenticator app next to the account.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", "Recourse")
 STAFF_RECOVERY_CODES = 10
@@ -488,6 +493,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cases, notices and outcomes for NCII removal. Token authentication.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from the portal itself (drf-spectacular-sidecar), never from a CDN: the CSP
+    # allows scripts from 'self' only, and the portal must work with no internet (takedowns/api/docs.py).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # A finding's status shares its field name with a notice's: the notice's keeps the name it always had.
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "takedowns.models.notices.NoticeStatus",

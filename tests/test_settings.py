@@ -100,11 +100,35 @@ def test_production_refuses_placeholder_operator_and_addresses(name, value):
     assert "placeholder" in result.stderr and name in result.stderr
 
 
-def test_check_deploy_has_no_warnings():
-    result = run_manage("check", "--deploy", **PRODUCTION)
-    assert result.returncode == 0, result.stderr
+# A whole deployment's environment, as docker-compose.yml and .env.example set it up: PostgreSQL and Redis, the
+# host names, a TLS-terminating proxy whose forwarded headers are believed.
+DEPLOYMENT = {
+    **PRODUCTION,
+    "ALLOWED_HOSTS": "recourse.helpline.test",
+    "CSRF_TRUSTED_ORIGINS": "https://recourse.helpline.test",
+    "DATABASE_URL": "postgres://recourse:Tq9-unguessable-db-7Lm@db.internal:5432/recourse",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+    "CACHE_URL": "redis://redis.internal:6379/1",
+    "BEHIND_TLS_PROXY": "true",
+    "TRUSTED_PROXIES": "172.28.0.2",
+    "DEFAULT_FROM_EMAIL": "Helpline <notices@helpline.test>",
+}
+
+
+@pytest.mark.parametrize("env", [PRODUCTION, DEPLOYMENT], ids=["minimal", "deployment"])
+def test_check_deploy_has_no_warnings(env):
+    # --fail-level WARNING: a warning fails the command too, not only an error. Nothing is silenced
+    # (SILENCED_SYSTEM_CHECKS is empty): every deployment check applies and passes.
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stderr + result.stdout
+
+
+def test_check_deploy_would_catch_a_weakened_setting():
+    """The check above can fail: switching off one protection makes it report the deployment warning."""
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **DEPLOYMENT, SECURE_HSTS_SECONDS="0")
+    assert result.returncode != 0 and "security.W004" in result.stderr + result.stdout
 
 
 def test_email_url_parsing(tmp_path):

@@ -271,12 +271,12 @@ class CaseViewSet(viewsets.GenericViewSet):
         return Response(_case_body(created.case), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CaseSerializer)
-    def retrieve(self, request, reference=None):
+    def retrieve(self, request, reference=None, **kwargs):
         return Response(_case_body(selectors.case_for_user(request.user, reference)))
 
     @extend_schema(request=UrlsSerializer, responses={200: CaseSerializer, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="urls")
-    def urls(self, request, reference=None):
+    def urls(self, request, reference=None, **kwargs):
         case = selectors.case_for_user(request.user, reference)
         if case.state in case_services.CASE_STATES_WITHOUT_NEW_URLS:
             return _case_closed(case)
@@ -302,7 +302,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=FindingSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="findings")
-    def findings(self, request, reference=None):
+    def findings(self, request, reference=None, **kwargs):
         """Images of this case found on watched sites: each with its page and image URL, the deciding stage
         and the PDQ distance. `?status=new|confirmed|dismissed` filters."""
         case = selectors.case_for_user(request.user, reference)
@@ -313,7 +313,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=DmcaRouteSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="dmca")
-    def dmca(self, request, reference=None):
+    def dmca(self, request, reference=None, **kwargs):
         """Make the draft notice to one platform a DMCA notice: chosen explicitly, never by the portal."""
         case = selectors.case_for_user(request.user, reference)
         incoming = DmcaRouteSerializer(data=request.data)
@@ -354,7 +354,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=None, responses=SendResultSerializer)
     @action(detail=True, methods=["post"], url_path="send-notices")
-    def send_notices(self, request, reference=None):
+    def send_notices(self, request, reference=None, **kwargs):
         """Draft what is missing and send every complete notice (the advocate's review counts as done)."""
         case = selectors.case_for_user(request.user, reference)
         notices_draft(case_id=case.pk, actor_kind=ActorKind.ADVOCATE)

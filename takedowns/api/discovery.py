@@ -109,7 +109,7 @@ class WatchedSiteViewSet(
 
     @extend_schema(request=None, responses={202: CrawlRunSerializer})
     @action(detail=True, methods=["post"], url_path="crawl")
-    def crawl(self, request, pk=None):
+    def crawl(self, request, pk=None, **kwargs):
         """Crawl now (or return the crawl already running)."""
         run = discovery.crawl_start(site=self.get_object())
         return Response(CrawlRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
@@ -142,10 +142,10 @@ class FindingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=None, responses=FindingSerializer)
     @action(detail=True, methods=["post"])
-    def confirm(self, request, pk=None):
+    def confirm(self, request, pk=None, **kwargs):
         return self._decide(discovery.finding_confirm)
 
     @extend_schema(request=None, responses=FindingSerializer)
     @action(detail=True, methods=["post"])
-    def dismiss(self, request, pk=None):
+    def dismiss(self, request, pk=None, **kwargs):
         return self._decide(discovery.finding_dismiss)

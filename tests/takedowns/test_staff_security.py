@@ -11,17 +11,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from takedowns.models import CaseState, Event, EventType
-from takedowns.services import two_factor
 from takedowns.services.cases import CaseClosedError, locations_add
 from tests.factories import CaseFactory
-from tests.utils import THREE_URLS, api_token, intake_state, make_photo_like, post_ok, step_url
+from tests.utils import THREE_URLS, api_token, app_code, enrol, intake_state, make_photo_like, post_ok, step_url
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
@@ -38,19 +36,6 @@ def two_factor_on(settings):
 
 def sign_in(client, user, address="198.51.100.1"):
     return client.post(reverse("login"), {"username": user.username, "password": PASSWORD}, REMOTE_ADDR=address)
-
-
-def app_code(device: TOTPDevice) -> str:
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
-
-
-def enrol(user) -> tuple[TOTPDevice, list[str]]:
-    device = two_factor.totp_device_start(user=user)
-    codes = two_factor.totp_device_confirm(user=user, device_id=device.pk, code=app_code(device))
-    # A code is accepted once (replay protection); the sign-in in the same 30 s may use the same one again.
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
-    device.refresh_from_db()
-    return device, codes
 
 
 # --- two-factor sign-in -------------------------------------------------------------------------------------
