@@ -203,6 +203,11 @@ WEB = [
         LOGIN,   LOGIN,   LOGIN,   OK,      OK,      OK,      LOGIN,   LOGIN,   LOGIN),
     get("takedowns:two_factor_codes", {},
         LOGIN,   LOGIN,   LOGIN,   OK,      OK,      OK,      LOGIN,   LOGIN,   LOGIN),
+    # Escalation drafts (issue 14): notice_a is within its deadline, so the advocate is sent back with the reason.
+    get("takedowns:escalation_draft", {**C1, "notice_id": "{notice_a.pk}", "route": "ftc", "fmt": "txt"},
+        LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     LOGIN,   LOGIN,   LOGIN),
+    get("takedowns:escalation_draft", {**C1, "notice_id": "{notice_b2.pk}", "route": "ftc", "fmt": "pdf"},
+        LOGIN,   LOGIN,   LOGIN,   404,     404,     404,     LOGIN,   LOGIN,   LOGIN),
     # Forms that only take POST.
     get("takedowns:case_reveal", C1,
         LOGIN,   LOGIN,   LOGIN,   405,     405,     405,     LOGIN,   LOGIN,   LOGIN),
@@ -260,6 +265,14 @@ WEB = [
     post("takedowns:finding_decide", {**C1, "finding_id": "{finding1.pk}", "action": "dismiss"},
         LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF),
     post("takedowns:watchlist_crawl", {"site_id": "{site.pk}"},
+        LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF),
+    # The escalation ladder and upstream notices (issue 14): advocates only (an unknown provider is sent back with
+    # a message, an unknown step is 404).
+    post("takedowns:upstream_prepare", {**C1, "notice_id": "{notice_a.pk}", "provider": "no-such-provider"},
+        LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF),
+    post("takedowns:ladder_step_stop", {**C1, "notice_id": "{notice_a.pk}", "step_id": "999999"},
+        LOGIN,   LOGIN,   LOGIN,   404,     404,     404,     CSRF,    CSRF,    CSRF),
+    post("takedowns:ladder_stop", {**C2, "notice_id": "{notice_b2.pk}"},
         LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF),
     # Platform staff: an answer without a chosen action comes back as a 400 page; not theirs is 404.
     post("takedowns:inbox_notice", {"notice_id": "{notice_a.pk}"},
@@ -352,6 +365,12 @@ API = [
         401,     401,     401,     403,     404,     404,     403,     404,     404),
     post("notice-acknowledge", {"pk": "{notice_b2.pk}"},
         401,     401,     401,     403,     404,     OK,      403,     404,     OK),
+    # Issue 14: the platform's answer about the account (its own staff; an empty answer is a 400) and stopping the
+    # escalation ladder (advocates; 409 when the notice has no step left to stop).
+    post("notice-account-action", {"pk": "{notice_a.pk}"},
+        401,     401,     401,     403,     400,     404,     403,     400,     404),
+    post("case-stop-escalation", {**C2, "notice_id": "{notice_b2.pk}"},
+        401,     401,     401,     409,     403,     403,     409,     403,     403),
     post("case-list", {},
         401,     401,     401,     400,     403,     403,     400,     403,     403),
     post("case-urls", C2,
