@@ -35,6 +35,11 @@ from takedowns.services.reconcile import work_reconcile
 log = logging.getLogger(__name__)
 
 
+def _backoff(retries: int) -> int:
+    """Seconds before the next delivery attempt: 1, 2, 4, 8, 16 min with the production base of 60 s."""
+    return settings.DELIVERY_RETRY_BASE_SECONDS * 2**retries
+
+
 @shared_task(name="takedowns.tasks.image_hash", soft_time_limit=60, time_limit=90, acks_late=True)
 def image_hash(image_id: int) -> None:
     images.image_hash(image_id=image_id)
@@ -57,7 +62,7 @@ def notice_send(self, notice_id: int) -> None:
         if self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES:
             delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
             return
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
     except delivery.PermanentDeliveryError as exc:
         delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
 
@@ -68,7 +73,7 @@ def notice_withdrawal_send(self, notice_id: int) -> None:
         delivery.notice_withdrawal_send(notice_id=notice_id)
     except delivery.TransientDeliveryError as exc:
         if self.request.retries < settings.NOTICE_SEND_MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+            raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
         log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
     except delivery.PermanentDeliveryError as exc:
         log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
@@ -82,7 +87,7 @@ def notice_resend(self, notice_id: int) -> None:
         delivery.notice_resend(notice_id=notice_id)
     except delivery.TransientDeliveryError as exc:
         if self.request.retries < settings.NOTICE_SEND_MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+            raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
         log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
     except delivery.PermanentDeliveryError as exc:
         log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
@@ -95,7 +100,7 @@ def webhook_deliver(self, delivery_id: int) -> None:
     try:
         webhooks.webhook_deliver(delivery_id=delivery_id, final_attempt=final)
     except webhooks.WebhookRetry as exc:
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
 
 
 @shared_task(bind=True, name="takedowns.tasks.location_verify", soft_time_limit=240, time_limit=300, acks_late=True)
@@ -194,7 +199,7 @@ def notification_send(self, notification_id: int) -> None:
         if self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES:
             notifications.notification_failed(notification_id=notification_id, reason=str(exc))
             return
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
 
 
 @shared_task(bind=True, name="takedowns.tasks.respond_code_send", soft_time_limit=60, time_limit=90)

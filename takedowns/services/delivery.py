@@ -29,7 +29,7 @@ from takedowns.notices import (
     render_notice_pdf,
 )
 from takedowns.notices.fonts import UnprintableCharacters
-from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.jobs import enqueue_on_commit, held_while_alive
 from takedowns.services.notifications import notify
 from takedowns.services.webhooks import webhooks_enqueue
 
@@ -146,16 +146,25 @@ def notice_send(*, notice_id: int) -> Notice | None:
     """Send a queued e-mail notice once. Raises TransientDeliveryError (retry) or PermanentDeliveryError.
 
     Claim, commit, send, record: the row is claimed in a short transaction, the SMTP conversation happens with no
-    lock held, and the result is recorded in another. A second run while one is sending returns at once; a
-    claim left by a killed worker expires, and the redelivered task sends (the mail server had not accepted it).
+    row lock held, and the result is recorded in another. The sender holds a lock that dies with it
+    (``held_while_alive``) from before the claim until the result is recorded: a second run while one is
+    sending returns at once, and a run that finds a claim but can take the lock knows the claimant was killed
+    (its task is being delivered again, late acknowledgement) and sends at once — the mail server had not
+    accepted the message, since the claimant never recorded it.
     """
+    with held_while_alive(f"notice-send:{notice_id}") as taken:
+        if not taken:
+            return Notice.objects.filter(pk=notice_id).first()  # another worker is sending it right now
+        return _notice_send(notice_id=notice_id)
+
+
+def _notice_send(*, notice_id: int) -> Notice | None:
     now = timezone.now()
     with transaction.atomic():
         notice = Notice.objects.select_for_update().select_related("case", "platform").filter(pk=notice_id).first()
         if notice is None or notice.status != NoticeStatus.QUEUED:
             return notice
-        if notice.send_claimed_at and notice.send_claimed_at > now - timedelta(seconds=SEND_CLAIM_SECONDS):
-            return notice  # another worker is sending it right now
+        # A send_claimed_at here belongs to a sender that died (it would hold the lock): it is taken over.
         if not notice.recipient:
             raise PermanentDeliveryError(f"{notice.platform.name} has no e-mail address in the registry.")
         # Rendered again at the moment of sending, so that the deadline the platform reads is the one the
