@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -194,7 +195,29 @@ def _notice_send(*, notice_id: int) -> Notice | None:
     except Exception as exc:
         Notice.objects.filter(pk=notice.pk, send_claimed_at=now).update(send_claimed_at=None)
         raise _classify(exc) from exc
+    # The mail server has accepted the notice: recording it must survive a database restart or failover in
+    # the meantime, or the notice would stay queued and be sent a second time.
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            return _record_sent(notice, now)
+        except (OperationalError, InterfaceError):
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            log.warning("Could not record notice %s as sent (database unreachable); trying again.", notice.pk)
+            connection.close()
+            time.sleep(min(2**attempt, 5))
+    return notice
+
+
+# About a minute of trying (1, 2, 4, 5, 5 … s), well inside notice_send's time limit.
+RECORD_ATTEMPTS = 14
+
+
+def _record_sent(notice: Notice, now: datetime) -> Notice:
     with transaction.atomic():
+        current = Notice.objects.select_for_update().select_related("case", "platform").get(pk=notice.pk)
+        if current.status != NoticeStatus.QUEUED:
+            return current  # an earlier attempt committed before its connection was lost
         notice = notice_transition(
             notice=notice,
             to=NoticeStatus.SENT,
