@@ -35,6 +35,11 @@ from takedowns.services.reconcile import work_reconcile
 log = logging.getLogger(__name__)
 
 
+# Tasks that retry count their own attempts (NOTICE_SEND_MAX_RETRIES, VERIFY_MAX_RETRIES) and are declared with
+# ``max_retries=None``: Celery's default of 3 would otherwise end them with an exception on the fourth retry,
+# before their own limit, leaving the row pending with no "failed" state until reconcile.
+
+
 def _backoff(retries: int) -> int:
     """Seconds before the next delivery attempt: 1, 2, 4, 8, 16 min with the production base of 60 s."""
     return settings.DELIVERY_RETRY_BASE_SECONDS * 2**retries
@@ -51,7 +56,9 @@ def case_notices_prepare(case_id: int) -> None:
     notices.notices_prepare(case_id=case_id)
 
 
-@shared_task(bind=True, name="takedowns.tasks.notice_send", soft_time_limit=60, time_limit=90, acks_late=True)
+@shared_task(
+    bind=True, name="takedowns.tasks.notice_send", max_retries=None, soft_time_limit=60, time_limit=90, acks_late=True
+)
 def notice_send(self, notice_id: int) -> None:
     """Send one queued notice. Transient errors back off exponentially (1, 2, 4, 8, 16 min); after the last
     retry, or at once for a permanent error, the notice shows "delivery failed" with the reason."""
@@ -67,7 +74,9 @@ def notice_send(self, notice_id: int) -> None:
         delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
 
 
-@shared_task(bind=True, name="takedowns.tasks.notice_withdrawal_send", soft_time_limit=60, time_limit=90)
+@shared_task(
+    bind=True, name="takedowns.tasks.notice_withdrawal_send", max_retries=None, soft_time_limit=60, time_limit=90
+)
 def notice_withdrawal_send(self, notice_id: int) -> None:
     try:
         delivery.notice_withdrawal_send(notice_id=notice_id)
@@ -79,7 +88,9 @@ def notice_withdrawal_send(self, notice_id: int) -> None:
         log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
 
 
-@shared_task(bind=True, name="takedowns.tasks.notice_resend", soft_time_limit=60, time_limit=90, acks_late=True)
+@shared_task(
+    bind=True, name="takedowns.tasks.notice_resend", max_retries=None, soft_time_limit=60, time_limit=90, acks_late=True
+)
 def notice_resend(self, notice_id: int) -> None:
     """The advocate's reminder e-mail; transient errors back off like a first delivery, then give up (the
     request stamp stays, so the advocate sees it was not sent and can ask again)."""
@@ -93,7 +104,14 @@ def notice_resend(self, notice_id: int) -> None:
         log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
 
 
-@shared_task(bind=True, name="takedowns.tasks.webhook_deliver", soft_time_limit=30, time_limit=45, acks_late=True)
+@shared_task(
+    bind=True,
+    name="takedowns.tasks.webhook_deliver",
+    max_retries=None,
+    soft_time_limit=30,
+    time_limit=45,
+    acks_late=True,
+)
 def webhook_deliver(self, delivery_id: int) -> None:
     """POST one webhook; back-off 1, 2, 4, 8, 16 min, then the delivery is logged as failed."""
     final = self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES
@@ -103,7 +121,14 @@ def webhook_deliver(self, delivery_id: int) -> None:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
 
 
-@shared_task(bind=True, name="takedowns.tasks.location_verify", soft_time_limit=240, time_limit=300, acks_late=True)
+@shared_task(
+    bind=True,
+    name="takedowns.tasks.location_verify",
+    max_retries=None,
+    soft_time_limit=240,
+    time_limit=300,
+    acks_late=True,
+)
 def location_verify(self, location_id: int) -> None:
     """Fetch one reported URL and apply the verdict (io queue: fetching plus the cheap hash stages; the bytes
     never leave this process). Timeouts, resets and 5xx back off 30 s, 1, 2, 4 min; then "could not check"."""
@@ -190,7 +215,14 @@ def sessions_purge() -> None:
             deadlines.job_mark_ran("sessions-purge")
 
 
-@shared_task(bind=True, name="takedowns.tasks.notification_send", soft_time_limit=60, time_limit=90, acks_late=True)
+@shared_task(
+    bind=True,
+    name="takedowns.tasks.notification_send",
+    max_retries=None,
+    soft_time_limit=60,
+    time_limit=90,
+    acks_late=True,
+)
 def notification_send(self, notification_id: int) -> None:
     """E-mail one notification; transient mail errors back off 1, 2, 4, 8, 16 min, then it is marked failed."""
     try:
@@ -202,7 +234,7 @@ def notification_send(self, notification_id: int) -> None:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
 
 
-@shared_task(bind=True, name="takedowns.tasks.respond_code_send", soft_time_limit=60, time_limit=90)
+@shared_task(bind=True, name="takedowns.tasks.respond_code_send", max_retries=None, soft_time_limit=60, time_limit=90)
 def respond_code_send(self, notice_id: int) -> None:
     """E-mail a one-time answering code to a platform's registered contact (retried on mail errors)."""
     try:

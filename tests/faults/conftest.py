@@ -81,6 +81,15 @@ def stack(smtp):
         deployment.close()
 
 
+@pytest.fixture(autouse=True)
+def _own_processes(request):
+    """The workers and web server a test starts are its own: stopped when it ends, so the next test's tasks
+    go to the next test's workers only."""
+    yield
+    if "stack" in request.fixturenames:
+        request.getfixturevalue("stack").stop_processes()
+
+
 @pytest.fixture
 def clean_smtp(smtp):
     smtp.handler.messages.clear()

@@ -344,9 +344,13 @@ class Stack:
                 time.sleep(0.5)
         return []
 
+    def stop_processes(self) -> None:
+        """End the web and worker processes a test started (each test starts its own)."""
+        while self.processes:
+            self.processes.pop().stop()
+
     def close(self) -> None:
-        for proc in reversed(self.processes):
-            proc.stop()
+        self.stop_processes()
         if self._db is not None:
             self._db.close()
         if self.redis is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import threading
 import time
 
 import pytest
@@ -45,8 +46,13 @@ def _every_notice_once(stack, smtp, case_id: int, expected: int):
 def _case_with_notice(stack, url: str = "https://mailhost-a.example/post/1") -> int:
     """A complete case (signed, hashed reference, contact): the worker drafts, queues and sends its notice."""
     return stack.django(
+        "from django.db import transaction\n"
+        "from takedowns.services.notices import case_notices_prepare_enqueue\n"
         "from tests.factories import complete_case\n"
-        f"out['case'] = complete_case(urls=[{url!r}], contact_private=True).pk\n"
+        f"case = complete_case(urls=[{url!r}], contact_private=True)\n"
+        "with transaction.atomic():\n"
+        "    case_notices_prepare_enqueue(case=case)\n"
+        "out['case'] = case.pk\n"
     )["case"]
 
 
@@ -54,6 +60,33 @@ def _kill_pool_process(worker) -> int:
     (child,) = worker.children()
     os.kill(child, signal.SIGKILL)
     return child
+
+
+class KillWhen(threading.Thread):
+    """Watches the database from the moment the work is created and SIGKILLs ``kill`` (a callable) as soon as
+    ``predicate`` holds: a task that takes about a second is caught in its middle, not after it."""
+
+    def __init__(self, predicate, kill, *, timeout: float = 60):
+        super().__init__(daemon=True)
+        self.predicate, self.kill, self.timeout = predicate, kill, timeout
+        self.killed = threading.Event()
+
+    def run(self):
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.predicate():
+                self.kill()
+                self.killed.set()
+                return
+            time.sleep(0.01)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.join(self.timeout + 5)
+        assert self.killed.is_set(), "the work never started"
 
 
 # --- Redis stopped while a victim submits ------------------------------------------------------------------
@@ -158,26 +191,35 @@ def _big_image_case(stack, seed: int) -> tuple[int, int]:
         "from tests.utils import make_photo_like\n"
         f"small = Image.open(io.BytesIO(make_photo_like(700, 700, seed={seed})))\n"
         "buf = io.BytesIO()\n"
-        "small.resize((7000, 7000), Image.Resampling.BICUBIC).save(buf, 'PNG', compress_level=1)\n"
+        "small.resize((7000, 7000), Image.Resampling.BICUBIC).save(buf, 'JPEG', quality=85)\n"
         "case = case_create(victim_name='Hash Test', urls=['https://elsewhere.example/p/1']).case\n"
         "with transaction.atomic():\n"
-        "    image = image_add(case=case, data=buf.getvalue(), image_format='PNG', keep_as_evidence=False,"
+        "    image = image_add(case=case, data=buf.getvalue(), image_format='JPEG', keep_as_evidence=False,"
         " actor_kind='victim')\n"
         "out['case'], out['image'] = case.pk, image.pk\n"
     )
     return out["case"], out["image"]
 
 
-def _image(stack, image_id: int) -> tuple[str, int]:
-    return stack.sql("SELECT state, attempts FROM takedowns_referenceimage WHERE id = %s", (image_id,))[0]
+def _image(stack, image_id: int) -> tuple[str, int] | None:
+    rows = stack.sql("SELECT state, attempts FROM takedowns_referenceimage WHERE id = %s", (image_id,))
+    return rows[0] if rows else None
+
+
+def _next_image_id(stack) -> int:
+    """The id the next reference image will get (one test process creates images, one at a time)."""
+    ((last,),) = stack.sql(
+        "SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM takedowns_referenceimage_id_seq"
+    )
+    return last
 
 
 def test_pool_process_killed_mid_hash_the_task_is_delivered_again_and_completes_once(stack):
     worker = stack.worker("hash")
-    _case_id, image_id = _big_image_case(stack, seed=51)
-    # The task has started (its first transaction counts the attempt) and is hashing: kill its process.
-    wait_until(lambda: _image(stack, image_id) == ("pending", 1), timeout=60, interval=0.01, what="hashing to start")
-    _kill_pool_process(worker)
+    # As soon as the task has started (its first transaction counts the attempt) it is hashing: kill it.
+    image_id = _next_image_id(stack)
+    with KillWhen(lambda: _image(stack, image_id) == ("pending", 1), lambda: _kill_pool_process(worker)):
+        assert _big_image_case(stack, seed=51)[1] == image_id
     assert _image(stack, image_id)[0] == "pending", "the kill landed after hashing ended: use a bigger picture"
     state = wait_until(
         lambda: _image(stack, image_id)[0] == "hashed" and _image(stack, image_id),
@@ -197,9 +239,9 @@ def test_whole_worker_killed_mid_hash_another_worker_takes_the_task_after_the_vi
     # Killing the main process too leaves the message unacknowledged in Redis: it is delivered again only
     # after the visibility timeout (one hour in production; 6 s here), by whichever worker is listening.
     first = stack.worker("doomed", BROKER_VISIBILITY_TIMEOUT="6")
-    _case_id, image_id = _big_image_case(stack, seed=52)
-    wait_until(lambda: _image(stack, image_id) == ("pending", 1), timeout=60, interval=0.01, what="hashing to start")
-    first.kill()
+    image_id = _next_image_id(stack)
+    with KillWhen(lambda: _image(stack, image_id) == ("pending", 1), first.kill):
+        assert _big_image_case(stack, seed=52)[1] == image_id
     assert _image(stack, image_id)[0] == "pending", "the kill landed after hashing ended: use a bigger picture"
     killed_at = time.monotonic()
     second = stack.worker("heir", BROKER_VISIBILITY_TIMEOUT="6")

@@ -182,3 +182,26 @@ def test_a_job_lock_is_released_only_by_its_owner():
     second.__exit__(None, None, None)
     with exclusive(name, ttl_seconds=30) as fourth:
         assert fourth
+
+
+def test_a_mail_server_that_keeps_refusing_ends_in_failed_after_our_own_retry_limit(settings, queued):
+    # Celery's default limit (3 retries) used to end the task with an exception first, leaving the notice
+    # queued with no "delivery failed" state (found by tests/faults).
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: connection refused
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_TIMEOUT = 2
+    settings.NOTICE_SEND_MAX_RETRIES = 5
+    from celery.exceptions import Retry
+
+    from takedowns.tasks import notice_send
+
+    # The fourth and fifth deliveries are retried (eagerly, a retry is raised rather than scheduled) ...
+    for retries in (3, 4):
+        with pytest.raises(Retry):
+            notice_send.apply(args=[queued.pk], retries=retries)
+    assert Notice.objects.get(pk=queued.pk).status == NoticeStatus.QUEUED
+    # ... and the sixth, the last, records the failure for the advocate to see and retry.
+    notice_send.apply(args=[queued.pk], retries=5)
+    notice = Notice.objects.get(pk=queued.pk)
+    assert notice.status == NoticeStatus.FAILED and notice.delivery_attempts == 3
+    assert "Could not reach the mail server" in notice.delivery_error
