@@ -363,4 +363,5 @@ def test_postgres_restart_workers_recover_without_a_restart(stack, clean_smtp):
     assert clean_smtp.handler.in_rcpt.wait(60), worker.log_text()[-3000:]
     stack.pg.restart()
     _every_notice_once(stack, clean_smtp, case_id, expected=1)
+    assert "Could not record notice" in worker.log_text()  # the send really outlived its connection
     assert worker.alive() and worker.children() == pool  # the same processes: no restart
