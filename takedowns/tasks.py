@@ -10,6 +10,7 @@ from datetime import timedelta
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from takedowns.audit import event_record
@@ -40,24 +41,42 @@ log = logging.getLogger(__name__)
 # before their own limit, leaving the row pending with no "failed" state until reconcile.
 
 
+# Work that loses its database connection (PostgreSQL restarted or failed over mid-task) is retried shortly, on a
+# fresh connection (Celery's Django fixup closes unusable connections between tasks), instead of being left to
+# reconcile: 2, 4, 8, 16, 30 s. Every task here is idempotent, so a retry after a partial run is safe.
+DB_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 30,
+    "retry_jitter": False,
+    "retry_kwargs": {"max_retries": 5},
+}
+
+
 def _backoff(retries: int) -> int:
     """Seconds before the next delivery attempt: 1, 2, 4, 8, 16 min with the production base of 60 s."""
     return settings.DELIVERY_RETRY_BASE_SECONDS * 2**retries
 
 
-@shared_task(name="takedowns.tasks.image_hash", soft_time_limit=60, time_limit=90, acks_late=True)
+@shared_task(name="takedowns.tasks.image_hash", **DB_RETRY, soft_time_limit=60, time_limit=90, acks_late=True)
 def image_hash(image_id: int) -> None:
     images.image_hash(image_id=image_id)
 
 
-@shared_task(name="takedowns.tasks.case_notices_prepare", soft_time_limit=120, time_limit=180)
+@shared_task(name="takedowns.tasks.case_notices_prepare", **DB_RETRY, soft_time_limit=120, time_limit=180)
 def case_notices_prepare(case_id: int) -> None:
     """Draft the notices a case is missing (after submission and whenever URLs are added)."""
     notices.notices_prepare(case_id=case_id)
 
 
 @shared_task(
-    bind=True, name="takedowns.tasks.notice_send", max_retries=None, soft_time_limit=60, time_limit=90, acks_late=True
+    bind=True,
+    name="takedowns.tasks.notice_send",
+    **DB_RETRY,
+    max_retries=None,
+    soft_time_limit=60,
+    time_limit=90,
+    acks_late=True,
 )
 def notice_send(self, notice_id: int) -> None:
     """Send one queued notice. Transient errors back off exponentially (1, 2, 4, 8, 16 min); after the last
@@ -107,6 +126,7 @@ def notice_resend(self, notice_id: int) -> None:
 @shared_task(
     bind=True,
     name="takedowns.tasks.webhook_deliver",
+    **DB_RETRY,
     max_retries=None,
     soft_time_limit=30,
     time_limit=45,
@@ -124,6 +144,7 @@ def webhook_deliver(self, delivery_id: int) -> None:
 @shared_task(
     bind=True,
     name="takedowns.tasks.location_verify",
+    **DB_RETRY,
     max_retries=None,
     soft_time_limit=240,
     time_limit=300,
@@ -139,7 +160,7 @@ def location_verify(self, location_id: int) -> None:
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries, max_retries=None) from exc
 
 
-@shared_task(name="takedowns.tasks.host_identify", soft_time_limit=60, time_limit=90, acks_late=True)
+@shared_task(name="takedowns.tasks.host_identify", **DB_RETRY, soft_time_limit=60, time_limit=90, acks_late=True)
 def host_identify(location_id: int, requested_at: str | None = None) -> None:
     """Who can act on the site of one location (DNS, CDN ranges, RDAP): every exchange has its own timeout
     (DNS 4 s a record type, RDAP 10 s an exchange), so a lookup ends well inside the limit; a part that fails
@@ -218,6 +239,7 @@ def sessions_purge() -> None:
 @shared_task(
     bind=True,
     name="takedowns.tasks.notification_send",
+    **DB_RETRY,
     max_retries=None,
     soft_time_limit=60,
     time_limit=90,
@@ -267,7 +289,7 @@ def evidence_bundle_build(bundle_id: int) -> None:
         bundles.bundle_failed(bundle_id=bundle_id, reason=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(name="takedowns.tasks.crawl_step", soft_time_limit=900, time_limit=960, acks_late=True)
+@shared_task(name="takedowns.tasks.crawl_step", **DB_RETRY, soft_time_limit=900, time_limit=960, acks_late=True)
 def crawl_step(run_id: int) -> None:
     """Crawl part of a watched site's run (pages and their images, fetched and hashed in this io task: the
     bytes must not be stored or sent through the broker); the step enqueues the next one itself."""

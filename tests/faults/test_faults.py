@@ -364,4 +364,13 @@ def test_postgres_restart_workers_recover_without_a_restart(stack, clean_smtp):
     stack.pg.restart()
     _every_notice_once(stack, clean_smtp, case_id, expected=1)
     assert "Could not record notice" in worker.log_text()  # the send really outlived its connection
+
+    # A restart in the middle of hashing: the task's last transaction finds its connection gone, and the task
+    # is retried shortly on a fresh one instead of waiting for reconcile.
+    image_id = _next_image_id(stack)
+    with KillWhen(lambda: _image(stack, image_id) == ("pending", 1), stack.pg.restart):
+        assert _big_image_case(stack, seed=53)[1] == image_id
+    wait_until(lambda: (_image(stack, image_id) or ("",))[0] == "hashed", timeout=60, what="the image to be hashed")
+    assert _image(stack, image_id) == ("hashed", 2)
+    assert re.search(r"image_hash\[[^]]+\] retry: Retry in \d+s: (OperationalError|InterfaceError)", worker.log_text())
     assert worker.alive() and worker.children() == pool  # the same processes: no restart
