@@ -6,13 +6,14 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 # Development mode is explicit: without DEBUG=true the portal runs (and refuses to start) as production.
-run migrate test test-fast bench security: export DEBUG := true
+run migrate test test-fast faults bench security: export DEBUG := true
 
-.PHONY: run test test-fast lint format bench migrate clean help check-deploy security
+.PHONY: run test test-fast faults lint format bench migrate clean help check-deploy security
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 (SQLite, local broker, worker + beat, demo data)"
-	@echo "make test   - set up and run the test suite"
+	@echo "make test   - set up and run the test suite (without the fault injection)"
+	@echo "make faults - fault injection: private PostgreSQL + Redis, killed workers (tests/faults)"
 	@echo "make lint   - ruff and the import layers (lint-imports)"
 	@echo "make bench  - benchmarks (see benchmarks/RESULTS.md)"
 	@echo "make security - check --deploy with production settings, the URL x role matrix, headers, CSP"
@@ -35,8 +36,12 @@ run: migrate
 	$(PY) manage.py seed_demo
 	$(PY) -m portal.embedded --port 8000
 
+# The fault-injection tests start servers of their own and run once, in their own target (and CI step).
 test: $(DEV_STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not faults" $(PYTEST_ARGS)
+
+faults: $(DEV_STAMP)
+	$(PY) -m pytest tests/faults -m faults $(PYTEST_ARGS)
 
 test-fast: $(DEV_STAMP)
 	$(PY) -m pytest -m "not integration and not e2e and not slow" $(PYTEST_ARGS)

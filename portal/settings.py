@@ -410,7 +410,26 @@ if not REDIS_URL:
         "control_folder": str(_broker_dir / "control"),
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Tasks are acknowledged late (below): a message stays in Redis's "unacked" set while its task runs, and a
+    # message whose worker died with it (the whole worker, not just a pool process: Celery requeues a lost pool
+    # process's task at once) is delivered again after ``visibility_timeout``. It must be longer than anything
+    # a worker legitimately holds a message for, or a running task is delivered twice: the longest hard time
+    # limit (crawl_step, 960 s) and the longest retry countdown (the fifth delivery retry, 16 min). One hour is
+    # well past both; tests/test_settings.py checks it. The fault tests (tests/faults) use a few seconds.
+    _visibility = env.int("BROKER_VISIBILITY_TIMEOUT", 3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility,
+        # How often a worker looks for such messages: every 100 s (kombu's default), or a tenth of a short
+        # timeout so that the fault tests do not wait on the sweep.
+        "unacked_restore_interval": min(10, max(1, _visibility // 10)),
+        "unacked_restore_throttle": 10 if _visibility >= 1000 else 1,
+        # A broker that vanished without closing the connection must not hang a web request or a worker.
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+    }
+# Publishing from a web request while the broker is down: give up after ~1 s (two quick retries) instead of
+# Celery's default of ~3 s, log, and leave the work to the reconcile job (services/jobs.enqueue_on_commit).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.3, "interval_max": 0.5}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -542,6 +561,9 @@ PUBLIC_ACCOUNTABILITY_REPORT = env.bool("PUBLIC_ACCOUNTABILITY_REPORT", False)
 ADVOCATE_ALERTS_EMAIL = env.optional("ADVOCATE_ALERTS_EMAIL")
 # Delivery retries: exponential back-off from 60 s, at most this many retries before "delivery failed".
 NOTICE_SEND_MAX_RETRIES = env.int("NOTICE_SEND_MAX_RETRIES", 5)
+# The first back-off of e-mail, notification and webhook retries (doubling each time). 60 s in production: a
+# mail server that refuses connections is usually back within minutes. The fault tests shorten it.
+DELIVERY_RETRY_BASE_SECONDS = env.int("DELIVERY_RETRY_BASE_SECONDS", 60)
 IMAGE_MAX_BYTES = 25 * 1024 * 1024
 IMAGE_MAX_PER_CASE = 10
 # Originals a victim chose to keep as evidence are purged this long after the case is withdrawn or closed.

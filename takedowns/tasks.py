@@ -10,6 +10,7 @@ from datetime import timedelta
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from takedowns.audit import event_record
@@ -36,18 +37,48 @@ from takedowns.services.reconcile import work_reconcile
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="takedowns.tasks.image_hash", soft_time_limit=60, time_limit=90, acks_late=True)
+# Tasks that retry count their own attempts (NOTICE_SEND_MAX_RETRIES, VERIFY_MAX_RETRIES) and are declared with
+# ``max_retries=None``: Celery's default of 3 would otherwise end them with an exception on the fourth retry,
+# before their own limit, leaving the row pending with no "failed" state until reconcile.
+
+
+# Work that loses its database connection (PostgreSQL restarted or failed over mid-task) is retried shortly, on a
+# fresh connection (Celery's Django fixup closes unusable connections between tasks), instead of being left to
+# reconcile: 2, 4, 8, 16, 30 s. Every task here is idempotent, so a retry after a partial run is safe.
+DB_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 30,
+    "retry_jitter": False,
+    "retry_kwargs": {"max_retries": 5},
+}
+
+
+def _backoff(retries: int) -> int:
+    """Seconds before the next delivery attempt: 1, 2, 4, 8, 16 min with the production base of 60 s."""
+    return settings.DELIVERY_RETRY_BASE_SECONDS * 2**retries
+
+
+@shared_task(name="takedowns.tasks.image_hash", **DB_RETRY, soft_time_limit=60, time_limit=90, acks_late=True)
 def image_hash(image_id: int) -> None:
     images.image_hash(image_id=image_id)
 
 
-@shared_task(name="takedowns.tasks.case_notices_prepare", soft_time_limit=120, time_limit=180)
+@shared_task(name="takedowns.tasks.case_notices_prepare", **DB_RETRY, soft_time_limit=120, time_limit=180)
 def case_notices_prepare(case_id: int) -> None:
     """Draft the notices a case is missing (after submission and whenever URLs are added)."""
     notices.notices_prepare(case_id=case_id)
 
 
-@shared_task(bind=True, name="takedowns.tasks.notice_send", soft_time_limit=60, time_limit=90, acks_late=True)
+@shared_task(
+    bind=True,
+    name="takedowns.tasks.notice_send",
+    **DB_RETRY,
+    max_retries=None,
+    soft_time_limit=60,
+    time_limit=90,
+    acks_late=True,
+)
 def notice_send(self, notice_id: int) -> None:
     """Send one queued notice. Transient errors back off exponentially (1, 2, 4, 8, 16 min); after the last
     retry, or at once for a permanent error, the notice shows "delivery failed" with the reason."""
@@ -58,24 +89,28 @@ def notice_send(self, notice_id: int) -> None:
         if self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES:
             delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
             return
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
     except delivery.PermanentDeliveryError as exc:
         delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
 
 
-@shared_task(bind=True, name="takedowns.tasks.notice_withdrawal_send", soft_time_limit=60, time_limit=90)
+@shared_task(
+    bind=True, name="takedowns.tasks.notice_withdrawal_send", max_retries=None, soft_time_limit=60, time_limit=90
+)
 def notice_withdrawal_send(self, notice_id: int) -> None:
     try:
         delivery.notice_withdrawal_send(notice_id=notice_id)
     except delivery.TransientDeliveryError as exc:
         if self.request.retries < settings.NOTICE_SEND_MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+            raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
         log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
     except delivery.PermanentDeliveryError as exc:
         log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
 
 
-@shared_task(bind=True, name="takedowns.tasks.notice_resend", soft_time_limit=60, time_limit=90, acks_late=True)
+@shared_task(
+    bind=True, name="takedowns.tasks.notice_resend", max_retries=None, soft_time_limit=60, time_limit=90, acks_late=True
+)
 def notice_resend(self, notice_id: int) -> None:
     """The advocate's reminder e-mail; transient errors back off like a first delivery, then give up (the
     request stamp stays, so the advocate sees it was not sent and can ask again)."""
@@ -83,23 +118,39 @@ def notice_resend(self, notice_id: int) -> None:
         delivery.notice_resend(notice_id=notice_id)
     except delivery.TransientDeliveryError as exc:
         if self.request.retries < settings.NOTICE_SEND_MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+            raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
         log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
     except delivery.PermanentDeliveryError as exc:
         log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
 
 
-@shared_task(bind=True, name="takedowns.tasks.webhook_deliver", soft_time_limit=30, time_limit=45, acks_late=True)
+@shared_task(
+    bind=True,
+    name="takedowns.tasks.webhook_deliver",
+    **DB_RETRY,
+    max_retries=None,
+    soft_time_limit=30,
+    time_limit=45,
+    acks_late=True,
+)
 def webhook_deliver(self, delivery_id: int) -> None:
     """POST one webhook; back-off 1, 2, 4, 8, 16 min, then the delivery is logged as failed."""
     final = self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES
     try:
         webhooks.webhook_deliver(delivery_id=delivery_id, final_attempt=final)
     except webhooks.WebhookRetry as exc:
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
 
 
-@shared_task(bind=True, name="takedowns.tasks.location_verify", soft_time_limit=240, time_limit=300, acks_late=True)
+@shared_task(
+    bind=True,
+    name="takedowns.tasks.location_verify",
+    **DB_RETRY,
+    max_retries=None,
+    soft_time_limit=240,
+    time_limit=300,
+    acks_late=True,
+)
 def location_verify(self, location_id: int) -> None:
     """Fetch one reported URL and apply the verdict (io queue: fetching plus the cheap hash stages; the bytes
     never leave this process). Timeouts, resets and 5xx back off 30 s, 1, 2, 4 min; then "could not check"."""
@@ -110,7 +161,7 @@ def location_verify(self, location_id: int) -> None:
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries, max_retries=None) from exc
 
 
-@shared_task(name="takedowns.tasks.host_identify", soft_time_limit=60, time_limit=90, acks_late=True)
+@shared_task(name="takedowns.tasks.host_identify", **DB_RETRY, soft_time_limit=60, time_limit=90, acks_late=True)
 def host_identify(location_id: int, requested_at: str | None = None) -> None:
     """Who can act on the site of one location (DNS, CDN ranges, RDAP): every exchange has its own timeout
     (DNS 4 s a record type, RDAP 10 s an exchange), so a lookup ends well inside the limit; a part that fails
@@ -200,7 +251,15 @@ def sessions_purge() -> None:
             deadlines.job_mark_ran("sessions-purge")
 
 
-@shared_task(bind=True, name="takedowns.tasks.notification_send", soft_time_limit=60, time_limit=90, acks_late=True)
+@shared_task(
+    bind=True,
+    name="takedowns.tasks.notification_send",
+    **DB_RETRY,
+    max_retries=None,
+    soft_time_limit=60,
+    time_limit=90,
+    acks_late=True,
+)
 def notification_send(self, notification_id: int) -> None:
     """E-mail one notification; transient mail errors back off 1, 2, 4, 8, 16 min, then it is marked failed."""
     try:
@@ -209,10 +268,10 @@ def notification_send(self, notification_id: int) -> None:
         if self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES:
             notifications.notification_failed(notification_id=notification_id, reason=str(exc))
             return
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries, max_retries=None) from exc
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
 
 
-@shared_task(bind=True, name="takedowns.tasks.respond_code_send", soft_time_limit=60, time_limit=90)
+@shared_task(bind=True, name="takedowns.tasks.respond_code_send", max_retries=None, soft_time_limit=60, time_limit=90)
 def respond_code_send(self, notice_id: int) -> None:
     """E-mail a one-time answering code to a platform's registered contact (retried on mail errors)."""
     try:
@@ -245,7 +304,7 @@ def evidence_bundle_build(bundle_id: int) -> None:
         bundles.bundle_failed(bundle_id=bundle_id, reason=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(name="takedowns.tasks.crawl_step", soft_time_limit=900, time_limit=960, acks_late=True)
+@shared_task(name="takedowns.tasks.crawl_step", **DB_RETRY, soft_time_limit=900, time_limit=960, acks_late=True)
 def crawl_step(run_id: int) -> None:
     """Crawl part of a watched site's run (pages and their images, fetched and hashed in this io task: the
     bytes must not be stored or sent through the broker); the step enqueues the next one itself."""

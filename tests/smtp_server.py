@@ -40,9 +40,9 @@ class RecordingHandler:
 
 
 class SmtpServer:
-    def __init__(self):
-        self.handler = RecordingHandler()
-        self.port = free_port()
+    def __init__(self, handler: RecordingHandler | None = None, port: int | None = None):
+        self.handler = handler or RecordingHandler()
+        self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     @property

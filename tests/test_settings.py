@@ -156,6 +156,23 @@ def test_database_and_broker_switch_from_environment():
     assert "postgresql redis://cache.example:6379/0" in prod.stdout, prod.stderr
 
 
+def test_redis_visibility_timeout_outlasts_every_task_and_every_retry_back_off():
+    # A message is redelivered after the visibility timeout even while its task still runs or waits for its
+    # retry countdown: the timeout must be longer than both, or work is done twice (tests/faults).
+    code = (
+        "from django.conf import settings as s; from portal.celery import app; import takedowns.tasks; "
+        "limits = [t.time_limit or s.CELERY_TASK_TIME_LIMIT "
+        "for n, t in app.tasks.items() if n.startswith('takedowns.')]; "
+        "back_off = max(s.DELIVERY_RETRY_BASE_SECONDS * 2 ** (s.NOTICE_SEND_MAX_RETRIES - 1), "
+        "30 * 2 ** (s.VERIFY_MAX_RETRIES - 1)); "
+        "print(s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'], max(limits), back_off)"
+    )
+    result = run_manage("shell", "-c", code, REDIS_URL="redis://cache.example:6379/0", DEBUG="true")
+    visibility, longest_task, longest_back_off = map(int, result.stdout.split())
+    assert (visibility, longest_task, longest_back_off) == (3600, 960, 960), result.stderr
+    assert visibility > max(longest_task, longest_back_off)
+
+
 @pytest.mark.slow
 def test_fresh_checkout_settings_touch_no_disk_and_each_folder_appears_where_it_is_used(tmp_path):
     var = tmp_path / "var"

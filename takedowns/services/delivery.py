@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,7 +30,7 @@ from takedowns.notices import (
     render_notice_pdf,
 )
 from takedowns.notices.fonts import UnprintableCharacters
-from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.jobs import enqueue_on_commit, held_while_alive
 from takedowns.services.notifications import notify
 from takedowns.services.webhooks import webhooks_enqueue
 
@@ -147,16 +148,25 @@ def notice_send(*, notice_id: int) -> Notice | None:
     """Send a queued e-mail notice once. Raises TransientDeliveryError (retry) or PermanentDeliveryError.
 
     Claim, commit, send, record: the row is claimed in a short transaction, the SMTP conversation happens with no
-    lock held, and the result is recorded in another. A second run while one is sending returns at once; a
-    claim left by a killed worker expires, and the redelivered task sends (the mail server had not accepted it).
+    row lock held, and the result is recorded in another. The sender holds a lock that dies with it
+    (``held_while_alive``) from before the claim until the result is recorded: a second run while one is
+    sending returns at once, and a run that finds a claim but can take the lock knows the claimant was killed
+    (its task is being delivered again, late acknowledgement) and sends at once — the mail server had not
+    accepted the message, since the claimant never recorded it.
     """
+    with held_while_alive(f"notice-send:{notice_id}") as taken:
+        if not taken:
+            return Notice.objects.filter(pk=notice_id).first()  # another worker is sending it right now
+        return _notice_send(notice_id=notice_id)
+
+
+def _notice_send(*, notice_id: int) -> Notice | None:
     now = timezone.now()
     with transaction.atomic():
         notice = Notice.objects.select_for_update().select_related("case", "platform").filter(pk=notice_id).first()
         if notice is None or notice.status != NoticeStatus.QUEUED:
             return notice
-        if notice.send_claimed_at and notice.send_claimed_at > now - timedelta(seconds=SEND_CLAIM_SECONDS):
-            return notice  # another worker is sending it right now
+        # A send_claimed_at here belongs to a sender that died (it would hold the lock): it is taken over.
         if not notice.recipient:
             raise PermanentDeliveryError(f"{notice.platform.name} has no e-mail address in the registry.")
         # Rendered again at the moment of sending, so that the deadline the platform reads is the one the
@@ -186,7 +196,29 @@ def notice_send(*, notice_id: int) -> Notice | None:
     except Exception as exc:
         Notice.objects.filter(pk=notice.pk, send_claimed_at=now).update(send_claimed_at=None)
         raise _classify(exc) from exc
+    # The mail server has accepted the notice: recording it must survive a database restart or failover in
+    # the meantime, or the notice would stay queued and be sent a second time.
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            return _record_sent(notice, now)
+        except (OperationalError, InterfaceError):
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+            log.warning("Could not record notice %s as sent (database unreachable); trying again.", notice.pk)
+            connection.close()
+            time.sleep(min(2**attempt, 5))
+    return notice
+
+
+# About a minute of trying (1, 2, 4, 5, 5 … s), well inside notice_send's time limit.
+RECORD_ATTEMPTS = 14
+
+
+def _record_sent(notice: Notice, now: datetime) -> Notice:
     with transaction.atomic():
+        current = Notice.objects.select_for_update().select_related("case", "platform").get(pk=notice.pk)
+        if current.status != NoticeStatus.QUEUED:
+            return current  # an earlier attempt committed before its connection was lost
         notice = notice_transition(
             notice=notice,
             to=NoticeStatus.SENT,

@@ -32,6 +32,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -64,7 +65,7 @@ from takedowns.models import (
     WatchedSite,
 )
 from takedowns.services.cases import CaseClosedError, locations_add
-from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.jobs import enqueue_on_commit, held_while_alive
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.services.verification import LIMITS, page_image_urls
 from takedowns.services.workbench import blurred_preview
@@ -83,8 +84,9 @@ MIN_RPS, MAX_RPS = 0.1, 20.0
 MAX_START_URLS = 50
 # A step works this long, then hands the rest of the run to a fresh task (inside the task's time limit).
 STEP_BUDGET_SECONDS = 120.0
-# A run whose steps stopped this long ago lost its worker: beat enqueues a step again. Longer than the crawl
-# task's hard time limit (16 min), so a page claimed by a step that is still alive is never given up.
+# A run whose steps stopped this long ago lost its worker and its task (a redelivered step carries on at once):
+# beat enqueues a step again. Longer than the crawl task's hard time limit (16 min), so a live step is never
+# doubled; its pages are safe anyway (a page is given up only when its step's liveness lock is free).
 ORPHANED_AFTER = timedelta(minutes=20)
 # The screen's radius: the loosest PDQ distance at which the hash rule can accept a pair (pHash ≤ 8 with
 # PDQ ≤ 72), widened to 80 so that crops and framed photos the hash rule narrowly misses reach the keypoint
@@ -405,7 +407,13 @@ class _Crawler:
         )
 
 
-def _claim(run_id: int, now: datetime) -> CrawlPage | None:
+def _page_alive_lock(page_id: int):
+    return held_while_alive(f"crawl-page:{page_id}")
+
+
+def _claim(run_id: int, now: datetime, stack: ExitStack) -> CrawlPage | None:
+    """Claim the next queued page; the step holds the page's liveness lock (taken before the claim commits)
+    until the page is recorded, so another step can tell a page being fetched from one whose step died."""
     with transaction.atomic():
         page = (
             CrawlPage.objects.select_for_update(skip_locked=True)
@@ -415,6 +423,7 @@ def _claim(run_id: int, now: datetime) -> CrawlPage | None:
         )
         if page is None:
             return None
+        stack.enter_context(_page_alive_lock(page.pk))
         page.state, page.claimed_at = PageState.FETCHING, now
         page.save(update_fields=["state", "claimed_at"])
         CrawlRun.objects.filter(pk=run_id).update(touched_at=now)
@@ -532,20 +541,26 @@ def crawl_step(
     run = CrawlRun.objects.select_related("site").get(pk=run_id)
     if run.state != CrawlState.RUNNING:
         return run
-    now = timezone.now()
-    # Pages a dead worker claimed: at most once per run, so they are recorded, not fetched again.
-    CrawlPage.objects.filter(run=run, state=PageState.FETCHING, claimed_at__lt=now - ORPHANED_AFTER).update(
-        state=PageState.FAILED, reason="interrupted by a worker restart; not fetched again in this run"
-    )
+    # Pages whose step died mid-fetch (a killed worker: its liveness lock is free again). A page is requested
+    # at most once in a run, so they are recorded as interrupted, not fetched again; the next run fetches them.
+    for page_id in CrawlPage.objects.filter(run=run, state=PageState.FETCHING).values_list("pk", flat=True):
+        with _page_alive_lock(page_id) as step_died:
+            if step_died and CrawlPage.objects.filter(pk=page_id, state=PageState.FETCHING).update(
+                state=PageState.FAILED,
+                reason="interrupted by a worker restart; not fetched again in this run",
+                fetched_at=timezone.now(),
+            ):
+                CrawlRun.objects.filter(pk=run.pk).update(pages_failed=F("pages_failed") + 1)
     crawler = _Crawler(run, resolver=resolver)
     deadline = time.monotonic() + budget
     done = 0
     while time.monotonic() < deadline and (limit is None or done < limit):
         done += 1
-        page = _claim(run.pk, timezone.now())
-        if page is None:
-            break
-        _crawl_page(crawler, page)
+        with ExitStack() as stack:
+            page = _claim(run.pk, timezone.now(), stack)
+            if page is None:
+                break
+            _crawl_page(crawler, page)
     pending = CrawlPage.objects.filter(run=run, state__in=[PageState.QUEUED, PageState.FETCHING])
     if not pending.exists():
         return crawl_finish(run_id=run.pk)

@@ -7,15 +7,19 @@ so the dependency runs one way only. The tasks are registered in every process b
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
+import os
 import secrets
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 import redis
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from redis.exceptions import LockError
 
 from takedowns.services.throttle import cache_mutex
@@ -64,3 +68,40 @@ def exclusive(name: str, *, ttl_seconds: int):
             with cache_mutex():
                 if cache.get(key) == token:
                     cache.delete(key)
+
+
+@contextmanager
+def held_while_alive(name: str):
+    """A lock that dies with the process holding it; yields True when taken, False when a live process holds it.
+
+    For work claimed in the database and then done outside any transaction (an SMTP conversation, a page fetch):
+    a claim row alone cannot tell a worker that is still busy from one that was killed (SIGKILL, OOM, a lost
+    machine), so its redelivered task would have to wait for the claim to expire. Whoever finds a claim and can
+    take this lock knows the claimant is gone. On PostgreSQL it is a session advisory lock, released by the
+    server when the holder's connection drops; on the embedded default (one machine) an ``flock`` on a file,
+    released by the kernel when the holder dies.
+    """
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            taken = bool(cursor.fetchone()[0])
+        try:
+            yield taken
+        finally:
+            if taken:
+                with suppress(DatabaseError), connection.cursor() as cursor:  # a lost connection released it
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        return
+    folder = Path(settings.VAR_DIR) / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / hashlib.sha256(name.encode()).hexdigest()[:32], os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = True
+        except BlockingIOError:
+            taken = False
+        yield taken
+    finally:
+        os.close(fd)  # releases the flock

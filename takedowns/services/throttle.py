@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import time
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.filebased import FileBasedCache
 
 _PREFIX = "recourse:throttle"
+
+log = logging.getLogger(__name__)
 
 
 def _bucket_keys(key: str, window_seconds: int, now: float) -> tuple[str, str, float]:
@@ -68,8 +71,24 @@ def cache_mutex():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def throttle_hit(key: str, limit: int, window_seconds: int, *, now: float | None = None) -> bool:
-    """Count one hit on ``key``, then decide: True when this hit is within ``limit``, False when over it."""
+def throttle_hit(
+    key: str, limit: int, window_seconds: int, *, now: float | None = None, fail_open: bool = False
+) -> bool:
+    """Count one hit on ``key``, then decide: True when this hit is within ``limit``, False when over it.
+
+    ``fail_open``: when the cache cannot be reached (Redis down), let the hit through instead of raising. For
+    limits that only guard against floods (a victim filing a case must not be turned away by a cache outage);
+    limits that stop guessing (access codes) keep failing closed."""
+    if not fail_open:
+        return _throttle_hit(key, limit, window_seconds, now=now)
+    try:
+        return _throttle_hit(key, limit, window_seconds, now=now)
+    except Exception:
+        log.warning("The cache is unreachable: the %s limit is not applied to this request.", key.split(":")[0])
+        return True
+
+
+def _throttle_hit(key: str, limit: int, window_seconds: int, *, now: float | None) -> bool:
     now = time.time() if now is None else now
     current_key, previous_key, elapsed = _bucket_keys(key, window_seconds, now)
     # Two windows: the bucket must still be readable as "previous" during the whole next window.

@@ -3,17 +3,20 @@ notifications through an outbox and a task, and reconcile finding every kind of 
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from takedowns.lifecycle import notice_transition
 from takedowns.models import Notice, NoticeStatus, Notification, NotificationStatus
 from takedowns.services import delivery, outcomes, reconcile
+from takedowns.services.jobs import held_while_alive
 from takedowns.services.notices import notices_draft
 from tests.factories import complete_case, load_email_platforms
 from tests.utils import deliver_notifications
@@ -54,13 +57,39 @@ def test_smtp_is_never_talked_to_inside_a_transaction(recording_backend, queued)
     assert len(IN_TRANSACTION_AT_SEND) >= 2 and not any(IN_TRANSACTION_AT_SEND)
 
 
+@contextmanager
+def sender_alive_elsewhere(notice_id: int):
+    """Another worker in the middle of sending: it holds the notice's liveness lock from its own thread (its own
+    database connection on PostgreSQL, its own open file on the embedded default)."""
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with held_while_alive(f"notice-send:{notice_id}") as ok:
+                assert ok
+                taken.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(10)
+
+
 def test_a_second_run_while_one_is_sending_sends_nothing(queued):
     Notice.objects.filter(pk=queued.pk).update(send_claimed_at=timezone.now())
     mail.outbox.clear()
-    assert delivery.notice_send(notice_id=queued.pk).status == NoticeStatus.QUEUED
+    with sender_alive_elsewhere(queued.pk):
+        assert delivery.notice_send(notice_id=queued.pk).status == NoticeStatus.QUEUED
     assert mail.outbox == []
-    # A claim left by a worker killed mid-send expires, and the redelivered task sends once.
-    Notice.objects.filter(pk=queued.pk).update(send_claimed_at=timezone.now() - timedelta(minutes=5))
+    # The same fresh claim, but its sender is gone (killed mid-send, so it no longer holds the lock): the
+    # redelivered task sends at once instead of waiting for the claim to expire, and only once.
     assert delivery.notice_send(notice_id=queued.pk).status == NoticeStatus.SENT
     assert delivery.notice_send(notice_id=queued.pk).status == NoticeStatus.SENT
     assert len([m for m in mail.outbox if m.to == ["ncii@mailhost-a.example"]]) == 1
@@ -153,3 +182,26 @@ def test_a_job_lock_is_released_only_by_its_owner():
     second.__exit__(None, None, None)
     with exclusive(name, ttl_seconds=30) as fourth:
         assert fourth
+
+
+def test_a_mail_server_that_keeps_refusing_ends_in_failed_after_our_own_retry_limit(settings, queued):
+    # Celery's default limit (3 retries) used to end the task with an exception first, leaving the notice
+    # queued with no "delivery failed" state (found by tests/faults).
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: connection refused
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_TIMEOUT = 2
+    settings.NOTICE_SEND_MAX_RETRIES = 5
+    from celery.exceptions import Retry
+
+    from takedowns.tasks import notice_send
+
+    # The fourth and fifth deliveries are retried (eagerly, a retry is raised rather than scheduled) ...
+    for retries in (3, 4):
+        with pytest.raises(Retry):
+            notice_send.apply(args=[queued.pk], retries=retries)
+    assert Notice.objects.get(pk=queued.pk).status == NoticeStatus.QUEUED
+    # ... and the sixth, the last, records the failure for the advocate to see and retry.
+    notice_send.apply(args=[queued.pk], retries=5)
+    notice = Notice.objects.get(pk=queued.pk)
+    assert notice.status == NoticeStatus.FAILED and notice.delivery_attempts == 3
+    assert "Could not reach the mail server" in notice.delivery_error

@@ -10,7 +10,9 @@ Pictures are never kept in the session: they are checked and then held encrypted
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -49,6 +51,8 @@ from takedowns.services.throttle import throttle_hit
 from takedowns.web.victim.messages import images_added_message, signature_warning
 
 SESSION_KEY = "recourse_intake"
+log = logging.getLogger(__name__)
+
 RECEIPT_KEY = "recourse_receipt"
 RECEIPT_TTL = 15 * 60
 # Filing is rare for one person; a burst from one address is automation or a loop. Shelters and helplines
@@ -297,7 +301,9 @@ def _step_images(request, state):
                 _save(request, state)
                 messages.info(request, _("The picture was removed."))
             return redirect("takedowns:intake_step", step="images")
-        if request.FILES and not throttle_hit(f"intake-upload:{client_address(request)}", UPLOAD_LIMIT, UPLOAD_WINDOW):
+        if request.FILES and not throttle_hit(
+            f"intake-upload:{client_address(request)}", UPLOAD_LIMIT, UPLOAD_WINDOW, fail_open=True
+        ):
             form = ImagesForm(existing_count=len(uploads))
             form.add_error(
                 None,
@@ -391,7 +397,7 @@ def _step_review(request, state):
     statement = answers.get("statement", {})
     representative = who.get("filer_type") == FilerType.REPRESENTATIVE
     if request.method == "POST":
-        if not throttle_hit(f"intake-submit:{client_address(request)}", SUBMIT_LIMIT, SUBMIT_WINDOW):
+        if not throttle_hit(f"intake-submit:{client_address(request)}", SUBMIT_LIMIT, SUBMIT_WINDOW, fail_open=True):
             messages.error(
                 request,
                 _(
@@ -407,15 +413,24 @@ def _step_review(request, state):
             submission_key=state["key"],
             language=translation.get_language() or "en",
         )
-        if result.access_code:
-            cache.set(receipt_cache_key(state["key"]), encrypt_bytes(result.access_code.encode()), RECEIPT_TTL)
-        request.session[RECEIPT_KEY] = {
+        receipt = {
             "case_id": result.case.pk,
             "reference": result.case.reference,
             "key": state["key"],
             "email": bool(result.case.contact_email),
             "minor": result.case.is_minor_content,
         }
+        if result.access_code:
+            sealed = encrypt_bytes(result.access_code.encode())
+            try:
+                cache.set(receipt_cache_key(state["key"]), sealed, RECEIPT_TTL)
+            except Exception:
+                # The cache (Redis) is down, but the case is filed and this is the only time the code is shown:
+                # it waits in the session instead (database-backed, encrypted), for the same few minutes.
+                log.warning("The cache is unreachable: the receipt's access code is kept in the session.")
+                receipt["sealed_code"] = sealed.decode("ascii")
+                receipt["code_until"] = time.time() + RECEIPT_TTL
+        request.session[RECEIPT_KEY] = receipt
         request.session.pop(SESSION_KEY, None)
         return redirect("takedowns:intake_receipt")
     signature_mismatch = not representative and not names_match(
@@ -456,10 +471,18 @@ def intake_receipt(request: HttpRequest) -> HttpResponse:
         return redirect("takedowns:intake")
     if request.method == "POST":
         # "I have saved my code": forget it here at once rather than after the few minutes it is kept.
-        cache.delete(receipt_cache_key(receipt["key"]))
+        try:
+            cache.delete(receipt_cache_key(receipt["key"]))
+        except Exception:
+            log.warning("The cache is unreachable: the receipt's access code expires on its own.")
         request.session.pop(RECEIPT_KEY, None)
         return redirect(reverse("takedowns:status_login") + f"?reference={receipt['reference']}")
-    token = cache.get(receipt_cache_key(receipt["key"]))
+    try:
+        token = cache.get(receipt_cache_key(receipt["key"]))
+    except Exception:
+        token = None
+    if not token and receipt.get("sealed_code") and time.time() < receipt.get("code_until", 0):
+        token = receipt["sealed_code"].encode("ascii")
     code = ""
     if token:
         try:

@@ -4,16 +4,19 @@ resumable frontier), matching what was crawled against open cases, and the advoc
 from __future__ import annotations
 
 import io
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from takedowns.models import CrawledImage, CrawlPage, CrawlRun, Event, EventType, Finding, WatchedSite
 from takedowns.services import discovery
 from takedowns.services.images import image_add
+from takedowns.services.jobs import held_while_alive
 from tests.factories import complete_case, load_email_platforms
 from tests.local_http import LocalServer
 from tests.utils import api_token, edited_copies, make_photo_like, serve_gallery
@@ -174,6 +177,39 @@ def test_a_crawl_interrupted_between_steps_resumes_without_fetching_a_page_twice
     assert stuck.url.removeprefix(server.base) not in paths
     assert CrawlPage.objects.get(pk=stuck.pk).state == "failed"
     assert CrawlRun.objects.get(pk=run.pk).state == "done"
+
+
+def test_a_page_whose_step_is_alive_is_never_given_up(server):
+    # Two steps share a run: a page another live step is fetching (it holds the page's liveness lock, from its
+    # own thread here) stays "fetching"; only a page whose step died is recorded as interrupted.
+    g = serve_gallery(server, pages=4, images=4, planted=[])
+    run = discovery.crawl_start(site=_site(g["start"]), enqueue=False)
+    discovery.crawl_step(run_id=run.pk, limit=1, chain=False)
+    busy = CrawlPage.objects.filter(run=run, state="queued").order_by("id").first()
+    CrawlPage.objects.filter(pk=busy.pk).update(state="fetching", claimed_at=timezone.now())
+    taken, release = threading.Event(), threading.Event()
+
+    def live_step():
+        try:
+            with held_while_alive(f"crawl-page:{busy.pk}"):
+                taken.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=live_step)
+    thread.start()
+    assert taken.wait(10)
+    try:
+        discovery.crawl_step(run_id=run.pk, chain=False)
+        assert CrawlPage.objects.get(pk=busy.pk).state == "fetching"
+        assert CrawlRun.objects.get(pk=run.pk).state == "running"  # waits for the live step's page
+    finally:
+        release.set()
+        thread.join(10)
+    # That step died without recording its page: the next step records it as interrupted and finishes the run.
+    run = discovery.crawl_step(run_id=run.pk, chain=False)
+    assert CrawlPage.objects.get(pk=busy.pk).state == "failed" and run.state == "done"
 
 
 def test_crawl_watchlist_command(server, capsys):

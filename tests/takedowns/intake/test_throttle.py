@@ -3,13 +3,19 @@ the limiter itself."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from takedowns.models import Case
+from takedowns.services.cases import case_check_access_code
 from takedowns.services.throttle import throttle_count, throttle_hit, throttle_is_limited
 from tests.factories import TEST_ACCESS_CODE, CaseFactory
-from tests.utils import intake_state, step_url, walk_intake
+from tests.utils import intake_state, jpeg, step_url, walk_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +142,32 @@ def test_every_form_has_a_csrf_token(client, private_storage):
     for step in ("who", "content", "where", "images", "contact", "statement", "review"):
         html = client.get(step_url(step)).content.decode()
         assert html.count("<form") == html.count('name="csrfmiddlewaretoken"')
+
+
+def test_with_the_cache_down_a_victim_still_files_and_sees_the_access_code_once(client, settings, caplog):
+    # Redis (the cache) unreachable: nothing listens on port 9. The flood limits on uploads and submissions
+    # let the victim through, and the one-time access code waits in the session instead of the cache.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    }
+    response = walk_intake(client, images=[jpeg(seed=3)])
+    assert response.status_code == 302 and response["Location"] == reverse("takedowns:intake_receipt")
+    case = Case.objects.get()
+    assert case.images.count() == 1
+    page = client.get(reverse("takedowns:intake_receipt")).content.decode()
+    code = re.search(r'id="access-code">([^<]+)<', page).group(1)
+    assert case_check_access_code(case=case, code=code)
+    assert "The cache is unreachable" in caplog.text
+    # "I have saved my code" forgets it; the receipt never shows it again.
+    client.post(reverse("takedowns:intake_receipt"))
+    assert 'id="access-code"' not in client.get(reverse("takedowns:intake_receipt")).content.decode()
+
+
+def test_the_access_code_kept_in_the_session_expires_like_the_cached_one(client, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    }
+    walk_intake(client)
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        page = client.get(reverse("takedowns:intake_receipt")).content.decode()
+    assert 'id="case-reference"' in page and 'id="access-code"' not in page
