@@ -1,36 +1,8 @@
-"""Hypothesis settings for the fuzz tests (tests/fuzz/).
+"""The fuzz tests' Hypothesis profile (tests/fuzz/profiles.py): derandomised with a per-example deadline in CI,
+``HYPOTHESIS_PROFILE=explore`` for many random examples."""
 
-The ``recourse`` profile is the default: derandomised (the same examples every run, so CI is repeatable and a
-failure can be re-run), no example database written into the checkout, a deadline per example so that a hang
-or a slow path fails the test, and few enough examples that each backend's fuzzing stays under a minute.
-``HYPOTHESIS_PROFILE=explore`` runs many more random examples locally (and keeps found failures in
-``.hypothesis/``, which git ignores):
+from hypothesis import settings
 
-    DEBUG=true HYPOTHESIS_PROFILE=explore .venv/bin/pytest tests/fuzz -p no:cacheprovider
-"""
+from tests.fuzz.profiles import PROFILE
 
-from __future__ import annotations
-
-import os
-from datetime import timedelta
-
-from hypothesis import HealthCheck, settings
-
-# Each example is one decode, one form or one request: seconds would mean a hang or a pathological path.
-settings.register_profile(
-    "recourse",
-    derandomize=True,
-    database=None,
-    deadline=timedelta(seconds=5),
-    max_examples=60,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-    print_blob=True,
-)
-settings.register_profile(
-    "explore",
-    parent=settings.get_profile("recourse"),
-    derandomize=False,
-    database=settings.get_profile("default").database,
-    max_examples=2000,
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "recourse"))
+settings.load_profile(PROFILE)

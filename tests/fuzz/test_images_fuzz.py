@@ -27,6 +27,7 @@ from hashing.decode import DEFAULT_LIMITS
 from takedowns.forms.intake import ImagesForm
 from takedowns.services.images import image_upload_check
 from tests.fuzz.images import SEEDS, any_bytes, claims_size
+from tests.fuzz.profiles import examples
 from tests.utils import ROOT
 
 CODES = {"empty_file", "file_too_large", "too_many_pixels", "unsupported_format", "corrupt_image", "unreadable_file"}
@@ -46,6 +47,7 @@ def test_every_seed_is_accepted():
 
 
 @given(any_bytes)
+@examples(60)
 def test_upload_check_accepts_or_refuses_with_a_message(data):
     upload = SimpleUploadedFile("picture.jpg", data, content_type="image/jpeg")
     try:
@@ -58,6 +60,7 @@ def test_upload_check_accepts_or_refuses_with_a_message(data):
 
 
 @given(st.lists(any_bytes, min_size=1, max_size=3))
+@examples(30)
 def test_images_form_keeps_the_good_files_and_names_the_bad_ones(files):
     uploads = [SimpleUploadedFile(f"file-{n}.png", data) for n, data in enumerate(files)]
     form = ImagesForm({"action": "next"}, MultiValueDict({"images": uploads}))
@@ -72,6 +75,7 @@ def test_images_form_keeps_the_good_files_and_names_the_bad_ones(files):
 
 
 @given(any_bytes, st.booleans())
+@examples(60)
 def test_hashing_decoder_returns_hashes_or_the_documented_error(data, candidate):
     # compute() is what the worker runs on a reference (keypoints included); compute_candidate() what
     # verification and discovery run on fetched pictures (frame unwrapping, mirrored keypoints).
