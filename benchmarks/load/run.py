@@ -153,6 +153,23 @@ def csrf_of(response) -> str:
     return match.group(1)
 
 
+def recorded(rec: Recorder, what: str, target):
+    """Run an actor; anything it did not expect (a page without its form, say) counts as an error."""
+
+    def run(*args):
+        try:
+            target(*args)
+        except Exception as exc:
+            with rec.lock:
+                rec.errors.append((what, f"{type(exc).__name__}: {exc}"[:300]))
+
+    return run
+
+
+def spawn(target, *args) -> threading.Thread:
+    return threading.Thread(target=target, args=args, daemon=True)
+
+
 # --- the actors ----------------------------------------------------------------------------------------------------
 
 
@@ -458,10 +475,9 @@ class Run:
         stop = threading.Event()
         seen: dict[str, int] = {}
         pollers = [
-            threading.Thread(target=advocate_poll, args=(rec, self.base, a, self.totp_code, stop), daemon=True)
-            for a in advocates
+            spawn(recorded(rec, "advocate", advocate_poll), rec, self.base, a, self.totp_code, stop) for a in advocates
         ] + [
-            threading.Thread(target=token_poll, args=(rec, self.base, t, stop, seen, a), daemon=True)
+            spawn(recorded(rec, "platform token", token_poll), rec, self.base, t, stop, seen, a)
             for a, t in tokens.items()
         ]
         for thread in pollers:
@@ -470,7 +486,7 @@ class Run:
         filed: dict[int, dict] = {}
         self.t0 = t0 = time.time()
         victims = [
-            threading.Thread(target=victim_walk, args=(rec, self.base, i, pictures[i], filed), daemon=True)
+            spawn(recorded(rec, "victim", victim_walk), rec, self.base, i, pictures[i], filed)
             for i in range(self.conf["victims"])
         ]
         for thread in victims:
