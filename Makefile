@@ -6,9 +6,9 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 # Development mode is explicit: without DEBUG=true the portal runs (and refuses to start) as production.
-run migrate test test-fast faults bench security: export DEBUG := true
+run migrate test test-fast faults bench security load: export DEBUG := true
 
-.PHONY: run test test-fast faults lint format bench migrate clean help check-deploy security
+.PHONY: run test test-fast faults lint format bench load migrate clean help check-deploy security
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 (SQLite, local broker, worker + beat, demo data)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint   - ruff and the import layers (lint-imports)"
 	@echo "make bench  - benchmarks (see benchmarks/RESULTS.md)"
 	@echo "make security - check --deploy with production settings, the URL x role matrix, headers, CSP"
+	@echo "make load   - the load benchmark on PostgreSQL + Redis and on the embedded default (benchmarks/load/REPORT.md)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +83,11 @@ check-deploy: $(RUNTIME_STAMP)
 # every role (tests/security/test_access_matrix.py), response headers and CSP-blocked code.
 security: check-deploy $(DEV_STAMP)
 	$(PY) -m pytest tests/security tests/test_settings.py $(PYTEST_ARGS)
+
+# Needs PostgreSQL on 127.0.0.1:5432 (creates and drops the database load_bench) and Redis on 127.0.0.1:6379
+# (flushes its databases 10 and 11). Bounded: 9 + 5 minutes at most. Writes benchmarks/load/REPORT.md.
+load: $(DEV_STAMP)
+	$(PY) benchmarks/load/run.py postgres; status=$$?; $(PY) benchmarks/load/run.py embedded && exit $$status
 
 clean:
 	rm -rf var test-artifacts .pytest_cache

@@ -35,6 +35,10 @@ FAST_THRESHOLD = 10
 # thresholds until they have at least MIN_KEYPOINTS; textured photos never pay for the retry.
 FAST_FALLBACK = (5, 2)
 MIN_KEYPOINTS = 250
+# ORB's default edge threshold (ORB_create's edgeThreshold): a keypoint needs this many pixels to every border,
+# so a picture whose shorter side is at most twice that has none — and below about 2 pixels OpenCV's pyramid
+# asserts instead of answering (a 20,000 × 40 panorama is 640 × 1 at MAX_SIDE; found by tests/fuzz).
+ORB_EDGE_THRESHOLD = 31
 #: Inliers must spread over a real part of the reference, not a few pixels of repeated texture.
 MIN_INLIER_SPREAD = 0.02  # fraction of the reference area covered by the inliers' bounding box
 # Re-uploads are rotated by a few degrees and rescaled within reason; a "match" needing a 170° turn or a
@@ -92,6 +96,8 @@ def extract(
     if abs(scale - 1.0) > 0.02:
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
         img = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
+    if min(img.shape) <= 2 * ORB_EDGE_THRESHOLD:
+        return Features(img.shape[1], img.shape[0], np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
     if mirror:
         img = np.ascontiguousarray(img[:, ::-1])
     want = min(MIN_KEYPOINTS, n_features // 2)

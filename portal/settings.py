@@ -491,6 +491,12 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- REST API ----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # JSON bodies must be valid Unicode (no lone surrogate escapes): takedowns/api/parsers.py.
+    "DEFAULT_PARSER_CLASSES": [
+        "takedowns.api.parsers.UnicodeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "takedowns.api.authentication.ThrottledKnoxTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

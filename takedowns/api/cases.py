@@ -9,12 +9,13 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from takedowns import selectors
 from takedowns.api.discovery import FindingSerializer
+from takedowns.api.parsers import UnicodeJSONParser
 from takedowns.api.permissions import IsAdvocate
 from takedowns.api.serializers import AccountAnswerSerializer, account_answer_data
 from takedowns.models import ActorKind, Case, FilerType, FindingStatus, Jurisdiction, LadderStep
@@ -238,7 +239,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     """Advocates file cases for victims and follow them. Platform staff get 403 here."""
 
     permission_classes = [IsAuthenticated, IsAdvocate]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, UnicodeJSONParser]
     lookup_field = "reference"
     serializer_class = CaseSerializer
 

@@ -34,6 +34,12 @@ class VictimForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper_rebuild()
+
+    def helper_rebuild(self) -> None:
+        """Lay the form out from its fields as they are now: a subclass that removes a field after
+        ``__init__`` calls this again, or crispy would look for the missing field on every render (a logged
+        KeyError per page view, found by the load benchmark)."""
         self.helper = FormHelper(self)
         self.helper.form_tag = False
         self.helper.disable_csrf = True

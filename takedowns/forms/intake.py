@@ -286,6 +286,7 @@ class StatementForm(VictimForm):
         self.representative = representative
         if not representative:
             del self.fields["attest_authority"]
+            self.helper_rebuild()
 
     def clean_signature_name(self):
         value = " ".join((self.cleaned_data.get("signature_name") or "").split())

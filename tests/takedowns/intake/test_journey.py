@@ -232,3 +232,26 @@ def test_before_signing_the_victim_sees_what_each_platform_will_receive(client, 
     assert "@poster-account" in html
     assert "a private address of this service" in html and "sam@example.org" not in html
     assert "The fingerprints of your picture" in html and "Not the picture itself." in html
+
+
+@pytest.mark.parametrize("filer_type", ["self", "representative"])
+def test_statement_page_renders_only_the_fields_it_has(client, caplog, filer_type):
+    # A person filing for themselves has no "authorised to act" box: the layout must not look for it (crispy
+    # logged a KeyError with a traceback on every view of this page, found by benchmarks/load).
+    who = {"filer_type": filer_type, "victim_name": "Sam Example"}
+    if filer_type == "representative":
+        who.update(
+            representative_name="Alex Helper", representative_relationship="friend", representative_authority="asked"
+        )
+    statement = {
+        "signature_name": "Alex Helper",
+        "attest_good_faith": "on",
+        "attest_accuracy": "on",
+        "attest_authority": "on",
+        "jurisdiction": "US",
+    }
+    walk_intake(client, answers={"who": who, "statement": statement}, submit=False)
+    caplog.clear()
+    page = client.get(step_url("statement")).content.decode()
+    assert "Could not resolve form field" not in caplog.text
+    assert ('name="attest_authority"' in page) == (filer_type == "representative")
