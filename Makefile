@@ -62,6 +62,7 @@ bench: $(DEV_STAMP)
 	OPENBLAS_NUM_THREADS=1 $(PY) benchmarks/hash_robustness.py
 	$(PY) benchmarks/notice_render.py
 	$(PY) benchmarks/discovery_match.py
+	$(PY) benchmarks/access_code_hash.py
 
 # `manage.py check --deploy` under production settings (DEBUG=false) with a realistic, freshly generated
 # environment; --fail-level WARNING makes a warning fail it too. tests/test_settings.py runs the same check.

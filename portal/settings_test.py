@@ -27,7 +27,7 @@ from portal.settings import DATABASES, STORAGES, VAR_DIR, env
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", True)
 
 # PBKDF2 at Django's production cost would make every access-code check take ~0.3 s.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "takedowns.hashers.AccessCodeHasher"]
 
 # Tests render pages without running collectstatic first, even with DEBUG=false in the environment: no
 # manifest, and WhiteNoise looks STATIC_ROOT up per request instead of warning that it does not exist yet.

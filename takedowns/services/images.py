@@ -99,6 +99,12 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
             result = hashing.compute(data, features=True)
         except hashing.HashingError as exc:
             error = exc
+        except Exception as exc:  # any other failure must still end the image's wait
+            # A bug or a library's own error (as OpenCV's assertion on a 20,000 x 40 panorama once was) would
+            # otherwise escape the task, leave the image pending and be re-enqueued by reconcile for ever. The
+            # victim is told the picture could not be read; the traceback goes to the log, never to the page.
+            log.exception("hashing image %s failed unexpectedly", image_id)
+            error = hashing.HashingError(detail=f"{type(exc).__name__}: {exc}")
     with transaction.atomic():
         image = ReferenceImage.objects.select_for_update().select_related("case").get(pk=image_id)
         if image.state != ImageState.PENDING:

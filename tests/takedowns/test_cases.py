@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.hashers import make_password
 
 from takedowns.models import Event, ReportedLocation
 from takedowns.services.cases import (
@@ -51,6 +52,29 @@ def test_case_create_hashes_the_code_and_detects_platforms(platforms):
         "case.created",
         "case.locations_added",
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hasher", ["pbkdf2_sha256", "md5"])
+def test_access_codes_use_the_fast_salted_hasher_and_older_hashes_still_sign_in(settings, hasher):
+    """New codes are stored with takedowns/hashers.py (PBKDF2, 1,000 iterations: the code is random, ~78 bits);
+    a case whose code was hashed the old way (Django's slow default) still signs in with it."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "takedowns.hashers.AccessCodeHasher",
+    ]
+    created = case_create(victim_name="Sam Example")
+    algorithm, iterations, salt, digest = created.case.access_code_hash.split("$")
+    assert (algorithm, iterations) == ("pbkdf2_sha256_code", "1000") and salt and digest
+    assert case_check_access_code(case=created.case, code=created.access_code)
+    assert not case_check_access_code(case=created.case, code="AAAA-BBBB-CCCC-DDDD")
+
+    older = case_create(victim_name="Older Case")
+    older.case.access_code_hash = make_password(access_code_normalise(older.access_code), hasher=hasher)
+    older.case.save(update_fields=["access_code_hash"])
+    assert case_check_access_code(case=older.case, code=older.access_code.lower())
+    assert not case_check_access_code(case=older.case, code=created.access_code)
 
 
 @pytest.mark.django_db

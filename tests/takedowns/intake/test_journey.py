@@ -90,6 +90,26 @@ def test_keep_as_evidence_keeps_the_encrypted_original(client, private_storage, 
     assert raw[:64] not in files[0].read_bytes()
 
 
+def test_an_unexpected_error_while_hashing_fails_the_picture_instead_of_leaving_it_pending(
+    client, private_storage, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    """Any exception from the hashing library (a bug, a library's own assertion) ends the picture's wait with
+    "we could not read this picture"; the original is purged and the detail goes to the log only."""
+    import hashing
+
+    def broken(*args, **kwargs):
+        raise ValueError("library assertion: width > 2")
+
+    monkeypatch.setattr(hashing, "compute", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        walk_intake(client, images=[jpeg(5)])
+    image = ReferenceImage.objects.get()
+    assert image.state == ImageState.FAILED and image.failure_code == "hashing_error"
+    assert image.failure_reason == "We could not read this picture." and not image.file
+    assert not stored_files(private_storage)
+    assert "library assertion" in caplog.text
+
+
 def test_pending_uploads_leave_storage_on_submit(client, private_storage):
     walk_intake(client, images=[jpeg(4)], submit=False)
     pending = [p for p in stored_files(private_storage) if "pending-uploads" in str(p)]
