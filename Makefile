@@ -6,9 +6,9 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 # Development mode is explicit: without DEBUG=true the portal runs (and refuses to start) as production.
-run migrate test test-fast faults bench security load: export DEBUG := true
+run migrate test test-fast faults bench security load screenshots: export DEBUG := true
 
-.PHONY: run test test-fast faults lint format bench load migrate clean help check-deploy security
+.PHONY: run test test-fast faults lint format bench load migrate clean help check-deploy security screenshots
 
 help:
 	@echo "make run    - set up and serve http://127.0.0.1:8000 (SQLite, local broker, worker + beat, demo data)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint   - ruff and the import layers (lint-imports)"
 	@echo "make bench  - benchmarks (see benchmarks/RESULTS.md)"
 	@echo "make security - check --deploy with production settings, the URL x role matrix, headers, CSP"
+	@echo "make screenshots - the README's pictures of each audience's main page, from demo data (docs/img/)"
 	@echo "make load   - the load benchmark on PostgreSQL + Redis and on the embedded default (benchmarks/load/REPORT.md)"
 
 $(PY):
@@ -89,6 +90,10 @@ security: check-deploy $(DEV_STAMP)
 # (flushes its databases 10 and 11). Bounded: 9 + 5 minutes at most. Writes benchmarks/load/REPORT.md.
 load: $(DEV_STAMP)
 	$(PY) benchmarks/load/run.py postgres; status=$$?; $(PY) benchmarks/load/run.py embedded && exit $$status
+
+# The README's screenshots (docs/img/*.png): demo data on a throw-away SQLite, Debian's Chromium, loopback only.
+screenshots: $(DEV_STAMP)
+	$(PY) docs/screenshots.py
 
 clean:
 	rm -rf var test-artifacts .pytest_cache
