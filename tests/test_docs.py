@@ -78,6 +78,25 @@ def test_every_relative_link_resolves(path):
     assert broken_links(path) == []
 
 
+CODE_DIRS = ("takedowns", "portal", "hashing", "tests", "benchmarks", "docs")
+DECISION_LINK = re.compile(r"DECISIONS\.md#([A-Za-z0-9_-]+)")
+
+
+def decision_links_in_code() -> list[tuple[str, str]]:
+    """(file, anchor) for every heading of docs/DECISIONS.md that a code comment or docstring links to."""
+    found = []
+    for folder in CODE_DIRS:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for anchor in DECISION_LINK.findall(path.read_text(encoding="utf-8")):
+                found.append((str(path.relative_to(ROOT)), anchor))
+    return found
+
+
+def test_code_points_only_at_decisions_that_exist():
+    existing = anchors(ROOT / "docs" / "DECISIONS.md")
+    assert [(path, anchor) for path, anchor in decision_links_in_code() if anchor not in existing] == []
+
+
 def test_readme_shows_each_audience():
     images = [t for t in relative_links(ROOT / "README.md") if t.endswith(".png")]
     assert {Path(t).stem for t in images} >= {"victim-status", "advocate-board", "platform-inbox"}
