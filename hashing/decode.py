@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .errors import CorruptImage, EmptyFile, FileTooLarge, TooManyPixels, UnreadableFile, UnsupportedFormat
+from .formats import is_iso_media, picture_format
 
 Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 
@@ -127,40 +128,22 @@ def read_source(source: Source, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes,
     return data, name
 
 
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
-_AVIF_BRANDS = {b"avif", b"avis"}
-
-
 def sniff(data: bytes) -> str:
-    """Name the accepted kind of ``data`` from its magic bytes, or raise UnsupportedFormat."""
-    head = data[:64]
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        box_len = int.from_bytes(head[:4], "big")
-        compatible = {head[i : i + 4] for i in range(16, min(box_len, len(head)) - 3, 4)}
-        brands = {brand} | compatible
-        if brand in _AVIF_BRANDS or (brands & _AVIF_BRANDS and not brands & _HEIF_BRANDS):
-            if AVIF_AVAILABLE:
-                return "avif"
-            raise UnsupportedFormat("heif-unavailable")
-        if brands & _HEIF_BRANDS:
-            if HEIF_AVAILABLE:
-                return "heif"
-            raise UnsupportedFormat("heif-unavailable")
-        raise UnsupportedFormat("video")  # mp4, mov, 3gp ...
-    raise UnsupportedFormat(_guess_other(data))
+    """Name the accepted kind of ``data`` from its magic bytes (``hashing.formats``), or raise UnsupportedFormat."""
+    kind = picture_format(data)
+    if kind in ("avif", "heif"):
+        if AVIF_AVAILABLE if kind == "avif" else HEIF_AVAILABLE:
+            return kind
+        raise UnsupportedFormat("heif-unavailable")
+    if kind is None:
+        raise UnsupportedFormat(_guess_other(data))
+    return kind
 
 
 def _guess_other(data: bytes) -> str:
     """Cheap, best-effort label for a refused file, only used to word the message."""
+    if is_iso_media(data):
+        return "video"  # mp4, mov, 3gp ...
     head = data[:1024]
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"%PDF") or b"%pdf-" in head[:1024].lower():

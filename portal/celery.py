@@ -1,7 +1,7 @@
 """The Celery app (``celery -A portal worker -Q hashing,io``; ``celery -A portal beat``).
 
 Configuration lives in Django settings under the ``CELERY_`` prefix: JSON only, time limits, the two queues
-and the beat schedule are all in portal/settings.py.
+and the beat schedule are all in portal/settings/celery.py.
 """
 
 import os

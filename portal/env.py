@@ -1,63 +1,74 @@
-"""The one place that reads the process environment (CONVENTIONS.md §9).
+"""The one reader of the process environment (CONVENTIONS.md §9): django-environ, with Recourse's rules on top.
 
-Every setting Recourse takes from the environment goes through :class:`Env`, and every variable is listed,
-with a comment, in ``.env.example``. Development defaults work with nothing installed; production
-(``DEBUG=false``) refuses to start without the secrets it needs.
+Every setting (portal/settings/) and gunicorn's configuration (portal/gunicorn.conf.py) read the environment
+through :data:`env`, and every variable they read is listed, with a comment, in ``.env.example``
+(tests/test_env_example.py). Development defaults work with nothing installed; production (``DEBUG=false``)
+refuses to start without the secrets it needs.
+
+django-environ does the reading; this module keeps only what it does differently from what deployments
+already rely on (docs/DECISIONS.md, "One environment reader"): an empty value counts as unset (``.env.example``
+ships ``VAR_DIR=`` and friends, copied to ``.env`` by docker compose), a boolean that is neither true nor
+false stops the start instead of silently meaning false, and ``EMAIL_URL`` keeps its documented schemes
+(``smtps://`` is implicit TLS, ``console://`` and ``file:///path`` work, a timeout by default).
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+NOTSET = environ.Env.NOTSET
 
 
-@dataclass(frozen=True)
-class Env:
-    environ: os._Environ | dict
+class Env(environ.Env):
+    """django-environ's reader, where an empty value is no value and a mistyped boolean is an error."""
 
-    def str(self, name: str, default: str | None = None) -> str:
-        value = self.environ.get(name)
-        if value is None or value == "":
-            if default is None:
-                raise ImproperlyConfigured(f"Set the {name} environment variable (see .env.example).")
-            return default
-        return value
+    def _raw(self, var: str) -> str | None:
+        return self.ENVIRON.get(f"{self.prefix}{var}")
 
-    def optional(self, name: str) -> str:
-        return self.environ.get(name, "") or ""
+    def _missing(self, var: str, default):
+        if default is NOTSET:
+            raise ImproperlyConfigured(f"Set the {var} environment variable (see .env.example).")
+        return default
 
-    def bool(self, name: str, default: bool) -> bool:
-        raw = self.environ.get(name)
+    def str(self, var: str, default=NOTSET, multiline: bool = False, choices=NOTSET) -> str:
+        if not self._raw(var):
+            return self._missing(var, default)
+        return super().str(var, default=default, multiline=multiline, choices=choices)
+
+    def bool(self, var: str, default=NOTSET) -> bool:
+        raw = self._raw(var)
         if raw is None:
-            return default
+            return self._missing(var, default)
         value = raw.strip().lower()
         if value in _TRUE:
             return True
         if value in _FALSE:
             return False
-        raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+        # django-environ reads any unknown word as false: "AXES_ENABLED=flase" would switch lock-outs off.
+        raise ImproperlyConfigured(f"{var} must be true or false, not {raw!r}.")
 
-    def int(self, name: str, default: int) -> int:
-        raw = self.environ.get(name)
-        if raw is None or raw.strip() == "":
-            return default
+    def int(self, var: str, default=NOTSET) -> int:
+        raw = self._raw(var)
+        if raw is None or not raw.strip():
+            return self._missing(var, default)
         try:
-            return int(raw)
+            return super().int(var, default=default)
         except ValueError as exc:
-            raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from exc
+            raise ImproperlyConfigured(f"{var} must be a whole number, not {raw!r}.") from exc
 
-    def list(self, name: str, default: list[str]) -> list[str]:
-        raw = self.environ.get(name)
-        if raw is None:
-            return default
-        return [item.strip() for item in raw.split(",") if item.strip()]
+    def list(self, var: str, cast=None, default=NOTSET) -> list:
+        if self._raw(var) is None:
+            return self._missing(var, default)
+        return [item.strip() for item in super().list(var, cast=cast, default=default) if item.strip()]
+
+
+env = Env()
 
 
 def email_settings(url: str, *, var_dir: Path) -> dict:
@@ -65,6 +76,8 @@ def email_settings(url: str, *, var_dir: Path) -> dict:
 
     ``smtp://user:pass@host:25``, ``smtp+tls://...:587`` (STARTTLS), ``smtps://...:465`` (implicit TLS),
     ``console://`` and ``file:///path`` (one .eml file per message: the development outbox).
+    django-environ's ``email_url`` reads ``smtps://`` as STARTTLS, leaves the port unset, turns ``file:///path``
+    into a relative path and knows neither ``console://`` nor ``file://``: deployments already use these.
     """
     if not url:
         url = f"file://{var_dir / 'outbox'}"

@@ -2,16 +2,18 @@
 
 Access logs go to stdout with the signed response tokens redacted (portal/logsafe.py). The client address in
 the log is the proxy's; the portal itself reads the real one from X-Forwarded-For of TRUSTED_PROXIES only.
+Its variables are read through the same reader as the settings (portal/env.py) and listed in .env.example.
 """
 
-import os
+# gunicorn puts its working folder (the repository, /app in the image) on the import path before reading this.
+from portal.env import env
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
+bind = env.str("GUNICORN_BIND", default="0.0.0.0:8000")
+workers = env.int("GUNICORN_WORKERS", default=4)
 accesslog = "-"
 # Files written by the server and its workers are readable by their owner only (portal/wsgi.py sets it too).
 umask = 0o077
 logger_class = "portal.logsafe.RedactingGunicornLogger"
 # Uploads up to the 25 MB limit stay in memory (Django's FILE_UPLOAD_MAX_MEMORY_SIZE); requests are cut off
 # by gunicorn after this many seconds.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+timeout = env.int("GUNICORN_TIMEOUT", default=60)

@@ -1,4 +1,4 @@
-"""Settings for the test suite: the production settings (portal/settings.py) plus what tests need.
+"""Settings for the test suite: the production settings (portal/settings/) plus what tests need.
 
 Named in pyproject.toml (``DJANGO_SETTINGS_MODULE``) for pytest, and passed to the Celery worker process that
 the integration tests start, so both run with the same configuration. Environment variables still apply, so

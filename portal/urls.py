@@ -1,5 +1,5 @@
 """Top-level URLs. The admin lives under a non-obvious path prefix set by ADMIN_PATH
-(portal/settings.py; production refuses the default admin/)."""
+(portal/settings/security.py; production refuses the default admin/)."""
 
 from django.conf import settings
 from django.contrib import admin

@@ -7,8 +7,18 @@ administrator needs them, and the audit log cannot be edited or deleted.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from takedowns.models import Case, Event, Notice, Platform, PlatformMembership, ReferenceImage, ReportedLocation
+from takedowns.models import (
+    Case,
+    Event,
+    EventType,
+    Notice,
+    Platform,
+    PlatformMembership,
+    ReferenceImage,
+    ReportedLocation,
+)
 
 
 @admin.register(Platform)
@@ -103,12 +113,29 @@ class NoticeAdmin(admin.ModelAdmin):
         return False
 
 
+class EventTypeFilter(admin.SimpleListFilter):
+    """Every type by its name in words, from EventType (the column itself carries no choices)."""
+
+    title = _("type")
+    parameter_name = "type"
+
+    def lookups(self, request, model_admin):
+        return EventType.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(type=self.value()) if self.value() else queryset
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "type", "actor_kind", "actor_user", "case", "notice"]
-    list_filter = ["type", "actor_kind"]
+    list_display = ["created_at", "type_label", "actor_kind", "actor_user", "case", "notice"]
+    list_filter = [EventTypeFilter, "actor_kind"]
     list_select_related = ["case", "notice", "actor_user"]
     readonly_fields = ["created_at", "type", "actor_kind", "actor_user", "case", "notice", "data", "redacted"]
+
+    @admin.display(description=_("type"), ordering="type")
+    def type_label(self, event: Event) -> str:
+        return event.get_type_display()
 
     def has_add_permission(self, request):
         return False

@@ -38,6 +38,8 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ProtocolError, ReadTimeoutError, SSLError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
+from hashing.formats import MEDIA_TYPES, picture_format
+
 USER_AGENT = "RecourseVerifier/1.0 (+https://github.com/recourse; checks reported NCII URLs for removal notices)"
 DEFAULT_TIMEOUT = 10.0  # per connect / per read
 DEFAULT_TOTAL_TIMEOUT = 30.0  # the whole exchange, redirects included
@@ -236,21 +238,11 @@ _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<ti
 
 
 def sniff(body: bytes, declared: str = "") -> str:
-    """The media type the bytes really are (images by magic number, HTML by its opening markup), falling
-    back on the declared type."""
-    head = body[:64]
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
-        return "image/avif"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1"):
-        return "image/heif"
+    """The media type the bytes really are (pictures by magic number, as the decoder names them: hashing.formats;
+    HTML by its opening markup), falling back on the declared type."""
+    picture = picture_format(body)
+    if picture is not None:
+        return MEDIA_TYPES[picture]
     text = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith(_HTML_STARTS):
         return "text/html"

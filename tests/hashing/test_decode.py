@@ -218,3 +218,17 @@ def test_heif_if_available(astronaut):
     h = compute(buf.getvalue())
     assert h.format == "HEIF"
     assert PHASH.distance(h.phash, compute(encode(astronaut, "PNG")).phash) <= 4
+
+
+def test_refused_iso_media_is_called_a_video_and_heif_needs_its_decoder(monkeypatch):
+    # One sniffing implementation (hashing.formats): a box with no picture brand is a video; a HEIF picture
+    # without pillow-heif is refused for that reason, not as an unknown file.
+    mp4 = (24).to_bytes(4, "big") + b"ftypisom\0\0\0\0iso2mp41" + b"\0" * 32
+    with pytest.raises(UnsupportedFormat) as refused:
+        decode(mp4)
+    assert refused.value.detected == "video"
+    heic = (24).to_bytes(4, "big") + b"ftypheic\0\0\0\0mif1heic" + b"\0" * 32
+    monkeypatch.setattr("hashing.decode.HEIF_AVAILABLE", False)
+    with pytest.raises(UnsupportedFormat) as unavailable:
+        decode(heic)
+    assert unavailable.value.detected == "heif-unavailable"

@@ -471,7 +471,7 @@ def test_the_case_api_lists_upstream_notices_and_ladder_steps_and_stops_a_step(s
 def test_the_ladder_setting_is_checked_and_beat_runs_the_ladder_under_a_lock(site, settings):
     from django.core.exceptions import ImproperlyConfigured
 
-    from portal.settings import _parse_ladder
+    from portal.settings.recourse import _parse_ladder
     from takedowns import tasks
     from takedowns.services.deadlines import job_last_ran
 

@@ -9,6 +9,7 @@ import socket
 
 import pytest
 
+from hashing.formats import MEDIA_TYPES, picture_format
 from takedowns import fetch
 from tests.local_http import LocalServer, Route
 from tests.utils import make_photo_like
@@ -276,3 +277,31 @@ def test_https_goes_to_the_screened_ip_with_sni_and_certificate_checked_for_the_
         assert seen_sni[-1] == "impostor.example"
     finally:
         s.stop()
+
+
+def _ftyp(major: bytes, *compatible: bytes) -> bytes:
+    """The opening box of an ISO media file (HEIF, AVIF, MP4) with the given brands, then filler."""
+    brands = b"".join(compatible)
+    return (16 + len(brands)).to_bytes(4, "big") + b"ftyp" + major + b"\0\0\0\0" + brands + b"\0" * 32
+
+
+@pytest.mark.parametrize(
+    ("body", "media_type"),
+    [
+        (make_photo_like(32, 24, seed=4), "image/jpeg"),
+        (make_photo_like(32, 24, seed=4, fmt="PNG"), "image/png"),
+        (make_photo_like(32, 24, seed=4, fmt="WEBP"), "image/webp"),
+        (b"GIF89a" + b"\0" * 32, "image/gif"),
+        # HEIF and AVIF by their compatible brands too, as the decoder reads them: a picture the hashing code
+        # would decode is a picture to the fetcher as well.
+        (_ftyp(b"heic", b"mif1", b"heic"), "image/heif"),
+        (_ftyp(b"hevc", b"mif1", b"hevc"), "image/heif"),
+        (_ftyp(b"avif", b"mif1", b"miaf"), "image/avif"),
+        (_ftyp(b"iso6", b"avif", b"miaf"), "image/avif"),
+        (_ftyp(b"isom", b"iso2", b"mp41"), "application/octet-stream"),  # a video is not a picture
+    ],
+)
+def test_fetch_and_the_decoder_name_pictures_alike(body, media_type):
+    assert fetch.sniff(body, "image/jpeg") == media_type
+    kind = picture_format(body)
+    assert (MEDIA_TYPES[kind] if kind else "application/octet-stream") == media_type
