@@ -112,10 +112,6 @@ def _first_missing(state: dict) -> str:
     return "review"
 
 
-def _next(slug: str) -> str:
-    return STEP_SLUGS[STEP_SLUGS.index(slug) + 1]
-
-
 def _previous(slug: str) -> str | None:
     index = STEP_SLUGS.index(slug)
     return STEP_SLUGS[index - 1] if index else None
