@@ -30,6 +30,13 @@ from takedowns.selectors.cases import (
 from takedowns.selectors.discovery import case_findings, case_places_found, findings_for_user, watchlist_rows
 from takedowns.selectors.hosts import OPEN_LOCATION_STATES, Target, host_identities, notice_identities, upstream_targets
 from takedowns.selectors.reports import PUBLIC_MIN_COUNT, PlatformFigures, platform_report
+from takedowns.selectors.victim import (
+    VICTIM_REPLY_EVENT_TYPES,
+    VictimCase,
+    case_images,
+    victim_case,
+    victim_webform_steps,
+)
 
 __all__ = [
     "BOARD_DUE_SOON",
@@ -37,9 +44,11 @@ __all__ = [
     "OPEN_LOCATION_STATES",
     "PUBLIC_MIN_COUNT",
     "RESPONSE_EVENT_TYPES",
+    "VICTIM_REPLY_EVENT_TYPES",
     "BoardFilters",
     "PlatformFigures",
     "Target",
+    "VictimCase",
     "advocate_choices",
     "board_counters",
     "board_notices",
@@ -48,6 +57,7 @@ __all__ = [
     "case_detail",
     "case_findings",
     "case_for_user",
+    "case_images",
     "case_notice_panels",
     "case_places_found",
     "case_timeline",
@@ -66,5 +76,7 @@ __all__ = [
     "platform_inbox_sections",
     "platform_report",
     "upstream_targets",
+    "victim_case",
+    "victim_webform_steps",
     "watchlist_rows",
 ]
