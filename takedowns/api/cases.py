@@ -173,10 +173,17 @@ class CaseNoticeSerializer(serializers.Serializer):
     )
     timeline = TimelineEntrySerializer(source="events.all", many=True)
     escalation_steps = EscalationStepSerializer(source="escalation_steps.all", many=True)
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="What an advocate can do to this notice now (send, retry, resend, dmca, webform, answer, reply, "
+        "escalate, pdf), as the case page offers it."
+    )
 
     @extend_schema_field(AccountAnswerSerializer(allow_null=True))
     def get_account_answer(self, notice) -> dict | None:
         return account_answer_data(notice)
+
+    def get_allowed_actions(self, notice) -> list[str]:
+        return sorted(selectors.notice_allowed_actions(notice))
 
 
 class CaseSerializer(serializers.Serializer):

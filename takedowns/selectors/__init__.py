@@ -5,6 +5,7 @@ below are where each read lives."""
 from __future__ import annotations
 
 from takedowns.selectors.access import case_for_user, cases_for_user, notice_for_user, notices_for_user, notices_overdue
+from takedowns.selectors.actions import notice_allowed_actions, notice_escalating
 from takedowns.selectors.board import (
     BOARD_DUE_SOON,
     BOARD_PAGE_SIZE,
@@ -65,6 +66,8 @@ __all__ = [
     "findings_for_user",
     "host_identities",
     "notice_account_answer",
+    "notice_allowed_actions",
+    "notice_escalating",
     "notice_for_user",
     "notice_hash_rows",
     "notice_identities",

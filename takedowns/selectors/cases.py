@@ -20,6 +20,7 @@ from takedowns.models import (
     ReferenceImage,
     ReportedLocation,
 )
+from takedowns.selectors.actions import notice_allowed_actions, notice_escalating
 from takedowns.selectors.hosts import host_identities, upstream_targets
 
 
@@ -151,7 +152,7 @@ def case_notice_panels(case: Case, *, identities: dict | None = None) -> list[di
     for notice in notices:
         content = notice_content(notice)
         upstream = notice.kind != PlatformKind.PLATFORM
-        escalating = not upstream and (notice.is_overdue or notice.status in ("disputed", "escalated"))
+        escalating = notice_escalating(notice)
         providers = []
         if escalating:
             prepared = {n.platform.slug: n for n in upstream_of.get(notice.pk, []) if n.status not in ("withdrawn",)}
@@ -159,14 +160,16 @@ def case_notice_panels(case: Case, *, identities: dict | None = None) -> list[di
                 notice, {loc.host: identities[loc.host] for loc in notice.locations.all() if loc.host in identities}
             )
             providers = [{"target": t, "notice": prepared.get(t.slug)} for t in targets]
+        pieces = (
+            (upstream_pieces(content) if upstream else webform_pieces(content)) if notice.channel == "webform" else []
+        )
         panels.append(
             {
                 "notice": notice,
                 "upstream": upstream,
                 "completeness": check_completeness(content),
-                "pieces": (upstream_pieces(content) if upstream else webform_pieces(content))
-                if notice.channel == "webform"
-                else [],
+                "pieces": pieces,
+                "actions": notice_allowed_actions(notice),
                 "responses": responses.get(notice.pk, []),
                 "steps": (steps := list(notice.escalation_steps.all())),
                 "ladder_pending": any(step.state == "pending" for step in steps),
