@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -22,13 +21,8 @@ from takedowns.models import ActorKind, Case, FilerType, FindingStatus, Jurisdic
 from takedowns.notices.evidence import evidence_summary
 from takedowns.services import cases as case_services
 from takedowns.services import escalation
-from takedowns.services.delivery import notice_missing_elements, notices_send_ready
-from takedowns.services.notices import (
-    NoticeRouteError,
-    case_notices_prepare_enqueue,
-    notice_route_dmca,
-    notices_draft,
-)
+from takedowns.services.delivery import notice_missing_elements
+from takedowns.services.notices import NoDraftNotice, NoticeRouteError, case_notice_route_dmca, case_notices_send_all
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -179,10 +173,17 @@ class CaseNoticeSerializer(serializers.Serializer):
     )
     timeline = TimelineEntrySerializer(source="events.all", many=True)
     escalation_steps = EscalationStepSerializer(source="escalation_steps.all", many=True)
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="What an advocate can do to this notice now (send, retry, resend, dmca, webform, answer, reply, "
+        "escalate, pdf), as the case page offers it."
+    )
 
     @extend_schema_field(AccountAnswerSerializer(allow_null=True))
     def get_account_answer(self, notice) -> dict | None:
         return account_answer_data(notice)
+
+    def get_allowed_actions(self, notice) -> list[str]:
+        return sorted(selectors.notice_allowed_actions(notice))
 
 
 class CaseSerializer(serializers.Serializer):
@@ -292,11 +293,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         except case_services.CaseInputError as exc:
             raise ValidationError(exc.errors) from exc
         try:
-            with transaction.atomic():
-                case_services.locations_add(
-                    case=case, urls=urls, actor_kind=ActorKind.ADVOCATE, actor_user=request.user
-                )
-                case_notices_prepare_enqueue(case=case)
+            case_services.case_locations_add_and_prepare(
+                case=case, urls=urls, actor_kind=ActorKind.ADVOCATE, actor_user=request.user
+            )
         except case_services.CaseClosedError:
             return _case_closed(case)  # withdrawn or erased meanwhile
         return Response(_case_body(case))
@@ -320,12 +319,10 @@ class CaseViewSet(viewsets.GenericViewSet):
         incoming = DmcaRouteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         values = dict(incoming.validated_data)
-        notices_draft(case_id=case.pk, actor_kind=ActorKind.ADVOCATE)
-        notice = case.notices.filter(platform__slug=values.pop("platform"), status="draft").order_by("-round").first()
-        if notice is None:
-            raise ValidationError({"platform": "This case has no draft notice to that platform."})
         try:
-            notice_route_dmca(notice=notice, actor_user=request.user, **values)
+            case_notice_route_dmca(case=case, platform_slug=values.pop("platform"), actor_user=request.user, **values)
+        except NoDraftNotice as exc:
+            raise ValidationError({"platform": str(exc)}) from exc
         except NoticeRouteError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
         return Response(_case_body(case))
@@ -358,10 +355,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     def send_notices(self, request, reference=None, **kwargs):
         """Draft what is missing and send every complete notice (the advocate's review counts as done)."""
         case = selectors.case_for_user(request.user, reference)
-        notices_draft(case_id=case.pk, actor_kind=ActorKind.ADVOCATE)
-        queued, held = notices_send_ready(
-            case_id=case.pk, actor_kind=ActorKind.ADVOCATE, actor_user=request.user, force=True
-        )
+        queued, held = case_notices_send_all(case=case, actor_user=request.user)
         return Response(
             {
                 "queued": [n.pk for n in queued],

@@ -294,3 +294,14 @@ def case_file_by_advocate(*, fields: dict, urls: list[str], uploads: list, actor
             )
         case_notices_prepare_enqueue(case=created.case)
     return created
+
+
+def case_locations_add_and_prepare(
+    *, case: Case, urls: list[str], actor_kind: str, actor_user=None
+) -> list[ReportedLocation]:
+    """New URLs on a case, and their notices drafted in the background once the URLs are committed. Raises what
+    :func:`locations_add` raises (a case closed meanwhile takes no new URL)."""
+    with transaction.atomic():
+        added = locations_add(case=case, urls=urls, actor_kind=actor_kind, actor_user=actor_user)
+        case_notices_prepare_enqueue(case=case)
+    return added

@@ -12,10 +12,12 @@ Messages here are shown to people in crisis: each one says what happened and wha
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
@@ -25,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 import hashing
+from takedowns.crypto import decrypt_bytes, encrypt_bytes
 from takedowns.links import absolute_url
 from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
 from takedowns.services.cases import case_create
@@ -155,12 +158,58 @@ def context_suggestion(*, nature: str, posted: str) -> str:
     return " ".join(parts)
 
 
-# --- pictures ----------------------------------------------------------------------------------------------
+# --- the receipt's one-time access code ---------------------------------------------------------------------
+
+# The receipt page shows the access code for this long after filing, then never again: only its hash is stored.
+RECEIPT_TTL = 15 * 60
 
 
 def receipt_cache_key(submission_key: str) -> str:
     """Where the receipt page finds the access code (encrypted) for its first 15 minutes."""
     return f"recourse:receipt:{submission_key}"
+
+
+def receipt_code_seal(*, submission_key: str, access_code: str) -> dict:
+    """Keep the new case's access code, encrypted, where the receipt page finds it for :data:`RECEIPT_TTL`.
+
+    Returns what the caller must keep in the person's session as well: nothing while the cache works. When the
+    cache (Redis) is down the case is filed all the same and this is the only time the code can be shown, so the
+    sealed code and its expiry go back to wait in the session instead (database-backed, encrypted)."""
+    sealed = encrypt_bytes(access_code.encode())
+    try:
+        cache.set(receipt_cache_key(submission_key), sealed, RECEIPT_TTL)
+    except Exception:
+        log.warning("The cache is unreachable: the receipt's access code is kept in the session.")
+        return {"sealed_code": sealed.decode("ascii"), "code_until": time.time() + RECEIPT_TTL}
+    return {}
+
+
+def receipt_code_open(*, submission_key: str, kept: dict) -> str:
+    """The access code sealed by :func:`receipt_code_seal`, or "" once it expired or was forgotten. ``kept`` is
+    what the seal returned (the session's copy, used only while the cache is unreachable)."""
+    try:
+        token = cache.get(receipt_cache_key(submission_key))
+    except Exception:
+        token = None
+    if not token and kept.get("sealed_code") and time.time() < kept.get("code_until", 0):
+        token = kept["sealed_code"].encode("ascii")
+    if not token:
+        return ""
+    try:
+        return decrypt_bytes(token).decode()
+    except ValueError:
+        return ""
+
+
+def receipt_code_forget(*, submission_key: str) -> None:
+    """ "I have saved my code": forget it at once rather than after the few minutes it is kept."""
+    try:
+        cache.delete(receipt_cache_key(submission_key))
+    except Exception:
+        log.warning("The cache is unreachable: the receipt's access code expires on its own.")
+
+
+# --- pictures ----------------------------------------------------------------------------------------------
 
 
 def intake_pending_store(*, data: bytes) -> str:

@@ -167,3 +167,24 @@ def notice_route_dmca(
             data={"regime": Regime.DMCA.value},
         )
     return locked
+
+
+class NoDraftNotice(NoticeRouteError):
+    """The case has no draft notice to that platform, even after drafting what was missing."""
+
+
+def case_notice_route_dmca(*, case: Case, platform_slug: str, actor_user=None, **statements) -> Notice:
+    """The API's DMCA route for one platform: draft what the case is missing, then make the latest draft notice
+    to that platform a DMCA notice (:func:`notice_route_dmca`, which ``statements`` are passed to)."""
+    notices_draft(case_id=case.pk, actor_kind=ActorKind.ADVOCATE)
+    notice = case.notices.filter(platform__slug=platform_slug, status="draft").order_by("-round").first()
+    if notice is None:
+        raise NoDraftNotice("This case has no draft notice to that platform.")
+    return notice_route_dmca(notice=notice, actor_user=actor_user, **statements)
+
+
+def case_notices_send_all(*, case: Case, actor_user) -> tuple[list[Notice], list[Notice]]:
+    """An advocate's "send everything": draft what is missing, then queue every complete notice, their review
+    counting as done. Returns (queued, held back), as :func:`notices_send_ready` does."""
+    notices_draft(case_id=case.pk, actor_kind=ActorKind.ADVOCATE)
+    return notices_send_ready(case_id=case.pk, actor_kind=ActorKind.ADVOCATE, actor_user=actor_user, force=True)

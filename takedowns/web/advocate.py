@@ -162,49 +162,68 @@ def image_preview(request: HttpRequest, reference: str, image_id: int) -> HttpRe
     return response
 
 
+def _case_assign(request: HttpRequest, case) -> None:
+    form = AssignForm(request.POST, advocates=selectors.advocate_choices())
+    if not form.is_valid():
+        messages.error(request, _("Choose an advocate from the list."))
+        return
+    chosen = form.cleaned_data["advocate"]
+    advocate = get_user_model().objects.get(pk=chosen) if chosen else None
+    workbench.case_assign(case=case, advocate=advocate, actor_user=request.user)
+    messages.success(request, _("Assignment saved."))
+
+
+def _case_note(request: HttpRequest, case) -> None:
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["text"]))
+        return
+    workbench.case_note_add(case=case, text=form.cleaned_data["text"], actor_user=request.user)
+    messages.success(request, _("Note added to the timeline."))
+
+
+def _case_hold(request: HttpRequest, case) -> None:
+    workbench.case_hold_set(case=case, hold=True, actor_user=request.user)
+    messages.success(request, _("New notices on this case now wait for an advocate's review."))
+
+
+def _case_release(request: HttpRequest, case) -> None:
+    workbench.case_hold_set(case=case, hold=False, actor_user=request.user)
+    messages.success(request, _("The hold is released: send each draft when ready."))
+
+
+def _case_add_urls(request: HttpRequest, case) -> None:
+    form = AdvocateUrlsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["urls"]))
+        return
+    added = workbench.case_urls_add(case=case, urls=form.cleaned_data["urls"], actor_user=request.user)
+    messages.success(request, _("%(n)s new URL(s) added; their notices are being drafted.") % {"n": len(added)})
+
+
+# Each case action parses its form, calls one service and says what happened; a new action is one more entry.
+CASE_ACTIONS = {
+    "assign": _case_assign,
+    "note": _case_note,
+    "hold": _case_hold,
+    "release": _case_release,
+    "add-urls": _case_add_urls,
+}
+
+
 @login_required
 @require_POST
 def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     """Advocate actions on the whole case: assign, note, hold, release, add URLs."""
     case = selectors.case_for_user(request.user, reference)
-    back = redirect("takedowns:case_detail", reference=case.reference)
+    handler = CASE_ACTIONS.get(action)
+    if handler is None:
+        raise Http404("No such action.")
     try:
-        if action == "assign":
-            form = AssignForm(request.POST, advocates=selectors.advocate_choices())
-            if not form.is_valid():
-                messages.error(request, _("Choose an advocate from the list."))
-                return back
-            chosen = form.cleaned_data["advocate"]
-            advocate = get_user_model().objects.get(pk=chosen) if chosen else None
-            workbench.case_assign(case=case, advocate=advocate, actor_user=request.user)
-            messages.success(request, _("Assignment saved."))
-        elif action == "note":
-            form = NoteForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, " ".join(form.errors["text"]))
-                return back
-            workbench.case_note_add(case=case, text=form.cleaned_data["text"], actor_user=request.user)
-            messages.success(request, _("Note added to the timeline."))
-        elif action in ("hold", "release"):
-            workbench.case_hold_set(case=case, hold=action == "hold", actor_user=request.user)
-            messages.success(
-                request,
-                _("New notices on this case now wait for an advocate's review.")
-                if action == "hold"
-                else _("The hold is released: send each draft when ready."),
-            )
-        elif action == "add-urls":
-            form = AdvocateUrlsForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, " ".join(form.errors["urls"]))
-                return back
-            added = workbench.case_urls_add(case=case, urls=form.cleaned_data["urls"], actor_user=request.user)
-            messages.success(request, _("%(n)s new URL(s) added; their notices are being drafted.") % {"n": len(added)})
-        else:
-            raise Http404("No such action.")
+        handler(request, case)
     except workbench.WorkbenchError as exc:
         messages.error(request, str(exc))
-    return back
+    return redirect("takedowns:case_detail", reference=case.reference)
 
 
 @login_required
@@ -250,6 +269,95 @@ def _advocate_notice(request: HttpRequest, reference: str, notice_id: int):
     return case, notice
 
 
+def _form_errors(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
+def _notice_resend(request: HttpRequest, notice) -> None:
+    workbench.notice_resend_request(notice=notice, actor_user=request.user)
+    messages.success(request, _("A reminder to %(p)s is being sent.") % {"p": notice.platform.name})
+
+
+def _notice_send(request: HttpRequest, notice) -> None:
+    delivery.notice_queue(notice=notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
+    messages.success(request, _("The notice to %(p)s is queued for sending.") % {"p": notice.platform.name})
+
+
+def _notice_webform(request: HttpRequest, notice) -> None:
+    webform_submission_record(request, notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
+
+
+def _notice_dmca(request: HttpRequest, notice) -> None:
+    form = DmcaRouteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return
+    notice_services.notice_route_dmca(notice=notice, actor_user=request.user, **form.cleaned_data)
+    messages.success(request, _("This notice is now a DMCA notice. Review it before sending."))
+
+
+def _notice_account(request: HttpRequest, notice) -> None:
+    # An answer about the account or re-uploads that came by e-mail, phone or the platform's own portal.
+    form = AccountAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return
+    account_actions.notice_account_answer_record(
+        notice=notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user, **form.cleaned_data
+    )
+    messages.success(request, _("The platform's answer about the account and re-uploads is recorded."))
+
+
+def _notice_escalate(request: HttpRequest, notice) -> None:
+    outcomes.notice_escalate(notice=notice, note=request.POST.get("note", ""), actor_user=request.user)
+    messages.success(request, _("Recorded: the notice to %(p)s is escalated.") % {"p": notice.platform.name})
+
+
+def _posted_text(request: HttpRequest) -> str | None:
+    form = TextForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The text cannot be empty."))
+        return None
+    return form.cleaned_data["text"]
+
+
+def _notice_answer(request: HttpRequest, notice) -> None:
+    if (text := _posted_text(request)) is not None:
+        outcomes.notice_answer_info(notice=notice, message=text, actor_user=request.user)
+        messages.success(request, _("Recorded on the notice."))
+
+
+def _notice_reply(request: HttpRequest, notice) -> None:
+    if (text := _posted_text(request)) is not None:
+        outcomes.notice_record_reply(notice=notice, text=text, actor_user=request.user)
+        messages.success(request, _("Recorded on the notice."))
+
+
+# Each notice action (a POST) parses its form, calls one service and says what happened.
+NOTICE_ACTIONS = {
+    "resend": _notice_resend,
+    "send": _notice_send,
+    "retry": _notice_send,
+    "webform": _notice_webform,
+    "dmca": _notice_dmca,
+    "account": _notice_account,
+    "escalate": _notice_escalate,
+    "answer": _notice_answer,
+    "reply": _notice_reply,
+}
+
+
+def _notice_pdf(request: HttpRequest, case, notice) -> HttpResponse:
+    try:
+        pdf = render_notice_pdf(notice)
+    except ValueError as exc:  # UnprintableCharacters: says which characters, never drops them
+        messages.error(request, str(exc))
+        return redirect("takedowns:case_detail", reference=case.reference)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{notice.reference}.pdf"'
+    return response
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def notice_action(request: HttpRequest, reference: str, notice_id: int, action: str) -> HttpResponse:
@@ -257,58 +365,12 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
     answer to an information request, paste a reply, mark escalated; GET ``pdf`` downloads the rendered notice."""
     case, notice = _advocate_notice(request, reference, notice_id)
     if action == "pdf" and request.method == "GET":
-        try:
-            pdf = render_notice_pdf(notice)
-        except ValueError as exc:  # UnprintableCharacters: says which characters, never drops them
-            messages.error(request, str(exc))
-            return redirect("takedowns:case_detail", reference=case.reference)
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{notice.reference}.pdf"'
-        return response
-    if request.method != "POST":
+        return _notice_pdf(request, case, notice)
+    handler = NOTICE_ACTIONS.get(action)
+    if request.method != "POST" or handler is None:
         raise Http404("No such action.")
-    back = redirect("takedowns:case_detail", reference=case.reference)
     try:
-        if action == "resend":
-            workbench.notice_resend_request(notice=notice, actor_user=request.user)
-            messages.success(request, _("A reminder to %(p)s is being sent.") % {"p": notice.platform.name})
-        elif action in ("send", "retry"):
-            delivery.notice_queue(notice=notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
-            messages.success(request, _("The notice to %(p)s is queued for sending.") % {"p": notice.platform.name})
-        elif action == "webform":
-            webform_submission_record(request, notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
-        elif action == "dmca":
-            form = DmcaRouteForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-                return back
-            notice_services.notice_route_dmca(notice=notice, actor_user=request.user, **form.cleaned_data)
-            messages.success(request, _("This notice is now a DMCA notice. Review it before sending."))
-        elif action == "account":
-            # An answer about the account or re-uploads that came by e-mail, phone or the platform's own portal.
-            form = AccountAnswerForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-                return back
-            account_actions.notice_account_answer_record(
-                notice=notice, actor_kind=ActorKind.ADVOCATE, actor_user=request.user, **form.cleaned_data
-            )
-            messages.success(request, _("The platform's answer about the account and re-uploads is recorded."))
-        elif action == "escalate":
-            outcomes.notice_escalate(notice=notice, note=request.POST.get("note", ""), actor_user=request.user)
-            messages.success(request, _("Recorded: the notice to %(p)s is escalated.") % {"p": notice.platform.name})
-        elif action in ("answer", "reply"):
-            form = TextForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _("The text cannot be empty."))
-                return back
-            if action == "answer":
-                outcomes.notice_answer_info(notice=notice, message=form.cleaned_data["text"], actor_user=request.user)
-            else:
-                outcomes.notice_record_reply(notice=notice, text=form.cleaned_data["text"], actor_user=request.user)
-            messages.success(request, _("Recorded on the notice."))
-        else:
-            raise Http404("No such action.")
+        handler(request, notice)
     except delivery.NoticeIncomplete as exc:
         messages.error(
             request,
@@ -323,7 +385,7 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
         ValueError,
     ) as exc:
         messages.error(request, str(exc))
-    return back
+    return redirect("takedowns:case_detail", reference=case.reference)
 
 
 @login_required

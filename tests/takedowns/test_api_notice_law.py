@@ -73,6 +73,9 @@ def test_dmca_route_is_explicit_and_refused_for_under_18(advocate, platforms):
     response = api(advocate).post(f"/api/v1/cases/{minor.reference}/dmca/", body | {"attest_copyright_authority": True})
     assert response.status_code == 400 and "under 18" in response.json()["detail"]
     assert Notice.objects.get(case=minor).regime == "US"
+    # A platform the case has no draft notice to: said about the platform field.
+    response = api(advocate).post(url, body | {"platform": "x", "attest_copyright_authority": True}, format="json")
+    assert response.status_code == 400 and "no draft notice" in response.json()["platform"]
 
 
 def test_platform_registry_serves_the_new_fields(advocate, platforms):

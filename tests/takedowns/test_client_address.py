@@ -47,11 +47,11 @@ def test_without_trusted_proxies_the_header_is_ignored(settings):
 
 @pytest.mark.django_db
 def test_two_clients_behind_the_proxy_never_share_a_limit(client, settings):
-    from takedowns.web.victim import status
+    from takedowns.services import case_access
 
     settings.TRUSTED_PROXIES = [PROXY]
     case = CaseFactory()
-    others = [CaseFactory() for _ in range(status.ADDRESS_LIMIT)]
+    others = [CaseFactory() for _ in range(case_access.ADDRESS_LIMIT)]
     login = reverse("takedowns:status_login")
     for other in others:  # one person behind the proxy uses up their address's tries
         client.post(

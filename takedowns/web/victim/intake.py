@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,12 +38,15 @@ from takedowns.forms.intake import (
 )
 from takedowns.models import FilerType
 from takedowns.services.intake import (
+    RECEIPT_TTL,
     context_suggestion,
     good_faith_statement_text,
     intake_pending_delete,
     intake_pending_store,
     intake_submit,
-    receipt_cache_key,
+    receipt_code_forget,
+    receipt_code_open,
+    receipt_code_seal,
 )
 from takedowns.services.throttle import throttle_hit
 from takedowns.web.victim.messages import images_added_message, signature_warning
@@ -54,7 +55,6 @@ SESSION_KEY = "recourse_intake"
 log = logging.getLogger(__name__)
 
 RECEIPT_KEY = "recourse_receipt"
-RECEIPT_TTL = 15 * 60
 # Filing is rare for one person; a burst from one address is automation or a loop. Shelters and helplines
 # share addresses, so the limit leaves room for several genuine cases an hour.
 SUBMIT_LIMIT, SUBMIT_WINDOW = getattr(settings, "INTAKE_SUBMIT_LIMIT", 10), 60 * 60
@@ -110,10 +110,6 @@ def _first_missing(state: dict) -> str:
         if slug not in state["done"]:
             return slug
     return "review"
-
-
-def _next(slug: str) -> str:
-    return STEP_SLUGS[STEP_SLUGS.index(slug) + 1]
 
 
 def _previous(slug: str) -> str | None:
@@ -421,15 +417,7 @@ def _step_review(request, state):
             "minor": result.case.is_minor_content,
         }
         if result.access_code:
-            sealed = encrypt_bytes(result.access_code.encode())
-            try:
-                cache.set(receipt_cache_key(state["key"]), sealed, RECEIPT_TTL)
-            except Exception:
-                # The cache (Redis) is down, but the case is filed and this is the only time the code is shown:
-                # it waits in the session instead (database-backed, encrypted), for the same few minutes.
-                log.warning("The cache is unreachable: the receipt's access code is kept in the session.")
-                receipt["sealed_code"] = sealed.decode("ascii")
-                receipt["code_until"] = time.time() + RECEIPT_TTL
+            receipt |= receipt_code_seal(submission_key=state["key"], access_code=result.access_code)
         request.session[RECEIPT_KEY] = receipt
         request.session.pop(SESSION_KEY, None)
         return redirect("takedowns:intake_receipt")
@@ -470,25 +458,10 @@ def intake_receipt(request: HttpRequest) -> HttpResponse:
     if not receipt:
         return redirect("takedowns:intake")
     if request.method == "POST":
-        # "I have saved my code": forget it here at once rather than after the few minutes it is kept.
-        try:
-            cache.delete(receipt_cache_key(receipt["key"]))
-        except Exception:
-            log.warning("The cache is unreachable: the receipt's access code expires on its own.")
+        receipt_code_forget(submission_key=receipt["key"])
         request.session.pop(RECEIPT_KEY, None)
         return redirect(reverse("takedowns:status_login") + f"?reference={receipt['reference']}")
-    try:
-        token = cache.get(receipt_cache_key(receipt["key"]))
-    except Exception:
-        token = None
-    if not token and receipt.get("sealed_code") and time.time() < receipt.get("code_until", 0):
-        token = receipt["sealed_code"].encode("ascii")
-    code = ""
-    if token:
-        try:
-            code = decrypt_bytes(token).decode()
-        except ValueError:
-            code = ""
+    code = receipt_code_open(submission_key=receipt["key"], kept=receipt)
     return render(
         request,
         "takedowns/intake/receipt.html",

@@ -1,16 +1,16 @@
 """What the victim's case page shows, in plain language: one place maps each notice and image status to the
-sentence a victim reads (CONVENTIONS.md §14). Reads only; a handful of queries per page."""
+sentence a victim reads (CONVENTIONS.md §14). The reads are takedowns/selectors/victim.py's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from takedowns import selectors
 from takedowns.lifecycle import CLOCK_RUNNING
-from takedowns.models import Case, Event, EventType, ImageState, Notice, NoticeStatus, ReportedLocation
+from takedowns.models import Case, EventType, ImageState, Notice, NoticeStatus
 
 NOTICE_SENTENCES = {
     "draft": _("We are preparing the removal request for this platform."),
@@ -87,7 +87,7 @@ class PlatformRow:
     next_step: str = ""
     urls: list[str] = field(default_factory=list)
     replies: list[dict] = field(default_factory=list)
-    # Issue 14: what was done to escalate (dated sentences) and what is planned next.
+    # What was done to escalate (dated sentences) and what is planned next.
     escalation: list[dict] = field(default_factory=list)
     planned: list[dict] = field(default_factory=list)
     account: str = ""
@@ -132,7 +132,7 @@ def overdue_next_step(notice: Notice) -> str:
     return str(_("An advocate will follow up with the platform."))
 
 
-# The escalation ladder in calm, plain words (issue 14): what was done, and what is planned if nothing changes.
+# The escalation ladder in calm, plain words: what was done, and what is planned if nothing changes.
 STEP_DONE = {
     "reminder": _("We reminded %(platform)s that its deadline has passed."),
     "upstream": _("We prepared requests to the companies that keep the website online."),
@@ -206,9 +206,10 @@ def image_sentence(image) -> tuple[str, str]:
     return "failed", str(_("Could not be fingerprinted: %(reason)s") % {"reason": reason})
 
 
-def image_rows(case: Case) -> list[ImageRow]:
+def image_rows(case: Case, images=None) -> list[ImageRow]:
     rows = []
-    for number, image in enumerate(case.images.all().order_by("created_at", "id"), start=1):
+    images = selectors.case_images(case) if images is None else images
+    for number, image in enumerate(images, start=1):
         state, sentence = image_sentence(image)
         rows.append(ImageRow(number=number, state=state, sentence=sentence))
     return rows
@@ -217,47 +218,13 @@ def image_rows(case: Case) -> list[ImageRow]:
 def case_status_view(case: Case) -> dict:
     """Everything the case page shows: per platform, the latest request and its replies; the addresses on
     websites we do not know yet; and each picture's progress."""
-    case = (
-        Case.objects.filter(pk=case.pk)
-        .prefetch_related(
-            Prefetch("locations", queryset=ReportedLocation.objects.select_related("platform").order_by("id")),
-            Prefetch(
-                "notices",
-                queryset=Notice.objects.select_related("platform", "case", "account_answer").prefetch_related(
-                    "locations", "escalation_steps"
-                ),
-            ),
-        )
-        .get()
-    )
-    latest: dict[int, Notice] = {}
-    upstream: dict[int, list[Notice]] = {}
-    for notice in case.notices.all():
-        if notice.kind != "platform":
-            # An upstream notice (issue 14) is told under the platform notice it escalates, never as a platform.
-            upstream.setdefault(notice.escalates_id, []).append(notice)
-            continue
-        current = latest.get(notice.platform_id)
-        if current is None or notice.round > current.round:
-            latest[notice.platform_id] = notice
-    replies: dict[int, list[dict]] = {}
-    events = Event.objects.filter(notice__in=list(latest.values()), type__in=list(REPLY_EVENTS)).order_by("created_at")
-    for event in events:
-        data = event.data or {}
-        # Mail to the relay address from outside the platform's domain is read by an advocate first.
-        unvetted = event.type == EventType.NOTICE_REPLY_RECEIVED and not data.get("sender_matches_platform")
-        replies.setdefault(event.notice_id, []).append(
-            {
-                "at": event.created_at,
-                "what": REPLY_EVENTS[event.type],
-                "message": data.get("message", "") if not (event.redacted or unvetted) else "",
-            }
-        )
+    data = selectors.victim_case(case)
+    case = data.case
     platforms: list[PlatformRow] = []
     covered_platforms = set()
-    for notice in sorted(latest.values(), key=lambda n: n.platform.name.lower()):
+    for notice in data.latest:
         covered_platforms.add(notice.platform_id)
-        done, planned = escalation_lines(notice, upstream.get(notice.pk, []))
+        done, planned = escalation_lines(notice, data.upstream.get(notice.pk, []))
         escalated_late = notice.status == "escalated" and notice.due_at is not None and notice.due_at < timezone.now()
         platforms.append(
             PlatformRow(
@@ -267,12 +234,15 @@ def case_status_view(case: Case) -> dict:
                 label=str(NoticeStatus(notice.status).label),
                 sent_at=notice.sent_at,
                 due_at=notice.due_at,
-                # An escalated notice's deadline still tells the person how late the platform is (issue 14).
+                # An escalated notice's deadline still tells the person how late the platform is.
                 clock_running=(notice.status in CLOCK_RUNNING or escalated_late) and notice.due_at is not None,
                 overdue=notice.is_overdue or escalated_late,
                 next_step=overdue_next_step(notice) if notice.is_overdue or escalated_late else "",
                 urls=[loc.url for loc in notice.locations.all()],
-                replies=replies.get(notice.pk, []),
+                replies=[
+                    {"at": r["at"], "what": REPLY_EVENTS[r["type"]], "message": r["message"]}
+                    for r in data.replies.get(notice.pk, [])
+                ],
                 escalation=done,
                 planned=planned,
                 account=account_sentence(getattr(notice, "account_answer", None)),
@@ -296,7 +266,7 @@ def case_status_view(case: Case) -> dict:
                 urls=urls,
             )
         )
-    images = image_rows(case)
+    images = image_rows(case, data.images)
     return {
         "case": case,
         "platforms": platforms,

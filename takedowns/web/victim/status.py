@@ -3,8 +3,8 @@ language, add addresses or pictures, withdraw the case, erase the data.
 
 After a correct code the case id is remembered in this browser's session for a short idle time
 (:data:`IDLE_SECONDS`), so the person does not retype the code on every click; "Sign out of this case"
-forgets it at once. Wrong codes are limited per case and per client address (a cache-based limiter shared by
-every web process): after :data:`CODE_LIMIT` wrong codes in :data:`CODE_WINDOW` seconds the form refuses calmly.
+forgets it at once. Wrong codes are limited (takedowns/services/case_access.py): past the limit the form refuses
+calmly.
 """
 
 from __future__ import annotations
@@ -26,27 +26,18 @@ from takedowns.forms.intake import ImagesForm
 from takedowns.forms.status import AddUrlsForm, EraseForm, StatusLoginForm, WithdrawForm, add_urls_clean
 from takedowns.models import ActorKind, Case, CaseState, EventType, Notice
 from takedowns.services import bundles
-from takedowns.services.cases import case_for_access_code, locations_add, reference_normalise
+from takedowns.services.case_access import case_sign_in
+from takedowns.services.cases import locations_add
 from takedowns.services.erasure import case_erase, case_withdraw, erasure_receipt, erasure_receipt_sha256
 from takedowns.services.images import image_add
 from takedowns.services.notices import case_notices_prepare_enqueue
-from takedowns.services.throttle import throttle_hit, throttle_reset
+from takedowns.services.throttle import throttle_hit
 from takedowns.web.common import bundle_response, webform_submission_record
 from takedowns.web.victim.messages import images_added_message, locked_out_message, slowed_down_message
 from takedowns.web.victim.presenters import case_status_view, image_rows
 
 SESSION_KEY = "recourse_case"
 IDLE_SECONDS = 30 * 60
-# Wrong access codes (DESIGN.md §8). A stranger must not be able to lock the rightful victim out, so the lock is
-# per (case, address); one address trying many cases is limited too. Above a much higher ceiling per case (many
-# addresses guessing together), each address gets a single try per window: guessing slows to a crawl, while the
-# victim, from their own connection, still gets in. Nothing an attacker does can use up the victim's tries.
-CODE_LIMIT = 5  # per (case, address) per CODE_WINDOW
-BUSY_CASE_CODE_LIMIT = 1  # the same, while the case is over its ceiling
-ADDRESS_LIMIT = 20  # per address, across cases, per CODE_WINDOW
-CODE_WINDOW = 15 * 60
-CASE_CEILING = 50  # per case, from every address together, per CASE_WINDOW
-CASE_WINDOW = 60 * 60
 
 
 def _signed_in_case(request: HttpRequest) -> Case | None:
@@ -86,21 +77,17 @@ def status_login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = StatusLoginForm(request.POST)
         if form.is_valid():
-            reference = reference_normalise(form.cleaned_data["reference"])
-            address = client_address(request)
-            pair_key = f"access-code:pair:{reference}:{address}"
-            # Count first, then decide on the counts: parallel guesses cannot all slip under a limit.
-            case_busy = not throttle_hit(f"access-code:case:{reference}", CASE_CEILING, CASE_WINDOW)
-            within_pair = throttle_hit(pair_key, BUSY_CASE_CODE_LIMIT if case_busy else CODE_LIMIT, CODE_WINDOW)
-            within_address = throttle_hit(f"access-code:ip:{address}", ADDRESS_LIMIT, CODE_WINDOW)
-            if not (within_pair and within_address):
-                form.add_error(None, slowed_down_message() if case_busy and within_address else locked_out_message())
+            attempt = case_sign_in(
+                reference=form.cleaned_data["reference"],
+                code=form.cleaned_data["access_code"],
+                address=client_address(request),
+            )
+            if attempt.refused:
+                form.add_error(None, slowed_down_message() if attempt.refused == "slowed" else locked_out_message())
                 return render(request, "takedowns/status/login.html", {"form": form, "locked": True}, status=429)
-            case = case_for_access_code(reference=reference, code=form.cleaned_data["access_code"])
-            if case is not None:
-                throttle_reset(pair_key, CODE_WINDOW)
+            if attempt.case is not None:
                 request.session.cycle_key()
-                request.session[SESSION_KEY] = {"case_id": case.pk, "seen": time.time()}
+                request.session[SESSION_KEY] = {"case_id": attempt.case.pk, "seen": time.time()}
                 return redirect("takedowns:status")
             # The same message whether the reference exists or not: nothing here confirms a case exists.
             form.add_error(
@@ -115,36 +102,11 @@ def status_login(request: HttpRequest) -> HttpResponse:
     return render(request, "takedowns/status/login.html", {"form": form})
 
 
-def _webform_steps(case: Case) -> list[dict]:
-    """Requests the person can send themselves through a platform's own form, when no advocate handles the case:
-    the prepared text in pieces, the form's link, and the "I submitted it" record that starts the clock."""
-    from takedowns.notices import check_completeness, notice_content, webform_pieces
-
-    if case.state != CaseState.OPEN or case.assigned_advocate_id:
-        return []
-    steps = []
-    # Upstream notices (to a CDN, host or registrar) are sent by the organisation, never by the person.
-    drafts = case.notices.filter(status__in=["draft", "failed"], kind="platform").select_related("platform", "case")
-    for notice in drafts:
-        if notice.channel == "email" and notice.platform.contact_email:
-            continue  # the portal sends these itself
-        content = notice_content(notice)
-        completeness = check_completeness(content)
-        steps.append(
-            {
-                "notice": notice,
-                "pieces": webform_pieces(content),
-                "missing": completeness.missing,
-            }
-        )
-    return steps
-
-
 def _page(request, case, *, urls_form=None, images_form=None, status=200):
     context = case_status_view(case)
     context.update(
         {
-            "webform_steps": _webform_steps(case),
+            "webform_steps": selectors.victim_webform_steps(case),
             "urls_form": urls_form or AddUrlsForm(),
             "images_form": images_form or ImagesForm(existing_count=case.images.count()),
             "can_add": case.state == CaseState.OPEN,

@@ -52,10 +52,10 @@ def test_one_address_trying_many_cases_is_limited(client):
 
 
 def test_many_addresses_guessing_one_case_slow_down_but_the_victim_still_gets_in(client):
-    from takedowns.web.victim import status
+    from takedowns.services import case_access
 
     case = CaseFactory()
-    for n in range(status.CASE_CEILING):
+    for n in range(case_access.CASE_CEILING):
         assert (
             attempt(client, case.reference, "WRNG-CODE-0000-0000", ip=f"10.0.{n // 200}.{n % 200}").status_code == 200
         )

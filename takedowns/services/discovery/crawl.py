@@ -1,0 +1,441 @@
+"""Crawling a watched site: the frontier in the database, robots.txt, per-host pacing, and hashing each image
+found (the bytes are never kept). See the package docstring for why it is built this way."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+import time
+from collections.abc import Iterable
+from contextlib import ExitStack
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from protego import Protego
+
+import hashing
+from takedowns import fetch
+from takedowns.audit import event_record
+from takedowns.models import (
+    ActorKind,
+    CrawledImage,
+    CrawlPage,
+    CrawlRun,
+    CrawlState,
+    EventType,
+    PageState,
+    WatchedSite,
+)
+from takedowns.services.discovery.match import _deserves_keypoints, _reference_rows, crawled_images_match
+from takedowns.services.jobs import enqueue_on_commit, held_while_alive
+from takedowns.services.verification import LIMITS, page_image_urls
+
+log = logging.getLogger(__name__)
+
+STEP_TASK = "takedowns.tasks.crawl_step"
+MATCH_TASK = "takedowns.tasks.crawled_images_match"
+ROBOTS_AGENT = "RecourseVerifier"
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+# Images taken from one page. With the slowest allowed pace (MIN_RPS) a page and its images take at most
+# ~(1 + 50) × 10 s, which with the step budget stays inside the crawl task's soft time limit (900 s).
+MAX_IMAGES_PER_PAGE = 50
+
+
+# A step works this long, then hands the rest of the run to a fresh task (inside the task's time limit).
+STEP_BUDGET_SECONDS = 120.0
+# A run whose steps stopped this long ago lost its worker and its task (a redelivered step carries on at once):
+# beat enqueues a step again. Longer than the crawl task's hard time limit (16 min), so a live step is never
+# doubled; its pages are safe anyway (a page is given up only when its step's liveness lock is free).
+ORPHANED_AFTER = timedelta(minutes=20)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+        self.base = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = {k.lower(): (v or "").strip() for k, v in attrs}
+        if tag == "a" and a.get("href") and "nofollow" not in a.get("rel", "").lower():
+            self.hrefs.append(a["href"])
+        elif tag == "base" and a.get("href") and not self.base:
+            self.base = a["href"]
+
+
+def page_links(body: bytes, page_url: str) -> list[str]:
+    parser = _Links()
+    try:
+        parser.feed(body.decode("utf-8", errors="replace"))
+        parser.close()
+    except Exception:
+        log.debug("HTML parse stopped early for %s", page_url)
+    base = urljoin(page_url, parser.base) if parser.base else page_url
+    out = []
+    for href in parser.hrefs:
+        url = urldefrag(urljoin(base, href))[0]
+        if urlsplit(url).scheme in ("http", "https"):
+            out.append(url)
+    return list(dict.fromkeys(out))
+
+
+_LOC = re.compile(rb"<loc>\s*([^<\s]+)\s*</loc>", re.IGNORECASE)
+
+
+def _enqueue_pages(run: CrawlRun, urls: Iterable[str], depth: int) -> int:
+    """Add URLs to the frontier, up to the site's page limit; a URL already in this run is not added again."""
+    with transaction.atomic():
+        run = CrawlRun.objects.select_for_update().select_related("site").get(pk=run.pk)
+        room = run.site.max_pages - run.pages.count()
+        if room <= 0:
+            return 0
+        known = set()
+        rows = []
+        for url in urls:
+            sha = _sha(url)
+            if sha in known:
+                continue
+            known.add(sha)
+            rows.append(CrawlPage(run=run, url=url, url_sha=sha, depth=depth))
+        existing = set(
+            CrawlPage.objects.filter(run=run, url_sha__in=[r.url_sha for r in rows]).values_list("url_sha", flat=True)
+        )
+        rows = [r for r in rows if r.url_sha not in existing][:room]
+        CrawlPage.objects.bulk_create(rows, ignore_conflicts=True)
+        return len(rows)
+
+
+def crawl_start(*, site: WatchedSite, now: datetime | None = None, enqueue: bool = True) -> CrawlRun:
+    """Start a run of ``site`` (or return the one already running) and enqueue its first step (unless the
+    caller crawls in its own process)."""
+    now = now or timezone.now()
+    running = CrawlRun.objects.filter(site=site, state=CrawlState.RUNNING).first()
+    if running is not None:
+        return running
+    try:
+        with transaction.atomic():
+            run = CrawlRun.objects.create(site=site, started_at=now, touched_at=now)
+            WatchedSite.objects.filter(pk=site.pk).update(next_crawl_at=now + timedelta(hours=site.recrawl_hours))
+            event_record(
+                type=EventType.CRAWL_STARTED, actor_kind=ActorKind.SYSTEM, data={"site_id": site.pk, "run_id": run.pk}
+            )
+    except IntegrityError:  # another process started one at the same moment
+        return CrawlRun.objects.get(site=site, state=CrawlState.RUNNING)
+    _enqueue_pages(run, [*site.start_urls, *([site.sitemap_url] if site.sitemap_url else [])], 0)
+    if enqueue:
+        with transaction.atomic():
+            enqueue_on_commit(STEP_TASK, run.pk)
+    return run
+
+
+def _wait_turn(host: str, interval: float) -> None:
+    """Take this host's next request slot (shared cache: every worker sees the same turn)."""
+    key = f"recourse:crawl:next:{host}"
+    while True:
+        with _cache_lock(f"recourse:crawl:lock:{host}") as taken:
+            if taken:
+                now = time.time()
+                due = cache.get(key) or 0.0
+                if now >= due:
+                    cache.set(key, now + interval, timeout=int(interval) + 60)
+                    return
+                wait = due - now
+            else:
+                wait = 0.05
+        time.sleep(min(max(wait, 0.01), 5.0))
+
+
+class _cache_lock:
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __enter__(self) -> bool:
+        self.taken = cache.add(self.key, "1", 10)
+        return self.taken
+
+    def __exit__(self, *exc) -> None:
+        if self.taken:
+            cache.delete(self.key)
+
+
+class _Crawler:
+    """One step's view of a run: robots rules and pacing per host."""
+
+    def __init__(self, run: CrawlRun, *, resolver=None) -> None:
+        self.run = run
+        self.site = run.site
+        self.resolver = resolver
+        self.hosts = {urlsplit(u).netloc.lower() for u in [*self.site.start_urls, self.site.sitemap_url] if u}
+        self.patterns = [re.compile(p) for p in self.site.follow_patterns or []]
+        self._robots: dict[str, Protego | None] = {}
+        # Every open case's reference hashes (all variants), to flag images that deserve keypoints.
+        self.ref_words = _reference_rows()[3]
+
+    def _origin(self, url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    def robots(self, url: str) -> Protego | None:
+        if not self.site.obey_robots:
+            return None
+        origin = self._origin(url)
+        if origin in self._robots:
+            return self._robots[origin]
+        text = self.run.robots.get(origin)
+        if text is None:
+            text = self._fetch_robots(origin)
+            with transaction.atomic():
+                run = CrawlRun.objects.select_for_update().get(pk=self.run.pk)
+                run.robots = {**run.robots, origin: text}
+                run.save(update_fields=["robots"])
+                self.run.robots = run.robots
+        parsed = Protego.parse(text)
+        self._robots[origin] = parsed
+        return parsed
+
+    def _fetch_robots(self, origin: str) -> str:
+        self.wait(origin + "/robots.txt", robots=False)
+        try:
+            got = fetch.request("GET", origin + "/robots.txt", max_bytes=500_000, resolver=self.resolver)
+        except fetch.FetchError as exc:
+            # RFC 9309 §2.3.1.4: an unreachable robots.txt means "assume complete disallow".
+            return "" if not exc.transient else "User-agent: *\nDisallow: /\n"
+        if got.status >= 500:
+            return "User-agent: *\nDisallow: /\n"
+        if got.status >= 400:
+            return ""  # RFC 9309 §2.3.1.3: unavailable (4xx) means no rules
+        return got.body[:500_000].decode("utf-8", errors="replace")
+
+    def allowed(self, url: str) -> bool:
+        rules = self.robots(url)
+        return rules is None or rules.can_fetch(url, ROBOTS_AGENT)
+
+    def wait(self, url: str, *, robots: bool = True) -> None:
+        interval = 1.0 / max(self.site.requests_per_second, 0.01)
+        rules = self.robots(url) if robots else None
+        delay = rules.crawl_delay(ROBOTS_AGENT) if rules is not None else None
+        if delay:
+            interval = max(interval, float(delay))
+        _wait_turn(urlsplit(url).netloc.lower(), interval)
+
+    def follows(self, url: str) -> bool:
+        if urlsplit(url).netloc.lower() not in self.hosts:
+            return False
+        return not self.patterns or any(p.search(url) for p in self.patterns)
+
+    def get(self, url: str, *, accept: str, max_bytes: int) -> fetch.Response:
+        self.wait(url)
+        return fetch.request(
+            "GET",
+            url,
+            headers={"Accept": accept},
+            max_bytes=max_bytes,
+            total_timeout=fetch.DEFAULT_TOTAL_TIMEOUT,
+            resolver=self.resolver,
+        )
+
+
+def _page_alive_lock(page_id: int):
+    return held_while_alive(f"crawl-page:{page_id}")
+
+
+def _claim(run_id: int, now: datetime, stack: ExitStack) -> CrawlPage | None:
+    """Claim the next queued page; the step holds the page's liveness lock (taken before the claim commits)
+    until the page is recorded, so another step can tell a page being fetched from one whose step died."""
+    with transaction.atomic():
+        page = (
+            CrawlPage.objects.select_for_update(skip_locked=True)
+            .filter(run_id=run_id, state=PageState.QUEUED)
+            .order_by("id")
+            .first()
+        )
+        if page is None:
+            return None
+        stack.enter_context(_page_alive_lock(page.pk))
+        page.state, page.claimed_at = PageState.FETCHING, now
+        page.save(update_fields=["state", "claimed_at"])
+        CrawlRun.objects.filter(pk=run_id).update(touched_at=now)
+        return page
+
+
+def _page_done(page: CrawlPage, state: str, reason: str = "") -> None:
+    page.state, page.reason, page.fetched_at = state, reason[:300], timezone.now()
+    page.save(update_fields=["state", "reason", "fetched_at"])
+    if state == PageState.DONE:
+        CrawlRun.objects.filter(pk=page.run_id).update(pages_fetched=F("pages_fetched") + 1)
+    elif state == PageState.FAILED:
+        CrawlRun.objects.filter(pk=page.run_id).update(pages_failed=F("pages_failed") + 1)
+
+
+def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime) -> None:
+    site, run = crawler.site, crawler.run
+    sha = _sha(image_url)
+    seen = CrawledImage.objects.filter(site=site, image_url_sha=sha).first()
+    if seen is not None and seen.last_run_id == run.pk:
+        return  # fetched once in this run already
+    if not crawler.allowed(image_url):
+        return
+    try:
+        got = crawler.get(image_url, accept="image/*", max_bytes=LIMITS.max_bytes)
+    except fetch.FetchError:
+        CrawlRun.objects.filter(pk=run.pk).update(images_failed=F("images_failed") + 1)
+        return
+    if not (200 <= got.status < 300 and got.is_image):
+        return
+    try:
+        h = hashing.compute(got.body, limits=LIMITS, unwrap=True)
+        if _deserves_keypoints(h, crawler.ref_words):
+            # Keypoints are computed now or never: the bytes are not kept.
+            h = hashing.compute_candidate(got.body, limits=LIMITS)
+    except hashing.HashingError:
+        CrawlRun.objects.filter(pk=run.pk).update(images_failed=F("images_failed") + 1)
+        return
+    del got  # the bytes go no further
+    trimmed, unwrapped = h.variant("trimmed"), h.variant("unwrapped")
+    values = {
+        "page_url": page_url,
+        "image_url": image_url,
+        "sha256": h.sha256,
+        "pdq": h.pdq,
+        "pdq_quality": h.pdq_quality,
+        "phash": h.phash,
+        "pdq_trimmed": trimmed.pdq if trimmed else "",
+        "pdq_unwrapped": unwrapped.pdq if unwrapped else "",
+        "hashes": h.to_dict(include_features=True),
+        "last_seen_at": now,
+        "last_run": run,
+    }
+    if seen is None:
+        CrawledImage.objects.get_or_create(
+            site=site, image_url_sha=sha, defaults=values | {"first_seen_at": now, "matched_at": None}
+        )
+    else:
+        if seen.sha256 != h.sha256:
+            values["matched_at"] = None  # the picture at this URL changed: match it again
+        CrawledImage.objects.filter(pk=seen.pk).update(**values)
+    CrawlRun.objects.filter(pk=run.pk).update(images_hashed=F("images_hashed") + 1)
+
+
+def _crawl_page(crawler: _Crawler, page: CrawlPage) -> None:
+    if not crawler.allowed(page.url):
+        _page_done(page, PageState.SKIPPED, "robots.txt disallows it")
+        return
+    try:
+        got = crawler.get(page.url, accept="text/html,image/*;q=0.8,*/*;q=0.5", max_bytes=MAX_PAGE_BYTES)
+    except fetch.FetchError as exc:
+        _page_done(page, PageState.FAILED, exc.message)
+        return
+    if not 200 <= got.status < 300:
+        _page_done(page, PageState.FAILED, f"HTTP {got.status}")
+        return
+    now = timezone.now()
+    if got.is_image:
+        _image_seen(crawler, page.url, page.url, now)
+    elif got.is_html:
+        body = got.body
+        links = [u for u in page_links(body, got.url) if crawler.follows(u)]
+        images = page_image_urls(body, got.url, limit=MAX_IMAGES_PER_PAGE)
+        del got
+        if page.depth < crawler.site.max_depth and links:
+            _enqueue_pages(crawler.run, links, page.depth + 1)
+        for src in images:
+            _image_seen(crawler, page.url, src, now)
+    elif b"<urlset" in got.body[:2000] or b"<sitemapindex" in got.body[:2000]:
+        locs = [html.unescape(m.decode("utf-8", "replace")) for m in _LOC.findall(got.body)]
+        _enqueue_pages(crawler.run, [u for u in locs if crawler.follows(u) or u.endswith(".xml")], page.depth)
+    _page_done(page, PageState.DONE)
+
+
+def crawl_step(
+    *, run_id: int, budget: float = STEP_BUDGET_SECONDS, limit: int | None = None, resolver=None, chain: bool = True
+) -> CrawlRun:
+    """Crawl queued pages of a run for up to ``budget`` seconds, then hand over to the next step or finish.
+    Safe to run twice, or concurrently: pages are claimed under ``SKIP LOCKED``."""
+    run = CrawlRun.objects.select_related("site").get(pk=run_id)
+    if run.state != CrawlState.RUNNING:
+        return run
+    # Pages whose step died mid-fetch (a killed worker: its liveness lock is free again). A page is requested
+    # at most once in a run, so they are recorded as interrupted, not fetched again; the next run fetches them.
+    for page_id in CrawlPage.objects.filter(run=run, state=PageState.FETCHING).values_list("pk", flat=True):
+        with _page_alive_lock(page_id) as step_died:
+            if step_died and CrawlPage.objects.filter(pk=page_id, state=PageState.FETCHING).update(
+                state=PageState.FAILED,
+                reason="interrupted by a worker restart; not fetched again in this run",
+                fetched_at=timezone.now(),
+            ):
+                CrawlRun.objects.filter(pk=run.pk).update(pages_failed=F("pages_failed") + 1)
+    crawler = _Crawler(run, resolver=resolver)
+    deadline = time.monotonic() + budget
+    done = 0
+    while time.monotonic() < deadline and (limit is None or done < limit):
+        done += 1
+        with ExitStack() as stack:
+            page = _claim(run.pk, timezone.now(), stack)
+            if page is None:
+                break
+            _crawl_page(crawler, page)
+    pending = CrawlPage.objects.filter(run=run, state__in=[PageState.QUEUED, PageState.FETCHING])
+    if not pending.exists():
+        return crawl_finish(run_id=run.pk)
+    if chain and pending.filter(state=PageState.QUEUED).exists():
+        with transaction.atomic():
+            enqueue_on_commit(STEP_TASK, run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def crawl_finish(*, run_id: int) -> CrawlRun:
+    with transaction.atomic():
+        run = CrawlRun.objects.select_for_update().select_related("site").get(pk=run_id)
+        if run.state != CrawlState.RUNNING:
+            return run
+        run.state, run.finished_at = CrawlState.DONE, timezone.now()
+        run.save(update_fields=["state", "finished_at"])
+        event_record(
+            type=EventType.CRAWL_FINISHED,
+            actor_kind=ActorKind.SYSTEM,
+            data={
+                "site_id": run.site_id,
+                "run_id": run.pk,
+                "pages_fetched": run.pages_fetched,
+                "pages_failed": run.pages_failed,
+                "images_hashed": run.images_hashed,
+            },
+        )
+        enqueue_on_commit(MATCH_TASK)
+    return run
+
+
+def crawls_due(*, now: datetime | None = None) -> list[int]:
+    """Beat: start the runs of sites whose re-crawl is due, and re-enqueue runs a dead worker left behind."""
+    now = now or timezone.now()
+    started = []
+    for site in WatchedSite.objects.filter(active=True, next_crawl_at__lte=now):
+        started.append(crawl_start(site=site, now=now).pk)
+    for run_id in CrawlRun.objects.filter(state=CrawlState.RUNNING, touched_at__lt=now - ORPHANED_AFTER).values_list(
+        "pk", flat=True
+    ):
+        CrawlRun.objects.filter(pk=run_id).update(touched_at=now)
+        with transaction.atomic():
+            enqueue_on_commit(STEP_TASK, run_id)
+    return started
+
+
+def crawl_now(*, site: WatchedSite, resolver=None) -> CrawlRun:
+    """``manage.py crawl_watchlist``: crawl a site in this process until its run is finished, then match."""
+    run = crawl_start(site=site, enqueue=False)
+    while run.state == CrawlState.RUNNING:
+        run = crawl_step(run_id=run.pk, resolver=resolver, chain=False)
+    crawled_images_match()
+    return run
