@@ -1,0 +1,200 @@
+"""Assemble the notice :class:`Document` section by section, and cut the same sentences into web-form pieces.
+
+Every sentence is written once in this package, so the three rendered formats and the web-form text cannot
+drift apart.
+"""
+
+from __future__ import annotations
+
+from takedowns.notices.content import NoticeContent
+from takedowns.notices.document.deadlines import RELAY_NOTE, deadline_rows, response_sentence, subject, title
+from takedowns.notices.document.legal import legal_basis_blocks, legal_basis_rows
+from takedowns.notices.document.model import (
+    Block,
+    BulletList,
+    Document,
+    Inline,
+    Link,
+    ListItem,
+    Paragraph,
+    Piece,
+    Rows,
+    Section,
+    clean,
+    kv_rows,
+    para,
+    plain,
+    utc,
+)
+from takedowns.notices.document.statements import (
+    BONA_FIDE,
+    account_action_paragraphs,
+    account_reupload_blocks,
+    copies_sentence,
+    description_lines,
+    minor_blocks,
+    reupload_paragraphs,
+)
+from takedowns.notices.document.tables import contact_rows, hash_rows, location_details, operator_rows, signature_rows
+
+
+def build_document(content: NoticeContent) -> Document:
+    deadlines = deadline_rows(content)
+    sections: list[Section] = []
+    if content.is_minor_content and content.regime != "DMCA":
+        sections.append(Section("Priority: apparent child sexual abuse material", tuple(minor_blocks(content))))
+    sections.append(Section("Summary", _summary(content, deadlines)))
+    sections.append(Section("Legal basis", tuple(legal_basis_blocks(content))))
+    sections.append(Section("Content to remove", _locations(content)))
+    sections.append(Section("Description and statement", _statement(content)))
+    if content.hashes:
+        sections.append(
+            Section("Known identical copies", (para(copies_sentence(content)), kv_rows(hash_rows(content))))
+        )
+    sections.append(Section("Account and re-uploads", tuple(account_reupload_blocks(content))))
+    sections.append(Section("Signature", _signature(content)))
+    contact_blocks: list[Block] = [kv_rows(contact_rows(content))]
+    if content.contact_private:
+        contact_blocks.append(para(RELAY_NOTE))
+    sections.append(Section("Contact", tuple(contact_blocks)))
+    sections.append(Section("Sent by", (Rows(rows=tuple(operator_rows(content))),)))
+    sections.append(Section("Deadline and response", _response(content, deadlines)))
+    return Document(
+        title=title(content),
+        recipient=f"To: {clean(content.platform_name)} — trust and safety / legal team",
+        subject=subject(content),
+        sections=tuple(sections),
+        advocate_notes=_advocate_notes(content),
+    )
+
+
+def _summary(content: NoticeContent, deadlines: list[tuple[str, str, str]]) -> tuple[Block, ...]:
+    summary_rows: list[tuple[str, tuple[Inline, ...]]] = [
+        ("Notice reference", (content.reference,)),
+        ("Date", (utc(content.generated_at),)),
+        ("Legal basis", (legal_basis_rows(content)[0],)),
+        ("Section", (legal_basis_rows(content)[1],)),
+        *[(label, (when,)) for label, when, _note in deadlines],
+        ("Respond at", (Link(content.response_link),)),
+    ]
+    if content.policy_name or content.policy_url:
+        policy: list[Inline] = [clean(content.policy_name)] if content.policy_name else []
+        if content.policy_url:
+            policy += [" " if policy else "", Link(clean(content.policy_url))]
+        summary_rows.append(("Your policy", tuple(policy)))
+    if content.regime == "DMCA":
+        ask = f"We ask {clean(content.platform_name)} to remove or disable access to the material listed below."
+    elif content.is_minor_content:
+        ask = (
+            f"We ask {clean(content.platform_name)} to remove, with priority, the content listed below: sexual "
+            "images of a person who was under 18 when they were made."
+        )
+    else:
+        ask = (
+            f"We ask {clean(content.platform_name)} to remove the intimate content listed below, which was "
+            "published without the consent of the person shown."
+        )
+    return (para(ask), Rows(rows=tuple(summary_rows)))
+
+
+def _locations(content: NoticeContent) -> tuple[Block, ...]:
+    n = len(content.locations)
+    items = tuple(
+        ListItem(parts=(Link(clean(loc.url)),), details=tuple((d,) for d in location_details(content, loc)))
+        for loc in content.locations
+    )
+    return (
+        para(f"Exact location{'s' if n != 1 else ''} of the content ({n} URL{'' if n == 1 else 's'}):"),
+        BulletList(items),
+    )
+
+
+def _statement(content: NoticeContent) -> tuple[Block, ...]:
+    statement: list[Block] = [para(line) for line in description_lines(content, with_handles=False)]
+    if content.regime == "DMCA" and content.copyrighted_work:
+        statement.append(kv_rows([("Copyrighted work", clean(content.copyrighted_work))]))
+    # A DMCA notice carries the fixed 512(c)(3)(A)(v) sentence instead of the victim's own words, which speak
+    # of consent, not copyright, and would be forwarded to the uploader and published to Lumen.
+    if content.good_faith_statement and content.regime != "DMCA":
+        statement.append(para("Statement of good-faith belief that the depiction is not consensual:"))
+        statement.append(para(clean(content.good_faith_statement), quote=True))
+    if content.context and content.regime != "DMCA":
+        statement.append(para("Further information from the person shown:"))
+        statement.append(para(clean(content.context), quote=True))
+    return tuple(statement)
+
+
+def _signature(content: NoticeContent) -> tuple[Block, ...]:
+    blocks: list[Block] = [para(text) for text in content.spec.closing if content.regime == "DMCA"]
+    if "EU" in content.cites and content.attest_accuracy:
+        blocks.append(para(BONA_FIDE))
+    blocks.append(kv_rows(signature_rows(content)))
+    return tuple(blocks)
+
+
+def _response(content: NoticeContent, deadlines: list[tuple[str, str, str]]) -> tuple[Block, ...]:
+    blocks: list[Block] = []
+    for label, when, note in deadlines:
+        blocks += [kv_rows([(label, when)]), para(note)]
+    blocks += [para("Respond at: ", Link(content.response_link)), para(response_sentence(content))]
+    for cited in content.specs:
+        if cited.code == "DMCA" or (cited.code == "US" and content.tida_covered is not True):
+            # Safe harbour (§3(a)(4)) and FTC enforcement (§3(b)) concern covered platforms only.
+            continue
+        blocks.extend(para(text) for text in cited.closing)
+    return tuple(blocks)
+
+
+def _advocate_notes(content: NoticeContent) -> tuple[str, ...]:
+    notes: list[str] = [content.spec.warning] if content.spec.warning else []
+    if content.regime == "DMCA" and content.is_synthetic:
+        notes.append(
+            "This case is marked AI-made: a DMCA notice only works if the material copies a photo or video the "
+            "person shown owns. Check that before sending."
+        )
+    return tuple(notes)
+
+
+def webform_pieces(content: NoticeContent) -> list[Piece]:
+    """The notice cut into the fields platforms' NCII web forms ask for, each ready to copy and paste."""
+
+    def lines(rows: list[tuple[str, str]]) -> str:
+        return "\n".join(f"{k}: {v}" for k, v in rows if v)
+
+    dmca = content.regime == "DMCA"
+    # DMCA: the fixed 512(c)(3)(A)(v)-(vi) statements, never the victim's words about consent (see the document).
+    good_faith = "\n\n".join(content.spec.closing) if dmca else clean(content.good_faith_statement)
+    extra = [f"Further information: {clean(content.context)}"] if content.context and not dmca else []
+    pieces = [
+        Piece("urls", "Content URLs (one per line)", "\n".join(clean(loc.url) for loc in content.locations)),
+        Piece(
+            "description",
+            "Description of the content",
+            "\n\n".join([*description_lines(content), *account_action_paragraphs(content), *extra]),
+        ),
+        Piece(
+            "legal_basis",
+            "Legal basis",
+            "\n\n".join(plain(b.parts) for b in legal_basis_blocks(content) if isinstance(b, Paragraph)),
+        ),
+        Piece("good_faith", "Good-faith statement", good_faith),
+        Piece("signature", "Signature", lines(signature_rows(content))),
+        Piece("contact", "Contact information", lines(contact_rows(content))),
+    ]
+    if content.hashes:
+        pieces.append(
+            Piece(
+                "hashes", "Image fingerprints (hashes)", copies_sentence(content) + "\n\n" + lines(hash_rows(content))
+            )
+        )
+    pieces.append(Piece("reuploads", "Re-uploads (blocking by fingerprint)", "\n\n".join(reupload_paragraphs(content))))
+    pieces.append(
+        Piece(
+            "reference",
+            "Notice reference and response link",
+            f"Notice reference: {content.reference}\n"
+            + "".join(f"{label}: {when}\n" for label, when, _note in deadline_rows(content))
+            + f"Respond at: {content.response_link}",
+        )
+    )
+    return pieces
