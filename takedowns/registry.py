@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ __all__ = [
     "RegistryError",
     "load_registry_file",
     "parse_registry",
+    "platform_validate",
 ]
 
 DEFAULT_REGISTRY_PATH = Path(__file__).resolve().parent / "data" / "platforms.json"
@@ -180,7 +182,7 @@ def _element_spans(text: str) -> list[tuple[int, int]]:
 class _Item:
     """Validation context for one list element, so every error carries the same location."""
 
-    def __init__(self, *, text: str, source: str, index: int, span: tuple[int, int] | None) -> None:
+    def __init__(self, *, text: str, source: str, index: int | None, span: tuple[int, int] | None) -> None:
         self.text = text
         self.source = source
         self.index = index
@@ -251,14 +253,91 @@ def _domain(item: _Item, raw: Any, position: int) -> str:
     return host
 
 
-def _validate_item(item: _Item, data: Any, *, seen_slugs: set[str], seen_domains: dict[str, str]) -> PlatformSpec:
+def platform_validate(
+    data: Any,
+    *,
+    source: str = "<platform>",
+    seen_slugs: Collection[str] = frozenset(),
+    domain_owner: Callable[[str], str | None] | None = None,
+    require_webform_url: bool = False,
+) -> PlatformSpec:
+    """Validate one platform described as the registry file spells it; raise ``RegistryError`` (its
+    ``reason`` is the message without the location). The registry loader and the advocate's "add this
+    website" both use it, so a platform is held to the same rules wherever it comes from.
+
+    ``domain_owner`` returns the slug of the platform already holding a domain (None when free);
+    ``require_webform_url`` refuses a web-form platform without its form's address."""
+    item = _Item(text="", source=source, index=None, span=None)
+    return _validate_item(
+        item,
+        data,
+        seen_slugs=seen_slugs,
+        domain_owner=domain_owner or (lambda _host: None),
+        require_webform_url=require_webform_url,
+    )
+
+
+def _validate_item(
+    item: _Item,
+    data: Any,
+    *,
+    seen_slugs: Collection[str],
+    domain_owner: Callable[[str], str | None],
+    require_webform_url: bool = False,
+) -> PlatformSpec:
     if not isinstance(data, dict):
         raise item.error(f"each platform must be a JSON object, not {_type_name(data)}")
-
     raw_slug = data.get("slug")
     if isinstance(raw_slug, str) and raw_slug:
         item.slug = raw_slug  # known from here on, so later errors can name it
+    _check_keys(item, data)
+    slug = _slug(item, data, seen_slugs)
+    name = _require_str(item, data, "name", non_empty=True)
+    domains = _domains(item, data["domains"], domain_owner)
+    channel = _one_of(item, data["channel"], CHANNELS, "channel")
+    contact_email = _optional_str(item, data, "contact_email")
+    if contact_email and not _EMAIL_RE.match(contact_email):
+        raise item.error(f"{contact_email!r} does not look like an e-mail address", "contact_email")
+    webform_url = _web_address(item, data, "webform_url", schemes=("http", "https"))
+    regime = _one_of(item, data.get("regime", "US"), REGIMES, "regime")
+    response_hours = _response_hours(item, data.get("response_hours", 48))
+    programmes = _list_of(item, data.get("hash_programmes", []), HASH_PROGRAMMES, "hash_programmes", "a list")
+    channel_verified = data.get("channel_verified", False)
+    if not isinstance(channel_verified, bool):
+        raise item.error(f"must be true or false, not {_type_name(channel_verified)}", "channel_verified")
+    notes = _optional_str(item, data, "notes")
+    tida_covered = data.get("tida_covered", "unknown")
+    if tida_covered not in (True, False, "unknown"):
+        raise item.error(f'{tida_covered!r} must be true, false or "unknown"', "tida_covered")
+    regimes = _list_of(item, data.get("regimes", [regime]), REGIMES, "regimes", "a list of regimes")
+    if regime not in regimes:
+        raise item.error(f"must include the platform's regime {regime!r}", "regimes")
+    policy_name = _optional_str(item, data, "policy_name")
+    policy_url = _web_address(item, data, "policy_url", schemes=("https",))
+    if channel == "email" and not contact_email:
+        raise item.error("channel 'email' needs a contact_email", "contact_email")
+    if require_webform_url and channel == "webform" and not webform_url:
+        raise item.error("channel 'webform' needs a webform_url", "webform_url")
+    return PlatformSpec(
+        slug=slug,
+        name=name,
+        domains=domains,
+        channel=channel,
+        contact_email=contact_email,
+        webform_url=webform_url,
+        regime=regime,
+        response_hours=response_hours,
+        hash_programmes=programmes,
+        channel_verified=channel_verified,
+        notes=notes,
+        tida_covered=None if tida_covered == "unknown" else tida_covered,
+        regimes=regimes,
+        policy_name=policy_name,
+        policy_url=policy_url,
+    )
 
+
+def _check_keys(item: _Item, data: dict[str, Any]) -> None:
     unknown = sorted(set(data) - KNOWN_FIELDS)
     if unknown:
         raise item.error(
@@ -270,14 +349,17 @@ def _validate_item(item: _Item, data: Any, *, seen_slugs: set[str], seen_domains
         if key not in data:
             raise item.error("is required", key)
 
+
+def _slug(item: _Item, data: dict[str, Any], seen_slugs: Collection[str]) -> str:
     slug = _require_str(item, data, "slug", non_empty=True)
     if not _SLUG_RE.match(slug):
         raise item.error(f"{slug!r} must be lowercase letters, digits and hyphens, not starting with a hyphen", "slug")
     if slug in seen_slugs:
         raise item.error(f"{slug!r} is used by an earlier platform", "slug")
-    name = _require_str(item, data, "name", non_empty=True)
+    return slug
 
-    raw_domains = data["domains"]
+
+def _domains(item: _Item, raw_domains: Any, domain_owner: Callable[[str], str | None]) -> tuple[str, ...]:
     if not isinstance(raw_domains, list):
         raise item.error(f"must be a list of host names, not {_type_name(raw_domains)}", "domains")
     domains: list[str] = []
@@ -285,108 +367,55 @@ def _validate_item(item: _Item, data: Any, *, seen_slugs: set[str], seen_domains
         host = _domain(item, raw, position)
         if host in domains:
             raise item.error(f"{host!r} is listed twice", "domains")
-        owner = seen_domains.get(host)
+        owner = domain_owner(host)
         if owner is not None:
-            raise item.error(f"{host!r} is already claimed by platform {owner!r}", "domains")
+            raise item.error(f"{host!r} already belongs to the registry's platform {owner!r}", "domains")
         domains.append(host)
+    return tuple(domains)
 
-    channel = data["channel"]
+
+def _one_of(item: _Item, value: Any, allowed: frozenset[str], field: str) -> str:
     # isinstance first: a list or object here is unhashable and would crash the set lookup.
-    if not isinstance(channel, str) or channel not in CHANNELS:
-        raise item.error(f"{channel!r} is not one of {', '.join(sorted(CHANNELS))}", "channel")
+    if not isinstance(value, str) or value not in allowed:
+        raise item.error(f"{value!r} is not one of {', '.join(sorted(allowed))}", field)
+    return value
 
-    contact_email = ""
-    if "contact_email" in data:
-        contact_email = _require_str(item, data, "contact_email")
-        if contact_email and not _EMAIL_RE.match(contact_email):
-            raise item.error(f"{contact_email!r} does not look like an e-mail address", "contact_email")
 
-    webform_url = ""
-    if "webform_url" in data:
-        webform_url = _require_str(item, data, "webform_url")
-        if webform_url:
-            try:
-                parts = urlsplit(webform_url)
-                valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-            except ValueError:
-                valid = False
-            if not valid:
-                raise item.error(f"{webform_url!r} must be a full https:// address", "webform_url")
+def _list_of(item: _Item, raw: Any, allowed: frozenset[str], field: str, what: str) -> tuple[str, ...]:
+    """A list of codes from ``allowed``, duplicates dropped, first-seen order kept."""
+    if not isinstance(raw, list):
+        raise item.error(f"must be {what}, not {_type_name(raw)}", field)
+    values: list[str] = []
+    for value in raw:
+        if _one_of(item, value, allowed, field) not in values:
+            values.append(value)
+    return tuple(values)
 
-    regime = data.get("regime", "US")
-    if not isinstance(regime, str) or regime not in REGIMES:
-        raise item.error(f"{regime!r} is not one of {', '.join(sorted(REGIMES))}", "regime")
 
-    response_hours = data.get("response_hours", 48)
-    # bool is a subclass of int in Python; `true` is never a number of hours.
-    if not isinstance(response_hours, int) or isinstance(response_hours, bool):
-        raise item.error(f"must be a whole number of hours, not {_type_name(response_hours)}", "response_hours")
-    if not MIN_RESPONSE_HOURS <= response_hours <= MAX_RESPONSE_HOURS:
-        raise item.error(f"{response_hours} is outside {MIN_RESPONSE_HOURS}..{MAX_RESPONSE_HOURS}", "response_hours")
+def _optional_str(item: _Item, data: dict[str, Any], key: str) -> str:
+    return _require_str(item, data, key) if key in data else ""
 
-    raw_programmes = data.get("hash_programmes", [])
-    if not isinstance(raw_programmes, list):
-        raise item.error(f"must be a list, not {_type_name(raw_programmes)}", "hash_programmes")
-    programmes: list[str] = []
-    for programme in raw_programmes:
-        if not isinstance(programme, str) or programme not in HASH_PROGRAMMES:
-            raise item.error(f"{programme!r} is not one of {', '.join(sorted(HASH_PROGRAMMES))}", "hash_programmes")
-        if programme not in programmes:
-            programmes.append(programme)
 
-    channel_verified = data.get("channel_verified", False)
-    if not isinstance(channel_verified, bool):
-        raise item.error(f"must be true or false, not {_type_name(channel_verified)}", "channel_verified")
-
-    notes = _require_str(item, data, "notes") if "notes" in data else ""
-
-    tida_covered = data.get("tida_covered", "unknown")
-    if tida_covered not in (True, False, "unknown"):
-        raise item.error(f'{tida_covered!r} must be true, false or "unknown"', "tida_covered")
-
-    raw_regimes = data.get("regimes", [regime])
-    if not isinstance(raw_regimes, list):
-        raise item.error(f"must be a list of regimes, not {_type_name(raw_regimes)}", "regimes")
-    regimes: list[str] = []
-    for code in raw_regimes:
-        if not isinstance(code, str) or code not in REGIMES:
-            raise item.error(f"{code!r} is not one of {', '.join(sorted(REGIMES))}", "regimes")
-        if code not in regimes:
-            regimes.append(code)
-    if regime not in regimes:
-        raise item.error(f"must include the platform's regime {regime!r}", "regimes")
-
-    policy_name = _require_str(item, data, "policy_name") if "policy_name" in data else ""
-    policy_url = _require_str(item, data, "policy_url") if "policy_url" in data else ""
-    if policy_url:
+def _web_address(item: _Item, data: dict[str, Any], field: str, *, schemes: tuple[str, ...]) -> str:
+    url = _optional_str(item, data, field)
+    if url:
         try:
-            parts = urlsplit(policy_url)
-            valid_policy = parts.scheme == "https" and bool(parts.hostname)
+            parts = urlsplit(url)
+            valid = parts.scheme in schemes and bool(parts.hostname)
         except ValueError:
-            valid_policy = False
-        if not valid_policy:
-            raise item.error(f"{policy_url!r} must be a full https:// address", "policy_url")
+            valid = False
+        if not valid:
+            raise item.error(f"{url!r} must be a full https:// address", field)
+    return url
 
-    if channel == "email" and not contact_email:
-        raise item.error("channel 'email' needs a contact_email", "contact_email")
 
-    return PlatformSpec(
-        slug=slug,
-        name=name,
-        domains=tuple(domains),
-        channel=channel,
-        contact_email=contact_email,
-        webform_url=webform_url,
-        regime=regime,
-        response_hours=response_hours,
-        hash_programmes=tuple(programmes),
-        channel_verified=channel_verified,
-        notes=notes,
-        tida_covered=None if tida_covered == "unknown" else tida_covered,
-        regimes=tuple(regimes),
-        policy_name=policy_name,
-        policy_url=policy_url,
-    )
+def _response_hours(item: _Item, value: Any) -> int:
+    # bool is a subclass of int in Python; `true` is never a number of hours.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise item.error(f"must be a whole number of hours, not {_type_name(value)}", "response_hours")
+    if not MIN_RESPONSE_HOURS <= value <= MAX_RESPONSE_HOURS:
+        raise item.error(f"{value} is outside {MIN_RESPONSE_HOURS}..{MAX_RESPONSE_HOURS}", "response_hours")
+    return value
 
 
 def parse_registry(text: str, *, source: str = "<registry>") -> list[PlatformSpec]:
@@ -415,7 +444,7 @@ def parse_registry(text: str, *, source: str = "<registry>") -> list[PlatformSpe
     for index, element in enumerate(data):
         span = spans[index] if index < len(spans) else None
         item = _Item(text=text, source=source, index=index, span=span)
-        spec = _validate_item(item, element, seen_slugs=seen_slugs, seen_domains=seen_domains)
+        spec = _validate_item(item, element, seen_slugs=seen_slugs, domain_owner=seen_domains.get)
         seen_slugs.add(spec.slug)
         for domain in spec.domains:
             seen_domains[domain] = spec.slug

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from takedowns.models import Channel, Regime
+from takedowns.registry import REGIMES
 from takedowns.services.workbench import NOTE_MAX
 from takedowns.urlnorm import normalise_host, parse_url_list
 
@@ -64,7 +65,10 @@ class PlatformAddForm(forms.Form):
     webform_url = forms.URLField(
         label=_("Address of its reporting form"), required=False, max_length=500, assume_scheme="https"
     )
-    regime = forms.ChoiceField(label=_("Law the notice invokes"), choices=Regime.choices, initial=Regime.US)
+    # A registry platform is under a statute; DMCA is a route an advocate picks per notice, never a platform's.
+    regime = forms.ChoiceField(
+        label=_("Law the notice invokes"), choices=[c for c in Regime.choices if c[0] in REGIMES], initial=Regime.US
+    )
     response_hours = forms.IntegerField(label=_("Response deadline in hours"), min_value=1, max_value=720, initial=48)
 
     def clean_domains(self) -> list[str]:

@@ -18,7 +18,8 @@ class LoadResult:
     unchanged: int
 
 
-def _values(spec: PlatformSpec) -> dict:
+def platform_values(spec: PlatformSpec) -> dict:
+    """The Platform row's stored fields for ``spec`` (every field but the slug, its key)."""
     # The model stores tida_covered as a nullable boolean (None = unknown), the rest as the file spells it.
     return {name: spec.tida_covered if name == "tida_covered" else spec.file_value(name) for name in STORED_FIELDS}
 
@@ -29,7 +30,7 @@ def platforms_load(*, specs: Sequence[PlatformSpec], only_missing: bool = False)
     existing = {p.slug: p for p in Platform.objects.select_for_update().filter(slug__in=[s.slug for s in specs])}
     created = updated = unchanged = 0
     for spec in specs:
-        values = _values(spec)
+        values = platform_values(spec)
         platform = existing.get(spec.slug)
         if platform is None:
             Platform.objects.create(slug=spec.slug, **values)

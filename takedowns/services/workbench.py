@@ -25,8 +25,10 @@ from takedowns.models import (
     ReferenceImage,
     ReportedLocation,
 )
+from takedowns.registry import RegistryError, platform_validate
 from takedowns.services.cases import locations_add, platform_matcher
 from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.platforms import platform_values
 from takedowns.urlnorm import PlatformMatcher
 
 NOTE_MAX = 4000
@@ -156,34 +158,35 @@ def platform_add_from_location(
     domains is attached to it and those cases get their notices drafted. Returns (platform, URLs attached)."""
     if location.platform_id is not None:
         raise WorkbenchError("This URL's website is already in the registry.")
-    if channel == Channel.EMAIL and not contact_email:
-        raise WorkbenchError("An e-mail channel needs the platform's contact address.")
-    if channel == Channel.WEBFORM and not webform_url:
-        raise WorkbenchError("A web-form channel needs the address of the form.")
-    base = slugify(name)[:40] or slugify(domains[0])[:40]
+    base = slugify(name)[:40] or slugify(domains[0] if domains else "")[:40]
     if not base:
         raise WorkbenchError("Give the website a name.")
     slug, n = base, 1
     while Platform.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"[:50]
-    known = platform_matcher()
-    for domain in domains:
-        owner = known.detect(domain)
-        if owner:
-            raise WorkbenchError(f"{domain} already belongs to the registry's platform {owner!r}.")
-    with transaction.atomic():
-        platform = Platform.objects.create(
-            slug=slug,
-            name=name.strip()[:120],
-            domains=domains,
-            channel=channel,
-            contact_email=contact_email,
-            webform_url=webform_url,
-            regime=regime,
-            response_hours=response_hours,
-            notes=f"Added from case {location.case.reference} on {timezone.now():%Y-%m-%d}.",
+    fields = {
+        "slug": slug,
+        "name": name.strip()[:120],
+        "domains": list(domains),
+        "channel": channel,
+        "contact_email": contact_email,
+        "webform_url": webform_url,
+        "regime": regime,
+        "response_hours": response_hours,
+        "notes": f"Added from case {location.case.reference} on {timezone.now():%Y-%m-%d}.",
+    }
+    try:
+        # The registry file's rules; a domain under one the registry already holds (a subdomain) is taken too.
+        spec = platform_validate(
+            fields, source="workbench", domain_owner=platform_matcher().detect, require_webform_url=True
         )
+    except RegistryError as exc:
+        raise WorkbenchError(exc.reason) from exc
+    with transaction.atomic():
+        # The form does not ask which regimes the site is under: an empty list (not the file's default of the
+        # one regime) lets the victim's own jurisdiction add the EU's (law.notice_regimes).
+        platform = Platform.objects.create(slug=spec.slug, **{**platform_values(spec), "regimes": []})
         matcher = PlatformMatcher([(platform.slug, platform.domains)])
         attached: dict[int, list[int]] = {}
         unknown = ReportedLocation.objects.select_for_update().filter(platform__isnull=True, case__state=CaseState.OPEN)

@@ -336,3 +336,22 @@ def test_shipped_registry_marks_search_engines_and_cdns_not_covered() -> None:
         assert "covered platform" in specs[slug].notes, slug
     assert specs["facebook"].tida_covered is True and "EU" in specs["facebook"].regimes
     assert specs["google-search"].regimes == ("US",)  # a search engine is no DSA hosting service
+
+
+def test_one_platform_is_validated_by_the_same_rules_outside_the_file() -> None:
+    from takedowns.registry import platform_validate
+
+    spec = platform_validate(_platform(domains=["Example.COM."]), source="workbench")
+    assert spec.domains == ("example.com",) and spec.regimes == ("US",)
+    with pytest.raises(RegistryError) as bad_mail:
+        platform_validate(_platform(channel="email", contact_email="not-an-address"))
+    assert bad_mail.value.field == "contact_email" and bad_mail.value.reason.endswith("e-mail address")
+    # The loader lets a web-form platform's address be found by hand; "add this website" asks for it.
+    assert platform_validate(_platform(channel="webform", webform_url="")).channel == "webform"
+    with pytest.raises(RegistryError) as no_form:
+        platform_validate(_platform(channel="webform", webform_url=""), require_webform_url=True)
+    assert no_form.value.field == "webform_url"
+    # Whoever already holds a domain (the file: an earlier item; the workbench: any registered suffix).
+    with pytest.raises(RegistryError) as taken:
+        platform_validate(_platform(domains=["old.reddit.com"]), domain_owner=lambda host: "reddit")
+    assert "already belongs" in taken.value.reason and "'reddit'" in taken.value.reason

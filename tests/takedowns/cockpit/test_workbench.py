@@ -254,3 +254,23 @@ def test_overdue_notice_is_marked_escalated_with_where_it_went(client, advocate,
     # Twice is refused, not a second event.
     client.post(url, {"note": "again"})
     assert Event.objects.filter(notice=notice, type=EventType.NOTICE_ESCALATED).count() == 1
+
+
+def test_add_this_website_holds_the_new_platform_to_the_registry_rules(advocate, platforms):
+    from takedowns.services.workbench import WorkbenchError, platform_add_from_location
+
+    case = CaseFactory()
+    location = ReportedLocation.objects.create(
+        case=case, url="https://clips.other.example/a", host="clips.other.example"
+    )
+    common = {"location": location, "name": "Other", "regime": "US", "response_hours": 48, "actor_user": advocate}
+    # The form checks these too; the service must not rely on it (the registry file's rules, one validator).
+    with pytest.raises(WorkbenchError, match="e-mail address"):
+        platform_add_from_location(domains=["other.example"], channel="email", contact_email="nobody", **common)
+    with pytest.raises(WorkbenchError, match="without a port"):
+        platform_add_from_location(
+            domains=["other.example:8080"], channel="email", contact_email="a@b.example", **common
+        )
+    with pytest.raises(WorkbenchError, match="already belongs"):
+        platform_add_from_location(domains=["old.reddit.com"], channel="email", contact_email="a@b.example", **common)
+    assert not Platform.objects.filter(name="Other").exists()
