@@ -74,88 +74,97 @@ def _attachments(content: NoticeContent) -> tuple[str, ...]:
 def regulator_routes(content: NoticeContent, *, now: datetime) -> list[Route]:
     """The regulator complaint(s) that fit the notice's law (one per regime that gives a route)."""
     regimes = content.regimes or (content.regime,)
-    routes: list[Route] = []
     facts = _facts(content, now=now)
-    if "US" in regimes and content.tida_covered is True:
-        # TAKE IT DOWN Act §3(b): failing to reasonably comply with §3(a) is treated as a violation of a rule on
-        # unfair or deceptive acts or practices under FTC Act §18(a)(1)(B), enforced by the FTC. Route:
-        # TakeItDown.ftc.gov (the FTC's TIDA reporting site), or ReportFraud.ftc.gov.
-        routes.append(
-            Route(
-                key="ftc",
-                name="US Federal Trade Commission (TAKE IT DOWN Act)",
-                url="https://takeitdown.ftc.gov/",
-                summary="The FTC enforces the Act against covered platforms; it does not remove content itself.",
-                pieces=(
-                    Piece("company", "Company", content.platform_name),
-                    Piece(
-                        "what_happened",
-                        "What happened",
-                        facts + " Under the TAKE IT DOWN Act §3(a)(3) a covered platform must remove the "
-                        "content, and make reasonable efforts to remove known identical copies, within 48 hours "
-                        "of a valid request; §3(b) makes a failure to comply an unfair or deceptive practice.",
-                    ),
-                    Piece("urls", "URLs still showing the content", _urls(content)),
-                ),
-                attach=_attachments(content),
+    routes: list[Route] = []
+    for regime, build in _REGULATORS:
+        if regime in regimes and (regime != "US" or content.tida_covered is True):
+            key, name, url, summary, pieces = build(content, facts)
+            routes.append(
+                Route(key=key, name=name, url=url, summary=summary, pieces=pieces, attach=_attachments(content))
             )
-        )
-    if "AU" in regimes:
-        # Online Safety Act 2021 (Cth) Part 6: eSafety may give removal notices (24 hours) to the service, the
-        # poster or the host; reporting to the platform first is not required.
-        routes.append(
-            Route(
-                key="esafety",
-                name="Australia: eSafety Commissioner (image-based abuse)",
-                url="https://www.esafety.gov.au/report",
-                summary="eSafety can order the service, the poster or the host to remove the content within 24 h.",
-                pieces=(
-                    Piece("what_happened", "What happened", facts),
-                    Piece("where", "Where it is (URLs and usernames)", _urls(content)),
-                ),
-                attach=_attachments(content),
-            )
-        )
-    if "EU" in regimes:
-        # Digital Services Act Art. 53: a recipient may complain of a provider's breach to the Digital Services
-        # Coordinator of the member state where the recipient is located or established.
-        routes.append(
-            Route(
-                key="dsc",
-                name="EU: the Digital Services Coordinator of the person's member state (DSA Art. 53)",
-                url="https://digital-strategy.ec.europa.eu/en/policies/dsa-dscs",
-                summary="The coordinator assesses the complaint and passes it to the coordinator of the provider.",
-                pieces=(
-                    Piece("provider", "Provider", content.platform_name),
-                    Piece(
-                        "complaint",
-                        "Complaint",
-                        facts + " The notice met DSA Art. 16(2); the provider has not acted on it expeditiously "
-                        "(Art. 6(1)(b)) nor told us its decision (Art. 16(5)).",
-                    ),
-                    Piece("urls", "URLs", _urls(content)),
-                ),
-                attach=_attachments(content),
-            )
-        )
-    if "UK" in regimes:
-        # Ofcom takes online-safety complaints to inform its supervision but cannot investigate individual cases.
-        routes.append(
-            Route(
-                key="ofcom",
-                name="UK: Ofcom online safety complaint",
-                url="https://www.ofcom.org.uk/online-safety/protecting-people/complain-about-online-content",
-                summary="Ofcom does not take up individual cases; the complaint informs its supervision. The "
-                "Revenge Porn Helpline (0345 6000 459) can help directly.",
-                pieces=(
-                    Piece("service", "Service", content.platform_name),
-                    Piece("what_happened", "What happened", facts),
-                    Piece("urls", "URLs", _urls(content)),
-                ),
-                attach=_attachments(content),
-            )
-        )
     return routes
+
+
+_RouteText = tuple[str, str, str, str, tuple[Piece, ...]]
+
+
+def _ftc(content: NoticeContent, facts: str) -> _RouteText:
+    # TAKE IT DOWN Act §3(b): failing to reasonably comply with §3(a) is treated as a violation of a rule on
+    # unfair or deceptive acts or practices under FTC Act §18(a)(1)(B), enforced by the FTC. Route:
+    # TakeItDown.ftc.gov (the FTC's TIDA reporting site), or ReportFraud.ftc.gov. Covered platforms only.
+    return (
+        "ftc",
+        "US Federal Trade Commission (TAKE IT DOWN Act)",
+        "https://takeitdown.ftc.gov/",
+        "The FTC enforces the Act against covered platforms; it does not remove content itself.",
+        (
+            Piece("company", "Company", content.platform_name),
+            Piece(
+                "what_happened",
+                "What happened",
+                facts + " Under the TAKE IT DOWN Act §3(a)(3) a covered platform must remove the "
+                "content, and make reasonable efforts to remove known identical copies, within 48 hours "
+                "of a valid request; §3(b) makes a failure to comply an unfair or deceptive practice.",
+            ),
+            Piece("urls", "URLs still showing the content", _urls(content)),
+        ),
+    )
+
+
+def _esafety(content: NoticeContent, facts: str) -> _RouteText:
+    # Online Safety Act 2021 (Cth) Part 6: eSafety may give removal notices (24 hours) to the service, the
+    # poster or the host; reporting to the platform first is not required.
+    return (
+        "esafety",
+        "Australia: eSafety Commissioner (image-based abuse)",
+        "https://www.esafety.gov.au/report",
+        "eSafety can order the service, the poster or the host to remove the content within 24 h.",
+        (
+            Piece("what_happened", "What happened", facts),
+            Piece("where", "Where it is (URLs and usernames)", _urls(content)),
+        ),
+    )
+
+
+def _dsc(content: NoticeContent, facts: str) -> _RouteText:
+    # Digital Services Act Art. 53: a recipient may complain of a provider's breach to the Digital Services
+    # Coordinator of the member state where the recipient is located or established.
+    return (
+        "dsc",
+        "EU: the Digital Services Coordinator of the person's member state (DSA Art. 53)",
+        "https://digital-strategy.ec.europa.eu/en/policies/dsa-dscs",
+        "The coordinator assesses the complaint and passes it to the coordinator of the provider.",
+        (
+            Piece("provider", "Provider", content.platform_name),
+            Piece(
+                "complaint",
+                "Complaint",
+                facts + " The notice met DSA Art. 16(2); the provider has not acted on it expeditiously "
+                "(Art. 6(1)(b)) nor told us its decision (Art. 16(5)).",
+            ),
+            Piece("urls", "URLs", _urls(content)),
+        ),
+    )
+
+
+def _ofcom(content: NoticeContent, facts: str) -> _RouteText:
+    # Ofcom takes online-safety complaints to inform its supervision but cannot investigate individual cases.
+    return (
+        "ofcom",
+        "UK: Ofcom online safety complaint",
+        "https://www.ofcom.org.uk/online-safety/protecting-people/complain-about-online-content",
+        "Ofcom does not take up individual cases; the complaint informs its supervision. The "
+        "Revenge Porn Helpline (0345 6000 459) can help directly.",
+        (
+            Piece("service", "Service", content.platform_name),
+            Piece("what_happened", "What happened", facts),
+            Piece("urls", "URLs", _urls(content)),
+        ),
+    )
+
+
+# In the order the drafts are offered: the regulator of the notice's own law first.
+_REGULATORS = (("US", _ftc), ("AU", _esafety), ("EU", _dsc), ("UK", _ofcom))
 
 
 def deindex_routes(content: NoticeContent) -> list[Route]:
@@ -214,81 +223,72 @@ def upstream_routes(content: NoticeContent, identities: dict, *, now: datetime) 
         urls = "\n".join(
             item.url for item in content.locations if urlsplit(item.url).hostname == urlsplit(loc.url).hostname
         )
-        if identity.cdn and ("cdn", identity.cdn) not in seen:
-            seen.add(("cdn", identity.cdn))
-            cloudflare = identity.cdn_slug == "cloudflare"
+        for kind, provider, text in _UPSTREAM:
+            who = getattr(identity, provider)
+            if not who or (kind, who) in seen:
+                continue
+            seen.add((kind, who))
+            key, name, url, summary, report = text(identity)
             routes.append(
                 Route(
-                    key=f"cdn-{identity.cdn_slug or 'cdn'}",
-                    name=f"{identity.cdn} (content delivery network in front of {identity.host})",
-                    url="https://abuse.cloudflare.com/" if cloudflare else "",
-                    summary=(
-                        'Category "Non-Consensual Sexually Explicit Imagery (NCSEI)"; at most 250 URLs on one '
-                        "hostname. Cloudflare passes the report to the host and the site owner (choose whether "
-                        "your name goes with it) and tells you who the host is."
-                        if cloudflare
-                        else f"Write to {_contact(identity, 'cdn') or 'the provider abuse desk'}; a CDN caches the "
-                        "site, so it forwards the report to its customer and can stop serving the pages."
-                    ),
+                    key=key,
+                    name=name,
+                    url=url,
+                    summary=summary,
                     pieces=(
                         Piece("urls", "URLs", urls),
-                        Piece(
-                            "report",
-                            "Report",
-                            facts + f" {content.platform_name} has not acted. The pages are served through your "
-                            "network; they breach your acceptable-use policy on non-consensual intimate imagery. "
-                            "Please forward this report to your customer and to the hosting provider, and stop "
-                            "serving these URLs.",
-                        ),
-                    ),
-                    attach=_attachments(content),
-                )
-            )
-        if identity.network_owner and ("host", identity.network_owner) not in seen:
-            seen.add(("host", identity.network_owner))
-            routes.append(
-                Route(
-                    key="host",
-                    name=f"{identity.network_owner} (network hosting {identity.host})",
-                    url="",
-                    summary=f"Abuse contact: {_contact(identity, 'network') or 'not published in RDAP'}.",
-                    pieces=(
-                        Piece("urls", "URLs", urls),
-                        Piece(
-                            "report",
-                            "Report",
-                            facts + f" {content.platform_name} has not acted. The content is served from your "
-                            "network and breaches acceptable-use terms on unlawful, privacy-violating content. If "
-                            "you provide a hosting service in the EU, this is a notice under DSA Art. 16: it gives "
-                            "you actual knowledge of the content (Art. 6(1)).",
-                        ),
-                    ),
-                    attach=_attachments(content),
-                )
-            )
-        if identity.registrar and ("registrar", identity.registrar) not in seen:
-            seen.add(("registrar", identity.registrar))
-            routes.append(
-                Route(
-                    key="registrar",
-                    name=f"{identity.registrar} (registrar of {identity.registered_domain or identity.host})",
-                    url="",
-                    summary=f"Abuse contact: {_contact(identity, 'registrar') or 'not published in RDAP'}.",
-                    pieces=(
-                        Piece("urls", "URLs", urls),
-                        Piece(
-                            "report",
-                            "Report",
-                            facts + f" {content.platform_name} has not acted. Under §3.18.1 of your Registrar "
-                            "Accreditation Agreement you take reasonable and prompt steps to investigate and "
-                            "respond to reports of illegal activity involving the domains you register; we ask "
-                            "you to do so for this domain.",
-                        ),
+                        Piece("report", "Report", facts + f" {content.platform_name} has not acted. " + report),
                     ),
                     attach=_attachments(content),
                 )
             )
     return routes
+
+
+def _cdn(identity) -> tuple[str, str, str, str, str]:
+    cloudflare = identity.cdn_slug == "cloudflare"
+    return (
+        f"cdn-{identity.cdn_slug or 'cdn'}",
+        f"{identity.cdn} (content delivery network in front of {identity.host})",
+        "https://abuse.cloudflare.com/" if cloudflare else "",
+        'Category "Non-Consensual Sexually Explicit Imagery (NCSEI)"; at most 250 URLs on one '
+        "hostname. Cloudflare passes the report to the host and the site owner (choose whether "
+        "your name goes with it) and tells you who the host is."
+        if cloudflare
+        else f"Write to {_contact(identity, 'cdn') or 'the provider abuse desk'}; a CDN caches the "
+        "site, so it forwards the report to its customer and can stop serving the pages.",
+        "The pages are served through your network; they breach your acceptable-use policy on non-consensual "
+        "intimate imagery. Please forward this report to your customer and to the hosting provider, and stop "
+        "serving these URLs.",
+    )
+
+
+def _host(identity) -> tuple[str, str, str, str, str]:
+    return (
+        "host",
+        f"{identity.network_owner} (network hosting {identity.host})",
+        "",
+        f"Abuse contact: {_contact(identity, 'network') or 'not published in RDAP'}.",
+        "The content is served from your network and breaches acceptable-use terms on unlawful, privacy-violating "
+        "content. If you provide a hosting service in the EU, this is a notice under DSA Art. 16: it gives you "
+        "actual knowledge of the content (Art. 6(1)).",
+    )
+
+
+def _registrar(identity) -> tuple[str, str, str, str, str]:
+    return (
+        "registrar",
+        f"{identity.registrar} (registrar of {identity.registered_domain or identity.host})",
+        "",
+        f"Abuse contact: {_contact(identity, 'registrar') or 'not published in RDAP'}.",
+        "Under §3.18.1 of your Registrar Accreditation Agreement you take reasonable and prompt steps to "
+        "investigate and respond to reports of illegal activity involving the domains you register; we ask you "
+        "to do so for this domain.",
+    )
+
+
+# (kind, the identity's attribute naming that provider, its route's wording), in the order they are offered.
+_UPSTREAM = (("cdn", "cdn", _cdn), ("host", "network_owner", _host), ("registrar", "registrar", _registrar))
 
 
 # --- downloadable drafts (text and PDF) -----------------------------------------------------------------------
