@@ -146,34 +146,13 @@ def _hashes_of(grey: Image.Image, full_w: int, full_h: int) -> tuple[str, str, s
 def hashes_from_decoded(
     dec: Decoded, *, features: bool = False, mirrored_features: bool = False, unwrap: bool = False
 ) -> ImageHashes:
-    full_grey = dec.grey
-    grey, s = full_grey, dec.decode_scale
-    # Formats without draft decoding (PNG, WebP, GIF, HEIF) are box-reduced for hashing the way libjpeg's
-    # draft does (both sides stay >= DRAFT_MIN_SIDE): resizes, PDQ and trimming get cheaper and the hashes
-    # stay within the same tested 2 bits. Keypoints still use the decoded picture.
-    k = min(grey.size) // DRAFT_MIN_SIDE
-    if s == 1 and k >= 2:
-        k = min(k, 8)
-        grey, s = grey.reduce(k), k
+    grey, s = _hashing_grey(dec)
     sha, md5 = sha256_md5(dec.data)
     ph, dh, pq, quality = _hashes_of(grey, dec.width, dec.height)
     wh = signals.WHASH.compute(grey)
-
-    variants = []
-    mirror = grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    variants.append(Variant("mirror", *_hashes_of(mirror, dec.width, dec.height)[:3]))
     arr = np.asarray(grey)
-    box = trim.content_box(arr)
-    if box is not None:
-        gw, gh = grey.size
-        px = (round(box[0] * gw), round(box[1] * gh), round(box[2] * gw), round(box[3] * gh))
-        crop = grey.crop(px)
-        cw, ch = (px[2] - px[0]) * s, (px[3] - px[1]) * s
-        variants.append(Variant("trimmed", *_hashes_of(crop, cw, ch)[:3], box=box))
-        crop_m = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        variants.append(Variant("trimmed-mirror", *_hashes_of(crop_m, cw, ch)[:3], box=box))
-
-    arr_full = np.asarray(full_grey)
+    variants = _trim_variants(grey, arr, s, dec)
+    arr_full = np.asarray(dec.grey)
     feats_u = None
     fbox = trim.frame_box(arr) if (unwrap or features) else None
     if unwrap and fbox is not None:  # candidates: the photo cut out of an app frame, hashed and described alone
@@ -186,34 +165,7 @@ def hashes_from_decoded(
         feats_u = _features.extract(
             arr_full[fy0:fy1, fx0:fx1], _features.CANDIDATE_FEATURES, max_side=_features.CANDIDATE_MAX_SIDE
         )
-    feats = None
-    if features and not mirrored_features:
-        # A reference's keypoints describe its content only: app chrome, caption bars and padding around
-        # it are cut away first, so a candidate sharing the same frame (same app, same meme template)
-        # cannot line up with the reference on the frame's text and icons.
-        # (Only the frame finder: the border trimmer also eats smooth walls and skies, a 400 × 300 clock
-        # photo lost 90% of its area to it, and with it the keypoints crops are found by.)
-        ref_box = fbox
-        ref_arr = arr_full
-        if ref_box is not None:
-            fh, fw = arr_full.shape
-            ref_arr = arr_full[
-                round(ref_box[1] * fh) : round(ref_box[3] * fh), round(ref_box[0] * fw) : round(ref_box[2] * fw)
-            ]
-        feats = _features.extract(ref_arr, _features.REF_FEATURES)
-    feats_m = None
-    if mirrored_features:
-        feats_m = _features.extract(
-            arr_full, _features.CANDIDATE_FEATURES, mirror=True, max_side=_features.CANDIDATE_MAX_SIDE
-        )
-        if features:  # candidates: more keypoints on both sides of the mirror
-            feats = _features.extract(arr_full, _features.CANDIDATE_FEATURES, max_side=_features.CANDIDATE_MAX_SIDE)
-        if unwrap and fbox is not None:
-            # Keypoints on the frame (app chrome, caption text) are evidence about the frame, not the photo:
-            # a reference in the same frame whose frame went undetected would line up with them.
-            mbox = (1 - fbox[2], fbox[1], 1 - fbox[0], fbox[3])
-            feats_m = _features.inside(feats_m, mbox)
-            feats = _features.inside(feats, fbox) if feats is not None else None
+    feats, feats_m = _keypoints(arr_full, fbox, features=features, mirrored_features=mirrored_features, unwrap=unwrap)
     return ImageHashes(
         sha256=sha,
         md5=md5,
@@ -232,6 +184,65 @@ def hashes_from_decoded(
         features_mirrored=feats_m,
         features_unwrapped=feats_u,
     )
+
+
+def _hashing_grey(dec: Decoded) -> tuple[Image.Image, int]:
+    """The greyscale picture the hashes are computed on, and how many decoded pixels one of its pixels is."""
+    grey, s = dec.grey, dec.decode_scale
+    # Formats without draft decoding (PNG, WebP, GIF, HEIF) are box-reduced for hashing the way libjpeg's
+    # draft does (both sides stay >= DRAFT_MIN_SIDE): resizes, PDQ and trimming get cheaper and the hashes
+    # stay within the same tested 2 bits. Keypoints still use the decoded picture.
+    k = min(grey.size) // DRAFT_MIN_SIDE
+    if s == 1 and k >= 2:
+        k = min(k, 8)
+        grey, s = grey.reduce(k), k
+    return grey, s
+
+
+def _trim_variants(grey: Image.Image, arr: np.ndarray, s: int, dec: Decoded) -> list[Variant]:
+    """The mirror image, and (when borders or padding are found) the trimmed picture and its mirror."""
+    mirror = grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    variants = [Variant("mirror", *_hashes_of(mirror, dec.width, dec.height)[:3])]
+    box = trim.content_box(arr)
+    if box is not None:
+        gw, gh = grey.size
+        px = (round(box[0] * gw), round(box[1] * gh), round(box[2] * gw), round(box[3] * gh))
+        crop = grey.crop(px)
+        cw, ch = (px[2] - px[0]) * s, (px[3] - px[1]) * s
+        variants.append(Variant("trimmed", *_hashes_of(crop, cw, ch)[:3], box=box))
+        crop_m = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        variants.append(Variant("trimmed-mirror", *_hashes_of(crop_m, cw, ch)[:3], box=box))
+    return variants
+
+
+def _keypoints(arr_full: np.ndarray, fbox, *, features: bool, mirrored_features: bool, unwrap: bool) -> tuple[Any, Any]:
+    """(keypoints, keypoints of the mirror image), each None when not asked for."""
+    feats = None
+    if features and not mirrored_features:
+        # A reference's keypoints describe its content only: app chrome, caption bars and padding around
+        # it are cut away first, so a candidate sharing the same frame (same app, same meme template)
+        # cannot line up with the reference on the frame's text and icons.
+        # (Only the frame finder: the border trimmer also eats smooth walls and skies, a 400 × 300 clock
+        # photo lost 90% of its area to it, and with it the keypoints crops are found by.)
+        ref_arr = arr_full
+        if fbox is not None:
+            fh, fw = arr_full.shape
+            ref_arr = arr_full[round(fbox[1] * fh) : round(fbox[3] * fh), round(fbox[0] * fw) : round(fbox[2] * fw)]
+        feats = _features.extract(ref_arr, _features.REF_FEATURES)
+    feats_m = None
+    if mirrored_features:
+        feats_m = _features.extract(
+            arr_full, _features.CANDIDATE_FEATURES, mirror=True, max_side=_features.CANDIDATE_MAX_SIDE
+        )
+        if features:  # candidates: more keypoints on both sides of the mirror
+            feats = _features.extract(arr_full, _features.CANDIDATE_FEATURES, max_side=_features.CANDIDATE_MAX_SIDE)
+        if unwrap and fbox is not None:
+            # Keypoints on the frame (app chrome, caption text) are evidence about the frame, not the photo:
+            # a reference in the same frame whose frame went undetected would line up with them.
+            mbox = (1 - fbox[2], fbox[1], 1 - fbox[0], fbox[3])
+            feats_m = _features.inside(feats_m, mbox)
+            feats = _features.inside(feats, fbox) if feats is not None else None
+    return feats, feats_m
 
 
 def compute(

@@ -132,7 +132,7 @@ class Matcher:
         return dp, dq
 
     def match(self, cand: ImageHashes) -> MatchResult:
-        rule = self.rule
+        """The first stage that matches: same bytes, perceptual hashes (as is, trimmed, mirrored), keypoints."""
         if not self.refs:
             return MatchResult(False, "none", "There are no reference pictures to compare with.")
         if cand.sha256 in self._sha:
@@ -147,6 +147,34 @@ class Matcher:
                 nearest=self.ids[i],
             )
         dp, dq = self._distances(cand)
+        score = dq + 4 * dp  # both hashes on a comparable scale (pHash has a quarter of PDQ's bits)
+        by_hash = self._hash_match(cand, dp, dq, score)
+        if by_hash is not None:
+            return by_hash
+        kp, best_inliers = self._keypoint_search(cand, score)
+        if kp:
+            return self._keypoint_match(cand, *kp)
+        nearest = int(np.unravel_index(np.argmin(score), score.shape)[0])
+        pd0 = int(dp[nearest].min())
+        qd0 = int(dq[nearest].min())
+        kp_text = (
+            f"; at most {best_inliers} keypoints lined up (the rule needs {self.rule.min_inliers})"
+            if cand.features is not None and self.rule.use_keypoints
+            else ""
+        )
+        return MatchResult(
+            False,
+            "none",
+            f"No reference matches: the nearest is {qd0}/256 PDQ bits and {pd0}/64 pHash bits away "
+            f"(rule: {self.rule.describe()}){kp_text}.",
+            distances=self._plain_distances(cand, nearest),
+            inliers=best_inliers if cand.features is not None else None,
+            nearest=self.ids[nearest],
+        )
+
+    def _hash_ok(self, cand: ImageHashes, dp: np.ndarray, dq: np.ndarray) -> np.ndarray:
+        """(ref, ref slot, candidate slot) pairs whose hashes are within the rule."""
+        rule = self.rule
         ok = (dq <= rule.pdq_alone) | ((dp <= rule.phash_with_pdq) & (dq <= rule.pdq_with_phash))
         usable = (self._quality >= rule.min_quality) & (cand.pdq_quality >= rule.min_quality)
         ok &= usable[:, None, None]
@@ -158,8 +186,10 @@ class Matcher:
                 # and two different photos in the same frame came within pHash 6 / PDQ 48 on our benchmark.
                 # There only PDQ alone counts; the photo cut out of the frame keeps the full rule.
                 ok[:, :, :2] = (dq[:, :, :2] <= rule.pdq_alone) & usable[:, None, None]
-        score = dq + 4 * dp  # both hashes on a comparable scale (pHash has a quarter of PDQ's bits)
-        nearest = int(np.unravel_index(np.argmin(score), score.shape)[0])
+        return ok
+
+    def _hash_match(self, cand: ImageHashes, dp: np.ndarray, dq: np.ndarray, score: np.ndarray) -> MatchResult | None:
+        ok = self._hash_ok(cand, dp, dq)
         for stage, ref_slots, cand_slots in (
             ("hash", [0], [0]),
             ("hash-trimmed", [0, 1], [0, 1, 2]),
@@ -187,71 +217,60 @@ class Matcher:
                 },
                 nearest=self.ids[i],
             )
-        best_inliers, kp = 0, None
-        if rule.use_keypoints and cand.features is not None:
-            order = np.argsort(score.min(axis=(1, 2)), kind="stable")
-            tried = 0
-            for i in order:
-                ref = self.refs[int(i)]
-                if ref.features is None:
+        return None
+
+    def _keypoint_search(self, cand: ImageHashes, score: np.ndarray) -> tuple[tuple | None, int]:
+        """((ref index, verification, candidate variant) of the first keypoint match or None, most inliers
+        seen). References are tried nearest first, at most ``rule.max_keypoint_refs`` of them."""
+        rule = self.rule
+        best_inliers = 0
+        if not rule.use_keypoints or cand.features is None:
+            return None, best_inliers
+        order = np.argsort(score.min(axis=(1, 2)), kind="stable")
+        tried = 0
+        for i in order:
+            ref = self.refs[int(i)]
+            if ref.features is None:
+                continue
+            tried += 1
+            if tried > rule.max_keypoint_refs:
+                break
+            for which, cf in (
+                ("original", cand.features),
+                ("unwrapped", cand.features_unwrapped),
+                ("mirror", cand.features_mirrored),
+            ):
+                if cf is None:
                     continue
-                tried += 1
-                if tried > rule.max_keypoint_refs:
-                    break
-                for which, cf in (
-                    ("original", cand.features),
-                    ("unwrapped", cand.features_unwrapped),
-                    ("mirror", cand.features_mirrored),
-                ):
-                    if cf is None:
-                        continue
-                    v = _features.verify(ref.features, cf)
-                    best_inliers = max(best_inliers, v.inliers)
-                    if v.match and v.inliers >= rule.min_inliers:
-                        kp = (int(i), v, which)
-                        break
-                if kp:
-                    break
-        if kp:
-            i, v, which = kp
-            what = {
-                "original": "the candidate",
-                "unwrapped": "the photo inside the candidate's app frame",
-                "mirror": "the mirror image of the candidate",
-            }[which]
-            return MatchResult(
-                True,
-                "keypoints",
-                f"{v.inliers} distinctive details of {what} line up with the reference under one "
-                f"geometric transform (scale {v.scale:.2f}, rotation {v.angle:.1f}°); the rule needs "
-                f"{rule.min_inliers}. This is how crops, captions, stickers and screenshots are recognised.",
-                ref=self.ids[i],
-                ref_index=i,
-                distances=self._plain_distances(cand, i),
-                variant={
-                    "candidate": which,
-                    "scale": round(v.scale, 3),
-                    "angle": round(v.angle, 2),
-                    "spread": round(v.spread, 3),
-                },
-                inliers=v.inliers,
-                nearest=self.ids[i],
-            )
-        pd0 = int(dp[nearest].min())
-        qd0 = int(dq[nearest].min())
-        kp_text = (
-            f"; at most {best_inliers} keypoints lined up (the rule needs {rule.min_inliers})"
-            if cand.features is not None and rule.use_keypoints
-            else ""
-        )
+                v = _features.verify(ref.features, cf)
+                best_inliers = max(best_inliers, v.inliers)
+                if v.match and v.inliers >= rule.min_inliers:
+                    return (int(i), v, which), best_inliers
+        return None, best_inliers
+
+    def _keypoint_match(self, cand: ImageHashes, i: int, v, which: str) -> MatchResult:
+        what = {
+            "original": "the candidate",
+            "unwrapped": "the photo inside the candidate's app frame",
+            "mirror": "the mirror image of the candidate",
+        }[which]
         return MatchResult(
-            False,
-            "none",
-            f"No reference matches: the nearest is {qd0}/256 PDQ bits and {pd0}/64 pHash bits away "
-            f"(rule: {rule.describe()}){kp_text}.",
-            distances=self._plain_distances(cand, nearest),
-            inliers=best_inliers if cand.features is not None else None,
-            nearest=self.ids[nearest],
+            True,
+            "keypoints",
+            f"{v.inliers} distinctive details of {what} line up with the reference under one "
+            f"geometric transform (scale {v.scale:.2f}, rotation {v.angle:.1f}°); the rule needs "
+            f"{self.rule.min_inliers}. This is how crops, captions, stickers and screenshots are recognised.",
+            ref=self.ids[i],
+            ref_index=i,
+            distances=self._plain_distances(cand, i),
+            variant={
+                "candidate": which,
+                "scale": round(v.scale, 3),
+                "angle": round(v.angle, 2),
+                "spread": round(v.spread, 3),
+            },
+            inliers=v.inliers,
+            nearest=self.ids[i],
         )
 
     def _plain_distances(self, cand: ImageHashes, i: int) -> dict[str, int]:
