@@ -26,11 +26,9 @@ from urllib.parse import urlsplit
 
 from takedowns.notices.content import NoticeContent
 from takedowns.notices.document import (
-    BulletList,
     Document,
     Inline,
     Link,
-    ListItem,
     Paragraph,
     Piece,
     Rows,
@@ -38,7 +36,7 @@ from takedowns.notices.document import (
     clean,
     deadline_sentence,
     hash_rows,
-    location_details,
+    location_list,
     minor_blocks,
     operator_rows,
     plain,
@@ -244,43 +242,18 @@ RESPONSE = (
 
 
 def upstream_document(content: NoticeContent) -> Document:
-    sites = ", ".join(hosts(content))
-    summary_rows: list[tuple[str, tuple[Inline, ...]]] = [
-        ("Notice reference", (content.reference,)),
-        ("Date", (utc(content.generated_at),)),
-        ("Website", (sites,)),
-        ("You are", (ROLE.get(content.kind, ""),)),
-    ]
-    if content.escalated is not None:
-        summary_rows.append(
-            (
-                "Ignored notice",
-                (
-                    f"{content.escalated.reference} to {clean(content.escalated.platform_name)}, delivered "
-                    f"{utc(content.escalated.sent_at)}, deadline {utc(content.escalated.due_at)}",
-                ),
-            )
-        )
-    summary_rows += [
-        ("Requested response (not a statutory deadline)", (deadline_sentence(content),)),
-        ("Respond at", (Link(content.response_link),)),
-    ]
     sections: list[Section] = []
     if content.is_minor_content:
         sections.append(Section("Priority: apparent child sexual abuse material", tuple(minor_blocks(content))))
-    sections.append(Section("Summary", (Paragraph((ask(content),)), Rows(rows=tuple(summary_rows)))))
+    sections.append(Section("Summary", (Paragraph((ask(content),)), Rows(rows=_summary_rows(content)))))
     sections.append(Section("The notice the website ignored", (Paragraph((facts(content),)),)))
     n = len(content.locations)
-    items = tuple(
-        ListItem(parts=(Link(clean(loc.url)),), details=tuple((d,) for d in location_details(content, loc)))
-        for loc in content.locations
-    )
     sections.append(
         Section(
             "Content to remove",
             (
                 Paragraph((f"Exact location{'s' if n != 1 else ''} ({n} URL{'' if n == 1 else 's'}):",)),
-                BulletList(items),
+                location_list(content),
             ),
         )
     )
@@ -293,21 +266,7 @@ def upstream_document(content: NoticeContent) -> Document:
         sections.append(Section("Known identical copies", (Paragraph((FINGERPRINTS,)), rows)))
     legal = [Paragraph(policy_parts(content)), *(Paragraph((text,)) for text in duty_paragraphs(content))]
     sections.append(Section("Your policy and the law", tuple(legal)))
-    contact = Rows(rows=(("E-mail", (clean(content.contact_email),)),))
-    sections.append(
-        Section(
-            "Contact",
-            (
-                contact,
-                Paragraph(
-                    (
-                        "This address reaches the organisation below; your reply is recorded with this notice and "
-                        "passed on to the person shown where needed.",
-                    )
-                ),
-            ),
-        )
-    )
+    sections.append(Section("Contact", (Rows(rows=(("E-mail", (clean(content.contact_email),)),)), _RELAYED)))
     sections.append(Section("Sent by", (Rows(rows=tuple(operator_rows(content))),)))
     sections.append(
         Section(
@@ -325,6 +284,38 @@ def upstream_document(content: NoticeContent) -> Document:
         subject=subject(content),
         sections=tuple(sections),
     )
+
+
+_RELAYED = Paragraph(
+    (
+        "This address reaches the organisation below; your reply is recorded with this notice and "
+        "passed on to the person shown where needed.",
+    )
+)
+
+
+def _summary_rows(content: NoticeContent) -> tuple[tuple[str, tuple[Inline, ...]], ...]:
+    rows: list[tuple[str, tuple[Inline, ...]]] = [
+        ("Notice reference", (content.reference,)),
+        ("Date", (utc(content.generated_at),)),
+        ("Website", (", ".join(hosts(content)),)),
+        ("You are", (ROLE.get(content.kind, ""),)),
+    ]
+    if content.escalated is not None:
+        rows.append(
+            (
+                "Ignored notice",
+                (
+                    f"{content.escalated.reference} to {clean(content.escalated.platform_name)}, delivered "
+                    f"{utc(content.escalated.sent_at)}, deadline {utc(content.escalated.due_at)}",
+                ),
+            )
+        )
+    rows += [
+        ("Requested response (not a statutory deadline)", (deadline_sentence(content),)),
+        ("Respond at", (Link(content.response_link),)),
+    ]
+    return tuple(rows)
 
 
 def report_text(content: NoticeContent) -> str:

@@ -50,6 +50,7 @@ from takedowns.notices.document.tables import (
     contact_rows,
     hash_rows,
     location_details,
+    location_list,
     operator_rows,
     signature_rows,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "legal_basis_blocks",
     "legal_basis_rows",
     "location_details",
+    "location_list",
     "minor_blocks",
     "operator_rows",
     "para",

@@ -11,11 +11,9 @@ from takedowns.notices.document.deadlines import RELAY_NOTE, deadline_rows, resp
 from takedowns.notices.document.legal import legal_basis_blocks, legal_basis_rows
 from takedowns.notices.document.model import (
     Block,
-    BulletList,
     Document,
     Inline,
     Link,
-    ListItem,
     Paragraph,
     Piece,
     Rows,
@@ -35,7 +33,7 @@ from takedowns.notices.document.statements import (
     minor_blocks,
     reupload_paragraphs,
 )
-from takedowns.notices.document.tables import contact_rows, hash_rows, location_details, operator_rows, signature_rows
+from takedowns.notices.document.tables import contact_rows, hash_rows, location_list, operator_rows, signature_rows
 
 
 def build_document(content: NoticeContent) -> Document:
@@ -99,13 +97,9 @@ def _summary(content: NoticeContent, deadlines: list[tuple[str, str, str]]) -> t
 
 def _locations(content: NoticeContent) -> tuple[Block, ...]:
     n = len(content.locations)
-    items = tuple(
-        ListItem(parts=(Link(clean(loc.url)),), details=tuple((d,) for d in location_details(content, loc)))
-        for loc in content.locations
-    )
     return (
         para(f"Exact location{'s' if n != 1 else ''} of the content ({n} URL{'' if n == 1 else 's'}):"),
-        BulletList(items),
+        location_list(content),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from takedowns.notices.content import NoticeContent
-from takedowns.notices.document.model import Inline, Link, clean, utc
+from takedowns.notices.document.model import BulletList, Inline, Link, ListItem, clean, utc
 from takedowns.notices.evidence import evidence_lines
 
 
@@ -46,6 +46,16 @@ def location_details(content: NoticeContent, loc) -> list[str]:
         details.append(f"Shows reference image: {image.label} ({_primary(image)})")
     details += evidence_lines(loc.match_evidence)
     return details
+
+
+def location_list(content: NoticeContent) -> BulletList:
+    """Every URL to remove, each with the reviewer's details under it."""
+    return BulletList(
+        tuple(
+            ListItem(parts=(Link(clean(loc.url)),), details=tuple((d,) for d in location_details(content, loc)))
+            for loc in content.locations
+        )
+    )
 
 
 def signature_rows(content: NoticeContent) -> list[tuple[str, str]]:
