@@ -3,8 +3,10 @@ twice. Routing to the ``hashing`` and ``io`` queues is in settings.CELERY_TASK_R
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 
 from celery import shared_task
@@ -59,6 +61,47 @@ def _backoff(retries: int) -> int:
     return settings.DELIVERY_RETRY_BASE_SECONDS * 2**retries
 
 
+def _retry_while_allowed(task, exc: Exception, *, limit: int | None = None, countdown: int | None = None) -> None:
+    """Retry ``task`` after a transient (mail) error while it has attempts left (``NOTICE_SEND_MAX_RETRIES`` unless
+    told), backing off exponentially; return when they are spent, so the caller records the failure."""
+    retries = task.request.retries
+    if retries < (settings.NOTICE_SEND_MAX_RETRIES if limit is None else limit):
+        wait = _backoff(retries) if countdown is None else countdown
+        raise task.retry(exc=exc, countdown=wait, max_retries=None) from exc
+
+
+def _notice_mail(task, send: Callable[[], None], *, what: str, notice_id: int) -> None:
+    """Send one e-mail about a notice that has no failed state of its own: retried, then logged."""
+    try:
+        send()
+    except delivery.TransientDeliveryError as exc:
+        _retry_while_allowed(task, exc)
+        log.error("%s for notice %s could not be delivered: %s", what, notice_id, exc)
+    except delivery.PermanentDeliveryError as exc:
+        log.error("%s for notice %s could not be delivered: %s", what, notice_id, exc)
+
+
+def periodic(lock: str, *, mark_ran: bool = True, **task_options):
+    """A scheduled job (the beat schedule in settings): one run at a time cluster-wide, under a lock held for
+    the task's hard time limit, stamped as run (the board's "last check") when it finishes. A run that finds
+    the lock taken does nothing. ``mark_ran=False`` for a job whose service stamps itself."""
+
+    def wrap(body: Callable[[], None]):
+        @functools.wraps(body)
+        def run() -> None:
+            with exclusive(lock, ttl_seconds=task_options["time_limit"]) as taken:
+                if not taken:
+                    log.info("%s already running; skipped.", lock)
+                    return
+                body()
+                if mark_ran:
+                    deadlines.job_mark_ran(lock)
+
+        return shared_task(**task_options)(run)
+
+    return wrap
+
+
 @shared_task(name="takedowns.tasks.image_hash", **DB_RETRY, soft_time_limit=60, time_limit=90, acks_late=True)
 def image_hash(image_id: int) -> None:
     images.image_hash(image_id=image_id)
@@ -86,10 +129,8 @@ def notice_send(self, notice_id: int) -> None:
         delivery.notice_send(notice_id=notice_id)
     except delivery.TransientDeliveryError as exc:
         delivery.notice_delivery_attempt_failed(notice_id=notice_id, reason=str(exc))
-        if self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES:
-            delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
-            return
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
+        _retry_while_allowed(self, exc)
+        delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
     except delivery.PermanentDeliveryError as exc:
         delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
 
@@ -98,14 +139,9 @@ def notice_send(self, notice_id: int) -> None:
     bind=True, name="takedowns.tasks.notice_withdrawal_send", max_retries=None, soft_time_limit=60, time_limit=90
 )
 def notice_withdrawal_send(self, notice_id: int) -> None:
-    try:
-        delivery.notice_withdrawal_send(notice_id=notice_id)
-    except delivery.TransientDeliveryError as exc:
-        if self.request.retries < settings.NOTICE_SEND_MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
-        log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
-    except delivery.PermanentDeliveryError as exc:
-        log.error("Withdrawal for notice %s could not be delivered: %s", notice_id, exc)
+    _notice_mail(
+        self, lambda: delivery.notice_withdrawal_send(notice_id=notice_id), what="Withdrawal", notice_id=notice_id
+    )
 
 
 @shared_task(
@@ -114,14 +150,7 @@ def notice_withdrawal_send(self, notice_id: int) -> None:
 def notice_resend(self, notice_id: int) -> None:
     """The advocate's reminder e-mail; transient errors back off like a first delivery, then give up (the
     request stamp stays, so the advocate sees it was not sent and can ask again)."""
-    try:
-        delivery.notice_resend(notice_id=notice_id)
-    except delivery.TransientDeliveryError as exc:
-        if self.request.retries < settings.NOTICE_SEND_MAX_RETRIES:
-            raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
-        log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
-    except delivery.PermanentDeliveryError as exc:
-        log.error("Reminder for notice %s could not be delivered: %s", notice_id, exc)
+    _notice_mail(self, lambda: delivery.notice_resend(notice_id=notice_id), what="Reminder", notice_id=notice_id)
 
 
 @shared_task(
@@ -169,40 +198,30 @@ def host_identify(location_id: int, requested_at: str | None = None) -> None:
     hosts.location_host_identify(location_id=location_id, requested_at=requested_at)
 
 
-@shared_task(name="takedowns.tasks.locations_recheck", soft_time_limit=240, time_limit=290)
+@periodic("locations-recheck", name="takedowns.tasks.locations_recheck", soft_time_limit=240, time_limit=290)
 def locations_recheck() -> None:
     """Request the re-checks that are due (notice deadlines, 7 and 30 days after a verified removal)."""
-    with exclusive("locations-recheck", ttl_seconds=290) as taken:
-        if not taken:
-            return
-        ids = verification.locations_recheck_due()
-        deadlines.job_mark_ran("locations-recheck")
-        if ids:
-            log.info("Requested %d location re-checks.", len(ids))
+    ids = verification.locations_recheck_due()
+    if ids:
+        log.info("Requested %d location re-checks.", len(ids))
 
 
-@shared_task(name="takedowns.tasks.deadlines_sweep", soft_time_limit=240, time_limit=290)
+@periodic(
+    "sweep-deadlines", mark_ran=False, name="takedowns.tasks.deadlines_sweep", soft_time_limit=240, time_limit=290
+)
 def deadlines_sweep() -> None:
-    with exclusive("sweep-deadlines", ttl_seconds=290) as taken:
-        if not taken:
-            log.info("Deadline sweep already running; skipped.")
-            return
-        result = deadlines.deadlines_sweep()
-        log.info("Deadline sweep: %s overdue recorded.", result.overdue_recorded)
+    """Record the notices whose deadline passed (the service stamps the run itself, inside its transaction)."""
+    result = deadlines.deadlines_sweep()
+    log.info("Deadline sweep: %s overdue recorded.", result.overdue_recorded)
 
 
-@shared_task(name="takedowns.tasks.escalation_ladder_run", soft_time_limit=240, time_limit=290)
+@periodic("escalation-ladder", name="takedowns.tasks.escalation_ladder_run", soft_time_limit=240, time_limit=290)
 def escalation_ladder_run() -> None:
-    """Plan missing escalation ladders and run the steps that are due (issue 14). The lock keeps two runs from
-    overlapping; each step is also locked and re-checked, so a step runs once however many workers there are."""
-    with exclusive("escalation-ladder", ttl_seconds=290) as taken:
-        if not taken:
-            log.info("Escalation ladder already running; skipped.")
-            return
-        result = escalation.escalation_ladder_run()
-        deadlines.job_mark_ran("escalation-ladder")
-        if result["done"]:
-            log.info("Escalation ladder: %s", result)
+    """Plan missing escalation ladders and run the steps that are due. The lock keeps two runs from overlapping;
+    each step is also locked and re-checked, so a step runs once however many workers there are."""
+    result = escalation.escalation_ladder_run()
+    if result["done"]:
+        log.info("Escalation ladder: %s", result)
 
 
 @worker_ready.connect
@@ -213,42 +232,29 @@ def deadlines_sweep_on_worker_start(sender=None, **kwargs) -> None:
     deadlines_sweep.apply_async()
 
 
-@shared_task(name="takedowns.tasks.reconcile", soft_time_limit=240, time_limit=290)
+@periodic("reconcile", name="takedowns.tasks.reconcile", soft_time_limit=240, time_limit=290)
 def reconcile() -> None:
-    with exclusive("reconcile", ttl_seconds=290) as taken:
-        if not taken:
-            return
-        counts = work_reconcile()
-        deadlines.job_mark_ran("reconcile")
-        if any(counts.values()):
-            log.warning("Reconcile re-enqueued work left pending: %s", counts)
+    counts = work_reconcile()
+    if any(counts.values()):
+        log.warning("Reconcile re-enqueued work left pending: %s", counts)
 
 
-@shared_task(name="takedowns.tasks.retention_purge", soft_time_limit=600, time_limit=660)
+@periodic("retention-purge", name="takedowns.tasks.retention_purge", soft_time_limit=600, time_limit=660)
 def retention_purge() -> None:
-    with exclusive("retention-purge", ttl_seconds=660) as taken:
-        if taken:
-            images.images_retention_purge()
-            bundles.bundles_purge_expired()
-            deadlines.job_mark_ran("retention-purge")
+    images.images_retention_purge()
+    bundles.bundles_purge_expired()
 
 
-@shared_task(name="takedowns.tasks.intake_pending_purge", soft_time_limit=240, time_limit=290)
+@periodic("intake-pending-purge", name="takedowns.tasks.intake_pending_purge", soft_time_limit=240, time_limit=290)
 def intake_pending_purge() -> None:
     """Delete uploads of intakes that were never submitted (held encrypted for at most a day)."""
-    with exclusive("intake-pending-purge", ttl_seconds=290) as taken:
-        if taken:
-            intake.intake_pending_purge(older_than=timedelta(hours=24))
-            deadlines.job_mark_ran("intake-pending-purge")
+    intake.intake_pending_purge(older_than=timedelta(hours=24))
 
 
-@shared_task(name="takedowns.tasks.sessions_purge", soft_time_limit=240, time_limit=290)
+@periodic("sessions-purge", name="takedowns.tasks.sessions_purge", soft_time_limit=240, time_limit=290)
 def sessions_purge() -> None:
     """Delete expired sessions (sign-ins and intake answers of people who left)."""
-    with exclusive("sessions-purge", ttl_seconds=290) as taken:
-        if taken:
-            sessions.sessions_expired_purge()
-            deadlines.job_mark_ran("sessions-purge")
+    sessions.sessions_expired_purge()
 
 
 @shared_task(
@@ -265,10 +271,8 @@ def notification_send(self, notification_id: int) -> None:
     try:
         notifications.notification_send(notification_id=notification_id)
     except notifications.NotificationRetry as exc:
-        if self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES:
-            notifications.notification_failed(notification_id=notification_id, reason=str(exc))
-            return
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
+        _retry_while_allowed(self, exc)
+        notifications.notification_failed(notification_id=notification_id, reason=str(exc))
 
 
 @shared_task(bind=True, name="takedowns.tasks.respond_code_send", max_retries=None, soft_time_limit=60, time_limit=90)
@@ -277,8 +281,7 @@ def respond_code_send(self, notice_id: int) -> None:
     try:
         respond_codes.respond_code_send(notice_id=notice_id)
     except (OSError, smtplib.SMTPException) as exc:
-        if self.request.retries < 3:
-            raise self.retry(exc=exc, countdown=30 * 2**self.request.retries, max_retries=None) from exc
+        _retry_while_allowed(self, exc, limit=3, countdown=30 * 2**self.request.retries)
         log.error("Could not send the answering code for notice %s: %s", notice_id, exc)
 
 
@@ -311,11 +314,15 @@ def crawl_step(run_id: int) -> None:
     discovery.crawl_step(run_id=run_id)
 
 
-@shared_task(name="takedowns.tasks.crawled_images_match", soft_time_limit=600, time_limit=660)
+@periodic(
+    "crawled-images-match",
+    mark_ran=False,
+    name="takedowns.tasks.crawled_images_match",
+    soft_time_limit=600,
+    time_limit=660,
+)
 def crawled_images_match() -> None:
-    with exclusive("crawled-images-match", ttl_seconds=660) as taken:
-        if taken:
-            discovery.crawled_images_match()
+    discovery.crawled_images_match()
 
 
 @shared_task(name="takedowns.tasks.discovery_reference_match", soft_time_limit=240, time_limit=300)
@@ -323,8 +330,6 @@ def discovery_reference_match(image_id: int) -> None:
     discovery.reference_match_crawled(image_id=image_id)
 
 
-@shared_task(name="takedowns.tasks.crawls_due", soft_time_limit=120, time_limit=180)
+@periodic("crawls-due", mark_ran=False, name="takedowns.tasks.crawls_due", soft_time_limit=120, time_limit=180)
 def crawls_due() -> None:
-    with exclusive("crawls-due", ttl_seconds=180) as taken:
-        if taken:
-            discovery.crawls_due()
+    discovery.crawls_due()

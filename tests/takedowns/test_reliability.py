@@ -205,3 +205,31 @@ def test_a_mail_server_that_keeps_refusing_ends_in_failed_after_our_own_retry_li
     notice = Notice.objects.get(pk=queued.pk)
     assert notice.status == NoticeStatus.FAILED and notice.delivery_attempts == 3
     assert "Could not reach the mail server" in notice.delivery_error
+
+
+def test_every_scheduled_job_runs_alone_and_is_stamped_only_when_it_ran(monkeypatch):
+    """One decorator holds the lock for the task's hard time limit and stamps the run; a run that finds the
+    lock taken does nothing and leaves the stamp alone."""
+    import uuid
+
+    from takedowns import tasks
+    from takedowns.services import deadlines
+    from takedowns.services.jobs import exclusive
+
+    lock = f"test-job-{uuid.uuid4()}"
+    ran: list[str] = []
+
+    @tasks.periodic(lock, name=f"tests.{lock}", soft_time_limit=5, time_limit=10)
+    def job() -> None:
+        ran.append(lock)
+
+    assert job.name == f"tests.{lock}" and job.time_limit == 10
+    with exclusive(lock, ttl_seconds=30) as held:
+        assert held
+        job()
+    assert ran == [] and deadlines.job_last_ran(lock) is None
+    job()
+    assert ran == [lock] and deadlines.job_last_ran(lock) is not None
+    # The beat schedule's jobs are built with it (their names unchanged).
+    assert tasks.retention_purge.name == "takedowns.tasks.retention_purge"
+    assert tasks.reconcile.time_limit == 290
