@@ -8,6 +8,7 @@ Framework-free (no Django, no ``takedowns`` imports). Public API::
     Matcher(refs, ids=None, rule=DEFAULT_RULE).match(candidate) -> MatchResult
     HashIndex(bits).add(hexes) / .search(queries, radius)            # many-to-many Hamming search
     validate(hash_type, hex) -> str;  HASH_TYPES["phash" | "dhash" | "whash" | "pdq"]
+    HASH_FIELDS, SHARED_HASH_FIELDS                                  # the names a store of hashes uses
 
 ``source`` is a path, bytes or a binary file object. Errors are ``HashingError`` subclasses with a stable
 ``code`` and a plain-language ``message`` (see ``hashing.errors``). CLI: ``python -m hashing --help``.
@@ -27,15 +28,31 @@ from .errors import (
 )
 from .index import HashIndex
 from .matcher import DEFAULT_RULE, STAGES, Matcher, MatchResult, MatchRule, compare
-from .signals import DHASH, HASH_TYPES, PDQ, PHASH, WHASH, HashType, validate
+from .signals import (
+    DHASH,
+    FILE_DIGESTS,
+    HASH_FIELDS,
+    HASH_TYPES,
+    PDQ,
+    PERCEPTUAL_HASHES,
+    PHASH,
+    SHARED_HASH_FIELDS,
+    WHASH,
+    HashType,
+    validate,
+)
 
 __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_RULE",
     "DHASH",
+    "FILE_DIGESTS",
+    "HASH_FIELDS",
     "HASH_TYPES",
     "PDQ",
+    "PERCEPTUAL_HASHES",
     "PHASH",
+    "SHARED_HASH_FIELDS",
     "STAGES",
     "WHASH",
     "CorruptImage",

@@ -87,12 +87,7 @@ class ImageHashes:
     def summary(self) -> dict[str, Any]:
         """The documented CLI keys plus small extras (no variants, no keypoints)."""
         return {
-            "sha256": self.sha256,
-            "md5": self.md5,
-            "phash": self.phash,
-            "dhash": self.dhash,
-            "whash": self.whash,
-            "pdq": self.pdq,
+            **{name: self.hash(name) for name in signals.HASH_FIELDS},
             "pdq_quality": self.pdq_quality,
             "width": self.width,
             "height": self.height,
@@ -117,12 +112,8 @@ class ImageHashes:
         feats_m = d.get("features_mirrored")
         feats_u = d.get("features_unwrapped")
         return cls(
-            sha256=str(d["sha256"]).lower(),
-            md5=str(d["md5"]).lower(),
-            phash=signals.PHASH.validate(d["phash"]),
-            dhash=signals.DHASH.validate(d["dhash"]),
-            whash=signals.WHASH.validate(d["whash"]),
-            pdq=signals.PDQ.validate(d["pdq"]),
+            **{name: str(d[name]).lower() for name in signals.FILE_DIGESTS},
+            **{name: signals.hash_type(name).validate(d[name]) for name in signals.PERCEPTUAL_HASHES},
             pdq_quality=int(d["pdq_quality"]),
             width=int(d["width"]),
             height=int(d["height"]),

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import features as _features
+from . import signals
 from .core import ImageHashes, compute, compute_candidate
 from .decode import Source
 
@@ -277,7 +278,7 @@ class Matcher:
         r = self.refs[i]
         return {
             name: (int(getattr(r, name), 16) ^ int(getattr(cand, name), 16)).bit_count()
-            for name in ("phash", "dhash", "whash", "pdq")
+            for name in signals.PERCEPTUAL_HASHES
         }
 
     @staticmethod

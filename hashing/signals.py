@@ -133,6 +133,18 @@ PDQ = HashType(
 
 HASH_TYPES: dict[str, HashType] = {t.name: t for t in (PHASH, DHASH, WHASH, PDQ)}
 
+# The one list of hash names outside this module: a store of pictures' hashes (the portal's reference images,
+# its fingerprint exports) names its fields after these, so a new hash type is added here and nowhere else.
+#: The perceptual hash types' names, in their order here ("phash", "dhash", "whash", "pdq").
+PERCEPTUAL_HASHES: tuple[str, ...] = tuple(HASH_TYPES)
+#: Digests of a file's exact bytes.
+FILE_DIGESTS: tuple[str, ...] = ("sha256", "md5")
+#: Every hash of a picture as :class:`hashing.ImageHashes` names it (PDQ's quality score is not a hash).
+HASH_FIELDS: tuple[str, ...] = (*FILE_DIGESTS, *PERCEPTUAL_HASHES)
+#: What hash-sharing programmes (StopNCII, NCMEC Take It Down, HMA) exchange, so what a platform may be sent:
+#: PDQ with its quality, MD5 and pHash. Never the SHA-256 of the original, nor dHash/wHash (matching only).
+SHARED_HASH_FIELDS: tuple[str, ...] = (PDQ.name, "pdq_quality", "md5", PHASH.name)
+
 
 def hash_type(name: str) -> HashType:
     try:
@@ -146,4 +158,17 @@ def validate(name: str, value: str) -> str:
     return hash_type(name).validate(value)
 
 
-__all__ = ["DHASH", "HASH_TYPES", "PDQ", "PHASH", "WHASH", "HashType", "hash_type", "validate"]
+__all__ = [
+    "DHASH",
+    "FILE_DIGESTS",
+    "HASH_FIELDS",
+    "HASH_TYPES",
+    "PDQ",
+    "PERCEPTUAL_HASHES",
+    "PHASH",
+    "SHARED_HASH_FIELDS",
+    "WHASH",
+    "HashType",
+    "hash_type",
+    "validate",
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from hashing import SHARED_HASH_FIELDS
 from takedowns.models import (
     Case,
     Event,
@@ -50,7 +51,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class ReferenceImageInline(ReadOnlyInline):
     model = ReferenceImage
-    fields = ["state", "pdq", "pdq_quality", "md5", "phash", "keep_as_evidence", "purged_at", "failure_reason"]
+    fields = ["state", *SHARED_HASH_FIELDS, "keep_as_evidence", "purged_at", "failure_reason"]
     readonly_fields = fields
 
 

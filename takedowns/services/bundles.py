@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from fpdf import FPDF
 
+from hashing import HASH_FIELDS
 from takedowns.audit import event_record
 from takedowns.lifecycle import CLOCK_RUNNING
 from takedowns.models import (
@@ -269,13 +270,8 @@ def _build_files(bundle: EvidenceBundle, now) -> list[tuple[str, bytes]]:
         {
             "image": index,
             "state": image.state,
-            "sha256": image.sha256,
-            "md5": image.md5,
-            "pdq": image.pdq,
+            **{name: getattr(image, name) for name in HASH_FIELDS},
             "pdq_quality": image.pdq_quality,
-            "phash": image.phash,
-            "dhash": image.dhash,
-            "whash": image.whash,
             "width": image.width,
             "height": image.height,
             "hashed_at": _iso(image.hashed_at),

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from hashing import HASH_FIELDS
 from takedowns.audit import event_record
 from takedowns.lifecycle import DELIVERED_STATES, OPEN_STATES, notice_transition
 from takedowns.models import (
@@ -60,7 +61,7 @@ CASE_PERSONAL_FIELDS = (
     "context",
     "signature_name",
 )
-IMAGE_HASH_FIELDS = ("sha256", "md5", "phash", "dhash", "whash", "pdq")
+IMAGE_HASH_FIELDS = HASH_FIELDS
 NOTICE_TEXT_FIELDS = ("subject", "body_text", "body_html", "recipient", "delivery_error")
 
 # Event data keys that describe what happened, not who it happened to: kept on redaction. Everything else

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import hashing
+from hashing import HASH_FIELDS
 from hashing.decode import Limits, decode
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, Case, CaseState, EventType, ImageState, ReferenceImage
@@ -122,25 +123,13 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
                 data={"image_id": image.pk, "code": error.code},
             )
             return image
-        for name in ("sha256", "md5", "phash", "dhash", "whash", "pdq", "pdq_quality", "width", "height"):
+        stored = [*HASH_FIELDS, "pdq_quality", "width", "height"]
+        for name in stored:
             setattr(image, name, getattr(result, name))
         image.match_data = result.to_dict()
         image.state = ImageState.HASHED
         image.hashed_at = timezone.now()
-        fields = [
-            "sha256",
-            "md5",
-            "phash",
-            "dhash",
-            "whash",
-            "pdq",
-            "pdq_quality",
-            "width",
-            "height",
-            "match_data",
-            "state",
-            "hashed_at",
-        ]
+        fields = [*stored, "match_data", "state", "hashed_at"]
         if not image.keep_as_evidence:
             _purge_file(image)
             fields += ["file", "purged_at"]

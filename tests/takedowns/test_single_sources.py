@@ -72,3 +72,22 @@ def test_every_notice_status_but_draft_has_its_event_type():
         if status == NoticeStatus.DRAFT:
             continue
         assert EventType.for_notice_status(status) == f"notice.{status}"
+
+
+def test_the_hash_field_names_come_from_hashings_signal_types():
+    """hashing names every hash once (from its signal types); the stored image and the exports use those names."""
+    import dataclasses
+
+    import hashing
+    from takedowns.models import ReferenceImage
+    from takedowns.services.erasure import IMAGE_HASH_FIELDS
+
+    assert tuple(hashing.HASH_TYPES) == hashing.PERCEPTUAL_HASHES
+    assert set(hashing.HASH_FIELDS) <= {f.name for f in dataclasses.fields(hashing.ImageHashes)}
+    assert {*hashing.HASH_FIELDS, "pdq_quality"} <= {f.name for f in ReferenceImage._meta.get_fields()}
+    assert IMAGE_HASH_FIELDS == hashing.HASH_FIELDS  # erasure blanks every hash there is
+    # What a platform may be sent: never the SHA-256 of the victim's original.
+    assert "sha256" not in hashing.SHARED_HASH_FIELDS and set(hashing.SHARED_HASH_FIELDS) <= {
+        *hashing.HASH_FIELDS,
+        "pdq_quality",
+    }
