@@ -10,7 +10,7 @@ such as ``"contact_emial"`` cannot silently drop a contact address.
 
 File format (DESIGN.md §10): a JSON list of objects with ``slug``, ``name``, ``domains``, ``channel``
 (required) and ``contact_email``, ``webform_url``, ``regime``, ``response_hours``, ``hash_programmes``,
-``channel_verified``, ``notes`` (optional), and since issue 10 ``tida_covered`` (``true`` | ``false`` |
+``channel_verified``, ``notes`` (optional), and ``tida_covered`` (``true`` | ``false`` |
 ``"unknown"``: whether the service is a TAKE IT DOWN Act "covered platform", §4(3)), ``regimes`` (every regime
 the platform is under, e.g. ``["US", "EU"]``; ``regime`` is the one whose clock the portal runs and is always
 included), ``policy_name`` and ``policy_url`` (the platform's own NCII policy, cited for its reviewers).
@@ -128,7 +128,7 @@ def tida_to_file(value: bool | None) -> bool | str:
     return "unknown" if value is None else value
 
 
-# The one list of registry fields (DESIGN.md §10 names first, issue 10's additions after), in file order.
+# The one list of registry fields (DESIGN.md §10 names first, the legal-route fields after), in file order.
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PlatformSpec))
 OPTIONAL_FIELDS = tuple(name for name in FIELD_NAMES if name not in REQUIRED_FIELDS)
 KNOWN_FIELDS = frozenset(FIELD_NAMES)

@@ -394,7 +394,7 @@ def render_document(doc: Document) -> RenderedNotice:
 
 
 def notice_document(content) -> Document:
-    """The document a notice's content makes: a platform notice, or an upstream notice (issue 14)."""
+    """The document a notice's content makes: a platform notice, or an upstream notice (to a CDN, host or registrar)."""
     return build_document(content) if content.kind == "platform" else upstream_document(content)
 
 

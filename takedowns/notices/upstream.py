@@ -1,4 +1,4 @@
-"""Upstream notices (issue 14): what the CDN, the hosting provider and the registrar of a website read when the
+"""Upstream notices: what the CDN, the hosting provider and the registrar of a website read when the
 website ignored its removal notice. One document (rendered to text, HTML and PDF by ``render.py``) and its
 copy-paste pieces, for Cloudflare's NCSEI form among others.
 

@@ -107,7 +107,7 @@ def _typed_text(c: NoticeContent) -> str:
     return "\n".join(parts)
 
 
-# An upstream notice (issue 14) is sent by the organisation in its own name, about a platform notice that was
+# An upstream notice is sent by the organisation in its own name, about a platform notice that was
 # delivered and ignored; DSA Art. 16(2) for an EU host is met by the same elements (the organisation is the
 # notifier, its bona fide statement is its own).
 UPSTREAM_REQUIRED = ("location", "escalated", "operator", "contact", "response_link", "reference", "printable")

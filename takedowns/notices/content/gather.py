@@ -213,7 +213,7 @@ def _location_item(
 
 
 def _copyrighted_work(case, attestations: dict) -> str:
-    # No model field yet (see the report of issue 5): a future encrypted Case.copyrighted_work wins; until
+    # No model field yet: a future encrypted Case.copyrighted_work wins; until
     # then the DMCA step stores the description in the attestations.
     value = getattr(case, "copyrighted_work", "") or attestations.get("copyrighted_work") or ""
     return str(value).strip()

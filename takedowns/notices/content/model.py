@@ -57,7 +57,7 @@ class Operator:
 
 @dataclass(frozen=True)
 class EscalatedNotice:
-    """For an upstream notice (issue 14): the platform notice that was ignored, as the provider reads it."""
+    """For an upstream notice (to a CDN, host or registrar): the ignored platform notice, as the provider reads it."""
 
     reference: str
     platform_name: str
@@ -109,7 +109,7 @@ class NoticeContent:
     # Tests and previews may blank the regime's cited statute to prove completeness notices it.
     statute: str = ""
     section: str = ""
-    # Issue 10: every regime cited (``regime`` first), whether TIDA binds the recipient, the platform's own
+    # Every regime cited (``regime`` first), whether TIDA binds the recipient, the platform's own
     # policy, who sends the notice, and the facts that decide conditional legal sentences.
     regimes: tuple[str, ...] = ()
     tida_covered: bool | None = None
@@ -120,7 +120,7 @@ class NoticeContent:
     operator: Operator = field(default_factory=Operator)
     dsa_target_hours: int = 48
     platform_hours: int = 48
-    # Issue 14: "platform", or "cdn" / "host" / "registrar" for an upstream notice, with the ignored notice and
+    # "platform", or "cdn" / "host" / "registrar" for an upstream notice, with the ignored notice and
     # what the host identification found about the provider (country, registrar IANA id, CDN, hosts served).
     kind: str = "platform"
     escalated: EscalatedNotice | None = None

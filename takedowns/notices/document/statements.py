@@ -12,7 +12,8 @@ def description_lines(content: NoticeContent, *, with_handles: bool = True) -> l
     n = len(content.locations)
     items = f"The {'item' if n == 1 else f'{n} items'} listed {'is' if n == 1 else 'are'}"
     if content.regime == "DMCA":
-        # A copyright claim: no NCII framing (issue 10); the work and the owner's authority carry it.
+        # A copyright claim: no NCII framing (it may be forwarded to the uploader); the work and the owner's
+        # authority carry it.
         lines = [
             f"{items} published on {clean(content.platform_name)} without the authorisation of the copyright "
             f"owner and {'copies' if n == 1 else 'copy'} the copyrighted work identified below."
@@ -47,7 +48,7 @@ def _handles(content: NoticeContent) -> list[str]:
 
 
 def account_action_paragraphs(content: NoticeContent) -> list[str]:
-    """Where the uploader's handle is known: ask for action on the account (issue 14, from the seed petition:
+    """Where the uploader's handle is known: ask for action on the account (from the seed petition:
     freeze and ban accounts that post NCII). A request under the platform's own policy everywhere; the one
     statute that speaks of suspending accounts (DSA Art. 23(1)) is quoted for what it says, not claimed to
     require suspending this account."""
@@ -61,7 +62,7 @@ def account_action_paragraphs(content: NoticeContent) -> list[str]:
     if content.regime == "DMCA":
         # 17 U.S.C. 512(i)(1)(A): the safe harbours need a policy of terminating, in appropriate circumstances,
         # the accounts of repeat infringers. A condition of the safe harbour, not a duty owed to us: asked.
-        # No NCII framing here (issue 10): a DMCA notice may be forwarded to the uploader and published.
+        # No NCII framing here: a DMCA notice may be forwarded to the uploader and published.
         first = (
             f"Account action: we ask you to review {the} under your repeat-infringer policy (17 U.S.C. "
             f"512(i)(1)(A)), to terminate {them} in appropriate circumstances, {keep}."
