@@ -58,7 +58,8 @@ def host_identity_lookup(
     bootstrap: rdap.Bootstrap | None = None,
     cdn_ranges: cdn.CdnRanges | None = None,
 ) -> dict:
-    """The whole chain for ``host``, as the fields of a HostIdentity (no database)."""
+    """The whole chain for ``host``, as the fields of a HostIdentity (no database). Each step that fails
+    records its reason under ``errors`` and the chain goes on with what it has."""
     result: dict = {"ips": [], "canonical_name": "", "cdn": "", "cdn_slug": "", "network_owner": "", "network": {}}
     result.update(registered_domain="", registrar="", registrar_iana_id="", abuse_contacts=[], errors={})
     errors = result["errors"]
@@ -66,22 +67,44 @@ def host_identity_lookup(
         is_address = ipaddress.ip_address(host) is not None
     except ValueError:
         is_address = False
+    _lookup_dns(result, host, is_address=is_address, resolver=resolver)
+    contacts: list[dict] = []
+    _lookup_cdn(result, contacts, cdn_ranges)
+    try:
+        boot = bootstrap or rdap.default_bootstrap()
+    except (OSError, ValueError, KeyError) as exc:
+        boot = None
+        errors["network_owner"] = errors["registrar"] = f"The RDAP bootstrap files could not be read ({exc})."
+    if boot is not None and result["ips"]:
+        _lookup_network_owner(result, contacts, boot)
+    # The registrar of the domain (RDAP for the domain); an address has none.
+    if boot is not None and not is_address:
+        _lookup_registrar(result, contacts, host, boot)
+    seen = set()
+    for contact in contacts:
+        key = (contact["email"].lower(), contact["source"])
+        if key not in seen:
+            seen.add(key)
+            result["abuse_contacts"].append(contact)
+    return result
 
-    # 1. DNS
+
+def _lookup_dns(result: dict, host: str, *, is_address: bool, resolver: HostResolver | None) -> None:
     if is_address:
         result["ips"] = [str(ipaddress.ip_address(host))]
-    else:
-        try:
-            answer = (resolver or configured_resolver()).lookup(host)
-            result["ips"] = list(dict.fromkeys(str(ipaddress.ip_address(a)) for a in answer.addresses))
-            result["canonical_name"] = answer.canonical_name
-        except DnsError as exc:
-            errors["dns"] = exc.message
-        except ValueError:
-            errors["dns"] = f"The DNS answer for {host} is not a list of addresses."
+        return
+    try:
+        answer = (resolver or configured_resolver()).lookup(host)
+        result["ips"] = list(dict.fromkeys(str(ipaddress.ip_address(a)) for a in answer.addresses))
+        result["canonical_name"] = answer.canonical_name
+    except DnsError as exc:
+        result["errors"]["dns"] = exc.message
+    except ValueError:
+        result["errors"]["dns"] = f"The DNS answer for {host} is not a list of addresses."
 
-    # 2. CDN: from the shipped ranges, no network needed.
-    contacts: list[dict] = []
+
+def _lookup_cdn(result: dict, contacts: list[dict], cdn_ranges: cdn.CdnRanges | None) -> None:
+    """The CDN in front of the host, from the shipped ranges: no network needed."""
     try:
         ranges = cdn_ranges or cdn.load_ranges()
         for ip in result["ips"]:
@@ -99,46 +122,34 @@ def host_identity_lookup(
                     )
                 break
     except (OSError, ValueError, KeyError) as exc:
-        errors["cdn"] = f"The CDN ranges file could not be read ({exc.__class__.__name__})."
+        result["errors"]["cdn"] = f"The CDN ranges file could not be read ({exc.__class__.__name__})."
 
-    # 3. The network owner of the first public address (RDAP for the IP).
-    try:
-        boot = bootstrap or rdap.default_bootstrap()
-    except (OSError, ValueError, KeyError) as exc:
-        boot = None
-        errors["network_owner"] = errors["registrar"] = f"The RDAP bootstrap files could not be read ({exc})."
+
+def _lookup_network_owner(result: dict, contacts: list[dict], boot: rdap.Bootstrap) -> None:
+    """The network owner of the first public address (RDAP for the IP)."""
     public = [ip for ip in result["ips"] if _public(ip)]
-    if boot is not None and result["ips"]:
-        if not public:
-            errors["network_owner"] = "The host's addresses are private or reserved: no public network owns them."
-        else:
-            try:
-                network = rdap.network_summary(rdap.ip_lookup(public[0], bootstrap=boot))
-                result["network_owner"] = network.pop("owner")[:255]
-                contacts.extend(network.pop("abuse_contacts"))
-                result["network"] = {**network, "address": public[0]}
-            except rdap.RdapError as exc:
-                errors["network_owner"] = exc.message
+    if not public:
+        result["errors"]["network_owner"] = "The host's addresses are private or reserved: no public network owns them."
+        return
+    try:
+        network = rdap.network_summary(rdap.ip_lookup(public[0], bootstrap=boot))
+        result["network_owner"] = network.pop("owner")[:255]
+        contacts.extend(network.pop("abuse_contacts"))
+        result["network"] = {**network, "address": public[0]}
+    except rdap.RdapError as exc:
+        result["errors"]["network_owner"] = exc.message
 
-    # 4. The registrar of the domain (RDAP for the domain); an address has none.
-    if boot is not None and not is_address:
-        try:
-            domain, record = rdap.domain_lookup(host, bootstrap=boot)
-            summary = rdap.domain_summary(record)
-            result["registered_domain"] = domain
-            result["registrar"] = summary["registrar"][:255]
-            result["registrar_iana_id"] = summary["registrar_iana_id"][:20]
-            contacts.extend(summary["abuse_contacts"])
-        except rdap.RdapError as exc:
-            errors["registrar"] = exc.message
 
-    seen = set()
-    for contact in contacts:
-        key = (contact["email"].lower(), contact["source"])
-        if key not in seen:
-            seen.add(key)
-            result["abuse_contacts"].append(contact)
-    return result
+def _lookup_registrar(result: dict, contacts: list[dict], host: str, boot: rdap.Bootstrap) -> None:
+    try:
+        domain, record = rdap.domain_lookup(host, bootstrap=boot)
+        summary = rdap.domain_summary(record)
+        result["registered_domain"] = domain
+        result["registrar"] = summary["registrar"][:255]
+        result["registrar_iana_id"] = summary["registrar_iana_id"][:20]
+        contacts.extend(summary["abuse_contacts"])
+    except rdap.RdapError as exc:
+        result["errors"]["registrar"] = exc.message
 
 
 def host_identify(
