@@ -331,6 +331,40 @@ def normalise_url(raw: str) -> str:
     value = _strip_wrapping(raw or "")
     if not value:
         raise UrlError(E_EMPTY, "Please paste the address of the page where the content appears.", value=raw)
+    parts = _split(_with_web_scheme(value, raw))
+    host, port = _public_host(parts, raw)
+    scheme = parts.scheme.lower()
+    netloc_host = f"[{host}]" if ":" in host else host
+    if port is not None and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        netloc_host = f"{netloc_host}:{port}"
+
+    path = quote(parts.path, safe=_SAFE_PATH)
+    query = _clean_query(parts.query, host)
+    fragment = parts.fragment
+    # Single-page apps put the real location after "#/" or "#!/"; any other fragment is a scroll position.
+    fragment = quote(fragment, safe=_SAFE_QUERY) if fragment.startswith(("/", "!/")) else ""
+
+    if path in ("", "/") and not query and not fragment:
+        raise UrlError(
+            E_BARE_DOMAIN,
+            "This looks like a website name, not the address of a page. A removal request has to name the "
+            "exact page where the content appears. " + _COPY_HINT,
+            value=raw,
+        )
+    if not path:
+        path = "/"
+    normalised = urlunsplit((scheme, netloc_host, path, query, fragment))
+    if len(normalised) > MAX_URL_LENGTH:
+        raise UrlError(
+            E_TOO_LONG,
+            f"This address is longer than {MAX_URL_LENGTH} characters. Please paste each address on its own line.",
+            value=raw,
+        )
+    return normalised
+
+
+def _with_web_scheme(value: str, raw: str) -> str:
+    """``value`` with an http(s) scheme (https added when none was copied); any other scheme is refused."""
     # Scheme first, so a pasted data: blob gets the message that explains what was copied.
     scheme, rest = _split_scheme(value)
     if len(value) > MAX_URL_LENGTH and scheme in (None, "http", "https"):
@@ -352,8 +386,11 @@ def normalise_url(raw: str) -> str:
         raise UrlError(E_UNSUPPORTED_SCHEME, message, value=raw)
     elif not rest.startswith("//"):
         raise UrlError(E_INVALID_URL, "This address is not complete. " + _COPY_HINT, value=raw)
+    return value
 
-    parts = _split(value)
+
+def _public_host(parts: SplitResult, raw: str) -> tuple[str, int | None]:
+    """(normalised host, port) of a split address; refuses credentials, a bad port and a non-public host."""
     netloc = parts.netloc
     if "@" in netloc:
         # Refused rather than stripped: "https://facebook.com@evil.example/" is a classic disguise, and the
@@ -384,35 +421,7 @@ def normalise_url(raw: str) -> str:
         )
     host = normalise_host(raw_host)
     _check_public(host, raw)
-
-    scheme = parts.scheme.lower()
-    netloc_host = f"[{host}]" if ":" in host else host
-    if port is not None and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
-        netloc_host = f"{netloc_host}:{port}"
-
-    path = quote(parts.path, safe=_SAFE_PATH)
-    query = _clean_query(parts.query, host)
-    fragment = parts.fragment
-    # Single-page apps put the real location after "#/" or "#!/"; any other fragment is a scroll position.
-    fragment = quote(fragment, safe=_SAFE_QUERY) if fragment.startswith(("/", "!/")) else ""
-
-    if path in ("", "/") and not query and not fragment:
-        raise UrlError(
-            E_BARE_DOMAIN,
-            "This looks like a website name, not the address of a page. A removal request has to name the "
-            "exact page where the content appears. " + _COPY_HINT,
-            value=raw,
-        )
-    if not path:
-        path = "/"
-    normalised = urlunsplit((scheme, netloc_host, path, query, fragment))
-    if len(normalised) > MAX_URL_LENGTH:
-        raise UrlError(
-            E_TOO_LONG,
-            f"This address is longer than {MAX_URL_LENGTH} characters. Please paste each address on its own line.",
-            value=raw,
-        )
-    return normalised
+    return host, port
 
 
 def _host_from(value: str) -> str:
