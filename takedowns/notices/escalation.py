@@ -75,96 +75,91 @@ def regulator_routes(content: NoticeContent, *, now: datetime) -> list[Route]:
     """The regulator complaint(s) that fit the notice's law (one per regime that gives a route)."""
     regimes = content.regimes or (content.regime,)
     facts = _facts(content, now=now)
-    routes: list[Route] = []
-    for regime, build in _REGULATORS:
-        if regime in regimes and (regime != "US" or content.tida_covered is True):
-            key, name, url, summary, pieces = build(content, facts)
-            routes.append(
-                Route(key=key, name=name, url=url, summary=summary, pieces=pieces, attach=_attachments(content))
-            )
-    return routes
+    text = {"platform": content.platform_name, "urls": _urls(content)}
+    return [
+        Route(
+            key=reg.key,
+            name=reg.name,
+            url=reg.url,
+            summary=reg.summary,
+            pieces=tuple(
+                Piece(key, label, facts + reg.duty if source == "facts" else text[source])
+                for key, label, source in reg.pieces
+            ),
+            attach=_attachments(content),
+        )
+        for reg in _REGULATORS
+        if reg.regime in regimes and (reg.regime != "US" or content.tida_covered is True)
+    ]
 
 
-_RouteText = tuple[str, str, str, str, tuple[Piece, ...]]
+@dataclass(frozen=True)
+class _Regulator:
+    """A regulator's complaint route: its form's fields, each (key, label, what it holds: "platform" for the
+    platform's name, "facts" for what happened followed by ``duty``, "urls")."""
+
+    regime: str
+    key: str
+    name: str
+    url: str
+    summary: str
+    pieces: tuple[tuple[str, str, str], ...]
+    duty: str = ""
 
 
-def _ftc(content: NoticeContent, facts: str) -> _RouteText:
+# In the order the drafts are offered: the regulator of the notice's own law first.
+_REGULATORS = (
     # TAKE IT DOWN Act §3(b): failing to reasonably comply with §3(a) is treated as a violation of a rule on
     # unfair or deceptive acts or practices under FTC Act §18(a)(1)(B), enforced by the FTC. Route:
     # TakeItDown.ftc.gov (the FTC's TIDA reporting site), or ReportFraud.ftc.gov. Covered platforms only.
-    return (
+    _Regulator(
+        "US",
         "ftc",
         "US Federal Trade Commission (TAKE IT DOWN Act)",
         "https://takeitdown.ftc.gov/",
         "The FTC enforces the Act against covered platforms; it does not remove content itself.",
         (
-            Piece("company", "Company", content.platform_name),
-            Piece(
-                "what_happened",
-                "What happened",
-                facts + " Under the TAKE IT DOWN Act §3(a)(3) a covered platform must remove the "
-                "content, and make reasonable efforts to remove known identical copies, within 48 hours "
-                "of a valid request; §3(b) makes a failure to comply an unfair or deceptive practice.",
-            ),
-            Piece("urls", "URLs still showing the content", _urls(content)),
+            ("company", "Company", "platform"),
+            ("what_happened", "What happened", "facts"),
+            ("urls", "URLs still showing the content", "urls"),
         ),
-    )
-
-
-def _esafety(content: NoticeContent, facts: str) -> _RouteText:
+        duty=" Under the TAKE IT DOWN Act §3(a)(3) a covered platform must remove the content, and make reasonable "
+        "efforts to remove known identical copies, within 48 hours of a valid request; §3(b) makes a failure to "
+        "comply an unfair or deceptive practice.",
+    ),
     # Online Safety Act 2021 (Cth) Part 6: eSafety may give removal notices (24 hours) to the service, the
     # poster or the host; reporting to the platform first is not required.
-    return (
+    _Regulator(
+        "AU",
         "esafety",
         "Australia: eSafety Commissioner (image-based abuse)",
         "https://www.esafety.gov.au/report",
         "eSafety can order the service, the poster or the host to remove the content within 24 h.",
-        (
-            Piece("what_happened", "What happened", facts),
-            Piece("where", "Where it is (URLs and usernames)", _urls(content)),
-        ),
-    )
-
-
-def _dsc(content: NoticeContent, facts: str) -> _RouteText:
+        (("what_happened", "What happened", "facts"), ("where", "Where it is (URLs and usernames)", "urls")),
+    ),
     # Digital Services Act Art. 53: a recipient may complain of a provider's breach to the Digital Services
     # Coordinator of the member state where the recipient is located or established.
-    return (
+    _Regulator(
+        "EU",
         "dsc",
         "EU: the Digital Services Coordinator of the person's member state (DSA Art. 53)",
         "https://digital-strategy.ec.europa.eu/en/policies/dsa-dscs",
         "The coordinator assesses the complaint and passes it to the coordinator of the provider.",
-        (
-            Piece("provider", "Provider", content.platform_name),
-            Piece(
-                "complaint",
-                "Complaint",
-                facts + " The notice met DSA Art. 16(2); the provider has not acted on it expeditiously "
-                "(Art. 6(1)(b)) nor told us its decision (Art. 16(5)).",
-            ),
-            Piece("urls", "URLs", _urls(content)),
-        ),
-    )
-
-
-def _ofcom(content: NoticeContent, facts: str) -> _RouteText:
+        (("provider", "Provider", "platform"), ("complaint", "Complaint", "facts"), ("urls", "URLs", "urls")),
+        duty=" The notice met DSA Art. 16(2); the provider has not acted on it expeditiously (Art. 6(1)(b)) nor "
+        "told us its decision (Art. 16(5)).",
+    ),
     # Ofcom takes online-safety complaints to inform its supervision but cannot investigate individual cases.
-    return (
+    _Regulator(
+        "UK",
         "ofcom",
         "UK: Ofcom online safety complaint",
         "https://www.ofcom.org.uk/online-safety/protecting-people/complain-about-online-content",
-        "Ofcom does not take up individual cases; the complaint informs its supervision. The "
-        "Revenge Porn Helpline (0345 6000 459) can help directly.",
-        (
-            Piece("service", "Service", content.platform_name),
-            Piece("what_happened", "What happened", facts),
-            Piece("urls", "URLs", _urls(content)),
-        ),
-    )
-
-
-# In the order the drafts are offered: the regulator of the notice's own law first.
-_REGULATORS = (("US", _ftc), ("AU", _esafety), ("EU", _dsc), ("UK", _ofcom))
+        "Ofcom does not take up individual cases; the complaint informs its supervision. The Revenge Porn "
+        "Helpline (0345 6000 459) can help directly.",
+        (("service", "Service", "platform"), ("what_happened", "What happened", "facts"), ("urls", "URLs", "urls")),
+    ),
+)
 
 
 def deindex_routes(content: NoticeContent) -> list[Route]:
@@ -223,12 +218,12 @@ def upstream_routes(content: NoticeContent, identities: dict, *, now: datetime) 
         urls = "\n".join(
             item.url for item in content.locations if urlsplit(item.url).hostname == urlsplit(loc.url).hostname
         )
-        for kind, provider, text in _UPSTREAM:
+        for kind, provider in _UPSTREAM:
             who = getattr(identity, provider)
             if not who or (kind, who) in seen:
                 continue
             seen.add((kind, who))
-            key, name, url, summary, report = text(identity)
+            key, name, url, summary = _provider_route(kind, identity)
             routes.append(
                 Route(
                     key=key,
@@ -237,7 +232,11 @@ def upstream_routes(content: NoticeContent, identities: dict, *, now: datetime) 
                     summary=summary,
                     pieces=(
                         Piece("urls", "URLs", urls),
-                        Piece("report", "Report", facts + f" {content.platform_name} has not acted. " + report),
+                        Piece(
+                            "report",
+                            "Report",
+                            facts + f" {content.platform_name} has not acted. " + _PROVIDER_ASK[kind],
+                        ),
                     ),
                     attach=_attachments(content),
                 )
@@ -245,50 +244,42 @@ def upstream_routes(content: NoticeContent, identities: dict, *, now: datetime) 
     return routes
 
 
-def _cdn(identity) -> tuple[str, str, str, str, str]:
-    cloudflare = identity.cdn_slug == "cloudflare"
-    return (
-        f"cdn-{identity.cdn_slug or 'cdn'}",
-        f"{identity.cdn} (content delivery network in front of {identity.host})",
-        "https://abuse.cloudflare.com/" if cloudflare else "",
-        'Category "Non-Consensual Sexually Explicit Imagery (NCSEI)"; at most 250 URLs on one '
-        "hostname. Cloudflare passes the report to the host and the site owner (choose whether "
-        "your name goes with it) and tells you who the host is."
-        if cloudflare
-        else f"Write to {_contact(identity, 'cdn') or 'the provider abuse desk'}; a CDN caches the "
-        "site, so it forwards the report to its customer and can stop serving the pages.",
-        "The pages are served through your network; they breach your acceptable-use policy on non-consensual "
-        "intimate imagery. Please forward this report to your customer and to the hosting provider, and stop "
-        "serving these URLs.",
-    )
+def _provider_route(kind: str, identity) -> tuple[str, str, str, str]:
+    """(key, name, form address, summary) of the route to one provider of the site."""
+    if kind == "cdn":
+        cloudflare = identity.cdn_slug == "cloudflare"
+        return (
+            f"cdn-{identity.cdn_slug or 'cdn'}",
+            f"{identity.cdn} (content delivery network in front of {identity.host})",
+            "https://abuse.cloudflare.com/" if cloudflare else "",
+            'Category "Non-Consensual Sexually Explicit Imagery (NCSEI)"; at most 250 URLs on one '
+            "hostname. Cloudflare passes the report to the host and the site owner (choose whether "
+            "your name goes with it) and tells you who the host is."
+            if cloudflare
+            else f"Write to {_contact(identity, 'cdn') or 'the provider abuse desk'}; a CDN caches the "
+            "site, so it forwards the report to its customer and can stop serving the pages.",
+        )
+    if kind == "host":
+        source, name = "network", f"{identity.network_owner} (network hosting {identity.host})"
+    else:
+        source, name = "registrar", f"{identity.registrar} (registrar of {identity.registered_domain or identity.host})"
+    return kind, name, "", f"Abuse contact: {_contact(identity, source) or 'not published in RDAP'}."
 
 
-def _host(identity) -> tuple[str, str, str, str, str]:
-    return (
-        "host",
-        f"{identity.network_owner} (network hosting {identity.host})",
-        "",
-        f"Abuse contact: {_contact(identity, 'network') or 'not published in RDAP'}.",
-        "The content is served from your network and breaches acceptable-use terms on unlawful, privacy-violating "
-        "content. If you provide a hosting service in the EU, this is a notice under DSA Art. 16: it gives you "
-        "actual knowledge of the content (Art. 6(1)).",
-    )
-
-
-def _registrar(identity) -> tuple[str, str, str, str, str]:
-    return (
-        "registrar",
-        f"{identity.registrar} (registrar of {identity.registered_domain or identity.host})",
-        "",
-        f"Abuse contact: {_contact(identity, 'registrar') or 'not published in RDAP'}.",
-        "Under §3.18.1 of your Registrar Accreditation Agreement you take reasonable and prompt steps to "
-        "investigate and respond to reports of illegal activity involving the domains you register; we ask you "
-        "to do so for this domain.",
-    )
-
-
-# (kind, the identity's attribute naming that provider, its route's wording), in the order they are offered.
-_UPSTREAM = (("cdn", "cdn", _cdn), ("host", "network_owner", _host), ("registrar", "registrar", _registrar))
+# What each provider is asked, and on what footing (a duty only where the law or a contract puts one).
+_PROVIDER_ASK = {
+    "cdn": "The pages are served through your network; they breach your acceptable-use policy on non-consensual "
+    "intimate imagery. Please forward this report to your customer and to the hosting provider, and stop "
+    "serving these URLs.",
+    "host": "The content is served from your network and breaches acceptable-use terms on unlawful, "
+    "privacy-violating content. If you provide a hosting service in the EU, this is a notice under DSA Art. 16: "
+    "it gives you actual knowledge of the content (Art. 6(1)).",
+    "registrar": "Under §3.18.1 of your Registrar Accreditation Agreement you take reasonable and prompt steps to "
+    "investigate and respond to reports of illegal activity involving the domains you register; we ask you "
+    "to do so for this domain.",
+}
+# (kind, the identity's attribute naming that provider), in the order they are offered.
+_UPSTREAM = (("cdn", "cdn"), ("host", "network_owner"), ("registrar", "registrar"))
 
 
 # --- downloadable drafts (text and PDF) -----------------------------------------------------------------------
