@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 # Tasks that retry count their own attempts (NOTICE_SEND_MAX_RETRIES, VERIFY_MAX_RETRIES) and are declared with
 # ``max_retries=None``: Celery's default of 3 would otherwise end them with an exception on the fourth retry,
 # before their own limit, leaving the row pending with no "failed" state until reconcile.
+SELF_COUNTED = {"bind": True, "max_retries": None}
 
 
 # Work that loses its database connection (PostgreSQL restarted or failed over mid-task) is retried shortly, on a
@@ -54,6 +55,11 @@ DB_RETRY = {
     "retry_jitter": False,
     "retry_kwargs": {"max_retries": 5},
 }
+
+
+# Work that must end in a recorded outcome: its own attempt count, database-outage retries, and redelivery to
+# another worker if this one dies mid-task (acks_late; each task is idempotent).
+RETRIED_WORK = {**SELF_COUNTED, **DB_RETRY, "acks_late": True}
 
 
 def _backoff(retries: int) -> int:
@@ -113,15 +119,7 @@ def case_notices_prepare(case_id: int) -> None:
     notices.notices_prepare(case_id=case_id)
 
 
-@shared_task(
-    bind=True,
-    name="takedowns.tasks.notice_send",
-    **DB_RETRY,
-    max_retries=None,
-    soft_time_limit=60,
-    time_limit=90,
-    acks_late=True,
-)
+@shared_task(name="takedowns.tasks.notice_send", **RETRIED_WORK, soft_time_limit=60, time_limit=90)
 def notice_send(self, notice_id: int) -> None:
     """Send one queued notice. Transient errors back off exponentially (1, 2, 4, 8, 16 min); after the last
     retry, or at once for a permanent error, the notice shows "delivery failed" with the reason."""
@@ -135,33 +133,21 @@ def notice_send(self, notice_id: int) -> None:
         delivery.notice_send_failed(notice_id=notice_id, reason=str(exc))
 
 
-@shared_task(
-    bind=True, name="takedowns.tasks.notice_withdrawal_send", max_retries=None, soft_time_limit=60, time_limit=90
-)
+@shared_task(name="takedowns.tasks.notice_withdrawal_send", **SELF_COUNTED, soft_time_limit=60, time_limit=90)
 def notice_withdrawal_send(self, notice_id: int) -> None:
     _notice_mail(
         self, lambda: delivery.notice_withdrawal_send(notice_id=notice_id), what="Withdrawal", notice_id=notice_id
     )
 
 
-@shared_task(
-    bind=True, name="takedowns.tasks.notice_resend", max_retries=None, soft_time_limit=60, time_limit=90, acks_late=True
-)
+@shared_task(name="takedowns.tasks.notice_resend", **SELF_COUNTED, soft_time_limit=60, time_limit=90, acks_late=True)
 def notice_resend(self, notice_id: int) -> None:
     """The advocate's reminder e-mail; transient errors back off like a first delivery, then give up (the
     request stamp stays, so the advocate sees it was not sent and can ask again)."""
     _notice_mail(self, lambda: delivery.notice_resend(notice_id=notice_id), what="Reminder", notice_id=notice_id)
 
 
-@shared_task(
-    bind=True,
-    name="takedowns.tasks.webhook_deliver",
-    **DB_RETRY,
-    max_retries=None,
-    soft_time_limit=30,
-    time_limit=45,
-    acks_late=True,
-)
+@shared_task(name="takedowns.tasks.webhook_deliver", **RETRIED_WORK, soft_time_limit=30, time_limit=45)
 def webhook_deliver(self, delivery_id: int) -> None:
     """POST one webhook; back-off 1, 2, 4, 8, 16 min, then the delivery is logged as failed."""
     final = self.request.retries >= settings.NOTICE_SEND_MAX_RETRIES
@@ -171,15 +157,7 @@ def webhook_deliver(self, delivery_id: int) -> None:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries), max_retries=None) from exc
 
 
-@shared_task(
-    bind=True,
-    name="takedowns.tasks.location_verify",
-    **DB_RETRY,
-    max_retries=None,
-    soft_time_limit=240,
-    time_limit=300,
-    acks_late=True,
-)
+@shared_task(name="takedowns.tasks.location_verify", **RETRIED_WORK, soft_time_limit=240, time_limit=300)
 def location_verify(self, location_id: int) -> None:
     """Fetch one reported URL and apply the verdict (io queue: fetching plus the cheap hash stages; the bytes
     never leave this process). Timeouts, resets and 5xx back off 30 s, 1, 2, 4 min; then "could not check"."""
@@ -257,15 +235,7 @@ def sessions_purge() -> None:
     sessions.sessions_expired_purge()
 
 
-@shared_task(
-    bind=True,
-    name="takedowns.tasks.notification_send",
-    **DB_RETRY,
-    max_retries=None,
-    soft_time_limit=60,
-    time_limit=90,
-    acks_late=True,
-)
+@shared_task(name="takedowns.tasks.notification_send", **RETRIED_WORK, soft_time_limit=60, time_limit=90)
 def notification_send(self, notification_id: int) -> None:
     """E-mail one notification; transient mail errors back off 1, 2, 4, 8, 16 min, then it is marked failed."""
     try:
@@ -275,7 +245,7 @@ def notification_send(self, notification_id: int) -> None:
         notifications.notification_failed(notification_id=notification_id, reason=str(exc))
 
 
-@shared_task(bind=True, name="takedowns.tasks.respond_code_send", max_retries=None, soft_time_limit=60, time_limit=90)
+@shared_task(name="takedowns.tasks.respond_code_send", **SELF_COUNTED, soft_time_limit=60, time_limit=90)
 def respond_code_send(self, notice_id: int) -> None:
     """E-mail a one-time answering code to a platform's registered contact (retried on mail errors)."""
     try:

@@ -172,30 +172,42 @@ def deindex_routes(content: NoticeContent) -> list[Route]:
         + (" and falsely portraying them (made or altered with AI)." if content.is_synthetic else ".")
         + " We ask you to remove them from search results."
     )
-    google_real = Route(
-        key="google",
-        name="Google Search: remove non-consensual explicit imagery",
-        url="https://support.google.com/websearch/answer/6302812",
-        summary="For real images: the person is not being paid for them; only the URLs submitted are reviewed.",
-        pieces=(Piece("urls", "URLs of the pages and images", urls), Piece("reason", "Explanation", reason)),
-    )
-    google_fake = Route(
-        key="google-fake",
-        name="Google Search: remove involuntary fake pornography",
-        url="https://support.google.com/websearch/answer/9116649",
-        summary='Choose "Content falsely portrays me in a sexual act, or in an intimate state"; list every image '
-        "URL and page URL.",
-        pieces=(Piece("urls", "Image URLs and page URLs", urls), Piece("reason", "Explanation", reason)),
-    )
-    bing = Route(
-        key="bing",
-        name="Bing: Report a Concern (non-consensual intimate imagery)",
-        url="https://www.microsoft.com/concern/bing",
-        summary='Concern type "Non-Consensual Intimate Imagery"; removal is global and also reaches DuckDuckGo '
-        "and Yahoo results drawn from Bing.",
-        pieces=(Piece("urls", "Links", urls), Piece("reason", "Explanation", reason)),
-    )
-    return [google_fake if content.is_synthetic else google_real, bing]
+    engines = (_GOOGLE_FAKE if content.is_synthetic else _GOOGLE_REAL, _BING)
+    return [
+        Route(
+            key=key,
+            name=name,
+            url=url,
+            summary=summary,
+            pieces=(Piece("urls", urls_label, urls), Piece("reason", "Explanation", reason)),
+        )
+        for key, name, url, summary, urls_label in engines
+    ]
+
+
+# (key, name, form address, how to fill it in, the label of its URL field)
+_GOOGLE_REAL = (
+    "google",
+    "Google Search: remove non-consensual explicit imagery",
+    "https://support.google.com/websearch/answer/6302812",
+    "For real images: the person is not being paid for them; only the URLs submitted are reviewed.",
+    "URLs of the pages and images",
+)
+_GOOGLE_FAKE = (
+    "google-fake",
+    "Google Search: remove involuntary fake pornography",
+    "https://support.google.com/websearch/answer/9116649",
+    'Choose "Content falsely portrays me in a sexual act, or in an intimate state"; list every image URL and page URL.',
+    "Image URLs and page URLs",
+)
+_BING = (
+    "bing",
+    "Bing: Report a Concern (non-consensual intimate imagery)",
+    "https://www.microsoft.com/concern/bing",
+    'Concern type "Non-Consensual Intimate Imagery"; removal is global and also reaches DuckDuckGo and Yahoo '
+    "results drawn from Bing.",
+    "Links",
+)
 
 
 def _contact(identity, source: str) -> str:
