@@ -213,6 +213,7 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # --- auth --------------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "takedowns.web.auth_backends.UsernameSlowDownBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Django's default hashers for staff passwords, plus the fast one for victims' random access codes (only ever
@@ -235,12 +236,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "takedowns:dashboard"
 LOGOUT_REDIRECT_URL = "takedowns:home"
-# Staff logins: five wrong passwords lock the account/address pair for 15 minutes.
+# Staff logins: five wrong passwords lock the user name/address pair, and an address, for 15 minutes. A user
+# name alone is never locked (anyone could lock its owner out): it slows down (takedowns/services/sign_in.py).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25
-# Failed staff sign-ins are limited per address and per user name separately (one address cannot try many
-# accounts; many addresses cannot try one account).
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "takedowns.addresses.axes_client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
@@ -516,7 +516,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["takedowns.api.throttling.FailOpenUserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env.str("API_RATE_LIMIT", "600/hour")},
 }
 REST_KNOX = {

@@ -130,17 +130,32 @@ def test_two_factor_off_for_local_development(client, settings, advocate):
     assert client.get(reverse("takedowns:dashboard")).status_code == 200
 
 
-# --- failed logins: per user name and per address, separately (django-axes) ----------------------------------
+# --- failed logins: locked per address and per (user name, address); a user name is slowed down (django-axes) --
 
 
-def test_wrong_passwords_for_one_account_from_many_addresses_lock_that_account(client, settings, advocate):
+def test_wrong_passwords_from_many_addresses_slow_the_account_down_but_never_lock_its_owner_out(
+    client, settings, advocate, monkeypatch
+):
     settings.AXES_FAILURE_LIMIT = 5
-    for n in range(5):
-        client.post(
+    waits = []
+    monkeypatch.setattr("takedowns.services.sign_in.time.sleep", waits.append)
+    for n in range(12):
+        response = client.post(
             reverse("login"), {"username": advocate.username, "password": "wrong"}, REMOTE_ADDR=f"203.0.113.{n}"
         )
-    locked = sign_in(client, advocate, address="203.0.113.200")
-    assert locked.status_code == 429
+        assert response.status_code == 200  # the form again, never the lock-out page
+    # The first five failures cost nothing; after them every try waits longer, up to a bound.
+    assert waits[:3] == [0.5, 1.0, 2.0] and max(waits) == 5.0 and len(waits) == 12 - 5
+    signed_in = sign_in(client, advocate, address="203.0.113.200")
+    assert signed_in.status_code == 302 and client.session["_auth_user_id"] == str(advocate.pk)
+    assert waits[-1] == 5.0  # the owner waited too: the name is slowed down, not locked
+
+
+def test_wrong_passwords_for_one_account_from_one_address_lock_that_pair(client, settings, advocate):
+    settings.AXES_FAILURE_LIMIT = 5
+    for _ in range(5):
+        client.post(reverse("login"), {"username": advocate.username, "password": "wrong"}, REMOTE_ADDR="203.0.113.7")
+    assert sign_in(client, advocate, address="203.0.113.7").status_code == 429
     assert "_auth_user_id" not in client.session
 
 
