@@ -58,6 +58,8 @@ class EventType(models.TextChoices):
     NOTICE_REPLY_RECORDED = "notice.reply_recorded", _("Reply recorded")
     NOTICE_ROUTE_CHOSEN = "notice.route_chosen", _("Notice route chosen (DMCA)")
     NOTICE_REPLY_RECEIVED = "notice.reply_received", _("Reply received by e-mail")
+    NOTICE_REPLY_RELEASED = "notice.reply_released", _("Unverified e-mail reply released by an advocate")
+    NOTICE_REPLY_DISCARDED = "notice.reply_discarded", _("Unverified e-mail reply discarded by an advocate")
     NOTICE_WITHDRAWAL_SENT = "notice.withdrawal_sent", _("Withdrawal sent to the platform")
     LOCATION_CHECKED = "location.checked", _("URL checked")
     LOCATION_REAPPEARED = "location.reappeared", _("Content found again at a URL")

@@ -30,7 +30,7 @@ from takedowns.forms.workbench import AdvocateUrlsForm, AssignForm, NoteForm, Pl
 from takedowns.models import AccountOutcome, ActorKind, ReuploadOutcome
 from takedowns.notices import render_notice_pdf
 from takedowns.roles import is_advocate, platform_of
-from takedowns.services import account_actions, bundles, delivery, outcomes, workbench
+from takedowns.services import account_actions, bundles, delivery, outcomes, replies, workbench
 from takedowns.services import notices as notice_services
 from takedowns.services.deadlines import job_last_ran
 from takedowns.web import platform as platform_views
@@ -297,6 +297,20 @@ def notice_action(request: HttpRequest, reference: str, notice_id: int, action: 
         elif action == "escalate":
             outcomes.notice_escalate(notice=notice, note=request.POST.get("note", ""), actor_user=request.user)
             messages.success(request, _("Recorded: the notice to %(p)s is escalated.") % {"p": notice.platform.name})
+        elif action in ("reply-release", "reply-discard"):
+            # A reply the relay held because its sender was not authenticated.
+            event_id = request.POST.get("event", "")
+            try:
+                if not event_id.isdigit():
+                    raise replies.ReplyNotHeld(event_id)
+                if action == "reply-release":
+                    replies.notice_reply_release(notice=notice, event_id=int(event_id), actor_user=request.user)
+                    messages.success(request, _("The reply is released: the victim can read it now."))
+                else:
+                    replies.notice_reply_discard(notice=notice, event_id=int(event_id), actor_user=request.user)
+                    messages.success(request, _("The reply is discarded: the victim will not see it."))
+            except replies.ReplyNotHeld:
+                messages.error(request, _("That reply is no longer held: it was released or discarded already."))
         elif action in ("answer", "reply"):
             form = TextForm(request.POST)
             if not form.is_valid():

@@ -11,7 +11,6 @@ class UsernameSlowDownBackend:
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is not None and username:
             sign_in_slow_down(username=username)
-        return None  # never authenticates anyone itself
-
-    def get_user(self, user_id):
+        # Never authenticates anyone itself, and has no get_user(): sessions and force_login belong to the
+        # model backend.
         return None
