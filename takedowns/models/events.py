@@ -89,6 +89,7 @@ class EventType(models.TextChoices):
     SYSTEM_PING = "system.ping", _("Worker health probe")
     API_TOKEN_CREATED = "staff.api_token_created", _("API token created")
     STAFF_2FA_ENROLLED = "staff.2fa_enrolled", _("Two-factor sign-in set up")
+    STAFF_2FA_LINK_ISSUED = "staff.2fa_link_issued", _("Two-factor enrolment link issued")
     STAFF_2FA_FAILED = "staff.2fa_failed", _("Wrong two-factor code")
     STAFF_RECOVERY_CODE_USED = "staff.recovery_code_used", _("Recovery code used")
 
