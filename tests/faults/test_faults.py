@@ -423,3 +423,36 @@ def test_redis_down_the_api_still_files_a_case_and_the_work_is_done_when_redis_r
     stack.manage("reconcile", "--older-than", "0")
     _every_notice_once(stack, clean_smtp, case_id, expected=2)
     assert worker.alive() and web.alive()
+
+
+def test_a_25_mb_png_survives_a_killed_worker_and_decrypts_to_the_bytes_sent(stack):
+    """The picture once lost here: a PNG of about 25 MB (as a 7000×7000 PNG is) was accepted by the upload check
+    but refused by the hasher's smaller default limit. Encrypted, stored, the worker SIGKILLed while hashing it:
+    the redelivered task decrypts exactly the bytes sent and hashes them."""
+    worker = stack.worker("png")
+    image_id = _next_image_id(stack)
+    script = (
+        "import hashlib, io\n"
+        "import numpy as np\n"
+        "from PIL import Image\n"
+        "from django.db import transaction\n"
+        "from takedowns.services.cases import case_create\n"
+        "from takedowns.services.images import image_add, image_upload_check\n"
+        "from django.core.files.uploadedfile import SimpleUploadedFile\n"
+        "pixels = np.random.default_rng(53).integers(0, 256, (2900, 2900, 3), dtype=np.uint8)\n"
+        "buf = io.BytesIO()\n"
+        "Image.fromarray(pixels).save(buf, 'PNG', compress_level=0)\n"
+        "data = buf.getvalue()\n"
+        "checked = image_upload_check(upload=SimpleUploadedFile('x.png', data))\n"
+        "case = case_create(victim_name='Hash Test', urls=['https://elsewhere.example/p/2']).case\n"
+        "with transaction.atomic():\n"
+        "    image = image_add(case=case, data=checked.data, image_format=checked.image_format,"
+        " keep_as_evidence=False, actor_kind='victim')\n"
+        "out['image'], out['bytes'], out['sha256'] = image.pk, len(data), hashlib.sha256(data).hexdigest()\n"
+    )
+    with KillWhen(lambda: _image(stack, image_id) == ("pending", 1), lambda: _kill_pool_process(worker)):
+        made = stack.django(script)
+    assert made["image"] == image_id and 25_000_000 < made["bytes"] <= 25 * 1024 * 1024
+    wait_until(lambda: _image(stack, image_id)[0] != "pending", timeout=90, what="the redelivered task")
+    rows = stack.sql("SELECT state, failure_code, sha256 FROM takedowns_referenceimage WHERE id = %s", (image_id,))
+    assert rows == [("hashed", "", made["sha256"])], rows
