@@ -7,6 +7,8 @@ administrator needs them, and the audit log cannot be edited or deleted.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from hashing import SHARED_HASH_FIELDS
@@ -20,6 +22,7 @@ from takedowns.models import (
     ReferenceImage,
     ReportedLocation,
 )
+from takedowns.services import two_factor
 
 
 @admin.register(Platform)
@@ -146,3 +149,26 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- staff two-factor enrolment links ----------------------------------------------------------------------
+
+
+@admin.action(description=_("Issue a two-factor enrolment link (one use, 3 days)"))
+def issue_enrolment_link(modeladmin, request, queryset):
+    """The link is shown once, to the administrator, who hands it to the staff member over a channel they trust;
+    only its hash is stored. A user who lost their phone gets one too (their old app stops working once the new
+    one is confirmed)."""
+    for user in queryset:
+        link = two_factor.enrolment_link_issue(user=user, issued_by=request.user)
+        modeladmin.message_user(request, _("Enrolment link for %(user)s: %(link)s") % {"user": user, "link": link})
+
+
+_User = get_user_model()
+if admin.site.is_registered(_User):
+    admin.site.unregister(_User)
+
+
+@admin.register(_User)
+class StaffUserAdmin(UserAdmin):
+    actions = [issue_enrolment_link]

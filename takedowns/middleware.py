@@ -46,6 +46,10 @@ class StaffTwoFactorMiddleware:
                 return refused
         return self.get_response(request)
 
+    @staticmethod
+    def _enrol_prefix() -> str:
+        return reverse("takedowns:two_factor_enrol", kwargs={"token": "x"})[:-2]
+
     def _refuse(self, request):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
@@ -55,6 +59,8 @@ class StaffTwoFactorMiddleware:
         open_paths = {target, reverse("logout"), reverse("healthz")}
         if request.path in open_paths or request.path.startswith(self._OPEN_PREFIXES):
             return None
+        if not has_device and request.path.startswith(self._enrol_prefix()):
+            return None  # the administrator's one-time enrolment link
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": "Confirm your sign-in with your second factor first."}, status=403)
         return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

@@ -42,9 +42,16 @@ class EncryptedPrivateStorage(FileSystemStorage):
             self.__dict__.pop("location", None)
 
     def _save(self, name, content):
-        content.seek(0)
-        token = encrypt_bytes(content.read())
-        return super()._save(name, ContentFile(token))
+        # Every chunk until the end, never one read(): a file-like object may return fewer bytes than asked for
+        # (a socket, a pipe, a wrapped stream), and one short read would encrypt — and keep — half a picture.
+        token = encrypt_bytes(b"".join(content.chunks()))
+        name = super()._save(name, ContentFile(token))
+        # What is on disk must be the whole token: a short write (a full disk on some file systems reports none)
+        # would only show when the picture is next decrypted, which may be after the original is gone.
+        if os.path.getsize(self.path(name)) != len(token):
+            self.delete(name)
+            raise OSError(f"The encrypted file {name} was not written completely.")
+        return name
 
     def _open(self, name, mode="rb"):
         if "w" in mode or "a" in mode:

@@ -218,6 +218,9 @@ RELAY_SMTP_LISTEN = env.str("RELAY_SMTP_LISTEN", "127.0.0.1:2525")
 # Larger messages are refused with 552 before they are stored anywhere: a written reply is a few kilobytes,
 # and attachments are dropped anyway, so 5 MB leaves room for HTML mail with inline logos.
 RELAY_MAX_MESSAGE_BYTES = env.int("RELAY_MAX_MESSAGE_BYTES", 5 * 1024 * 1024)
+# The authserv-id (usually the host name) of the operator's own front mail server, whose topmost
+# Authentication-Results header is believed; empty: only the relay's own DKIM check counts (docs/DEPLOYING.md).
+RELAY_TRUSTED_AUTHSERV_ID = env.str("RELAY_TRUSTED_AUTHSERV_ID", "")
 
 # The development outbox page (advocates read the .eml files of the file backend) exists in development only.
 DEV_OUTBOX_ENABLED = DEBUG and globals().get("EMAIL_BACKEND") == "django.core.mail.backends.filebased.EmailBackend"

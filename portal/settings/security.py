@@ -13,6 +13,7 @@ from portal.settings.base import DEBUG
 # --- auth --------------------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "takedowns.web.auth_backends.UsernameSlowDownBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Django's default hashers for staff passwords, plus the fast one for victims' random access codes (only ever
@@ -35,12 +36,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "takedowns:dashboard"
 LOGOUT_REDIRECT_URL = "takedowns:home"
-# Staff logins: five wrong passwords lock the account/address pair for 15 minutes.
+# Staff logins: five wrong passwords lock the user name/address pair, and an address, for 15 minutes. A user
+# name alone is never locked (anyone could lock its owner out): it slows down (takedowns/services/sign_in.py).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25
-# Failed staff sign-ins are limited per address and per user name separately (one address cannot try many
-# accounts; many addresses cannot try one account).
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "takedowns.addresses.axes_client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True

@@ -20,7 +20,7 @@ from takedowns.api.serializers import AccountAnswerSerializer, account_answer_da
 from takedowns.models import ActorKind, Case, FilerType, FindingStatus, Jurisdiction, LadderStep
 from takedowns.notices.evidence import evidence_summary
 from takedowns.services import cases as case_services
-from takedowns.services import escalation
+from takedowns.services import escalation, replies
 from takedowns.services.delivery import notice_missing_elements
 from takedowns.services.notices import NoDraftNotice, NoticeRouteError, case_notice_route_dmca, case_notices_send_all
 
@@ -133,7 +133,8 @@ class TimelineEntrySerializer(serializers.Serializer):
     redacted = serializers.BooleanField(help_text="True once the case was erased: personal values read [erased].")
     data = serializers.DictField(
         help_text="What the event recorded; secrets and contact details masked. A reply received by e-mail has "
-        "sender_domain, sender_matches_platform, subject, message, truncated, attachments_dropped and bytes."
+        "sender_domain, sender_matches_platform, authenticated (dkim, authserv or empty), held (true until an "
+        "advocate releases or discards it), subject, message, truncated, attachments_dropped and bytes."
     )
 
 
@@ -348,6 +349,25 @@ class CaseViewSet(viewsets.GenericViewSet):
                 escalation.escalation_ladder_stop(notice=notice, actor_user=request.user)
         except escalation.EscalationError as exc:
             return Response({"detail": str(exc), "code": "not_pending"}, status=status.HTTP_409_CONFLICT)
+        return Response(_case_body(case))
+
+    @extend_schema(request=None, responses={200: CaseSerializer, 409: OpenApiTypes.OBJECT})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"notices/(?P<notice_id>[0-9]+)/replies/(?P<event_id>[0-9]+)/(?P<decision>release|discard)",
+    )
+    def held_reply(self, request, reference=None, notice_id=None, event_id=None, decision=None):
+        """Release a reply the relay held (its sender was not authenticated) to the victim, or discard it."""
+        case = selectors.case_for_user(request.user, reference)
+        notice = selectors.notice_for_user(request.user, notice_id)
+        if notice.case_id != case.pk:
+            raise Http404("No such notice.")
+        service = replies.notice_reply_release if decision == "release" else replies.notice_reply_discard
+        try:
+            service(notice=notice, event_id=int(event_id), actor_user=request.user)
+        except replies.ReplyNotHeld:
+            return Response({"detail": "This reply is not held.", "code": "not_held"}, status=status.HTTP_409_CONFLICT)
         return Response(_case_body(case))
 
     @extend_schema(request=None, responses=SendResultSerializer)

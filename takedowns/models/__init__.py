@@ -28,6 +28,7 @@ from takedowns.models.hosts import HostIdentity
 from takedowns.models.notices import Notice, NoticeStatus
 from takedowns.models.notifications import Notification, NotificationStatus
 from takedowns.models.platforms import UPSTREAM_KINDS, Channel, Platform, PlatformKind, PlatformMembership, Regime
+from takedowns.models.staff import StaffEnrolmentLink
 from takedowns.models.webhooks import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "Regime",
     "ReportedLocation",
     "ReuploadOutcome",
+    "StaffEnrolmentLink",
     "StopReason",
     "WatchedSite",
     "WebhookDelivery",

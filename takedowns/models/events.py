@@ -59,6 +59,8 @@ class EventType(models.TextChoices):
     NOTICE_REPLY_RECORDED = "notice.reply_recorded", _("Reply recorded")
     NOTICE_ROUTE_CHOSEN = "notice.route_chosen", _("Notice route chosen (DMCA)")
     NOTICE_REPLY_RECEIVED = "notice.reply_received", _("Reply received by e-mail")
+    NOTICE_REPLY_RELEASED = "notice.reply_released", _("Unverified e-mail reply released by an advocate")
+    NOTICE_REPLY_DISCARDED = "notice.reply_discarded", _("Unverified e-mail reply discarded by an advocate")
     NOTICE_WITHDRAWAL_SENT = "notice.withdrawal_sent", _("Withdrawal sent to the platform")
     LOCATION_CHECKED = "location.checked", _("URL checked")
     LOCATION_REAPPEARED = "location.reappeared", _("Content found again at a URL")
@@ -88,6 +90,7 @@ class EventType(models.TextChoices):
     SYSTEM_PING = "system.ping", _("Worker health probe")
     API_TOKEN_CREATED = "staff.api_token_created", _("API token created")
     STAFF_2FA_ENROLLED = "staff.2fa_enrolled", _("Two-factor sign-in set up")
+    STAFF_2FA_LINK_ISSUED = "staff.2fa_link_issued", _("Two-factor enrolment link issued")
     STAFF_2FA_FAILED = "staff.2fa_failed", _("Wrong two-factor code")
     STAFF_RECOVERY_CODE_USED = "staff.recovery_code_used", _("Recovery code used")
 

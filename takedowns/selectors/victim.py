@@ -58,13 +58,15 @@ def victim_case(case: Case) -> VictimCase:
     events = Event.objects.filter(notice__in=list(latest.values()), type__in=VICTIM_REPLY_EVENT_TYPES)
     for event in events.order_by("created_at"):
         data = event.data or {}
-        # Mail to the relay address from outside the platform's domain is read by an advocate first.
-        unvetted = event.type == EventType.NOTICE_REPLY_RECEIVED and not data.get("sender_matches_platform")
+        # Mail to the relay address whose sender was not authenticated is not the platform's answer until an
+        # advocate releases it: until then the victim does not even hear that it came.
+        if event.type == EventType.NOTICE_REPLY_RECEIVED and not (data.get("authenticated") or data.get("released")):
+            continue
         replies.setdefault(event.notice_id, []).append(
             {
                 "at": event.created_at,
                 "type": event.type,
-                "message": data.get("message", "") if not (event.redacted or unvetted) else "",
+                "message": data.get("message", "") if not event.redacted else "",
             }
         )
     return VictimCase(

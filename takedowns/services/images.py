@@ -30,6 +30,13 @@ class CheckedImage:
     image_format: str
 
 
+def image_limits() -> Limits:
+    """The limits of both the upload check and the hashing task. One definition: the hasher's own default
+    (25,000,000 bytes) is smaller than IMAGE_MAX_BYTES (25 MiB), so a picture between the two — a 7000 × 7000 PNG
+    is about that size — was accepted from the victim, then refused by the worker and purged."""
+    return Limits(max_bytes=settings.IMAGE_MAX_BYTES)
+
+
 def image_upload_check(*, upload) -> CheckedImage:
     """Read and check one uploaded file by its content (never its name): size before reading, then format,
     pixel count and corruption through ``hashing``'s guarded decoder. Raises ``hashing.HashingError``."""
@@ -39,7 +46,7 @@ def image_upload_check(*, upload) -> CheckedImage:
         raise hashing.FileTooLarge(size, limit)
     upload.seek(0)
     data = upload.read(limit + 1)
-    decoded = decode(data, Limits(max_bytes=limit))
+    decoded = decode(data, image_limits())
     return CheckedImage(data=data, image_format=decoded.format)
 
 
@@ -97,7 +104,7 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
         error = hashing.HashingError("The stored file is missing.")
     else:
         try:
-            result = hashing.compute(data, features=True)
+            result = hashing.compute(data, features=True, limits=image_limits())
         except hashing.HashingError as exc:
             error = exc
         except Exception as exc:  # any other failure must still end the image's wait

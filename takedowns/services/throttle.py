@@ -48,9 +48,19 @@ def throttle_count(key: str, window_seconds: int, *, now: float | None = None) -
     return values.get(current_key, 0) + values.get(previous_key, 0) * (1.0 - elapsed)
 
 
-def throttle_is_limited(key: str, limit: int, window_seconds: int, *, now: float | None = None) -> bool:
-    """True when ``key`` has already used up its ``limit`` hits in the window (checking does not count)."""
-    return throttle_count(key, window_seconds, now=now) >= limit
+def throttle_is_limited(
+    key: str, limit: int, window_seconds: int, *, now: float | None = None, fail_open: bool = False
+) -> bool:
+    """True when ``key`` has already used up its ``limit`` hits in the window (checking does not count).
+
+    ``fail_open``: as for :func:`throttle_hit`, an unreachable cache answers "not limited" instead of raising."""
+    if not fail_open:
+        return throttle_count(key, window_seconds, now=now) >= limit
+    try:
+        return throttle_count(key, window_seconds, now=now) >= limit
+    except Exception:
+        log.warning("The cache is unreachable: the %s limit is not applied to this request.", key.split(":")[0])
+        return False
 
 
 @contextmanager

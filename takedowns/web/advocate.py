@@ -30,7 +30,7 @@ from takedowns.forms.workbench import AdvocateUrlsForm, AssignForm, NoteForm, Pl
 from takedowns.models import AccountOutcome, ActorKind, ReuploadOutcome
 from takedowns.notices import render_notice_pdf
 from takedowns.roles import is_advocate, platform_of
-from takedowns.services import account_actions, bundles, delivery, outcomes, workbench
+from takedowns.services import account_actions, bundles, delivery, outcomes, replies, workbench
 from takedowns.services import notices as notice_services
 from takedowns.services.deadlines import job_last_ran
 from takedowns.web import platform as platform_views
@@ -333,6 +333,30 @@ def _notice_reply(request: HttpRequest, notice) -> None:
         messages.success(request, _("Recorded on the notice."))
 
 
+def _notice_reply_held(request: HttpRequest, notice, *, release: bool) -> None:
+    # A reply the relay held because its sender was not authenticated.
+    event_id = request.POST.get("event", "")
+    try:
+        if not event_id.isdigit():
+            raise replies.ReplyNotHeld(event_id)
+        if release:
+            replies.notice_reply_release(notice=notice, event_id=int(event_id), actor_user=request.user)
+            messages.success(request, _("The reply is released: the victim can read it now."))
+        else:
+            replies.notice_reply_discard(notice=notice, event_id=int(event_id), actor_user=request.user)
+            messages.success(request, _("The reply is discarded: the victim will not see it."))
+    except replies.ReplyNotHeld:
+        messages.error(request, _("That reply is no longer held: it was released or discarded already."))
+
+
+def _notice_reply_release(request: HttpRequest, notice) -> None:
+    _notice_reply_held(request, notice, release=True)
+
+
+def _notice_reply_discard(request: HttpRequest, notice) -> None:
+    _notice_reply_held(request, notice, release=False)
+
+
 # Each notice action (a POST) parses its form, calls one service and says what happened.
 NOTICE_ACTIONS = {
     "resend": _notice_resend,
@@ -344,6 +368,8 @@ NOTICE_ACTIONS = {
     "escalate": _notice_escalate,
     "answer": _notice_answer,
     "reply": _notice_reply,
+    "reply-release": _notice_reply_release,
+    "reply-discard": _notice_reply_discard,
 }
 
 

@@ -1,12 +1,13 @@
-"""Staff two-factor sign-in: enrolment (QR code, recovery codes shown once) and the code asked after the
-password. ``takedowns.middleware.StaffTwoFactorMiddleware`` sends a signed-in staff member here until the
-sign-in is confirmed; nothing else is reachable before that (STAFF_2FA_REQUIRED, on in production)."""
+"""Staff two-factor sign-in: enrolment (through an administrator's one-time link; QR code, recovery codes shown
+once) and the code asked after the password. ``takedowns.middleware.StaffTwoFactorMiddleware`` sends a signed-in
+staff member here until the sign-in is confirmed; nothing else is reachable before that (STAFF_2FA_REQUIRED, on in
+production)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +21,7 @@ from takedowns.services import two_factor
 
 _ENROLMENT_DEVICE = "staff_2fa_enrolment_device"
 _NEW_CODES = "staff_2fa_new_recovery_codes"
+_ENROLMENT_LINK = "staff_2fa_enrolment_link"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -30,22 +32,46 @@ def _next_url(request: HttpRequest) -> str:
 
 
 @login_required
+@require_http_methods(["GET"])
+def two_factor_enrol(request: HttpRequest, token: str) -> HttpResponse:
+    """The administrator's one-time link: opened while signed in as its account, it allows this session to set
+    up an authenticator. A link for another account, spent or expired is the same 404."""
+    link = two_factor.enrolment_link_valid(user=request.user, token=token)
+    if link is None:
+        raise Http404("No such enrolment link.")
+    request.session[_ENROLMENT_LINK] = link.pk
+    return redirect("takedowns:two_factor_setup")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    """Set up the authenticator app. A verified user may do it again (a new phone); an unverified user who
-    already has a device must sign in with it first (the middleware sends them to the code page)."""
+    """Set up the authenticator app: with a valid enrolment link opened in this session, or — for a new phone —
+    after confirming this sign-in with the current second factor. The password alone never allows it: an
+    unverified user who has a device is sent to the code page, one without a device and link is asked to get one."""
     user = request.user
+    link_id = None
+    if not user.is_verified():
+        if two_factor.staff_has_second_factor(user):
+            return redirect(reverse("takedowns:two_factor_verify") + "?next=" + _next_url(request))
+        link = two_factor.enrolment_link_valid(user=user, link_id=request.session.get(_ENROLMENT_LINK))
+        if link is None:
+            return render(request, "registration/two_factor_link_needed.html", status=403)
+        link_id = link.pk
     device = None
     device_id = request.session.get(_ENROLMENT_DEVICE)
     if device_id:
         device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
     form = EnrolmentForm(request.POST or None)
     if request.method == "POST" and device is not None and form.is_valid():
-        codes = two_factor.totp_device_confirm(user=user, device_id=device.pk, code=form.cleaned_data["code"])
+        codes = two_factor.totp_device_confirm(
+            user=user, device_id=device.pk, code=form.cleaned_data["code"], link_id=link_id
+        )
         if codes is not None:
             device.refresh_from_db()
             otp_login(request, device)
             request.session.pop(_ENROLMENT_DEVICE, None)
+            request.session.pop(_ENROLMENT_LINK, None)
             request.session[_NEW_CODES] = codes
             return redirect(reverse("takedowns:two_factor_codes") + "?next=" + _next_url(request))
         form.add_error("code", _("That code is not right. Check the time on your phone and try the newest code."))

@@ -68,6 +68,7 @@ urlpatterns = [
     # Staff two-factor sign-in (after the password at accounts/login/).
     path("accounts/two-factor/", staff.two_factor_verify, name="two_factor_verify"),
     path("accounts/two-factor/setup/", staff.two_factor_setup, name="two_factor_setup"),
+    path("accounts/two-factor/enrol/<str:token>/", staff.two_factor_enrol, name="two_factor_enrol"),
     path("accounts/two-factor/recovery-codes/", staff.two_factor_codes, name="two_factor_codes"),
     path("reports/platforms/", reports.platform_report, name="report"),
     # Platform staff: one notice in the inbox, and the same page behind the signed link (no login).

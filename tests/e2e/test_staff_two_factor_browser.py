@@ -1,4 +1,5 @@
-"""A staff member signs in with two factors in a real browser: password, enrolment with the QR code page, the
+"""A staff member signs in with two factors in a real browser: password, the administrator's one-time enrolment
+link, enrolment with the QR code page, the
 recovery codes shown once, then the next sign-in asks for the app's code. No CSP violation on the way (the QR
 code is inline SVG, not an outside image and not script). The enrolment pages are checked with axe-core;
 screenshots go to test-artifacts/journeys/staff-enrolment/ (sign-in with a code: test_advocate_journey.py)."""
@@ -6,11 +7,13 @@ screenshots go to test-artifacts/journeys/staff-enrolment/ (sign-in with a code:
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from takedowns.services.two_factor import enrolment_link_issue
 from tests.e2e.journey import Journey
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,7 +36,14 @@ def test_advocate_enrols_and_signs_in_with_the_app_code(page, live_server, setti
     violations: list[str] = []
     page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
 
+    # The password alone reaches only the page that asks for an administrator's enrolment link.
     sign_in(page, live_server.url)
+    page.wait_for_url(re.compile(r".*/accounts/two-factor/setup/.*"))
+    assert page.get_by_role("heading", name="You need an enrolment link").is_visible()
+    assert page.locator("figure svg path").count() == 0
+    journey.step("link-needed")
+    link = urlsplit(enrolment_link_issue(user=advocate)).path
+    page.goto(live_server.url + link)
     page.wait_for_url(re.compile(r".*/accounts/two-factor/setup/.*"))
     assert page.locator("figure svg path").count() == 1
     journey.step("enrol")

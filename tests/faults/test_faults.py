@@ -374,3 +374,85 @@ def test_postgres_restart_workers_recover_without_a_restart(stack, clean_smtp):
     assert _image(stack, image_id) == ("hashed", 2)
     assert re.search(r"image_hash\[[^]]+\] retry: Retry in \d+s: (OperationalError|InterfaceError)", worker.log_text())
     assert worker.alive() and worker.children() == pool  # the same processes: no restart
+
+
+# --- Redis stopped while an advocate files through the API -------------------------------------------------
+
+
+def test_redis_down_the_api_still_files_a_case_and_the_work_is_done_when_redis_returns(stack, clean_smtp):
+    web, base = stack.web()
+    worker = stack.worker("api")
+    token = stack.django(
+        "from takedowns.services.users import portal_user_create_or_update\n"
+        "out['token'] = portal_user_create_or_update(role='advocate', email='api-advocate@example.org',"
+        " password='x' * 16, validate=False).token\n"
+    )["token"]
+    stack.redis.stop()  # the broker, the cache, the token-failure counter and the API rate limit
+
+    payload = {
+        "filer_type": "self",
+        "victim_name": "Sam Example",
+        "contact_email": "sam@example.org",
+        "signature_name": "Sam Example",
+        "good_faith_statement": "I have a good-faith belief this was shared without my consent.",
+        "attest_good_faith": "true",
+        "jurisdiction": "US",
+        "is_synthetic": "true",
+        "urls": ["https://mailhost-a.example/post/1", "https://mailhost-b.example/gallery/2"],
+    }
+    response = requests.post(
+        f"{base}/api/v1/cases/",
+        data=payload,
+        files={"images": ("photo.jpg", make_photo_like(seed=43), "image/jpeg")},
+        headers={"Authorization": f"Token {token}"},
+        timeout=60,
+    )
+    assert response.status_code == 201, (response.status_code, response.text[:3000], web.log_text()[-3000:])
+    reference = response.json()["reference"]
+    ((case_id,),) = stack.sql("SELECT id FROM takedowns_case WHERE reference = %s", (reference,))
+    assert stack.sql("SELECT state FROM takedowns_referenceimage WHERE case_id = %s", (case_id,)) == [("pending",)]
+
+    stack.redis.start()
+    wait_until(lambda: worker.log_text().count("Connected to redis") >= 2, timeout=60, what="the worker to reconnect")
+    stack.manage("reconcile", "--older-than", "0")
+    wait_until(
+        lambda: stack.sql("SELECT state FROM takedowns_referenceimage WHERE case_id = %s", (case_id,)) == [("hashed",)],
+        timeout=60,
+        what="the reference image to be hashed",
+    )
+    stack.manage("reconcile", "--older-than", "0")
+    _every_notice_once(stack, clean_smtp, case_id, expected=2)
+    assert worker.alive() and web.alive()
+
+
+def test_a_25_mb_png_survives_a_killed_worker_and_decrypts_to_the_bytes_sent(stack):
+    """The picture once lost here: a PNG of about 25 MB (as a 7000×7000 PNG is) was accepted by the upload check
+    but refused by the hasher's smaller default limit. Encrypted, stored, the worker SIGKILLed while hashing it:
+    the redelivered task decrypts exactly the bytes sent and hashes them."""
+    worker = stack.worker("png")
+    image_id = _next_image_id(stack)
+    script = (
+        "import hashlib, io\n"
+        "import numpy as np\n"
+        "from PIL import Image\n"
+        "from django.db import transaction\n"
+        "from takedowns.services.cases import case_create\n"
+        "from takedowns.services.images import image_add, image_upload_check\n"
+        "from django.core.files.uploadedfile import SimpleUploadedFile\n"
+        "pixels = np.random.default_rng(53).integers(0, 256, (2900, 2900, 3), dtype=np.uint8)\n"
+        "buf = io.BytesIO()\n"
+        "Image.fromarray(pixels).save(buf, 'PNG', compress_level=0)\n"
+        "data = buf.getvalue()\n"
+        "checked = image_upload_check(upload=SimpleUploadedFile('x.png', data))\n"
+        "case = case_create(victim_name='Hash Test', urls=['https://elsewhere.example/p/2']).case\n"
+        "with transaction.atomic():\n"
+        "    image = image_add(case=case, data=checked.data, image_format=checked.image_format,"
+        " keep_as_evidence=False, actor_kind='victim')\n"
+        "out['image'], out['bytes'], out['sha256'] = image.pk, len(data), hashlib.sha256(data).hexdigest()\n"
+    )
+    with KillWhen(lambda: _image(stack, image_id) == ("pending", 1), lambda: _kill_pool_process(worker)):
+        made = stack.django(script)
+    assert made["image"] == image_id and 25_000_000 < made["bytes"] <= 25 * 1024 * 1024
+    wait_until(lambda: _image(stack, image_id)[0] != "pending", timeout=90, what="the redelivered task")
+    rows = stack.sql("SELECT state, failure_code, sha256 FROM takedowns_referenceimage WHERE id = %s", (image_id,))
+    assert rows == [("hashed", "", made["sha256"])], rows

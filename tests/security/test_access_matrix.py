@@ -203,6 +203,9 @@ WEB = [
         LOGIN,   LOGIN,   LOGIN,   OK,      OK,      OK,      LOGIN,   LOGIN,   LOGIN),
     get("takedowns:two_factor_codes", {},
         LOGIN,   LOGIN,   LOGIN,   OK,      OK,      OK,      LOGIN,   LOGIN,   LOGIN),
+    # An administrator's enrolment link: signed-in staff only, and a link that is not theirs is a 404.
+    get("takedowns:two_factor_enrol", {"token": "not-a-real-link"},
+        LOGIN,   LOGIN,   LOGIN,   404,     404,     404,     LOGIN,   LOGIN,   LOGIN),
     # Escalation drafts (issue 14): notice_a is within its deadline, so the advocate is sent back with the reason.
     get("takedowns:escalation_draft", {**C1, "notice_id": "{notice_a.pk}", "route": "ftc", "fmt": "txt"},
         LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     LOGIN,   LOGIN,   LOGIN),
@@ -370,6 +373,9 @@ API = [
     post("notice-account-action", {"pk": "{notice_a.pk}"},
         401,     401,     401,     403,     400,     404,     403,     400,     404),
     post("case-stop-escalation", {**C2, "notice_id": "{notice_b2.pk}"},
+        401,     401,     401,     409,     403,     403,     409,     403,     403),
+    # Releasing or discarding a held relay reply (advocates; 409 when that event is not a held reply).
+    post("case-held-reply", {**C2, "notice_id": "{notice_b2.pk}", "event_id": "1", "decision": "release"},
         401,     401,     401,     409,     403,     403,     409,     403,     403),
     post("case-list", {},
         401,     401,     401,     400,     403,     403,     400,     403,     403),

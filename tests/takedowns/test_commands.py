@@ -148,7 +148,8 @@ def test_create_portal_user_errors(args, message):
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent():
+def test_seed_demo_is_idempotent(settings):
+    settings.DEBUG = True  # seed_demo refuses to run without it (pytest-django turns DEBUG off)
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
     assert Case.objects.count() == 1

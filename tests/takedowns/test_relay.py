@@ -1,12 +1,16 @@
 """Platform replies by e-mail: the real `relay_smtpd` command listens on 127.0.0.1 and smtplib talks to it.
 
 Mail to a notice's relay address lands on the notice (API timeline, advocate case page, victim status page) and
-notifies advocate and victim; unknown, forged and expired addresses and other domains are refused at RCPT;
+notifies advocate and victim when its sender is authenticated (DKIM, checked with dkimpy against keys this module
+generates and serves through the relay's injectable TXT lookup; or the operator's own Authentication-Results);
+anything else is held for an advocate to release or discard; unknown, forged and expired addresses and other
+domains are refused at RCPT;
 oversized mail gets 552; HTML and attachments are reduced to text; erasure leaves nothing of the reply.
 """
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import os
 import signal
@@ -14,23 +18,61 @@ import smtplib
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 from email.message import EmailMessage
 
+import dkim
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from takedowns.management.commands.relay_smtpd import Command as RelayCommand
 from takedowns.models import CaseState, Event, EventType, Notice, NoticeStatus, Notification, Platform
 from takedowns.notices.tokens import relay_address
+from takedowns.services import replies
 from takedowns.services.erasure import case_erase
-from takedowns.services.replies import reply_parse
+from takedowns.services.replies import notice_reply_release, reply_parse
 from tests.factories import TEST_ACCESS_CODE, NoticeFactory
 from tests.smtp_server import free_port
 from tests.utils import ROOT, api_token, make_photo_like
 
 SENDER = "trust-safety@reddit.example"
+SELECTOR = b"mail2026"
+
+
+def _rsa_key():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, base64.b64encode(public)
+
+
+@pytest.fixture(scope="module")
+def dkim_keys():
+    """The platform's real DKIM key (published in "DNS") and an impostor's key (published nowhere)."""
+    return {"platform": _rsa_key(), "impostor": _rsa_key()}
+
+
+@pytest.fixture(autouse=True)
+def dkim_dns(monkeypatch, dkim_keys):
+    """The TXT records the relay's DKIM check sees: reddit.example publishes its key under SELECTOR."""
+    records = {b"mail2026._domainkey.reddit.example.": b"v=DKIM1; k=rsa; p=" + dkim_keys["platform"][1]}
+    monkeypatch.setattr(replies, "dkim_dns_lookup", lambda name, timeout=5: records.get(name))
+    return records
+
+
+def signed(message: EmailMessage, private_key: bytes, domain: bytes = b"reddit.example") -> bytes:
+    raw = message.as_bytes(policy=email.policy.SMTP)
+    signature = dkim.sign(
+        raw, SELECTOR, domain, private_key, include_headers=[b"from", b"to", b"subject", b"message-id", b"date"]
+    )
+    return signature + raw
 
 
 @pytest.fixture
@@ -68,9 +110,24 @@ def reply(to: str, *, body: str = "We removed the post. Ticket 4471.", subject: 
     return message
 
 
-def send(port: int, message: EmailMessage, *, to: list[str] | None = None):
+def send(port: int, message: EmailMessage | bytes, *, to: list[str] | None = None, sign: bool = True):
+    """Send as the platform's mail system would: signed with its DKIM key when the From: is the platform's."""
+    if isinstance(message, EmailMessage):
+        if sign and "reddit.example" in str(message["From"]):
+            message = signed(message, _PLATFORM_KEY[0])
+        else:
+            message = message.as_bytes(policy=email.policy.SMTP)
+    recipients = to or [str(a) for a in email.message_from_bytes(message).get_all("To")]
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
-        return client.send_message(message, to_addrs=to)
+        return client.sendmail(SENDER, recipients, message)
+
+
+_PLATFORM_KEY: list[bytes] = []
+
+
+@pytest.fixture(autouse=True)
+def _platform_key(dkim_keys):
+    _PLATFORM_KEY[:] = dkim_keys["platform"]
 
 
 def received(notice: Notice) -> list[Event]:
@@ -130,29 +187,138 @@ def test_a_reply_to_the_relay_address_appears_on_the_notice(relay, sent_notice, 
 
 def test_a_stranger_cannot_use_the_relay_to_write_to_the_victim(relay, sent_notice, client, advocate):
     """A notice may be forwarded to the uploader, who then knows the relay address: mail from outside the
-    platform's domain reaches the advocate in full, the victim only as "a reply came", at most hourly."""
+    platform's domain is held for the advocate, and the victim hears nothing of it."""
     mail.outbox.clear()
     for n in range(3):
         message = reply(relay_address(sent_notice), body=f"Harassing text {n}")
         message.replace_header("From", "someone@mailinator.example")
         send(relay, message)
     events = received(sent_notice)
-    assert len(events) == 3 and not any(e.data["sender_matches_platform"] for e in events)
+    assert len(events) == 3 and all(e.data["held"] and not e.data["authenticated"] for e in events)
     audiences = list(
         Notification.objects.filter(notice=sent_notice, kind="reply_received").values_list("audience", flat=True)
     )
-    assert audiences.count("advocate") == 3 and audiences.count("victim") == 1
-    to_victim = [m for m in mail.outbox if m.to == ["sam@example.org"]]
-    assert len(to_victim) == 1 and "Harassing" not in to_victim[0].body
-    assert "An advocate will read it" in to_victim[0].body
+    assert audiences == ["advocate"] * 3
+    assert [m for m in mail.outbox if m.to == ["sam@example.org"]] == []
     to_advocate = [m for m in mail.outbox if m.to == ["advocate@example.org"]]
     assert sorted(m.body.split("Harassing text ")[1][0] for m in to_advocate) == ["0", "1", "2"]
     page = victim_page(client, sent_notice)
-    assert "Replied by e-mail" in page and "Harassing" not in page
+    assert "Replied by e-mail" not in page and "Harassing" not in page
     client.logout()
     client.force_login(advocate)
     page = client.get(f"/cases/{sent_notice.case.reference}/").content.decode()
     assert page.count("from mailinator.example, <strong>not the platform's known domain</strong>") == 3
+    assert page.count("Unverified sender: held") == 3
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "impostor_key", "signed_then_altered", "second_from"])
+def test_a_forged_platform_reply_is_held_until_an_advocate_releases_it(
+    relay, sent_notice, client, advocate, dkim_keys, forgery
+):
+    """The From: says the platform, but the mail is not the platform's: nothing of it reaches the victim."""
+    mail.outbox.clear()
+    message = reply(relay_address(sent_notice), body="We decline. Contact the uploader directly at ...")
+    if forgery == "unsigned":
+        raw = message.as_bytes(policy=email.policy.SMTP)
+    elif forgery == "impostor_key":
+        raw = signed(message, dkim_keys["impostor"][0])
+    elif forgery == "signed_then_altered":
+        raw = signed(message, dkim_keys["platform"][0]).replace(b"We decline.", b"We refuse.")
+    else:
+        raw = signed(message, dkim_keys["platform"][0]).replace(
+            b"Subject:", b"From: someone@mailinator.example\r\nSubject:", 1
+        )
+    send(relay, raw)
+    (event,) = received(sent_notice)
+    assert event.data["held"] is True and event.data["authenticated"] == ""
+    assert [m for m in mail.outbox if m.to == ["sam@example.org"]] == []
+    assert "decline" not in victim_page(client, sent_notice) and "refuse" not in victim_page(client, sent_notice)
+
+    notice_reply_release(notice=sent_notice, event_id=event.pk, actor_user=advocate)
+    event.refresh_from_db()
+    assert event.data["held"] is False and event.data["released"] is True
+    assert Event.objects.filter(notice=sent_notice, type=EventType.NOTICE_REPLY_RELEASED).count() == 1
+    (to_victim,) = [m for m in mail.outbox if m.to == ["sam@example.org"]]
+    assert "Contact the uploader" in to_victim.body
+    assert "Contact the uploader" in victim_page(client, sent_notice)
+
+
+def test_an_advocate_discards_a_held_reply_from_the_case_page(relay, sent_notice, client, advocate):
+    message = reply(relay_address(sent_notice), body="Pay us to remove it.")
+    send(relay, message, sign=False)
+    (event,) = received(sent_notice)
+    client.force_login(advocate)
+    page = client.get(f"/cases/{sent_notice.case.reference}/").content.decode()
+    action = f"/cases/{sent_notice.case.reference}/notices/{sent_notice.pk}/reply-discard/"
+    assert action in page and action.replace("discard", "release") in page
+    response = client.post(action, {"event": event.pk})
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.data["discarded"] is True and event.data["message"] == "" and not event.data["held"]
+    assert Event.objects.filter(notice=sent_notice, type=EventType.NOTICE_REPLY_DISCARDED).count() == 1
+    # Discarded is final: it cannot be released afterwards.
+    assert client.post(action.replace("discard", "release"), {"event": event.pk}).status_code == 302
+    event.refresh_from_db()
+    assert "released" not in event.data
+    client.logout()
+    assert "Pay us" not in victim_page(client, sent_notice)
+
+
+def test_an_advocate_releases_a_held_reply_through_the_api(relay, sent_notice, advocate, client):
+    send(relay, reply(relay_address(sent_notice), body="Removed, sent from a ticket system."), sign=False)
+    (event,) = received(sent_notice)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(advocate)}")
+    url = f"/api/v1/cases/{sent_notice.case.reference}/notices/{sent_notice.pk}/replies/{event.pk}/release/"
+    assert api.post(url).status_code == 200
+    assert api.post(url).status_code == 409  # no longer held
+    assert "Removed, sent from a ticket system." in victim_page(client, sent_notice)
+
+
+def test_the_front_servers_authentication_results_are_believed_only_from_the_top(relay, sent_notice, settings):
+    settings.RELAY_TRUSTED_AUTHSERV_ID = "mx.recourse.test"
+    address = relay_address(sent_notice)
+
+    def with_results(*headers: str, body: str) -> bytes:
+        raw = reply(address, body=body).as_bytes(policy=email.policy.SMTP)
+        return "".join(f"Authentication-Results: {h}\r\n" for h in headers).encode() + raw
+
+    send(relay, with_results("mx.recourse.test; dkim=pass header.d=reddit.example; spf=pass", body="A"))
+    send(relay, with_results("mx.recourse.test; dmarc=pass header.from=reddit.example", body="B"))
+    # A header the sender wrote itself, below the front server's own (which says the signature failed).
+    send(
+        relay,
+        with_results(
+            "mx.recourse.test; dkim=fail header.d=reddit.example",
+            "mx.recourse.test; dkim=pass header.d=reddit.example",
+            body="C",
+        ),
+    )
+    send(relay, with_results("mx.attacker.example; dkim=pass header.d=reddit.example", body="D"))
+    send(relay, with_results("mx.recourse.test; dkim=pass header.d=mailinator.example", body="E"))
+    verdicts = {e.data["message"]: e.data["authenticated"] for e in received(sent_notice)}
+    assert verdicts == {"A": "authserv", "B": "authserv", "C": "", "D": "", "E": ""}
+
+
+def test_the_same_text_with_a_new_message_id_is_dropped_for_a_week(relay, sent_notice, dkim_keys):
+    for n in range(3):
+        message = reply(relay_address(sent_notice), body="Same words every time.")
+        message["Message-ID"] = f"<replay-{n}@mx.reddit.example>"
+        send(relay, message)
+    assert len(received(sent_notice)) == 1
+    Event.objects.filter(notice=sent_notice).update(created_at=timezone.now() - timedelta(days=8))
+    send(relay, reply(relay_address(sent_notice), body="Same words every time."))
+    assert len(received(sent_notice)) == 2
+
+
+def test_each_relay_address_takes_a_bounded_number_of_messages(relay, sent_notice, monkeypatch):
+    monkeypatch.setattr(replies, "MESSAGES_PER_ADDRESS_PER_HOUR", 3)
+    for n in range(3):
+        send(relay, reply(relay_address(sent_notice), body=f"Message {n}"))
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        send(relay, reply(relay_address(sent_notice), body="One too many"))
+    assert refused.value.smtp_code == 450
+    assert len(received(sent_notice)) == 3
 
 
 def test_the_victim_status_page_shows_the_reply(relay, sent_notice, client):
@@ -324,13 +490,13 @@ def test_the_command_runs_as_a_process_and_stops_on_sigterm():
 
 
 @pytest.mark.django_db
-def test_the_victim_is_told_in_their_language_without_their_address_reaching_anyone(platforms):
+def test_the_victim_is_told_in_their_language_without_their_address_reaching_anyone(platforms, dkim_keys):
     from takedowns.services.replies import notice_reply_receive
     from tests.utils import deliver_notifications
 
     Platform.objects.filter(slug="reddit").update(contact_email="legal@reddit.example")
     notice = NoticeFactory(status=NoticeStatus.SENT, platform=platforms["reddit"], case__language="es")
-    raw = reply(relay_address(notice), body="Eliminado.").as_bytes()
+    raw = signed(reply(relay_address(notice), body="Eliminado."), dkim_keys["platform"][0])
     notice_reply_receive(notice_id=notice.pk, raw=raw)
     mail.outbox.clear()
     deliver_notifications()

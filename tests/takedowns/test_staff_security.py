@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,8 +17,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from takedowns.models import CaseState, Event, EventType
+from takedowns.models import CaseState, Event, EventType, StaffEnrolmentLink
 from takedowns.services.cases import CaseClosedError, locations_add
+from takedowns.services.two_factor import recovery_code_digest
 from tests.factories import CaseFactory
 from tests.utils import THREE_URLS, api_token, app_code, enrol, intake_state, make_photo_like, post_ok, step_url
 
@@ -59,8 +61,16 @@ def test_staff_without_a_device_reach_only_enrolment_after_the_password(client, 
     assert client.get("/api/v1/cases/").status_code == 403
 
 
+def enrolment_path(user) -> str:
+    from takedowns.services.two_factor import enrolment_link_issue
+
+    return urlsplit(enrolment_link_issue(user=user)).path
+
+
 def test_enrolment_with_a_local_qr_code_and_recovery_codes_shown_once(client, two_factor_on, advocate):
     sign_in(client, advocate)
+    link = enrolment_path(advocate)
+    assert client.get(link)["Location"] == reverse("takedowns:two_factor_setup")
     page = client.get(reverse("takedowns:two_factor_setup") + "?next=/dashboard/")
     html = page.content.decode()
     # The QR code is drawn into the page as SVG: no <img> from an outside QR service, no inline script.
@@ -78,11 +88,93 @@ def test_enrolment_with_a_local_qr_code_and_recovery_codes_shown_once(client, tw
     shown = client.get(confirmed["Location"]).content.decode()
     codes = re.findall(r"<li>([a-z0-9]{8,16})</li>", shown)
     assert len(codes) == 10
-    assert set(codes) == set(StaticToken.objects.filter(device__user=advocate).values_list("token", flat=True))
+    # Stored as digests only: a copy of the database holds no working recovery code.
+    stored = set(StaticToken.objects.filter(device__user=advocate).values_list("token", flat=True))
+    assert stored == {recovery_code_digest(code) for code in codes} and not stored & set(codes)
     again = client.get(reverse("takedowns:two_factor_codes")).content.decode()
     assert not any(code in again for code in codes)
     assert client.get(reverse("takedowns:dashboard")).status_code == 200
     assert Event.objects.filter(type=EventType.STAFF_2FA_ENROLLED, actor_user=advocate).count() == 1
+    # The link is spent.
+    assert StaffEnrolmentLink.objects.get(user=advocate).used_at is not None
+    client.post(reverse("logout"))
+    sign_in(client, advocate)
+    assert client.get(link).status_code == 302  # a device now: the middleware asks for its code first
+
+
+def test_the_password_alone_cannot_enrol_a_device(client, two_factor_on, advocate):
+    """Whoever learns a new colleague's password first must not be able to put their own phone on the account."""
+    sign_in(client, advocate)
+    setup = client.get(reverse("takedowns:two_factor_setup"))
+    assert setup.status_code == 403 and "You need an enrolment link" in setup.content.decode()
+    assert client.post(reverse("takedowns:two_factor_setup"), {"code": "123456"}).status_code == 403
+    assert not TOTPDevice.objects.filter(user=advocate).exists()
+    assert client.get(reverse("takedowns:dashboard"))["Location"].startswith(reverse("takedowns:two_factor_setup"))
+
+
+def test_an_enrolment_link_is_bound_to_its_account_and_expires(client, two_factor_on, advocate, reddit_staff):
+    from django.contrib.auth.models import User
+
+    others_link = enrolment_path(reddit_staff)
+    sign_in(client, advocate)
+    assert client.get(others_link).status_code == 404
+    assert client.get(reverse("takedowns:two_factor_setup")).status_code == 403
+
+    link = enrolment_path(advocate)
+    StaffEnrolmentLink.objects.filter(user=advocate).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get(link).status_code == 404
+    # Reissuing makes a new link and kills the old one.
+    first = enrolment_path(advocate)
+    second = enrolment_path(advocate)
+    assert client.get(first).status_code == 404 and client.get(second).status_code == 302
+    # Signed out, the link sends to the sign-in page first (it is no key by itself).
+    client.post(reverse("logout"))
+    assert client.get(second)["Location"].startswith(reverse("login"))
+    assert User.objects.get(pk=advocate.pk).totpdevice_set.count() == 0
+
+
+def test_a_link_opened_in_two_sessions_is_spent_by_the_first_confirmation(two_factor_on, advocate):
+    from django.test import Client
+
+    link = enrolment_path(advocate)
+    first, second = Client(), Client()
+    for browser in (first, second):
+        sign_in(browser, advocate)
+        assert browser.get(link)["Location"] == reverse("takedowns:two_factor_setup")
+    first.get(reverse("takedowns:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=advocate, confirmed=False)
+    assert first.post(reverse("takedowns:two_factor_setup"), {"code": app_code(device)}).status_code == 302
+    # The other session opened the same link, but it is spent: that session now needs the new device's code.
+    assert second.get(reverse("takedowns:two_factor_setup"))["Location"].startswith(
+        reverse("takedowns:two_factor_verify")
+    )
+    # Even with every device gone, the spent link does nothing.
+    TOTPDevice.objects.filter(user=advocate).delete()
+    StaticToken.objects.filter(device__user=advocate).delete()
+    advocate.staticdevice_set.all().delete()
+    assert second.get(reverse("takedowns:two_factor_setup")).status_code == 403
+
+
+def test_create_portal_user_prints_an_enrolment_link_and_seed_demo_refuses_production(settings, db):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out, err = StringIO(), StringIO()
+    call_command(
+        "create_portal_user", role="advocate", email="new@example.org", password=PASSWORD, stdout=out, stderr=err
+    )
+    assert len(out.getvalue().strip().split()) == 1  # stdout: the API token alone, for scripts
+    link = re.search(r"https?://\S+/accounts/two-factor/enrol/\S+", err.getvalue()).group(0)
+    assert StaffEnrolmentLink.objects.filter(user__email="new@example.org", used_at__isnull=True).count() == 1
+    reissued = StringIO()
+    call_command("enrolment_link", email="new@example.org", stdout=reissued)
+    assert reissued.getvalue().strip() != link
+    assert StaffEnrolmentLink.objects.filter(user__email="new@example.org").count() == 1
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG=true"):
+        call_command("seed_demo", stdout=StringIO())
 
 
 def test_staff_with_a_device_confirm_each_sign_in_and_a_recovery_code_works_once(client, two_factor_on, advocate):
@@ -130,17 +222,32 @@ def test_two_factor_off_for_local_development(client, settings, advocate):
     assert client.get(reverse("takedowns:dashboard")).status_code == 200
 
 
-# --- failed logins: per user name and per address, separately (django-axes) ----------------------------------
+# --- failed logins: locked per address and per (user name, address); a user name is slowed down (django-axes) --
 
 
-def test_wrong_passwords_for_one_account_from_many_addresses_lock_that_account(client, settings, advocate):
+def test_wrong_passwords_from_many_addresses_slow_the_account_down_but_never_lock_its_owner_out(
+    client, settings, advocate, monkeypatch
+):
     settings.AXES_FAILURE_LIMIT = 5
-    for n in range(5):
-        client.post(
+    waits = []
+    monkeypatch.setattr("takedowns.services.sign_in.time.sleep", waits.append)
+    for n in range(12):
+        response = client.post(
             reverse("login"), {"username": advocate.username, "password": "wrong"}, REMOTE_ADDR=f"203.0.113.{n}"
         )
-    locked = sign_in(client, advocate, address="203.0.113.200")
-    assert locked.status_code == 429
+        assert response.status_code == 200  # the form again, never the lock-out page
+    # The first five failures cost nothing; after them every try waits longer, up to a bound.
+    assert waits[:3] == [0.5, 1.0, 2.0] and max(waits) == 5.0 and len(waits) == 12 - 5
+    signed_in = sign_in(client, advocate, address="203.0.113.200")
+    assert signed_in.status_code == 302 and client.session["_auth_user_id"] == str(advocate.pk)
+    assert waits[-1] == 5.0  # the owner waited too: the name is slowed down, not locked
+
+
+def test_wrong_passwords_for_one_account_from_one_address_lock_that_pair(client, settings, advocate):
+    settings.AXES_FAILURE_LIMIT = 5
+    for _ in range(5):
+        client.post(reverse("login"), {"username": advocate.username, "password": "wrong"}, REMOTE_ADDR="203.0.113.7")
+    assert sign_in(client, advocate, address="203.0.113.7").status_code == 429
     assert "_auth_user_id" not in client.session
 
 

@@ -1,11 +1,15 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from takedowns.services.two_factor import enrolment_link_issue, staff_has_second_factor
 from takedowns.services.users import portal_user_create_or_update
 
 
 class Command(BaseCommand):
-    help = "Create or update an advocate or a platform staff user, and print its API token."
+    help = (
+        "Create or update an advocate or a platform staff user, print its API token and, while it has no "
+        "authenticator yet, a one-time link for setting one up."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--role", required=True, choices=["advocate", "platform"])
@@ -25,3 +29,9 @@ class Command(BaseCommand):
         verb = "Created" if result.created else "Updated"
         self.stderr.write(f"{verb} {role} user {result.user.email}.")
         self.stdout.write(result.token)
+        if not staff_has_second_factor(result.user):
+            # On stderr like the status line: stdout stays the token alone, for scripts that read it.
+            link = enrolment_link_issue(user=result.user)
+            self.stderr.write(
+                f"Two-factor enrolment link (one use, expires in 3 days; give it to the user only): {link}"
+            )

@@ -5,8 +5,10 @@ address receive mail? DATA: record the message). aiosmtpd runs its own asyncio l
 refuses ORM calls from async code, so every service call goes through ``sync_to_async`` (one worker thread,
 so database access is serialised and each call sees a healthy connection).
 
-No authentication and no relaying: only addresses at ``RELAY_EMAIL_DOMAIN`` are accepted, everything else is
-refused at RCPT with 550, and messages larger than ``RELAY_MAX_MESSAGE_BYTES`` get 552.
+Senders are not authenticated at the SMTP level (the service checks DKIM, or the operator's front server's
+Authentication-Results, and holds anything unauthenticated for an advocate). No relaying: only addresses at
+``RELAY_EMAIL_DOMAIN`` are accepted, everything else is refused at RCPT with 550, and messages larger than
+``RELAY_MAX_MESSAGE_BYTES`` get 552.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ import io
 from datetime import timedelta
 
 import numpy as np
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from PIL import Image
 
@@ -18,6 +19,7 @@ from takedowns.services.cases import case_create
 from takedowns.services.images import image_add
 from takedowns.services.notices import notices_draft
 from takedowns.services.platforms import platforms_load
+from takedowns.services.two_factor import enrolment_link_issue, staff_has_second_factor
 from takedowns.services.users import portal_user_create_or_update
 
 DEMO_PASSWORD = "demo-recourse-2026"
@@ -45,12 +47,18 @@ class Command(BaseCommand):
     help = "Create demo users and a demo case (idempotent)."
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            # Known passwords printed on the console are a development convenience, never a deployment's accounts.
+            raise CommandError("seed_demo creates accounts with a published password: it runs only with DEBUG=true.")
         platforms_load(specs=load_registry_file(DEFAULT_REGISTRY_PATH), only_missing=True)
         for role, email, slug in DEMO_USERS:
             result = portal_user_create_or_update(
                 role=role, email=email, password=DEMO_PASSWORD, platform_slug=slug, validate=False
             )
             self.stdout.write(f"  {role:8} {email:36} password {DEMO_PASSWORD}  API token {result.token}")
+            if not staff_has_second_factor(result.user):
+                # Needed only with STAFF_2FA_REQUIRED=true (off in development): the link sets up the app.
+                self.stdout.write(f"           two-factor enrolment link {enrolment_link_issue(user=result.user)}")
         if Case.objects.filter(attestations__demo=True).exists():
             self.stdout.write("Demo case already present.")
             return
