@@ -17,9 +17,9 @@
  * Where the device and the server can still differ, and why:
  *  - JPEG: the server asks libjpeg for luma only (Y) at reduced scale, computed in the DCT domain from the
  *    file's coefficients. The browser only gives full-size RGB. We recompute luma from RGB (equal to Y within
- *    one grey level except for saturated colours) and apply the same reduced inverse DCT to each decoded 8x8
- *    block (at 1/8 this is the block mean). Blocks on the right/bottom edge are padded by repeating the edge
- *    pixels, as the encoder did; what the encoder really put there is lost. Expect the reduced picture to be
+ *    one grey level except for saturated colours) and average s x s blocks, which is what libjpeg's reduced
+ *    IDCT computes, but from pixels already rounded and clipped to 0-255. Edge blocks are padded by repeating
+ *    the edge pixels, as the encoder did; what the encoder really put there is lost. The reduced picture is
  *    within a grey level of the server's, which moves a hash bit only when a coefficient sits on the median.
  *  - PNG is decoded by this module itself (see decodePng), so PNG pixels are the server's exactly.
  *  - CMYK JPEG: Chromium converts CMYK to RGB itself, Pillow uses 255 - (c + k) style arithmetic.
@@ -326,76 +326,291 @@ export function pillowReduce(img, k) {
   return { data: out, w: ow, h: oh };
 }
 
-/** 1-D operator of libjpeg's scaled inverse DCT on one 8-sample block: 8/s outputs (see header comment). */
-function draftOperator(s) {
-  const p = 8 / s;
-  const m = [];
-  for (let i = 0; i < p; i++) {
-    const row = new Float64Array(8);
-    for (let n = 0; n < 8; n++) {
-      let v = 0;
-      for (let u = 0; u < p; u++) {
-        const c2 = u === 0 ? 0.5 : 1;
-        v += (c2 / 4) * Math.cos(((2 * i + 1) * u * Math.PI) / (2 * p)) * Math.cos(((2 * n + 1) * u * Math.PI) / 16);
-      }
-      row[n] = v;
-    }
-    m.push(row);
-  }
-  return m;
-}
-
-/** The picture libjpeg would decode at 1/s (Pillow draft), estimated from the full-size decode. */
+/** The picture libjpeg would decode at 1/s (Pillow draft), estimated from the full-size decode.
+ * libjpeg-turbo's reduced inverse DCTs (jidctred.c: 4x4, 2x2, 1x1 outputs) are derived as the averages of
+ * adjacent outputs of the full 8-point IDCT, so each reduced pixel is the mean of an s x s block; blocks on the
+ * right and bottom edge are padded by repeating the last pixel, as the encoder padded them. */
 export function jpegDraft(img, s) {
   const { data, w, h } = img;
   const ow = Math.ceil(w / s), oh = Math.ceil(h / s);
-  if (s === 8) {
-    // DC only: the mean of each (edge-padded) 8x8 block.
-    const sums = new Float64Array(ow);
-    const out = new Uint8Array(ow * oh);
-    for (let by = 0; by < oh; by++) {
-      sums.fill(0);
-      for (let n = 0; n < 8; n++) {
-        const row = Math.min(h - 1, by * 8 + n) * w;
-        for (let bx = 0; bx < ow; bx++) {
-          const x0 = row + bx * 8;
-          if (bx * 8 + 8 <= w) {
-            sums[bx] += data[x0] + data[x0 + 1] + data[x0 + 2] + data[x0 + 3] + data[x0 + 4] + data[x0 + 5] + data[x0 + 6] + data[x0 + 7];
-          } else {
-            for (let k = 0; k < 8; k++) sums[bx] += data[row + Math.min(w - 1, bx * 8 + k)];
-          }
+  const sums = new Float64Array(ow);
+  const out = new Uint8Array(ow * oh);
+  const area = s * s;
+  for (let by = 0; by < oh; by++) {
+    sums.fill(0);
+    for (let n = 0; n < s; n++) {
+      const row = Math.min(h - 1, by * s + n) * w;
+      for (let bx = 0; bx < ow; bx++) {
+        const x0 = bx * s;
+        let v = 0;
+        if (x0 + s <= w) for (let k = 0; k < s; k++) v += data[row + x0 + k];
+        else for (let k = 0; k < s; k++) v += data[row + Math.min(w - 1, x0 + k)];
+        sums[bx] += v;
+      }
+    }
+    for (let bx = 0; bx < ow; bx++) out[by * ow + bx] = Math.min(255, Math.floor(sums[bx] / area + 0.5));
+  }
+  return { data: out, w: ow, h: oh };
+}
+
+/* Baseline JPEGs are entropy-decoded here so the reduced luma is computed from the file's own DCT coefficients,
+ * as libjpeg does for Pillow's draft mode, instead of being estimated from the browser's rounded full-size RGB.
+ * Progressive, arithmetic-coded, CMYK and Adobe-RGB files keep the estimate (jpegDraft). */
+
+const ZIGZAG = new Int32Array([0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27,
+  20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39,
+  46, 53, 60, 61, 54, 47, 55, 62, 63]);
+
+function huffmanTable(counts, symbols) {
+  // Canonical Huffman: (length, code) -> symbol through per-length maxcode / offsets.
+  const maxcode = new Int32Array(18).fill(-1), valptr = new Int32Array(17), mincode = new Int32Array(17);
+  let code = 0, k = 0;
+  for (let len = 1; len <= 16; len++) {
+    valptr[len] = k;
+    mincode[len] = code;
+    code += counts[len - 1];
+    k += counts[len - 1];
+    maxcode[len] = counts[len - 1] ? code - 1 : -1;
+    code <<= 1;
+  }
+  return { maxcode, valptr, mincode, symbols };
+}
+
+/** Y-component DCT coefficients of a baseline JPEG, or null when this decoder does not handle the file. */
+export function jpegLumaCoefficients(b) {
+  const qt = [], dc = [], ac = [];
+  let frame = null, restart = 0, adobeTransform = -1, o = 2;
+  while (o + 4 <= b.length) {
+    if (b[o] !== 0xff) return null;
+    const marker = b[o + 1];
+    if (marker === 0xff) { o++; continue; }
+    const len = be16(b, o + 2), d = o + 4, end = o + 2 + len;
+    if (marker === 0xdb) {
+      for (let p = d; p < end; ) {
+        const pq = b[p] >> 4, id = b[p] & 15;
+        const t = new Int32Array(64);
+        for (let k = 0; k < 64; k++) t[ZIGZAG[k]] = pq ? be16(b, p + 1 + 2 * k) : b[p + 1 + k];
+        qt[id] = t;
+        p += 1 + (pq ? 128 : 64);
+      }
+    } else if (marker === 0xc4) {
+      for (let p = d; p < end; ) {
+        const cls = b[p] >> 4, id = b[p] & 15, counts = b.subarray(p + 1, p + 17);
+        let n = 0;
+        for (const c of counts) n += c;
+        (cls ? ac : dc)[id] = huffmanTable(counts, b.subarray(p + 17, p + 17 + n));
+        p += 17 + n;
+      }
+    } else if (marker === 0xc0 || marker === 0xc1) {
+      if (b[d] !== 8) return null;
+      const comps = [];
+      for (let i = 0; i < b[d + 5]; i++) {
+        const c = d + 6 + 3 * i;
+        comps.push({ id: b[c], h: b[c + 1] >> 4, v: b[c + 1] & 15, tq: b[c + 2] });
+      }
+      frame = { h: be16(b, d + 1), w: be16(b, d + 3), comps };
+    } else if (marker >= 0xc2 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return null; // progressive, lossless or arithmetic-coded
+    } else if (marker === 0xdd) {
+      restart = be16(b, d);
+    } else if (marker === 0xee && str(b, d, 5) === "Adobe") {
+      adobeTransform = b[d + 11];
+    } else if (marker === 0xda) {
+      if (!frame || (frame.comps.length !== 1 && frame.comps.length !== 3)) return null;
+      if (frame.comps.length === 3 && adobeTransform === 0) return null; // RGB, not YCbCr
+      const ns = b[d];
+      const scomps = [];
+      for (let i = 0; i < ns; i++) {
+        const c = frame.comps.find((x) => x.id === b[d + 1 + 2 * i]);
+        if (!c) return null;
+        scomps.push({ c, dc: dc[b[d + 2 + 2 * i] >> 4], ac: ac[b[d + 2 + 2 * i] & 15] });
+      }
+      if (ns !== frame.comps.length && ns !== 1) return null;
+      return decodeBaselineScan(b, end, frame, scomps, qt, restart);
+    }
+    o = end;
+  }
+  return null;
+}
+
+function decodeBaselineScan(b, start, frame, scomps, qt, restart) {
+  const hmax = Math.max(...frame.comps.map((c) => c.h)), vmax = Math.max(...frame.comps.map((c) => c.v));
+  const mcusX = Math.ceil(frame.w / (8 * hmax)), mcusY = Math.ceil(frame.h / (8 * vmax));
+  const y = frame.comps[0];
+  if (scomps.length === 1 && scomps[0].c !== y) return null; // luma must come in the first scan
+  const interleaved = scomps.length > 1;
+  const yBw = interleaved ? mcusX * y.h : Math.ceil(Math.ceil((frame.w * y.h) / hmax) / 8);
+  const yBh = interleaved ? mcusY * y.v : Math.ceil(Math.ceil((frame.h * y.v) / vmax) / 8);
+  const coeffs = new Int16Array(yBw * yBh * 64);
+  let pos = start, bitBuf = 0, bitCount = 0;
+  const readBit = () => {
+    if (bitCount === 0) {
+      if (pos >= b.length) throw new Error("truncated");
+      let byte = b[pos++];
+      if (byte === 0xff) {
+        const next = b[pos];
+        if (next === 0) pos++;
+        else if (next >= 0xd0 && next <= 0xd7) byte = 0; // restart handled by the MCU counter
+        else byte = 0;
+      }
+      bitBuf = byte;
+      bitCount = 8;
+    }
+    bitCount--;
+    return (bitBuf >> bitCount) & 1;
+  };
+  const receive = (n) => {
+    let v = 0;
+    for (let i = 0; i < n; i++) v = (v << 1) | readBit();
+    return v;
+  };
+  const extend = (v, n) => (n === 0 ? 0 : v < 1 << (n - 1) ? v - (1 << n) + 1 : v);
+  const decode = (t) => {
+    let code = 0;
+    for (let len = 1; len <= 16; len++) {
+      code = (code << 1) | readBit();
+      if (code <= t.maxcode[len]) return t.symbols[t.valptr[len] + code - t.mincode[len]];
+    }
+    throw new Error("bad huffman code");
+  };
+  const scratch = new Int16Array(64);
+  const decodeBlock = (sc, out, off) => {
+    const t = decode(sc.dc);
+    sc.pred += extend(receive(t), t);
+    out[off] = sc.pred;
+    for (let k = 1; k < 64; ) {
+      const rs = decode(sc.ac), r = rs >> 4, sz = rs & 15;
+      if (sz === 0) {
+        if (r === 15) { k += 16; continue; }
+        break;
+      }
+      k += r;
+      if (k > 63) break;
+      out[off + ZIGZAG[k]] = extend(receive(sz), sz);
+      k++;
+    }
+  };
+  for (const sc of scomps) sc.pred = 0;
+  const totalMcus = interleaved ? mcusX * mcusY : yBw * yBh;
+  for (let mcu = 0; mcu < totalMcus; mcu++) {
+    if (restart && mcu > 0 && mcu % restart === 0) {
+      bitCount = 0;
+      while (pos + 1 < b.length && !(b[pos] === 0xff && b[pos + 1] >= 0xd0 && b[pos + 1] <= 0xd7)) pos++;
+      pos += 2;
+      for (const sc of scomps) sc.pred = 0;
+    }
+    if (!interleaved) {
+      decodeBlock(scomps[0], coeffs, mcu * 64);
+      continue;
+    }
+    const mx = mcu % mcusX, my = Math.floor(mcu / mcusX);
+    for (const sc of scomps) {
+      for (let v = 0; v < sc.c.v; v++) {
+        for (let h = 0; h < sc.c.h; h++) {
+          if (sc.c === y) decodeBlock(sc, coeffs, ((my * y.v + v) * yBw + mx * y.h + h) * 64);
+          else { scratch.fill(0); decodeBlock(sc, scratch, 0); }
         }
       }
-      for (let bx = 0; bx < ow; bx++) out[by * ow + bx] = Math.min(255, Math.floor(sums[bx] / 64 + 0.5));
-    }
-    return { data: out, w: ow, h: oh };
-  }
-  const p = 8 / s, m = draftOperator(s);
-  const bw = Math.ceil(w / 8), bh = Math.ceil(h / 8);
-  const tmpW = bw * p;
-  const tmp = new Float64Array(tmpW * h);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let b = 0; b < bw; b++) {
-      for (let i = 0; i < p; i++) {
-        const k = m[i];
-        let v = 0;
-        for (let n = 0; n < 8; n++) v += k[n] * data[row + Math.min(w - 1, b * 8 + n)];
-        tmp[y * tmpW + b * p + i] = v;
-      }
     }
   }
+  return { w: frame.w, h: frame.h, bw: yBw, bh: yBh, coeffs, q: qt[y.tq] };
+}
+
+// libjpeg-turbo jidctred.c (8-bit samples: CONST_BITS 13, PASS1_BITS 2), ported operation for operation.
+const CB = 13, P1 = 2;
+const F0211 = 1730, F0509 = 4176, F0601 = 4926, F0720 = 5906, F0765 = 6270, F0850 = 6967, F0899 = 7373, F1061 = 8697,
+  F1272 = 10426, F1451 = 11893, F1847 = 15137, F2172 = 17799, F2562 = 20995, F3624 = 29692;
+const descale = (x, n) => Math.floor((x + 2 ** (n - 1)) / 2 ** n); // doubles: products overflow 32 bits
+const rangeLimit = (x) => (x + 128 < 0 ? 0 : x + 128 > 255 ? 255 : x + 128);
+
+function idct4x4(c, q, off, out, ow, oh, x0, y0) {
+  const ws = new Float64Array(32);
+  for (let col = 0; col < 8; col++) {
+    if (col === 4) continue;
+    const z = (r) => c[off + r * 8 + col] * q[r * 8 + col];
+    if (!c[off + 8 + col] && !c[off + 16 + col] && !c[off + 24 + col] && !c[off + 40 + col] && !c[off + 48 + col] && !c[off + 56 + col]) {
+      const dc = z(0) * 2 ** P1;
+      ws[col] = ws[8 + col] = ws[16 + col] = ws[24 + col] = dc;
+      continue;
+    }
+    let tmp0 = z(0) * 2 ** (CB + 1);
+    let tmp2 = z(2) * F1847 + z(6) * -F0765;
+    const tmp10 = tmp0 + tmp2, tmp12 = tmp0 - tmp2;
+    const z1 = z(7), z2 = z(5), z3 = z(3), z4 = z(1);
+    tmp0 = z1 * -F0211 + z2 * F1451 + z3 * -F2172 + z4 * F1061;
+    tmp2 = z1 * -F0509 + z2 * -F0601 + z3 * F0899 + z4 * F2562;
+    ws[col] = descale(tmp10 + tmp2, CB - P1 + 1);
+    ws[24 + col] = descale(tmp10 - tmp2, CB - P1 + 1);
+    ws[8 + col] = descale(tmp12 + tmp0, CB - P1 + 1);
+    ws[16 + col] = descale(tmp12 - tmp0, CB - P1 + 1);
+  }
+  for (let r = 0; r < 4; r++) {
+    const w = (k) => ws[r * 8 + k];
+    const row = new Int32Array(4);
+    if (!w(1) && !w(2) && !w(3) && !w(5) && !w(6) && !w(7)) {
+      row.fill(rangeLimit(descale(w(0), P1 + 3)));
+    } else {
+      let tmp0 = w(0) * 2 ** (CB + 1);
+      let tmp2 = w(2) * F1847 + w(6) * -F0765;
+      const tmp10 = tmp0 + tmp2, tmp12 = tmp0 - tmp2;
+      const z1 = w(7), z2 = w(5), z3 = w(3), z4 = w(1);
+      tmp0 = z1 * -F0211 + z2 * F1451 + z3 * -F2172 + z4 * F1061;
+      tmp2 = z1 * -F0509 + z2 * -F0601 + z3 * F0899 + z4 * F2562;
+      row[0] = rangeLimit(descale(tmp10 + tmp2, CB + P1 + 3 + 1));
+      row[3] = rangeLimit(descale(tmp10 - tmp2, CB + P1 + 3 + 1));
+      row[1] = rangeLimit(descale(tmp12 + tmp0, CB + P1 + 3 + 1));
+      row[2] = rangeLimit(descale(tmp12 - tmp0, CB + P1 + 3 + 1));
+    }
+    if (y0 + r >= oh) break;
+    for (let k = 0; k < 4 && x0 + k < ow; k++) out[(y0 + r) * ow + x0 + k] = row[k];
+  }
+}
+
+function idct2x2(c, q, off, out, ow, oh, x0, y0) {
+  const ws = new Float64Array(16);
+  for (let col = 0; col < 8; col++) {
+    if (col === 2 || col === 4 || col === 6) continue;
+    const z = (r) => c[off + r * 8 + col] * q[r * 8 + col];
+    if (!c[off + 8 + col] && !c[off + 24 + col] && !c[off + 40 + col] && !c[off + 56 + col]) {
+      ws[col] = ws[8 + col] = z(0) * 2 ** P1;
+      continue;
+    }
+    const tmp10 = z(0) * 2 ** (CB + 2);
+    let tmp0 = z(7) * -F0720;
+    tmp0 += z(5) * F0850;
+    tmp0 += z(3) * -F1272;
+    tmp0 += z(1) * F3624;
+    ws[col] = descale(tmp10 + tmp0, CB - P1 + 2);
+    ws[8 + col] = descale(tmp10 - tmp0, CB - P1 + 2);
+  }
+  for (let r = 0; r < 2; r++) {
+    const w = (k) => ws[r * 8 + k];
+    let v0, v1;
+    if (!w(1) && !w(3) && !w(5) && !w(7)) {
+      v0 = v1 = rangeLimit(descale(w(0), P1 + 3));
+    } else {
+      const tmp10 = w(0) * 2 ** (CB + 2);
+      const tmp0 = w(7) * -F0720 + w(5) * F0850 + w(3) * -F1272 + w(1) * F3624;
+      v0 = rangeLimit(descale(tmp10 + tmp0, CB + P1 + 3 + 2));
+      v1 = rangeLimit(descale(tmp10 - tmp0, CB + P1 + 3 + 2));
+    }
+    if (y0 + r >= oh) break;
+    out[(y0 + r) * ow + x0] = v0;
+    if (x0 + 1 < ow) out[(y0 + r) * ow + x0 + 1] = v1;
+  }
+}
+
+/** libjpeg's reduced decode of the luma at 1/s (jpeg_idct_1x1, _2x2, _4x4) from the file's coefficients. */
+export function jpegDraftFromCoefficients(jc, s) {
+  const { w, h, bw, coeffs, q } = jc;
+  const p = 8 / s, ow = Math.ceil(w / s), oh = Math.ceil(h / s);
   const out = new Uint8Array(ow * oh);
-  for (let b = 0; b < bh; b++) {
-    for (let i = 0; i < p; i++) {
-      const oy = b * p + i;
-      if (oy >= oh) break;
-      const k = m[i];
-      for (let x = 0; x < ow; x++) {
-        let v = 0;
-        for (let n = 0; n < 8; n++) v += k[n] * tmp[Math.min(h - 1, b * 8 + n) * tmpW + x];
-        out[oy * ow + x] = Math.min(255, Math.max(0, Math.floor(v + 0.5)));
-      }
+  for (let by = 0; by * p < oh; by++) {
+    for (let bx = 0; bx * p < ow; bx++) {
+      const off = (by * bw + bx) * 64;
+      if (s === 8) out[by * ow + bx] = rangeLimit(descale(coeffs[off] * q[0], 3));
+      else if (s === 4) idct2x2(coeffs, q, off, out, ow, oh, bx * 2, by * 2);
+      else idct4x4(coeffs, q, off, out, ow, oh, bx * 4, by * 4);
     }
   }
   return { data: out, w: ow, h: oh };
@@ -1028,7 +1243,14 @@ export async function fingerprintBlob(blob, progress = () => {}) {
     const want = Math.min(Math.floor(raw.w / DRAFT_MIN_SIDE), Math.floor(raw.h / DRAFT_MIN_SIDE));
     const scale = [8, 4, 2, 1].find((v) => want >= v) || 1;
     if (scale > 1) {
-      const small = jpegDraft(raw, scale);
+      let small = null;
+      try {
+        const jc = jpegLumaCoefficients(bytes);
+        if (jc && jc.w === raw.w && jc.h === raw.h) small = jpegDraftFromCoefficients(jc, scale);
+      } catch {
+        small = null; // fall back to the estimate from the browser's decode
+      }
+      small = small || jpegDraft(raw, scale);
       s = Math.max(1, Math.round(raw.w / small.w));
       grey = orient(small.data, small.w, small.h, o);
     }
