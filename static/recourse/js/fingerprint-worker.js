@@ -416,8 +416,12 @@ export function jpegLumaCoefficients(b) {
     } else if (marker === 0xee && str(b, d, 5) === "Adobe") {
       adobeTransform = b[d + 11];
     } else if (marker === 0xda) {
-      if (!frame || (frame.comps.length !== 1 && frame.comps.length !== 3)) return null;
+      if (!frame || ![1, 3, 4].includes(frame.comps.length)) return null;
       if (frame.comps.length === 3 && adobeTransform === 0) return null; // RGB, not YCbCr
+      if (frame.comps.length === 4) {
+        // Plain (Adobe-inverted) CMYK with every channel at full resolution; YCCK is left to the browser.
+        if (adobeTransform === 2 || frame.comps.some((c) => c.h !== frame.comps[0].h || c.v !== frame.comps[0].v)) return null;
+      }
       const ns = b[d];
       const scomps = [];
       for (let i = 0; i < ns; i++) {
@@ -425,7 +429,7 @@ export function jpegLumaCoefficients(b) {
         if (!c) return null;
         scomps.push({ c, dc: dc[b[d + 2 + 2 * i] >> 4], ac: ac[b[d + 2 + 2 * i] & 15] });
       }
-      if (ns !== frame.comps.length && ns !== 1) return null;
+      if (ns !== frame.comps.length && (ns !== 1 || frame.comps.length === 4)) return null;
       return decodeBaselineScan(b, end, frame, scomps, qt, restart);
     }
     o = end;
@@ -442,6 +446,10 @@ function decodeBaselineScan(b, start, frame, scomps, qt, restart) {
   const yBw = interleaved ? mcusX * y.h : Math.ceil(Math.ceil((frame.w * y.h) / hmax) / 8);
   const yBh = interleaved ? mcusY * y.v : Math.ceil(Math.ceil((frame.h * y.v) / vmax) / 8);
   const coeffs = new Int16Array(yBw * yBh * 64);
+  for (const sc of scomps) {
+    sc.bw = interleaved ? mcusX * sc.c.h : yBw;
+    sc.coeffs = sc.c === y ? coeffs : new Int16Array(mcusX * sc.c.h * mcusY * sc.c.v * 64);
+  }
   let pos = start, bitBuf = 0, bitCount = 0;
   const readBit = () => {
     if (bitCount === 0) {
@@ -473,7 +481,6 @@ function decodeBaselineScan(b, start, frame, scomps, qt, restart) {
     }
     throw new Error("bad huffman code");
   };
-  const scratch = new Int16Array(64);
   const decodeBlock = (sc, out, off) => {
     const t = decode(sc.dc);
     sc.pred += extend(receive(t), t);
@@ -507,13 +514,13 @@ function decodeBaselineScan(b, start, frame, scomps, qt, restart) {
     for (const sc of scomps) {
       for (let v = 0; v < sc.c.v; v++) {
         for (let h = 0; h < sc.c.h; h++) {
-          if (sc.c === y) decodeBlock(sc, coeffs, ((my * y.v + v) * yBw + mx * y.h + h) * 64);
-          else { scratch.fill(0); decodeBlock(sc, scratch, 0); }
+          decodeBlock(sc, sc.coeffs, ((my * sc.c.v + v) * sc.bw + mx * sc.c.h + h) * 64);
         }
       }
     }
   }
-  return { w: frame.w, h: frame.h, bw: yBw, bh: yBh, coeffs, q: qt[y.tq] };
+  const planes = scomps.map((sc) => ({ w: frame.w, h: frame.h, bw: sc.bw, coeffs: sc.coeffs, q: qt[sc.c.tq] }));
+  return { w: frame.w, h: frame.h, bw: yBw, bh: yBh, coeffs, q: qt[y.tq], planes };
 }
 
 // libjpeg-turbo jidctred.c (8-bit samples: CONST_BITS 13, PASS1_BITS 2), ported operation for operation.
@@ -614,6 +621,24 @@ export function jpegDraftFromCoefficients(jc, s) {
     }
   }
   return { data: out, w: ow, h: oh };
+}
+
+/** Pillow's CMYK JPEG (stored inverted, Adobe style) -> RGB (cmyk2rgb) -> L, from the four reduced planes. */
+function cmykToGrey(planes) {
+  const { w, h } = planes[0];
+  const out = new Uint8Array(w * h);
+  const md = (a, b) => {
+    const t = a * b + 128;
+    return ((t >> 8) + t) >> 8;
+  };
+  const clip = (v) => (v < 0 ? 0 : v > 255 ? 255 : v);
+  for (let i = 0; i < w * h; i++) {
+    const c = 255 - planes[0].data[i], m = 255 - planes[1].data[i], yy = 255 - planes[2].data[i];
+    const nk = planes[3].data[i]; // 255 - k, with k itself stored inverted
+    const r = clip(nk - md(c, nk)), g = clip(nk - md(m, nk)), b = clip(nk - md(yy, nk));
+    out[i] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+  }
+  return { data: out, w, h };
 }
 
 /* PNG is decoded here rather than by the browser: a canvas stores premultiplied 8-bit colour (half-transparent
@@ -1246,7 +1271,9 @@ export async function fingerprintBlob(blob, progress = () => {}) {
       let small = null;
       try {
         const jc = jpegLumaCoefficients(bytes);
-        if (jc && jc.w === raw.w && jc.h === raw.h) small = jpegDraftFromCoefficients(jc, scale);
+        if (jc && jc.w === raw.w && jc.h === raw.h) {
+          small = jc.planes.length === 4 ? cmykToGrey(jc.planes.map((pl) => jpegDraftFromCoefficients(pl, scale))) : jpegDraftFromCoefficients(jc, scale);
+        }
       } catch {
         small = null; // fall back to the estimate from the browser's decode
       }
