@@ -373,7 +373,15 @@ function huffmanTable(counts, symbols) {
     maxcode[len] = counts[len - 1] ? code - 1 : -1;
     code <<= 1;
   }
-  return { maxcode, valptr, mincode, symbols };
+  // 9-bit lookahead table: (length << 8) | symbol for every code of up to 9 bits, 0 for longer codes.
+  const lut = new Int32Array(512);
+  for (let len = 1, k2 = 0, c = 0; len <= 9; len++, c <<= 1) {
+    for (let i = 0; i < counts[len - 1]; i++, c++, k2++) {
+      const shift = 9 - len;
+      for (let f = c << shift; f < (c + 1) << shift; f++) lut[f] = (len << 8) | symbols[k2];
+    }
+  }
+  return { maxcode, valptr, mincode, symbols, lut };
 }
 
 /** Y-component DCT coefficients of a baseline JPEG, or null when this decoder does not handle the file. */
@@ -450,34 +458,44 @@ function decodeBaselineScan(b, start, frame, scomps, qt, restart) {
     sc.bw = interleaved ? mcusX * sc.c.h : yBw;
     sc.coeffs = sc.c === y ? coeffs : new Int16Array(mcusX * sc.c.h * mcusY * sc.c.v * 64);
   }
-  let pos = start, bitBuf = 0, bitCount = 0;
-  const readBit = () => {
-    if (bitCount === 0) {
-      if (pos >= b.length) throw new Error("truncated");
-      let byte = b[pos++];
-      if (byte === 0xff) {
-        const next = b[pos];
-        if (next === 0) pos++;
-        else if (next >= 0xd0 && next <= 0xd7) byte = 0; // restart handled by the MCU counter
-        else byte = 0;
+  // Bit reader: up to 32 bits in ``acc`` (the low ``nbits`` are valid); stuffed 0xFF00 bytes are unescaped and
+  // a marker feeds zeros, as libjpeg does.
+  let pos = start, acc = 0, nbits = 0;
+  const fill = () => {
+    while (nbits <= 24) {
+      let byte = 0;
+      if (pos < b.length) {
+        byte = b[pos];
+        if (byte === 0xff) {
+          if (b[pos + 1] === 0) pos += 2;
+          else byte = 0; // a marker: stay on it
+        } else pos++;
       }
-      bitBuf = byte;
-      bitCount = 8;
+      acc = (acc << 8) | byte;
+      nbits += 8;
     }
-    bitCount--;
-    return (bitBuf >> bitCount) & 1;
   };
   const receive = (n) => {
-    let v = 0;
-    for (let i = 0; i < n; i++) v = (v << 1) | readBit();
-    return v;
+    if (n === 0) return 0;
+    if (nbits < n) fill();
+    nbits -= n;
+    return (acc >>> nbits) & ((1 << n) - 1);
   };
   const extend = (v, n) => (n === 0 ? 0 : v < 1 << (n - 1) ? v - (1 << n) + 1 : v);
   const decode = (t) => {
-    let code = 0;
-    for (let len = 1; len <= 16; len++) {
-      code = (code << 1) | readBit();
-      if (code <= t.maxcode[len]) return t.symbols[t.valptr[len] + code - t.mincode[len]];
+    if (nbits < 16) fill();
+    const e = t.lut[(acc >>> (nbits - 9)) & 511];
+    if (e) {
+      nbits -= e >> 8;
+      return e & 255;
+    }
+    const peek = (acc >>> (nbits - 16)) & 0xffff;
+    for (let len = 10; len <= 16; len++) {
+      const code = peek >>> (16 - len);
+      if (code <= t.maxcode[len]) {
+        nbits -= len;
+        return t.symbols[t.valptr[len] + code - t.mincode[len]];
+      }
     }
     throw new Error("bad huffman code");
   };
@@ -501,7 +519,8 @@ function decodeBaselineScan(b, start, frame, scomps, qt, restart) {
   const totalMcus = interleaved ? mcusX * mcusY : yBw * yBh;
   for (let mcu = 0; mcu < totalMcus; mcu++) {
     if (restart && mcu > 0 && mcu % restart === 0) {
-      bitCount = 0;
+      acc = 0;
+      nbits = 0;
       while (pos + 1 < b.length && !(b[pos] === 0xff && b[pos + 1] >= 0xd0 && b[pos + 1] <= 0xd7)) pos++;
       pos += 2;
       for (const sc of scomps) sc.pred = 0;
@@ -1249,39 +1268,45 @@ export async function fingerprintBlob(blob, progress = () => {}) {
   if (info.frames > LIMITS.maxFrames) throw new FingerprintError("too_many_pixels", "This animation has too many frames.");
   const [sha, md] = [await sha256(bytes), md5(bytes)];
   progress("decoding", 0.05);
-  let grey = null;
-  if (kind === "png") {
+  let grey = null, width = 0, height = 0, s = 1;
+  const o = info.orientation;
+  // Pillow draft for JPEG: the largest of 8, 4, 2 that keeps both sides >= 256, applied before EXIF orientation.
+  const want = Math.min(Math.floor(info.width / DRAFT_MIN_SIDE), Math.floor(info.height / DRAFT_MIN_SIDE));
+  const scale = kind === "jpeg" ? [8, 4, 2, 1].find((v) => want >= v) || 1 : 1;
+  if (scale > 1) {
+    // Baseline JPEG: the reduced picture straight from the coefficients; no full-size decode is needed.
     try {
-      grey = pngToGrey(await decodePng(bytes));
+      const jc = jpegLumaCoefficients(bytes);
+      if (jc && jc.w === info.width && jc.h === info.height) {
+        const small = jc.planes.length === 4 ? cmykToGrey(jc.planes.map((pl) => jpegDraftFromCoefficients(pl, scale))) : jpegDraftFromCoefficients(jc, scale);
+        s = Math.max(1, Math.round(info.width / small.w));
+        grey = orient(small.data, small.w, small.h, o);
+        [width, height] = o >= 5 ? [info.height, info.width] : [info.width, info.height];
+      }
     } catch {
       grey = null; // the browser's decoder gets its chance below
     }
   }
-  if (!grey) grey = await decodeWithBrowser(blob, progress);
-  const width = grey.w, height = grey.h;
-  progress("hashing", 0.5);
-  let s = 1;
-  if (kind === "jpeg") {
-    // Pillow draft: the largest of 8, 4, 2 that keeps both sides >= 256, applied before EXIF orientation.
-    const o = info.orientation;
-    const raw = orient(grey.data, grey.w, grey.h, o, true);
-    const want = Math.min(Math.floor(raw.w / DRAFT_MIN_SIDE), Math.floor(raw.h / DRAFT_MIN_SIDE));
-    const scale = [8, 4, 2, 1].find((v) => want >= v) || 1;
+  if (!grey && kind === "png") {
+    try {
+      grey = pngToGrey(await decodePng(bytes));
+      [width, height] = [grey.w, grey.h];
+    } catch {
+      grey = null;
+    }
+  }
+  if (!grey) {
+    grey = await decodeWithBrowser(blob, progress);
+    [width, height] = [grey.w, grey.h];
     if (scale > 1) {
-      let small = null;
-      try {
-        const jc = jpegLumaCoefficients(bytes);
-        if (jc && jc.w === raw.w && jc.h === raw.h) {
-          small = jc.planes.length === 4 ? cmykToGrey(jc.planes.map((pl) => jpegDraftFromCoefficients(pl, scale))) : jpegDraftFromCoefficients(jc, scale);
-        }
-      } catch {
-        small = null; // fall back to the estimate from the browser's decode
-      }
-      small = small || jpegDraft(raw, scale);
+      // Progressive and other JPEGs this module does not entropy-decode: estimate the draft from the full decode.
+      const raw = orient(grey.data, grey.w, grey.h, o, true);
+      const small = jpegDraft(raw, scale);
       s = Math.max(1, Math.round(raw.w / small.w));
       grey = orient(small.data, small.w, small.h, o);
     }
   }
+  progress("hashing", 0.5);
   const k = Math.floor(Math.min(grey.w, grey.h) / DRAFT_MIN_SIDE);
   if (s === 1 && k >= 2) {
     s = Math.min(k, 8);
