@@ -15,17 +15,22 @@
  *            trimmed-mirror; hashing.trim.content_box).
  *
  * Where the device and the server can still differ, and why:
- *  - JPEG: the server asks libjpeg for luma only (Y) at reduced scale, computed in the DCT domain from the
- *    file's coefficients. The browser only gives full-size RGB. We recompute luma from RGB (equal to Y within
- *    one grey level except for saturated colours) and average s x s blocks, which is what libjpeg's reduced
- *    IDCT computes, but from pixels already rounded and clipped to 0-255. Edge blocks are padded by repeating
- *    the edge pixels, as the encoder did; what the encoder really put there is lost. The reduced picture is
- *    within a grey level of the server's, which moves a hash bit only when a coefficient sits on the median.
+ *  - Baseline JPEG (1-4 channels, YCbCr, greyscale or CMYK) is entropy-decoded here and the reduced luma is
+ *    computed with ports of libjpeg-turbo's reduced IDCTs, so it equals the server's draft decode bit for bit.
+ *  - Progressive (and arithmetic-coded, YCCK, Adobe-RGB) JPEG: the browser decodes it at full size and we
+ *    estimate libjpeg's draft from that: luma recomputed from RGB (within one grey level of Y except for
+ *    saturated colours) averaged over s x s blocks (what jidctred.c's reduced IDCTs compute, but here from
+ *    pixels already rounded), edge blocks padded by repeating the edge pixel as the encoder did. About 5-15% of
+ *    reduced pixels are one grey level off, which moves a hash bit only when a coefficient sits on the median.
+ *  - JPEGs under 512 px on the short side are not reduced by the server; their luma comes from the browser's RGB
+ *    (ITU-R 601 from RGB instead of the file's Y: one grey level at most, saturated colours aside).
  *  - PNG is decoded by this module itself (see decodePng), so PNG pixels are the server's exactly.
- *  - CMYK JPEG: Chromium converts CMYK to RGB itself, Pillow uses 255 - (c + k) style arithmetic.
+ *  - WebP and GIF come from the browser's decoder (libwebp and a GIF decoder, like Pillow's); alpha goes
+ *    through a premultiplied canvas, so half-transparent WebP/GIF pixels may differ by a grey level.
  *  - Colour management: decoding asks for no colour-space conversion (the server ignores ICC profiles too).
  *  - Floating point: the DCTs and PDQ's matrix products sum in a different order than scipy/BLAS, so a bit
  *    whose coefficient equals the median to ~1e-12 (flat or mirror-symmetric synthetic pictures) can differ.
+ *  - HEIC/HEIF/AVIF: only where the browser decodes them (Safari); elsewhere the error code is "undecodable".
  */
 
 const LIMITS = { maxBytes: 25_000_000, maxPixels: 50_000_000, maxFrames: 10_000 };
