@@ -60,6 +60,7 @@ def build_corpus(root: Path) -> list[Path]:
     add(_jpeg(_scene(333, 250, 3), root / "small.jpg"))
     add(_jpeg(_scene(2048, 1536, 4), root / "jpeg-3mp-420.jpg", quality=80))
     add(_jpeg(_scene(1000, 1000, 5), root / "jpeg-444.jpg", subsampling=0, quality=95))
+    add(_jpeg(_scene(1100, 900, 6), root / "jpeg-422-restarts.jpg", subsampling=1, restart_marker_blocks=7))
     for o in range(1, 9):  # EXIF orientations; odd sizes so edge blocks and reductions do not divide evenly
         exif = Image.Exif()
         exif[0x0112] = o
