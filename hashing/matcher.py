@@ -81,6 +81,9 @@ class MatchResult:
     variant: dict[str, Any] | None = None  # which variant pair decided, with its distances
     inliers: int | None = None
     nearest: str | None = None  # closest reference by hashes, reported even without a match
+    #: The stages actually tried, in order. ``keypoints`` is absent when no reference carries keypoints (a
+    #: record made on the victim's device has none), so a "no match" says how far the comparison went.
+    stages: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -145,6 +148,7 @@ class Matcher:
                 ref_index=i,
                 distances=self._plain_distances(cand, i),
                 nearest=self.ids[i],
+                stages=["exact"],
             )
         dp, dq = self._distances(cand)
         ok = (dq <= rule.pdq_alone) | ((dp <= rule.phash_with_pdq) & (dq <= rule.pdq_with_phash))
@@ -160,11 +164,13 @@ class Matcher:
                 ok[:, :, :2] = (dq[:, :, :2] <= rule.pdq_alone) & usable[:, None, None]
         score = dq + 4 * dp  # both hashes on a comparable scale (pHash has a quarter of PDQ's bits)
         nearest = int(np.unravel_index(np.argmin(score), score.shape)[0])
+        ran = ["exact"]
         for stage, ref_slots, cand_slots in (
             ("hash", [0], [0]),
             ("hash-trimmed", [0, 1], [0, 1, 2]),
             ("hash-mirrored", [2, 3], [0, 1, 2]),
         ):
+            ran.append(stage)
             sub_ok = ok[:, ref_slots][:, :, cand_slots]
             if not sub_ok.any():
                 continue
@@ -186,6 +192,7 @@ class Matcher:
                     "pdq": qd,
                 },
                 nearest=self.ids[i],
+                stages=ran,
             )
         best_inliers, kp = 0, None
         if rule.use_keypoints and cand.features is not None:
@@ -212,6 +219,8 @@ class Matcher:
                         break
                 if kp:
                     break
+            if tried:
+                ran.append("keypoints")
         if kp:
             i, v, which = kp
             what = {
@@ -236,22 +245,28 @@ class Matcher:
                 },
                 inliers=v.inliers,
                 nearest=self.ids[i],
+                stages=ran,
             )
         pd0 = int(dp[nearest].min())
         qd0 = int(dq[nearest].min())
         kp_text = (
             f"; at most {best_inliers} keypoints lined up (the rule needs {rule.min_inliers})"
-            if cand.features is not None and rule.use_keypoints
+            if "keypoints" in ran
             else ""
         )
+        if cand.features is not None and rule.use_keypoints and "keypoints" not in ran:
+            kp_text = (
+                "; keypoints were not compared: no reference carries them (fingerprints made on a device have none)"
+            )
         return MatchResult(
             False,
             "none",
             f"No reference matches: the nearest is {qd0}/256 PDQ bits and {pd0}/64 pHash bits away "
             f"(rule: {rule.describe()}){kp_text}.",
             distances=self._plain_distances(cand, nearest),
-            inliers=best_inliers if cand.features is not None else None,
+            inliers=best_inliers if "keypoints" in ran else None,
             nearest=self.ids[nearest],
+            stages=ran,
         )
 
     def _plain_distances(self, cand: ImageHashes, i: int) -> dict[str, int]:

@@ -5,6 +5,7 @@ from takedowns.models.bundles import BundleState, EvidenceBundle
 from takedowns.models.cases import (
     Case,
     CaseState,
+    ComputedOn,
     FilerType,
     ImageState,
     Jurisdiction,
@@ -40,6 +41,7 @@ __all__ = [
     "Case",
     "CaseState",
     "Channel",
+    "ComputedOn",
     "CrawlPage",
     "CrawlRun",
     "CrawlState",
