@@ -14,7 +14,10 @@ const RECORD_KEYS = ["sha256", "md5", "phash", "dhash", "whash", "pdq", "pdq_qua
 let loading = null;
 function fingerprinter() {
   // Loaded on first use: a browser that cannot load it still gets the upload.
-  loading = loading || import("./fingerprint.js").then((mod) => mod.fingerprint);
+  loading = loading || import("./fingerprint.js").then((mod) => {
+    if (mod.supported && !mod.supported()) { throw new Error("unsupported_browser"); }
+    return mod.fingerprint;
+  });
   return loading;
 }
 
@@ -116,7 +119,8 @@ function setup(step) {
     }
     try {
       const record = await fingerprint(file, {
-        onProgress: (fraction) => {
+        onProgress: (progress) => {
+          const fraction = typeof progress === "number" ? progress : Number(progress && progress.fraction) || 0;
           if (item.status === "working") {
             line.textContent = `${text(step, "working", { n })} ${Math.round(Math.min(Math.max(fraction, 0), 1) * 100)} %`;
           }
@@ -127,7 +131,11 @@ function setup(step) {
       item.status = "done";
       line.textContent = text(step, "done", { n });
     } catch (error) {
-      fail(isHeic(file) ? "heic" : "unreadable");
+      // fingerprint.js names its refusals like the server's (FingerprintError.code).
+      const code = error && error.code;
+      if (code === "too_many_pixels" || code === "file_too_large") { fail("too_large"); }
+      else if (code === "unsupported_browser") { fail("unavailable"); }
+      else { fail(isHeic(file) ? "heic" : "unreadable"); }
     }
   }
 
