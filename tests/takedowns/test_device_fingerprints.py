@@ -20,6 +20,15 @@ from tests.utils import DEFAULT_ANSWERS, api_token, intake_state, make_photo_lik
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The validator's messages follow the active language; these tests read the English ones."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def device_record(seed: int = 1) -> dict:
     """What fingerprint.js sends: the `python -m hashing hash` record, its variants and its provenance."""
     full = hashing.compute(make_photo_like(seed=seed)).to_dict(include_features=False)
@@ -360,3 +369,11 @@ def test_matching_against_a_device_record_says_keypoints_did_not_run():
     assert "keypoints were not compared" in result.reason
     server = hashing.compute(make_photo_like(seed=13), features=True)
     assert "keypoints" in hashing.Matcher([server]).match(other).stages
+
+
+def test_the_picture_step_in_spanish(client):
+    client.post(reverse("set_language"), {"language": "es", "next": "/"})
+    _to_images_step(client)
+    html = client.get(step_url("images")).content.decode()
+    assert "Crear las huellas digitales en este dispositivo (recomendado)" in html
+    assert "Enviarnos las imágenes" in html and "Imagen %(n)s: creando sus huellas digitales" in html
