@@ -13,6 +13,7 @@ from takedowns.models import Case, ComputedOn
 from takedowns.notices.content import notice_content, notice_queryset
 from takedowns.services.notices import notices_draft
 from tests.e2e.journey import Journey
+from tests.e2e.phone import assert_fits_phone
 from tests.utils import make_photo_like
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,3 +107,43 @@ def test_device_mode_sends_no_picture_bytes(page, live_server, tmp_path):
 
 def test_device_mode_on_a_phone(phone_page, live_server, tmp_path):
     run(phone_page, live_server, tmp_path, phone=True)
+
+
+def test_case_page_adds_device_fingerprints_and_offers_the_upload_where_the_browser_cannot(
+    phone_page, live_server, tmp_path
+):
+    """The case page's "add pictures" in device mode at phone size; a picture above the server's pixel budget
+    is refused on the device with the upload offered, and choosing the upload gives the file input its name back."""
+    from takedowns.services.cases import case_create
+    from tests.utils import png_header_claiming
+
+    page = phone_page
+    created = case_create(victim_name="Sam Example", urls=["https://x.com/someone/status/1"])
+    picture = make_photo_like(width=480, height=360, seed=31)
+    (tmp_path / "ok.jpg").write_bytes(picture)
+    (tmp_path / "huge.png").write_bytes(png_header_claiming(20_000, 20_000))
+    bodies: list[bytes] = []
+    page.on("request", lambda request: bodies.append(request.post_data_buffer or b""))
+    page.goto(f"{live_server.url}/case/sign-in/?reference={created.case.reference}")
+    page.fill("#id_access_code", created.access_code)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    form = "form[action$='/case/add-images/']"
+    page.set_input_files(f"{form} #id_images", str(tmp_path / "huge.png"))
+    page.locator(f"{form} [data-picture-list] .text-danger").wait_for(timeout=60_000)
+    assert "larger than we can safely open" in page.inner_text(f"{form} [data-picture-list]")
+    assert page.is_visible(f"{form} [data-switch-upload] button")
+    page.locator(f"{form} [data-switch-upload] button").click()
+    assert page.is_checked(f"{form} #picture-mode-upload")
+    assert page.get_attribute(f"{form} #id_images", "name") == "images"
+    # Back to the device: a picture this browser can open is fingerprinted here and only the record is sent.
+    page.locator(f"{form} #picture-mode-device").check()
+    page.set_input_files(f"{form} #id_images", str(tmp_path / "ok.jpg"))
+    page.get_by_text("fingerprints made; the picture stays on this device").wait_for(timeout=60_000)
+    assert_fits_phone(page, "case-page-device")
+    with page.expect_navigation():
+        page.locator(f"{form} button[type=submit]").click()
+    image = created.case.images.get()
+    assert image.computed_on == ComputedOn.DEVICE
+    assert all(not leaked_blocks(picture, body) for body in bodies)
+    assert "the picture never left it" in page.inner_text("#image-progress")
