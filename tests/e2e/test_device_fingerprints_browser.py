@@ -137,8 +137,8 @@ def test_case_page_adds_device_fingerprints_and_offers_the_upload_where_the_brow
     assert page.is_checked(f"{form} #picture-mode-upload")
     assert page.get_attribute(f"{form} #id_images", "name") == "images"
     # Back to the device: a picture this browser can open is fingerprinted here and only the record is sent.
-    page.locator(f"{form} #picture-mode-device").check()
     page.set_input_files(f"{form} #id_images", str(tmp_path / "ok.jpg"))
+    page.locator(f"{form} #picture-mode-device").check()
     page.get_by_text("fingerprints made; the picture stays on this device").wait_for(timeout=60_000)
     assert_fits_phone(page, "case-page-device")
     with page.expect_navigation():

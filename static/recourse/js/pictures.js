@@ -51,6 +51,8 @@ function setup(step) {
   const keepRow = form.querySelector("[name=keep_as_evidence]");
   const keepWrapper = keepRow && (keepRow.closest(".mb-3") || keepRow.parentElement);
   let items = [];  // {status: "working" | "done" | "failed" | "upload", record}
+  const tooLarge = new Set();  // files found above the pixel budget: never drawn as a thumbnail
+  const fileKey = (file) => `${file.name}|${file.size}|${file.lastModified}`;
   let urls = [];
 
   step.querySelectorAll("[data-nojs-note]").forEach((el) => el.classList.add("d-none"));
@@ -89,7 +91,9 @@ function setup(step) {
     const url = URL.createObjectURL(file);
     urls.push(url);
     const img = document.createElement("img");
-    img.src = url;
+    img.decoding = "async";
+    // No thumbnail for a file above the size limit: a picture too large to fingerprint is too large to draw.
+    if (file.size <= maxBytes && !tooLarge.has(fileKey(file))) { img.src = url; }
     img.alt = text(step, "thumb", { n });
     img.className = "picture-thumb rounded border";
     img.width = 48;
@@ -98,6 +102,7 @@ function setup(step) {
     line.className = "picture-progress small";
     li.append(img, line);
     list.append(li);
+    line.thumbnail = img;
     return line;
   }
 
@@ -108,6 +113,11 @@ function setup(step) {
       line.textContent = text(step, key, { n });
       line.classList.add("text-danger");
       if (switcher && !minor) { switcher.classList.remove("d-none"); }
+      // A picture above the pixel budget would cost the page as much to draw as to hash: drop its thumbnail.
+      if (key === "too_large") {
+        tooLarge.add(fileKey(file));
+        if (line.thumbnail) { line.thumbnail.removeAttribute("src"); }
+      }
     };
     if (file.size > maxBytes) { fail("too_large"); return; }
     let fingerprint;
