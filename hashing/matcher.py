@@ -71,6 +71,14 @@ class MatchRule:
 DEFAULT_RULE = MatchRule()
 
 
+# The hash stages in the order they are tried: (name, reference slots, candidate slots).
+_HASH_STAGES = (
+    ("hash", [0], [0]),
+    ("hash-trimmed", [0, 1], [0, 1, 2]),
+    ("hash-mirrored", [2, 3], [0, 1, 2]),
+)
+
+
 @dataclass
 class MatchResult:
     match: bool
@@ -82,6 +90,9 @@ class MatchResult:
     variant: dict[str, Any] | None = None  # which variant pair decided, with its distances
     inliers: int | None = None
     nearest: str | None = None  # closest reference by hashes, reported even without a match
+    #: The stages actually tried, in order. ``keypoints`` is absent when no reference carries keypoints (a
+    #: record made on the victim's device has none), so a "no match" says how far the comparison went.
+    stages: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -146,31 +157,38 @@ class Matcher:
                 ref_index=i,
                 distances=self._plain_distances(cand, i),
                 nearest=self.ids[i],
+                stages=["exact"],
             )
         dp, dq = self._distances(cand)
         score = dq + 4 * dp  # both hashes on a comparable scale (pHash has a quarter of PDQ's bits)
         by_hash = self._hash_match(cand, dp, dq, score)
         if by_hash is not None:
             return by_hash
-        kp, best_inliers = self._keypoint_search(cand, score)
+        ran = ["exact", *(stage for stage, _, _ in _HASH_STAGES)]
+        kp, best_inliers, tried = self._keypoint_search(cand, score)
+        if tried:
+            ran.append("keypoints")
         if kp:
-            return self._keypoint_match(cand, *kp)
+            return self._keypoint_match(cand, *kp, stages=ran)
         nearest = int(np.unravel_index(np.argmin(score), score.shape)[0])
         pd0 = int(dp[nearest].min())
         qd0 = int(dq[nearest].min())
-        kp_text = (
-            f"; at most {best_inliers} keypoints lined up (the rule needs {self.rule.min_inliers})"
-            if cand.features is not None and self.rule.use_keypoints
-            else ""
-        )
+        kp_text = ""
+        if tried:
+            kp_text = f"; at most {best_inliers} keypoints lined up (the rule needs {self.rule.min_inliers})"
+        elif cand.features is not None and self.rule.use_keypoints:
+            kp_text = (
+                "; keypoints were not compared: no reference carries them (fingerprints made on a device have none)"
+            )
         return MatchResult(
             False,
             "none",
             f"No reference matches: the nearest is {qd0}/256 PDQ bits and {pd0}/64 pHash bits away "
             f"(rule: {self.rule.describe()}){kp_text}.",
             distances=self._plain_distances(cand, nearest),
-            inliers=best_inliers if cand.features is not None else None,
+            inliers=best_inliers if tried else None,
             nearest=self.ids[nearest],
+            stages=ran,
         )
 
     def _hash_ok(self, cand: ImageHashes, dp: np.ndarray, dq: np.ndarray) -> np.ndarray:
@@ -191,11 +209,9 @@ class Matcher:
 
     def _hash_match(self, cand: ImageHashes, dp: np.ndarray, dq: np.ndarray, score: np.ndarray) -> MatchResult | None:
         ok = self._hash_ok(cand, dp, dq)
-        for stage, ref_slots, cand_slots in (
-            ("hash", [0], [0]),
-            ("hash-trimmed", [0, 1], [0, 1, 2]),
-            ("hash-mirrored", [2, 3], [0, 1, 2]),
-        ):
+        ran = ["exact"]
+        for stage, ref_slots, cand_slots in _HASH_STAGES:
+            ran.append(stage)
             sub_ok = ok[:, ref_slots][:, :, cand_slots]
             if not sub_ok.any():
                 continue
@@ -217,16 +233,17 @@ class Matcher:
                     "pdq": qd,
                 },
                 nearest=self.ids[i],
+                stages=ran,
             )
         return None
 
-    def _keypoint_search(self, cand: ImageHashes, score: np.ndarray) -> tuple[tuple | None, int]:
+    def _keypoint_search(self, cand: ImageHashes, score: np.ndarray) -> tuple[tuple | None, int, int]:
         """((ref index, verification, candidate variant) of the first keypoint match or None, most inliers
-        seen). References are tried nearest first, at most ``rule.max_keypoint_refs`` of them."""
+        seen, references tried). References are tried nearest first, at most ``rule.max_keypoint_refs``."""
         rule = self.rule
         best_inliers = 0
         if not rule.use_keypoints or cand.features is None:
-            return None, best_inliers
+            return None, best_inliers, 0
         order = np.argsort(score.min(axis=(1, 2)), kind="stable")
         tried = 0
         for i in order:
@@ -246,10 +263,10 @@ class Matcher:
                 v = _features.verify(ref.features, cf)
                 best_inliers = max(best_inliers, v.inliers)
                 if v.match and v.inliers >= rule.min_inliers:
-                    return (int(i), v, which), best_inliers
-        return None, best_inliers
+                    return (int(i), v, which), best_inliers, tried
+        return None, best_inliers, min(tried, rule.max_keypoint_refs)
 
-    def _keypoint_match(self, cand: ImageHashes, i: int, v, which: str) -> MatchResult:
+    def _keypoint_match(self, cand: ImageHashes, i: int, v, which: str, *, stages: list[str]) -> MatchResult:
         what = {
             "original": "the candidate",
             "unwrapped": "the photo inside the candidate's app frame",
@@ -272,6 +289,7 @@ class Matcher:
             },
             inliers=v.inliers,
             nearest=self.ids[i],
+            stages=stages,
         )
 
     def _plain_distances(self, cand: ImageHashes, i: int) -> dict[str, int]:

@@ -22,7 +22,50 @@ from takedowns.notices.evidence import evidence_summary
 from takedowns.services import cases as case_services
 from takedowns.services import escalation, replies
 from takedowns.services.delivery import notice_missing_elements
+from takedowns.services.fingerprints import KNOWN_FORMATS, VARIANT_NAMES
 from takedowns.services.notices import NoDraftNotice, NoticeRouteError, case_notice_route_dmca, case_notices_send_all
+
+
+class FingerprintVariantSerializer(serializers.Serializer):
+    """Hashes of a transformed copy, as the server's matcher makes them (``hashing.core.Variant``)."""
+
+    name = serializers.ChoiceField(choices=list(VARIANT_NAMES))
+    phash = serializers.CharField(min_length=16, max_length=16)
+    dhash = serializers.CharField(min_length=16, max_length=16)
+    pdq = serializers.CharField(min_length=64, max_length=64)
+    box = serializers.ListField(
+        child=serializers.FloatField(min_value=0, max_value=1),
+        min_length=4,
+        max_length=4,
+        required=False,
+        help_text="Relative crop x0, y0, x1, y1 (required for the trimmed variants).",
+    )
+
+
+class FingerprintRecordSerializer(serializers.Serializer):
+    """One picture's fingerprints made on the victim's own device: the ``python -m hashing hash`` record
+    (what ``static/recourse/js/fingerprint.js`` returns). Unknown keys are refused, naming the field."""
+
+    sha256 = serializers.CharField(min_length=64, max_length=64, help_text="SHA-256 of the file's bytes (hex).")
+    md5 = serializers.CharField(min_length=32, max_length=32, help_text="MD5 of the file's bytes (hex).")
+    phash = serializers.CharField(min_length=16, max_length=16)
+    dhash = serializers.CharField(min_length=16, max_length=16)
+    whash = serializers.CharField(min_length=16, max_length=16)
+    pdq = serializers.CharField(min_length=64, max_length=64, help_text="Meta's PDQ, 256 bits as 64 hex digits.")
+    pdq_quality = serializers.IntegerField(min_value=0, max_value=100)
+    width = serializers.IntegerField(min_value=1)
+    height = serializers.IntegerField(min_value=1, help_text="width × height at most the server's pixel budget.")
+    format = serializers.ChoiceField(choices=list(KNOWN_FORMATS))
+    frames = serializers.IntegerField(min_value=1, required=False, default=1)
+    animated = serializers.BooleanField(required=False, help_text="True exactly when frames > 1.")
+    variants = FingerprintVariantSerializer(many=True, required=False, help_text="mirror, trimmed, trimmed-mirror.")
+    computed_on = serializers.ChoiceField(choices=["device"], required=False, default="device")
+
+
+@extend_schema_field(FingerprintRecordSerializer(many=True))
+class FingerprintsField(serializers.JSONField):
+    """A list of fingerprint records: a JSON array in a JSON body, or the array's JSON text in a multipart
+    form field. Checked by ``takedowns.services.fingerprints`` (the same check as the web pages)."""
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -47,6 +90,12 @@ class CaseCreateSerializer(serializers.Serializer):
     is_minor_content = serializers.BooleanField(default=False)
     urls = serializers.ListField(child=serializers.CharField(max_length=2048), allow_empty=False, max_length=200)
     images = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=10)
+    fingerprints = FingerprintsField(
+        required=False,
+        default=list,
+        help_text="Instead of (or with) images: fingerprint records made on the victim's device, so the "
+        "pictures never reach the portal. Allowed for content made under 18 too (no picture is involved).",
+    )
 
     def validate_attest_good_faith(self, value):
         if not value:
@@ -61,6 +110,11 @@ class CaseCreateSerializer(serializers.Serializer):
                 {"representative_authority": "A representative's name and the basis of their authority are needed."}
             )
         return data
+
+
+class CaseImagesAddSerializer(serializers.Serializer):
+    images = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=10)
+    fingerprints = FingerprintsField(required=False, default=list)
 
 
 class UrlsSerializer(serializers.Serializer):
@@ -78,6 +132,7 @@ class CaseImageSerializer(serializers.Serializer):
     whash = serializers.CharField()
     pdq = serializers.CharField()
     pdq_quality = serializers.IntegerField(allow_null=True)
+    computed_on = serializers.CharField(help_text="Where the fingerprints were made: server or device.")
 
 
 class MatchEvidenceSerializer(serializers.Serializer):
@@ -257,7 +312,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         incoming = CaseCreateSerializer(data=data)
         incoming.is_valid(raise_exception=True)
         values = dict(incoming.validated_data)
-        urls, uploads = values.pop("urls"), values.pop("images")
+        urls, uploads, fingerprints = values.pop("urls"), values.pop("images"), values.pop("fingerprints")
         values.pop("attest_good_faith")
         accuracy = values.pop("attest_accuracy")
         fields = {
@@ -267,7 +322,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         }
         try:
             created = case_services.case_file_by_advocate(
-                fields=fields, urls=urls, uploads=uploads, actor_user=request.user
+                fields=fields, urls=urls, uploads=uploads, fingerprints=fingerprints, actor_user=request.user
             )
         except case_services.CaseInputError as exc:
             raise ValidationError(exc.errors) from exc
@@ -299,6 +354,34 @@ class CaseViewSet(viewsets.GenericViewSet):
             )
         except case_services.CaseClosedError:
             return _case_closed(case)  # withdrawn or erased meanwhile
+        return Response(_case_body(case))
+
+    @extend_schema(
+        request=CaseImagesAddSerializer,
+        responses={200: CaseSerializer, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["post"], url_path="images")
+    def images(self, request, reference=None, **kwargs):
+        """Add pictures (multipart ``images``) or fingerprint records made on the victim's device
+        (``fingerprints``) to an open case. A case about content made under 18 takes fingerprints only."""
+        case = selectors.case_for_user(request.user, reference)
+        if case.state in case_services.CASE_STATES_WITHOUT_NEW_URLS:
+            return _case_closed(case)
+        data = request.data
+        if hasattr(data, "getlist"):
+            data = {"fingerprints": data.get("fingerprints") or [], "images": request.FILES.getlist("images")}
+        incoming = CaseImagesAddSerializer(data=data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            case_services.case_pictures_add(
+                case=case,
+                uploads=incoming.validated_data["images"],
+                fingerprints=incoming.validated_data["fingerprints"],
+                actor_kind=ActorKind.ADVOCATE,
+                actor_user=request.user,
+            )
+        except case_services.CaseInputError as exc:
+            raise ValidationError(exc.errors) from exc
         return Response(_case_body(case))
 
     @extend_schema(responses=FindingSerializer(many=True))

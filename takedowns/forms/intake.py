@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 import hashing
 from takedowns.forms.base import MultipleFileField, VictimForm
 from takedowns.models import FilerType, Jurisdiction
+from takedowns.services.fingerprints import MAX_JSON_BYTES, FingerprintError, fingerprints_check
 from takedowns.services.images import image_upload_check
 from takedowns.services.intake import URL_LIMIT, image_error_message, url_error_message
 from takedowns.urlnorm import UrlError, parse_url_list
@@ -158,7 +159,11 @@ def read_handles(post, urls: list[str]) -> dict[str, str]:
 
 
 class ImagesForm(VictimForm):
-    """Pictures are checked here, one by one; the good ones are kept even if another one is refused."""
+    """Pictures are checked here, one by one; the good ones are kept even if another one is refused.
+
+    With fingerprints made on the victim's device (the page's default when the browser can make them), the
+    file input is not submitted at all: only ``fingerprints``, the records as JSON, arrives, and is checked by
+    the same strict validator as the API's. ``minor=True`` (content made under 18) takes fingerprints only."""
 
     images = MultipleFileField(
         label=_("Choose pictures"),
@@ -173,15 +178,31 @@ class ImagesForm(VictimForm):
         ),
     )
 
-    def __init__(self, *args, existing_count: int = 0, **kwargs):
+    fingerprints = forms.CharField(
+        required=False,
+        max_length=MAX_JSON_BYTES,
+        widget=forms.HiddenInput(attrs={"data-fingerprints": ""}),
+    )
+
+    def __init__(self, *args, existing_count: int = 0, minor: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.existing_count = existing_count
+        self.minor = minor
+        self.device = []  # DeviceFingerprint, in the order the page made them
+        self.checked = []  # CheckedImage, in upload order
+        self.refused: list[str] = []
+        if minor:
+            # Content made under 18: no picture, ever, not even an input that could send one.
+            del self.fields["images"]
+            del self.fields["keep_as_evidence"]
+            self.helper_rebuild()
+            return
         self.fields["images"].help_text = gettext(
             "Up to %(count)s pictures, at most %(size)s MB each: JPEG, PNG, WebP, GIF or HEIC."
         ) % {"count": settings.IMAGE_MAX_PER_CASE, "size": settings.IMAGE_MAX_BYTES // (1024 * 1024)}
-        self.fields["images"].widget.attrs.update({"accept": "image/jpeg,image/png,image/webp,image/gif,.heic,.heif"})
-        self.checked = []  # CheckedImage, in upload order
-        self.refused: list[str] = []
+        self.fields["images"].widget.attrs.update(
+            {"accept": "image/jpeg,image/png,image/webp,image/gif,.heic,.heif", "data-picture-input": ""}
+        )
 
     def clean_images(self):
         uploads = self.cleaned_data.get("images") or []
@@ -209,6 +230,29 @@ class ImagesForm(VictimForm):
         if errors:
             raise forms.ValidationError(errors)
         return uploads
+
+    def clean_fingerprints(self):
+        text = self.cleaned_data.get("fingerprints") or ""
+        room_taken = self.existing_count + len(self.checked)
+        try:
+            self.device = fingerprints_check(value=text, existing=room_taken)
+        except FingerprintError as exc:
+            if exc.code == "too_many":
+                raise forms.ValidationError(
+                    _(
+                        "Only %(room)s more pictures fit in one case (it holds up to %(max)s). Please choose fewer; "
+                        "nothing was added."
+                    )
+                    % {"room": max(settings.IMAGE_MAX_PER_CASE - room_taken, 0), "max": settings.IMAGE_MAX_PER_CASE}
+                ) from exc
+            raise forms.ValidationError(
+                _(
+                    "The fingerprints made on this device could not be checked (%(detail)s). Please choose the "
+                    "pictures again, or send them to us instead."
+                )
+                % {"detail": f"{exc.field}: {exc.message}"}
+            ) from exc
+        return text
 
 
 class ContactForm(VictimForm):

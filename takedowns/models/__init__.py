@@ -5,6 +5,7 @@ from takedowns.models.bundles import BundleState, EvidenceBundle
 from takedowns.models.cases import (
     Case,
     CaseState,
+    ComputedOn,
     FilerType,
     ImageState,
     Jurisdiction,
@@ -41,6 +42,7 @@ __all__ = [
     "Case",
     "CaseState",
     "Channel",
+    "ComputedOn",
     "CrawlPage",
     "CrawlRun",
     "CrawlState",

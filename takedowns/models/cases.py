@@ -95,6 +95,14 @@ class ImageState(models.TextChoices):
     FAILED = "failed", _("Could not be processed")
 
 
+class ComputedOn(models.TextChoices):
+    """Where a reference's fingerprints were made: on the server from an uploaded picture, or on the victim's
+    own device (only the fingerprints were sent; there never was a picture here to purge)."""
+
+    SERVER = "server", _("Made by Recourse from the uploaded picture")
+    DEVICE = "device", _("Made on the victim's device")
+
+
 def reference_image_path(instance: ReferenceImage, filename: str) -> str:
     # Never the uploader's file name: the storage gives every file a random name inside this folder.
     return "reference-images/upload"
@@ -106,6 +114,7 @@ class ReferenceImage(models.Model):
     image_format = models.CharField(max_length=16, blank=True)
     byte_size = models.PositiveIntegerField(default=0)
     keep_as_evidence = models.BooleanField(default=False)
+    computed_on = models.CharField(max_length=8, choices=ComputedOn.choices, default=ComputedOn.SERVER)
     state = models.CharField(max_length=10, choices=ImageState.choices, default=ImageState.PENDING, db_index=True)
     failure_code = models.CharField(max_length=40, blank=True)
     failure_reason = models.TextField(blank=True)

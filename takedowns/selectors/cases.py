@@ -10,6 +10,7 @@ from django.utils import timezone
 from takedowns.models import (
     AccountAnswer,
     Case,
+    ComputedOn,
     EscalationStep,
     Event,
     EventType,
@@ -62,7 +63,7 @@ def notices_hash_rows(notices: Iterable[Notice]) -> list[dict]:
     images = ReferenceImage.objects.filter(case_id__in={n.case_id for n in notices}, state=ImageState.HASHED).order_by(
         "id"
     )
-    for image in images.only("case_id", "pdq", "pdq_quality", "md5", "phash"):
+    for image in images.only("case_id", "pdq", "pdq_quality", "md5", "phash", "computed_on"):
         by_case.setdefault(image.case_id, []).append(image)
     linked: dict[int, set[int]] = {}
     through = Notice.locations.through.objects.filter(notice_id__in=[n.pk for n in notices])
@@ -75,6 +76,8 @@ def notices_hash_rows(notices: Iterable[Notice]) -> list[dict]:
         for index, image in enumerate(by_case.get(notice.case_id, []), start=1):
             if wanted and image.pk not in wanted:
                 continue
+            if notice.case.is_minor_content and image.computed_on != ComputedOn.DEVICE:
+                continue  # under 18: only fingerprints made on the person's device, never of a picture held here
             rows.append(
                 {
                     "notice": notice.reference,

@@ -23,10 +23,12 @@ from takedowns.models import (
     Jurisdiction,
     Platform,
     PlatformKind,
+    ReferenceImage,
     ReportedLocation,
 )
+from takedowns.services.fingerprints import DeviceFingerprint, FingerprintError, fingerprints_check
 from takedowns.services.hosts import hosts_identify_request
-from takedowns.services.images import image_add, image_upload_check
+from takedowns.services.images import image_add, image_add_fingerprint, image_upload_check
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.urlnorm import PlatformMatcher, UrlError, host_of, normalise_url
 
@@ -254,7 +256,9 @@ def urls_check(raw_urls: list[str], *, limit: int = 200) -> list[str]:
     return good
 
 
-def case_file_by_advocate(*, fields: dict, urls: list[str], uploads: list, actor_user) -> CaseCreated:
+def case_file_by_advocate(
+    *, fields: dict, urls: list[str], uploads: list, actor_user, fingerprints: list | None = None
+) -> CaseCreated:
     """File a case for a victim (the API): every URL and image is checked before anything is stored, then
     the case, its images (hashed in the background) and its notice drafting are created in one transaction."""
     errors: dict[str, list[str]] = {}
@@ -269,6 +273,12 @@ def case_file_by_advocate(*, fields: dict, urls: list[str], uploads: list, actor
         ]
     elif len(uploads) > settings.IMAGE_MAX_PER_CASE:
         errors["images"] = [f"At most {settings.IMAGE_MAX_PER_CASE} images per case ({len(uploads)} given)."]
+    device: list[DeviceFingerprint] = []
+    try:
+        # Fingerprints made on the victim's device share the case's room for pictures with any uploads.
+        device = fingerprints_check(value=fingerprints or [], existing=len(uploads))
+    except FingerprintError as exc:
+        errors["fingerprints"] = [f"{exc.field}: {exc.message}"]
     checked = []
     if "images" not in errors:
         image_errors = []
@@ -292,6 +302,10 @@ def case_file_by_advocate(*, fields: dict, urls: list[str], uploads: list, actor
                 actor_kind=ActorKind.ADVOCATE,
                 actor_user=actor_user,
             )
+        for fingerprint in device:
+            image_add_fingerprint(
+                case=created.case, fingerprint=fingerprint, actor_kind=ActorKind.ADVOCATE, actor_user=actor_user
+            )
         case_notices_prepare_enqueue(case=created.case)
     return created
 
@@ -304,4 +318,54 @@ def case_locations_add_and_prepare(
     with transaction.atomic():
         added = locations_add(case=case, urls=urls, actor_kind=actor_kind, actor_user=actor_user)
         case_notices_prepare_enqueue(case=case)
+    return added
+
+
+def case_pictures_add(
+    *, case: Case, uploads: list, fingerprints, actor_kind: str, actor_user=None
+) -> list[ReferenceImage]:
+    """Add pictures and/or device-made fingerprint records to an open case: everything is checked before
+    anything is stored. A case about content made under 18 takes fingerprints only, never a picture."""
+    errors: dict[str, list[str]] = {}
+    existing = case.images.count()
+    if case.is_minor_content and uploads:
+        errors["images"] = [
+            "No images can be accepted for content made when the person was under 18; send fingerprints made "
+            "on the person's device instead."
+        ]
+    elif existing + len(uploads) > settings.IMAGE_MAX_PER_CASE:
+        errors["images"] = [f"At most {settings.IMAGE_MAX_PER_CASE} images per case ({existing} already held)."]
+    checked = []
+    if "images" not in errors:
+        for index, upload in enumerate(uploads):
+            try:
+                checked.append(image_upload_check(upload=upload))
+            except hashing.HashingError as exc:
+                errors.setdefault("images", []).append(f"Image {index + 1}: {exc.message}")
+    device: list[DeviceFingerprint] = []
+    try:
+        device = fingerprints_check(value=fingerprints or [], existing=existing + len(uploads))
+    except FingerprintError as exc:
+        errors["fingerprints"] = [f"{exc.field}: {exc.message}"]
+    if not errors and not (checked or device):
+        errors["images"] = ["Send at least one image or fingerprint record."]
+    if errors:
+        raise CaseInputError(errors)
+    added = []
+    with transaction.atomic():
+        for item in checked:
+            added.append(
+                image_add(
+                    case=case,
+                    data=item.data,
+                    image_format=item.image_format,
+                    keep_as_evidence=False,
+                    actor_kind=actor_kind,
+                    actor_user=actor_user,
+                )
+            )
+        for fingerprint in device:
+            added.append(
+                image_add_fingerprint(case=case, fingerprint=fingerprint, actor_kind=actor_kind, actor_user=actor_user)
+            )
     return added

@@ -14,7 +14,8 @@ import hashing
 from hashing import HASH_FIELDS
 from hashing.decode import Limits, decode
 from takedowns.audit import event_record
-from takedowns.models import ActorKind, Case, CaseState, EventType, ImageState, ReferenceImage
+from takedowns.models import ActorKind, Case, CaseState, ComputedOn, EventType, ImageState, ReferenceImage
+from takedowns.services.fingerprints import DeviceFingerprint
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.verification import locations_evidence_request
 
@@ -71,6 +72,49 @@ def image_add(
             data={"image_id": image.pk, "format": image_format, "bytes": len(data), "keep": keep_as_evidence},
         )
         enqueue_on_commit(HASH_TASK, image.pk)
+    return image
+
+
+def image_add_fingerprint(
+    *, case: Case, fingerprint: DeviceFingerprint, actor_kind: str, actor_user=None
+) -> ReferenceImage:
+    """Store a fingerprint record made on the victim's device (already checked by
+    ``takedowns.services.fingerprints``): hashed at once, with no picture stored and so nothing to purge.
+
+    Allowed on a case about content made under 18 too: there is no picture, and the PDQ and MD5 are what lets
+    a platform find and report the content (as NCMEC's Take It Down does)."""
+    record = fingerprint.record
+    now = timezone.now()
+    with transaction.atomic():
+        image = ReferenceImage(
+            case=case,
+            image_format=record["format"],
+            computed_on=ComputedOn.DEVICE,
+            state=ImageState.HASHED,
+            hashed_at=now,
+            match_data=record,
+            **{name: record[name] for name in ("sha256", "md5", "phash", "dhash", "whash", "pdq", "pdq_quality")},
+            width=record["width"],
+            height=record["height"],
+        )
+        image.save()
+        event_record(
+            type=EventType.IMAGE_ADDED,
+            actor_kind=actor_kind,
+            actor_user=actor_user,
+            case=case,
+            data={"image_id": image.pk, "format": record["format"], "computed_on": ComputedOn.DEVICE},
+        )
+        event_record(
+            type=EventType.IMAGE_HASHED,
+            actor_kind=actor_kind,
+            actor_user=actor_user,
+            case=case,
+            data={"image_id": image.pk, "pdq_quality": record["pdq_quality"], "computed_on": ComputedOn.DEVICE},
+        )
+        # The same follow-up as a picture hashed here: discovery and the evidence for reported addresses.
+        enqueue_on_commit(REFERENCE_MATCH_TASK, image.pk)
+        locations_evidence_request(case_id=case.pk, refresh=True)
     return image
 
 

@@ -31,7 +31,8 @@ from takedowns.crypto import decrypt_bytes, encrypt_bytes
 from takedowns.links import absolute_url
 from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
 from takedowns.services.cases import case_create
-from takedowns.services.images import image_add
+from takedowns.services.fingerprints import FingerprintError, fingerprint_check
+from takedowns.services.images import image_add, image_add_fingerprint
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.urlnorm import UrlError
 
@@ -251,6 +252,7 @@ class IntakeSubmitted:
     access_code: str  # empty when this submission key had already made the case
     created: bool
     images_added: int = 0
+    fingerprints_added: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
@@ -292,7 +294,13 @@ def intake_answers_to_case_fields(answers: dict) -> dict:
 
 
 def intake_submit(
-    *, answers: dict, pending: list[dict], keep_as_evidence: bool, submission_key: str, language: str
+    *,
+    answers: dict,
+    pending: list[dict],
+    keep_as_evidence: bool,
+    submission_key: str,
+    language: str,
+    fingerprints: list[dict] | None = None,
 ) -> IntakeSubmitted:
     """Create the case from the intake answers, attach the pending pictures, and start the background work
     (hashing, notice drafting, the receipt e-mail). A second call with the same ``submission_key`` returns the
@@ -330,6 +338,17 @@ def intake_submit(
                     actor_kind=ActorKind.VICTIM,
                 )
                 result.images_added += 1
+        # Records made on the victim's device were checked when the step took them; checked again here, since
+        # the session is the only thing between that step and this one. Allowed under 18 too: no picture.
+        room = settings.IMAGE_MAX_PER_CASE - result.images_added
+        for record in (fingerprints or [])[: max(room, 0)]:
+            try:
+                checked = fingerprint_check(value=record)
+            except FingerprintError:
+                log.warning("A stored device fingerprint no longer passed its check; it was skipped.")
+                continue
+            image_add_fingerprint(case=case, fingerprint=checked, actor_kind=ActorKind.VICTIM)
+            result.fingerprints_added += 1
         case_notices_prepare_enqueue(case=case)
         if case.contact_email:
             code = created.access_code

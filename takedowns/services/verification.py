@@ -286,6 +286,8 @@ def _evidence(finding: Finding, *, purpose: str, now: datetime, numbers: dict[st
         )
     elif result is not None:
         evidence["nearest_distances"] = result.distances
+    if result is not None:
+        evidence["stages_run"] = list(result.stages)
     return evidence
 
 

@@ -25,16 +25,19 @@ import hashing
 from takedowns import selectors
 from takedowns.forms.board import BoardFilterForm
 from takedowns.forms.dmca import DmcaRouteForm
+from takedowns.forms.intake import ImagesForm
 from takedowns.forms.notices import AccountAnswerForm, TextForm
 from takedowns.forms.workbench import AdvocateUrlsForm, AssignForm, NoteForm, PlatformAddForm
-from takedowns.models import AccountOutcome, ActorKind, ReuploadOutcome
+from takedowns.models import AccountOutcome, ActorKind, CaseState, ReuploadOutcome
 from takedowns.notices import render_notice_pdf
 from takedowns.roles import is_advocate, platform_of
 from takedowns.services import account_actions, bundles, delivery, outcomes, replies, workbench
+from takedowns.services import cases as case_services
 from takedowns.services import notices as notice_services
 from takedowns.services.deadlines import job_last_ran
 from takedowns.web import platform as platform_views
 from takedowns.web.common import bundle_response, webform_submission_record
+from takedowns.web.victim.pictures import picture_page_context
 
 
 @login_required
@@ -91,6 +94,10 @@ def _reveals(request: HttpRequest, case) -> set[str]:
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _case_detail_page(request, reference)
+
+
+def _case_detail_page(request: HttpRequest, reference: str, *, pictures_form=None, status: int = 200) -> HttpResponse:
     case = selectors.case_detail(selectors.case_for_user(request.user, reference))
     advocates = selectors.advocate_choices()
     revealed = _reveals(request, case)
@@ -113,8 +120,41 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "findings_new": selectors.case_findings(case, status="new").count(),
             "account_choices": AccountOutcome.choices,
             "reupload_choices": ReuploadOutcome.choices,
+            "can_add_pictures": case.state == CaseState.OPEN,
+            "pictures_form": pictures_form
+            or ImagesForm(existing_count=case.images.count(), minor=case.is_minor_content),
+            **picture_page_context(),
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def case_add_pictures(request: HttpRequest, reference: str) -> HttpResponse:
+    """Pictures or fingerprints made on the victim's device (the advocate's or the victim's own computer),
+    checked by the same form and validator as the victim's pages; under 18, fingerprints only."""
+    case = selectors.case_for_user(request.user, reference)
+    minor = case.is_minor_content
+    form = ImagesForm(request.POST, None if minor else request.FILES, existing_count=case.images.count(), minor=minor)
+    if case.state != CaseState.OPEN or not form.is_valid():
+        return _case_detail_page(request, reference, pictures_form=form, status=400)
+    if not form.checked and not form.device:
+        form.add_error(None, _("Please choose at least one picture."))
+        return _case_detail_page(request, reference, pictures_form=form, status=400)
+    try:
+        case_services.case_pictures_add(
+            case=case,
+            uploads=list(form.cleaned_data.get("images") or []),
+            fingerprints=[item.record for item in form.device],
+            actor_kind=ActorKind.ADVOCATE,
+            actor_user=request.user,
+        )
+    except case_services.CaseInputError as exc:
+        form.add_error(None, " ".join(message for messages_ in exc.errors.values() for message in messages_))
+        return _case_detail_page(request, reference, pictures_form=form, status=400)
+    messages.success(request, _("The pictures were added."))
+    return redirect(reverse("takedowns:case_detail", args=[case.reference]) + "#add-pictures")
 
 
 @login_required

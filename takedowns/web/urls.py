@@ -51,6 +51,7 @@ urlpatterns = [
         name="finding_decide",
     ),
     path("cases/<str:reference>/reveal/", advocate.case_reveal, name="case_reveal"),
+    path("cases/<str:reference>/pictures/", advocate.case_add_pictures, name="case_add_pictures"),
     path("cases/<str:reference>/images/<int:image_id>/preview/", advocate.image_preview, name="image_preview"),
     path(
         "cases/<str:reference>/locations/<int:location_id>/add-platform/",

@@ -57,3 +57,19 @@ def page(browser, live_server):
     )
     yield page
     context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A phone: 390 × 844 CSS pixels, touch, mobile viewport (tests/e2e/phone.py)."""
+    from tests.e2e.phone import PHONE
+
+    context = browser.new_context(locale="en-US", **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.route(
+        lambda url: not url.startswith(live_server.url),
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<title>Outside</title>elsewhere"),
+    )
+    yield page
+    context.close()

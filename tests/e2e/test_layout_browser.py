@@ -47,3 +47,21 @@ def test_the_accessibility_check_fails_on_a_contrast_violation(page, live_server
         assert_accessible(page, "self-test-contrast")
     kept = json.loads((RESULTS / "self-test-contrast.json").read_text())
     assert kept["axe"] == "4.14.1" and any(v["id"] == "color-contrast" for v in kept["violations"])
+
+
+def test_phone_menu_button_is_not_under_quick_exit(phone_page, live_server):
+    """At 390 px the fixed Quick exit once covered the menu button, so a tap meant for the menu left the site."""
+    from tests.e2e.phone import assert_fits_phone
+
+    phone_page.goto(live_server.url + "/")
+    covered = phone_page.eval_on_selector(
+        ".navbar-toggler",
+        "el => { const r = el.getBoundingClientRect();"
+        " const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+        " return !(hit === el || el.contains(hit)); }",
+    )
+    assert not covered
+    assert_fits_phone(phone_page, "home")
+    phone_page.locator(".navbar-toggler").tap()
+    phone_page.locator("#language-select").wait_for(state="visible")
+    assert phone_page.url.startswith(live_server.url)

@@ -41,9 +41,9 @@ TEXT = {
 }
 
 
-def run_journey(page, live_server, tmp_path, lang: str) -> None:
+def run_journey(page, live_server, tmp_path, lang: str, *, phone: bool = False) -> None:
     text = TEXT[lang]
-    journey = Journey(page, f"victim-{lang}")
+    journey = Journey(page, f"victim-{lang}{'-phone' if phone else ''}", phone=phone)
 
     def next_step(value: str = "next") -> None:
         with page.expect_navigation():
@@ -56,6 +56,11 @@ def run_journey(page, live_server, tmp_path, lang: str) -> None:
         pictures.append(str(path))
 
     page.goto(live_server.url + "/")
+    if phone:
+        # The menu button is reachable by touch: a tap opens the menu and does not leave the site.
+        page.locator(".navbar-toggler").tap()
+        page.locator("#language-select").wait_for(state="visible")
+        assert page.url.startswith(live_server.url)
     if lang != "en":
         with page.expect_navigation():
             page.select_option("#language-select", lang)
@@ -95,7 +100,8 @@ def run_journey(page, live_server, tmp_path, lang: str) -> None:
     next_step()
     assert page.input_value("#id_urls").count("https://") == 3
     next_step("continue")
-    # 4. Pictures
+    # 4. Pictures: this journey sends them (the on-device path has its own, test_device_fingerprints_browser.py).
+    page.check("#picture-mode-upload")
     page.set_input_files("#id_images", pictures[:2])
     journey.step("images")
     next_step()
@@ -158,6 +164,7 @@ def run_journey(page, live_server, tmp_path, lang: str) -> None:
     assert case.locations.count() == 4
     journey.step("add-urls-added")
     # Add a picture.
+    page.check("form[action$='/case/add-images/'] #picture-mode-upload")
     page.set_input_files("form[action$='/case/add-images/'] input[type=file]", pictures[2:])
     with page.expect_navigation():
         page.locator("form[action$='/case/add-images/'] button[type=submit]").click()
@@ -188,3 +195,8 @@ def test_victim_journey_english(page, live_server, tmp_path):
 
 def test_victim_journey_spanish(page, live_server, tmp_path):
     run_journey(page, live_server, tmp_path, "es")
+
+
+def test_victim_journey_phone(phone_page, live_server, tmp_path):
+    """Every victim page at 390 × 844 with touch: no control covered by another, no sideways scrolling."""
+    run_journey(phone_page, live_server, tmp_path, "en", phone=True)

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from takedowns.models import FilerType, ImageState, Notice, ReferenceImage, Regime, ReportedLocation
+from takedowns.models import ComputedOn, FilerType, ImageState, Notice, ReferenceImage, Regime, ReportedLocation
 from takedowns.notices.content.model import EscalatedNotice, ImageHashes, LocationItem, NoticeContent, Operator
 from takedowns.notices.regimes import regime_for
 from takedowns.notices.tokens import relay_address, response_link
@@ -92,13 +92,13 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
 
 
 def _shared_hashes(case, locations: list[ReportedLocation], images: list[ReferenceImage]) -> tuple[ImageHashes, ...]:
-    # Content made when the person was under 18 never carries image data of any kind (DESIGN.md §3):
-    # such a case has no images, and this keeps it true even if one slipped in.
+    # Content made when the person was under 18 never carries a server-made fingerprint (DESIGN.md §3: such a
+    # case never holds a picture, and this keeps it true even if one slipped in). Fingerprints made on the
+    # victim's own device are another matter: no picture was involved, and the PDQ and MD5 are what lets the
+    # platform find and report the content, as NCMEC's Take It Down hashes do.
     # Data minimisation, as for every platform-facing list (selectors.notices_hash_rows): where verification
     # linked this notice's URLs to particular reference images, only those images' fingerprints; with nothing
     # linked, every image (any may be the one shown). Never the SHA-256 of the victim's original file.
-    if case.is_minor_content:
-        return ()
     linked = {
         int(loc.match_evidence["reference_image_id"])
         for loc in locations
@@ -109,7 +109,7 @@ def _shared_hashes(case, locations: list[ReportedLocation], images: list[Referen
     return tuple(
         ImageHashes(label=f"Image {i}", pdq=img.pdq, pdq_quality=img.pdq_quality, md5=img.md5, phash=img.phash)
         for i, img in enumerate(images, start=1)
-        if not linked or img.pk in linked
+        if (not linked or img.pk in linked) and (not case.is_minor_content or img.computed_on == ComputedOn.DEVICE)
     )
 
 

@@ -50,6 +50,7 @@ from takedowns.services.intake import (
 )
 from takedowns.services.throttle import throttle_hit
 from takedowns.web.victim.messages import images_added_message, signature_warning
+from takedowns.web.victim.pictures import picture_mode, picture_page_context
 
 SESSION_KEY = "recourse_intake"
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def _state(request: HttpRequest) -> dict:
         "answers": {},
         "done": [],
         "uploads": [],
+        "fingerprints": [],  # records made on the victim's device (hashes only; the pictures never came here)
         "keep": False,
     }
 
@@ -279,28 +281,71 @@ def _step_where(request, state):
     return _render(request, state, "where", "takedowns/intake/where.html", {"form": form, "rows": rows})
 
 
+def _device_records(state: dict) -> list[dict]:
+    return state.setdefault("fingerprints", [])
+
+
+def _picture_context(form, state: dict, uploads: list) -> dict:
+    records = _device_records(state)
+    return {
+        "form": form,
+        "uploads": uploads,
+        "device_records": records,
+        "picture_count": len(uploads) + len(records),
+        **picture_page_context(),
+    }
+
+
+def _remove_picture(request, state: dict, action: str) -> bool:
+    """The "Remove" buttons: ``remove-N`` (an uploaded picture) or ``remove-fp-N`` (a device fingerprint)."""
+    index = action.removeprefix("remove-")
+    records = _device_records(state)
+    if index.startswith("fp-") and index[3:].isdigit() and int(index[3:]) < len(records):
+        records.pop(int(index[3:]))
+    elif index.isdigit() and int(index) < len(state["uploads"]):
+        removed = state["uploads"].pop(int(index))
+        intake_pending_delete(names=[removed["name"]])
+    else:
+        return False
+    _save(request, state)
+    messages.info(request, _("The picture was removed."))
+    return True
+
+
 def _step_images(request, state):
+    records = _device_records(state)
     if _is_minor(state):
+        template = "takedowns/intake/images_minor.html"
         if request.method == "POST":
-            _mark_done(state, "images", {"skipped": True})
+            action = request.POST.get("action", "next")
+            if action.startswith("remove-"):
+                _remove_picture(request, state, action)
+                return redirect("takedowns:intake_step", step="images")
+            form = ImagesForm(request.POST, existing_count=len(records), minor=True)
+            if not form.is_valid():
+                return _render(request, state, "images", template, _picture_context(form, state, []))
+            records.extend(item.record for item in form.device)
+            if form.device:
+                messages.success(request, images_added_message(len(form.device)))
+            if action == "add":
+                _save(request, state)
+                return redirect("takedowns:intake_step", step="images")
+            _mark_done(state, "images", {"skipped": not records, "count": len(records)})
             _save(request, state)
             return redirect("takedowns:intake_step", step="contact")
-        return _render(request, state, "images", "takedowns/intake/images_minor.html", {})
+        form = ImagesForm(existing_count=len(records), minor=True)
+        return _render(request, state, "images", template, _picture_context(form, state, []))
     uploads = state["uploads"]
+    held = len(uploads) + len(records)
     if request.method == "POST":
         action = request.POST.get("action", "next")
         if action.startswith("remove-"):
-            index = action.removeprefix("remove-")
-            if index.isdigit() and int(index) < len(uploads):
-                removed = uploads.pop(int(index))
-                intake_pending_delete(names=[removed["name"]])
-                _save(request, state)
-                messages.info(request, _("The picture was removed."))
+            _remove_picture(request, state, action)
             return redirect("takedowns:intake_step", step="images")
         if request.FILES and not throttle_hit(
             f"intake-upload:{client_address(request)}", UPLOAD_LIMIT, UPLOAD_WINDOW, fail_open=True
         ):
-            form = ImagesForm(existing_count=len(uploads))
+            form = ImagesForm(existing_count=held)
             form.add_error(
                 None,
                 _(
@@ -309,28 +354,33 @@ def _step_images(request, state):
                 ),
             )
             return _render(
-                request, state, "images", "takedowns/intake/images.html", {"form": form, "uploads": uploads}, status=429
+                request, state, "images", "takedowns/intake/images.html", _picture_context(form, state, uploads), 429
             )
-        form = ImagesForm(request.POST, request.FILES, existing_count=len(uploads))
+        form = ImagesForm(request.POST, request.FILES, existing_count=held)
         valid = form.is_valid()
         for checked in form.checked:
             name = intake_pending_store(data=checked.data)
             uploads.append({"name": name, "format": checked.image_format, "bytes": len(checked.data)})
+        if valid:
+            records.extend(item.record for item in form.device)
         state["keep"] = (
             bool(form.cleaned_data.get("keep_as_evidence")) if valid else bool(request.POST.get("keep_as_evidence"))
         )
         _save(request, state)
-        if form.checked:
-            messages.success(request, images_added_message(len(form.checked)))
+        added = len(form.checked) + (len(form.device) if valid else 0)
+        if added:
+            messages.success(request, images_added_message(added))
         if not valid:
-            return _render(request, state, "images", "takedowns/intake/images.html", {"form": form, "uploads": uploads})
+            return _render(
+                request, state, "images", "takedowns/intake/images.html", _picture_context(form, state, uploads)
+            )
         if action == "add":
             return redirect("takedowns:intake_step", step="images")
-        _mark_done(state, "images", {"count": len(uploads)})
+        _mark_done(state, "images", {"count": len(uploads) + len(records)})
         _save(request, state)
         return redirect("takedowns:intake_step", step="contact")
-    form = ImagesForm(initial={"keep_as_evidence": state.get("keep", False)}, existing_count=len(uploads))
-    return _render(request, state, "images", "takedowns/intake/images.html", {"form": form, "uploads": uploads})
+    form = ImagesForm(initial={"keep_as_evidence": state.get("keep", False)}, existing_count=held)
+    return _render(request, state, "images", "takedowns/intake/images.html", _picture_context(form, state, uploads))
 
 
 def _step_contact(request, state):
@@ -355,7 +405,7 @@ def _recipients_preview(state: dict) -> dict:
         "unknown": unknown,
         "contact_private": bool(contact.get("contact_private")) or not contact.get("email"),
         "contact_email": contact.get("email", ""),
-        "pictures": 0 if _is_minor(state) else len(state.get("uploads", [])),
+        "pictures": len(state.get("fingerprints", [])) + (0 if _is_minor(state) else len(state.get("uploads", []))),
     }
 
 
@@ -405,6 +455,7 @@ def _step_review(request, state):
         result = intake_submit(
             answers=answers,
             pending=[] if _is_minor(state) else state["uploads"],
+            fingerprints=_device_records(state),
             keep_as_evidence=bool(state.get("keep")),
             submission_key=state["key"],
             language=translation.get_language() or "en",
@@ -415,6 +466,7 @@ def _step_review(request, state):
             "key": state["key"],
             "email": bool(result.case.contact_email),
             "minor": result.case.is_minor_content,
+            "picture_mode": picture_mode(uploads=result.images_added, device=result.fingerprints_added),
         }
         if result.access_code:
             receipt |= receipt_code_seal(submission_key=state["key"], access_code=result.access_code)
@@ -436,6 +488,7 @@ def _step_review(request, state):
             "content": answers.get("content", {}),
             "rows": rows,
             "uploads": state["uploads"],
+            "device_records": _device_records(state),
             "keep": state.get("keep"),
             "contact": answers.get("contact", {}),
             "statement_answers": statement,

@@ -62,6 +62,7 @@ IMAGE_SENTENCES = {
     "pending": _("Being fingerprinted…"),
     "hashed_deleted": _("Fingerprinted; the picture itself has been deleted."),
     "hashed_kept": _("Fingerprinted; a copy is kept as evidence, as you asked."),
+    "hashed_device": _("Fingerprinted on your own device; the picture never left it."),
 }
 
 FAILURE_SENTENCES = {
@@ -199,6 +200,8 @@ def image_sentence(image) -> tuple[str, str]:
     if image.state == ImageState.PENDING:
         return "pending", str(IMAGE_SENTENCES["pending"])
     if image.state == ImageState.HASHED:
+        if image.computed_on == "device":
+            return "hashed", str(IMAGE_SENTENCES["hashed_device"])
         if image.keep_as_evidence and image.file:
             return "hashed", str(IMAGE_SENTENCES["hashed_kept"])
         return "hashed", str(IMAGE_SENTENCES["hashed_deleted"])

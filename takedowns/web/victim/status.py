@@ -29,11 +29,12 @@ from takedowns.services import bundles
 from takedowns.services.case_access import case_sign_in
 from takedowns.services.cases import locations_add
 from takedowns.services.erasure import case_erase, case_withdraw, erasure_receipt, erasure_receipt_sha256
-from takedowns.services.images import image_add
+from takedowns.services.images import image_add, image_add_fingerprint
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.services.throttle import throttle_hit
 from takedowns.web.common import bundle_response, webform_submission_record
 from takedowns.web.victim.messages import images_added_message, locked_out_message, slowed_down_message
+from takedowns.web.victim.pictures import picture_page_context
 from takedowns.web.victim.presenters import case_status_view, image_rows
 
 SESSION_KEY = "recourse_case"
@@ -108,9 +109,11 @@ def _page(request, case, *, urls_form=None, images_form=None, status=200):
         {
             "webform_steps": selectors.victim_webform_steps(case),
             "urls_form": urls_form or AddUrlsForm(),
-            "images_form": images_form or ImagesForm(existing_count=case.images.count()),
+            "images_form": images_form or ImagesForm(existing_count=case.images.count(), minor=case.is_minor_content),
             "can_add": case.state == CaseState.OPEN,
-            "can_add_images": case.state == CaseState.OPEN and not case.is_minor_content,
+            # Under 18: fingerprints made on the device only (the form then has no file input at all).
+            "can_add_images": case.state == CaseState.OPEN,
+            **picture_page_context(),
             "bundles": list(case.bundles.order_by("-created_at", "-id")[:3]),
             "has_kept_images": case.images.filter(purged_at__isnull=True).exclude(file="").exists(),
             "places_found": selectors.case_places_found(case),
@@ -141,7 +144,8 @@ def status_progress(request: HttpRequest, case: Case) -> JsonResponse:
 @require_POST
 @_need_case
 def status_add_urls(request: HttpRequest, case: Case) -> HttpResponse:
-    if case.state != CaseState.OPEN:
+    if case.state != CaseState.OPEN or (case.is_minor_content and request.FILES):
+        # Under 18 a picture is never taken, not even to refuse it with a form error.
         return redirect("takedowns:status")
     form = AddUrlsForm(request.POST)
     urls = add_urls_clean(form, existing_count=case.locations.count()) if form.is_valid() else []
@@ -167,7 +171,8 @@ def status_add_urls(request: HttpRequest, case: Case) -> HttpResponse:
 @require_POST
 @_need_case
 def status_add_images(request: HttpRequest, case: Case) -> HttpResponse:
-    if case.state != CaseState.OPEN or case.is_minor_content:
+    if case.state != CaseState.OPEN or (case.is_minor_content and request.FILES):
+        # Under 18 a picture is never taken, not even to refuse it with a form error.
         return redirect("takedowns:status")
     if not throttle_hit(f"intake-upload:{client_address(request)}", 120, 3600):
         messages.error(
@@ -175,7 +180,8 @@ def status_add_images(request: HttpRequest, case: Case) -> HttpResponse:
             _("Many pictures were sent from this connection in the last hour. Please wait a little and try again."),
         )
         return redirect("takedowns:status")
-    form = ImagesForm(request.POST, request.FILES, existing_count=case.images.count())
+    minor = case.is_minor_content
+    form = ImagesForm(request.POST, None if minor else request.FILES, existing_count=case.images.count(), minor=minor)
     valid = form.is_valid()
     keep = bool(request.POST.get("keep_as_evidence"))
     for checked in form.checked:
@@ -189,12 +195,16 @@ def status_add_images(request: HttpRequest, case: Case) -> HttpResponse:
             )
         except (PermissionError, hashing.HashingError):
             continue
-    if form.checked:
-        messages.success(request, images_added_message(len(form.checked)))
+    if valid:
+        for fingerprint in form.device:
+            image_add_fingerprint(case=case, fingerprint=fingerprint, actor_kind=ActorKind.VICTIM)
+    added = len(form.checked) + (len(form.device) if valid else 0)
+    if added:
+        messages.success(request, images_added_message(added))
     if not valid:
         return _page(request, case, images_form=form)
-    if not form.checked:
-        form.add_error("images", _("Please choose at least one picture."))
+    if not added:
+        form.add_error("images" if not minor else "fingerprints", _("Please choose at least one picture."))
         return _page(request, case, images_form=form)
     return redirect("takedowns:status")
 

@@ -25,6 +25,7 @@ VICTIM_SOURCES = (
     "takedowns/forms/",
     "takedowns/web/",
     "takedowns/services/intake.py",
+    "takedowns/services/fingerprints.py",
     "takedowns/context_processors.py",
     "takedowns/templatetags/takedowns_extras.py",
 )

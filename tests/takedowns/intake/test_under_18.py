@@ -14,6 +14,16 @@ pytestmark = pytest.mark.django_db
 MINOR = {**DEFAULT_ANSWERS["content"], "under_18": "yes"}
 
 
+def assert_no_picture_can_be_sent(html: str) -> None:
+    """A file input may exist for making fingerprints on the device, but none has a name (so the browser never
+    sends its file) and no form is multipart."""
+    import re
+
+    for tag in re.findall(r"<input[^>]*type=\"file\"[^>]*>", html):
+        assert " name=" not in tag, tag
+    assert "multipart/form-data" not in html
+
+
 def test_under_18_explains_and_points_to_take_it_down(client, private_storage):
     post_ok(client, step_url("who"), DEFAULT_ANSWERS["who"])
     post_ok(client, step_url("content"), MINOR)
@@ -22,8 +32,9 @@ def test_under_18_explains_and_points_to_take_it_down(client, private_storage):
     html = client.get(step_url("images")).content.decode()
     assert "we cannot accept any copy of them" in html
     assert "https://takeitdown.ncmec.org/" in html and "https://report.cybertip.org/" in html
-    assert 'type="file"' not in html
-    assert "Continue with addresses only" in html
+    assert_no_picture_can_be_sent(html)
+    # Fingerprints made on the device are offered instead (the only thing that leaves it).
+    assert "data-picture-step" in html and "data-minor" in html
 
 
 def test_under_18_upload_is_refused_even_if_posted_directly(client, private_storage):
@@ -64,7 +75,7 @@ def test_status_page_offers_no_picture_upload_for_under_18(client, private_stora
     case = Case.objects.get()
     client.post(reverse("takedowns:status_login"), {"reference": case.reference, "access_code": code})
     html = client.get(reverse("takedowns:status")).content.decode()
-    assert 'type="file"' not in html
+    assert_no_picture_can_be_sent(html)
     # The NCMEC routes stay on the victim's own page, not only on the receipt (issue 10).
     assert 'data-testid="ncmec-routes"' in html and "https://takeitdown.ncmec.org/" in html
     response = client.post(reverse("takedowns:status_add_images"), {"images": [jpeg(1)]})
