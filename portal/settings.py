@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal.env import Env, email_settings
+from portal.production_checks import production_refusals  # noqa: F401  (registers the production refusals)
 
 env = Env(os.environ)
 

@@ -65,7 +65,7 @@ def public_months(*, now=None) -> list[datetime]:
     """The first instants of the months the public report offers, newest first."""
     start = _month_start((now or timezone.now()).astimezone(timezone.get_fixed_timezone(0)))
     months = [start]
-    for _ in range(PUBLIC_MONTHS):
+    for _month in range(PUBLIC_MONTHS):
         months.append(_previous_month(months[-1]))
     return months
 

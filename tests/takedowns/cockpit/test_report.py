@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -89,7 +88,7 @@ def test_page_and_csv_for_advocates(client, advocate, fixture, platforms):
 @pytest.fixture
 def mid_month():
     # The public report shows calendar months: keep the fixture's notices inside one.
-    with time_machine.travel(datetime(2026, 6, 15, 12, 0, tzinfo=dt_timezone.utc), tick=True):
+    with time_machine.travel(datetime(2026, 6, 15, 12, 0, tzinfo=UTC), tick=True):
         yield
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+import itertools
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -19,13 +19,13 @@ from takedowns.web.reports import spreadsheet_safe
 pytestmark = pytest.mark.django_db
 REPORT = reverse("takedowns:report")
 PUBLIC = reverse("takedowns:public_report")
-MID_JUNE = datetime(2026, 6, 15, 12, 0, tzinfo=dt_timezone.utc)
+MID_JUNE = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("=HYPERLINK(\"http://evil.example\",\"x\")", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
         ("+1+1", "'+1+1"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -66,10 +66,10 @@ def _reddit_sent(client, query: str) -> str:
 def test_public_report_offers_calendar_months_only(client, settings, platforms, make_sent):
     settings.PUBLIC_ACCOUNTABILITY_REPORT = True
     for day in range(2, 8):  # six notices early in June, one on the 10th, five in May
-        _sent_on(make_sent, platforms["reddit"], datetime(2026, 6, day, 9, tzinfo=dt_timezone.utc))
-    _sent_on(make_sent, platforms["reddit"], datetime(2026, 6, 10, 9, tzinfo=dt_timezone.utc))
+        _sent_on(make_sent, platforms["reddit"], datetime(2026, 6, day, 9, tzinfo=UTC))
+    _sent_on(make_sent, platforms["reddit"], datetime(2026, 6, 10, 9, tzinfo=UTC))
     for day in range(3, 8):
-        _sent_on(make_sent, platforms["reddit"], datetime(2026, 5, day, 9, tzinfo=dt_timezone.utc))
+        _sent_on(make_sent, platforms["reddit"], datetime(2026, 5, day, 9, tzinfo=UTC))
     with time_machine.travel(MID_JUNE, tick=False):
         whole_month = _reddit_sent(client, "?format=csv")
         assert whole_month == "7"
@@ -92,5 +92,5 @@ def test_public_months_never_overlap():
         chosen = PublicReportPeriodForm({"month": value}, now=form.now)
         periods.append(chosen.period())
     periods.sort()
-    assert all(a_end <= b_start for (_a, a_end), (b_start, _b) in zip(periods, periods[1:], strict=False))
+    assert all(a_end <= b_start for (_a, a_end), (b_start, _b) in itertools.pairwise(periods))
     assert all(start.day == 1 and start.hour == 0 for start, _end in periods)
