@@ -272,10 +272,10 @@ def notification_send(self, notification_id: int) -> None:
 
 
 @shared_task(bind=True, name="takedowns.tasks.respond_code_send", max_retries=None, soft_time_limit=60, time_limit=90)
-def respond_code_send(self, notice_id: int) -> None:
+def respond_code_send(self, notice_id: int, requester: str = "") -> None:
     """E-mail a one-time answering code to a platform's registered contact (retried on mail errors)."""
     try:
-        respond_codes.respond_code_send(notice_id=notice_id)
+        respond_codes.respond_code_send(notice_id=notice_id, requester=requester)
     except (OSError, smtplib.SMTPException) as exc:
         if self.request.retries < 3:
             raise self.retry(exc=exc, countdown=30 * 2**self.request.retries, max_retries=None) from exc
