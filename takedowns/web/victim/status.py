@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 import hashing
 from takedowns import selectors
-from takedowns.addresses import client_address
+from takedowns.addresses import client_rate_limit_subject
 from takedowns.forms.intake import ImagesForm
 from takedowns.forms.status import AddUrlsForm, EraseForm, StatusLoginForm, WithdrawForm, add_urls_clean
 from takedowns.models import ActorKind, Case, CaseState, EventType, Notice
@@ -39,10 +39,12 @@ SESSION_KEY = "recourse_case"
 IDLE_SECONDS = 30 * 60
 # Wrong access codes (DESIGN.md §8). A stranger must not be able to lock the rightful victim out, so the lock is
 # per (case, address); one address trying many cases is limited too. Above a much higher ceiling per case (many
-# addresses guessing together), each address gets a single try per window: guessing slows to a crawl, while the
-# victim, from their own connection, still gets in. Nothing an attacker does can use up the victim's tries.
+# addresses guessing together), each address gets a few tries per window: guessing slows to a crawl, while the
+# victim, from their own connection, still gets in — with room for a typo or two, since a stranger can keep a
+# case over its ceiling for hours. Nothing an attacker does can use up the victim's tries. An "address" is an
+# IPv4 address or an IPv6 /64 (takedowns.addresses.rate_limit_subject): one IPv6 user holds a whole /64.
 CODE_LIMIT = 5  # per (case, address) per CODE_WINDOW
-BUSY_CASE_CODE_LIMIT = 1  # the same, while the case is over its ceiling
+BUSY_CASE_CODE_LIMIT = 3  # the same, while the case is over its ceiling
 ADDRESS_LIMIT = 20  # per address, across cases, per CODE_WINDOW
 CODE_WINDOW = 15 * 60
 CASE_CEILING = 50  # per case, from every address together, per CASE_WINDOW
@@ -87,7 +89,7 @@ def status_login(request: HttpRequest) -> HttpResponse:
         form = StatusLoginForm(request.POST)
         if form.is_valid():
             reference = reference_normalise(form.cleaned_data["reference"])
-            address = client_address(request)
+            address = client_rate_limit_subject(request)
             pair_key = f"access-code:pair:{reference}:{address}"
             # Count first, then decide on the counts: parallel guesses cannot all slip under a limit.
             case_busy = not throttle_hit(f"access-code:case:{reference}", CASE_CEILING, CASE_WINDOW)
@@ -207,7 +209,7 @@ def status_add_urls(request: HttpRequest, case: Case) -> HttpResponse:
 def status_add_images(request: HttpRequest, case: Case) -> HttpResponse:
     if case.state != CaseState.OPEN or case.is_minor_content:
         return redirect("takedowns:status")
-    if not throttle_hit(f"intake-upload:{client_address(request)}", 120, 3600):
+    if not throttle_hit(f"intake-upload:{client_rate_limit_subject(request)}", 120, 3600):
         messages.error(
             request,
             _("Many pictures were sent from this connection in the last hour. Please wait a little and try again."),
