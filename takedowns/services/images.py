@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import hashing
-from hashing.decode import Limits, decode
+from hashing.decode import Limits, inspect
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, Case, CaseState, EventType, ImageState, ReferenceImage
 from takedowns.services.jobs import enqueue_on_commit
@@ -29,17 +29,27 @@ class CheckedImage:
     image_format: str
 
 
+def image_limits() -> Limits:
+    """The byte and pixel budgets for a victim's picture (settings ``IMAGE_MAX_BYTES``, ``IMAGE_MAX_PIXELS``)."""
+    return Limits(
+        max_bytes=settings.IMAGE_MAX_BYTES,
+        max_pixels=getattr(settings, "IMAGE_MAX_PIXELS", Limits.max_pixels),
+    )
+
+
 def image_upload_check(*, upload) -> CheckedImage:
     """Read and check one uploaded file by its content (never its name): size before reading, then format,
-    pixel count and corruption through ``hashing``'s guarded decoder. Raises ``hashing.HashingError``."""
-    limit = settings.IMAGE_MAX_BYTES
+    declared dimensions against the pixel budget and a complete file, from the header only. No pixel is
+    decoded in a web request: a small file can declare a picture that costs gigabytes to decode, so that
+    happens in the hashing worker, under the same budget. Raises ``hashing.HashingError``."""
+    limits = image_limits()
     size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise hashing.FileTooLarge(size, limit)
+    if size is not None and size > limits.max_bytes:
+        raise hashing.FileTooLarge(size, limits.max_bytes)
     upload.seek(0)
-    data = upload.read(limit + 1)
-    decoded = decode(data, Limits(max_bytes=limit))
-    return CheckedImage(data=data, image_format=decoded.format)
+    data = upload.read(limits.max_bytes + 1)
+    header = inspect(data, limits)
+    return CheckedImage(data=data, image_format=header.format)
 
 
 def image_add(
@@ -96,7 +106,7 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
         error = hashing.HashingError("The stored file is missing.")
     else:
         try:
-            result = hashing.compute(data, features=True)
+            result = hashing.compute(data, limits=image_limits(), features=True)
         except hashing.HashingError as exc:
             error = exc
         except Exception as exc:  # any other failure must still end the image's wait

@@ -209,7 +209,9 @@ def status_add_urls(request: HttpRequest, case: Case) -> HttpResponse:
 def status_add_images(request: HttpRequest, case: Case) -> HttpResponse:
     if case.state != CaseState.OPEN or case.is_minor_content:
         return redirect("takedowns:status")
-    if not throttle_hit(f"intake-upload:{client_rate_limit_subject(request)}", 120, 3600):
+    # Counted per file, like the intake's pictures step (the same limit and key).
+    files = max(1, sum(len(request.FILES.getlist(name)) for name in request.FILES))
+    if not throttle_hit(f"intake-upload:{client_rate_limit_subject(request)}", 120, 3600, cost=files):
         messages.error(
             request,
             _("Many pictures were sent from this connection in the last hour. Please wait a little and try again."),
