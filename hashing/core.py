@@ -183,10 +183,10 @@ def _hashing_grey(dec: Decoded) -> tuple[Image.Image, int]:
     # Formats without draft decoding (PNG, WebP, GIF, HEIF) are box-reduced for hashing the way libjpeg's
     # draft does (both sides stay >= DRAFT_MIN_SIDE): resizes, PDQ and trimming get cheaper and the hashes
     # stay within the same tested 2 bits. Keypoints still use the decoded picture.
-    k = min(grey.size) // DRAFT_MIN_SIDE
-    if s == 1 and k >= 2:
-        k = min(k, 8)
-        grey, s = grey.reduce(k), k
+    # A picture the decoder already reduced (a very large one) is reduced further up to the same overall 8.
+    k = min(min(grey.size) // DRAFT_MIN_SIDE, 8 // s)
+    if k >= 2:
+        grey, s = grey.reduce(k), s * k
     return grey, s
 
 

@@ -7,10 +7,14 @@ The order matters and is the point of this module:
    (JPEG, PNG, WebP, GIF, HEIC/HEIF when pillow-heif is installed, AVIF when Pillow supports it);
    PDF, HTML, SVG, archives, video and other picture formats get a specific, friendly refusal;
 3. the header is parsed and the pixel count refused *before* any pixel is decoded
-   (``Limits.max_pixels``), so a 50,000 × 50,000 PNG costs microseconds and no memory;
+   (``Limits.max_pixels``), so a 50,000 × 50,000 PNG costs microseconds and no memory; ``inspect`` stops
+   here (and checks the file is not cut short), which is all a web request may do;
 4. JPEGs are decoded by libjpeg at a reduced scale (Pillow ``draft``) straight to luma, which is why
    a 12 MP photo decodes in ~25 ms instead of ~72 ms (reference/hashing-measurements.md);
-5. EXIF orientation is applied, then the mode is normalised exactly once (palette, alpha over white,
+5. any picture still larger than ``REDUCED_PIXELS`` after decoding (PNG, WebP, GIF, HEIF have no scaled
+   decoding) is box-reduced by an integer factor in its own mode (Pillow ``reduce``) *before* any conversion
+   or float array: a 40 MP 16-bit RGBA PNG would otherwise need gigabytes of float64 intermediates;
+6. EXIF orientation is applied, then the mode is normalised exactly once (palette, alpha over white,
    CMYK, 16-bit, bilevel) to 8-bit greyscale. Every hash we compute (pHash, dHash, wHash, PDQ, ORB) is
    defined on luma, so colour is never needed after decoding.
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -63,14 +68,23 @@ _PIL_FORMATS = {
 # (tests/hashing/test_fidelity.py) while decoding costs about the same as the measured floor.
 DRAFT_MIN_SIDE = 256
 
+# Decoded pictures above this many pixels are box-reduced before conversion (step 5). 4 MP keeps the long side
+# of an ordinary photo above 2,000 pixels: more than the 640 keypoints are found at (hashing/features.py) and
+# the 256 the hashes are computed from (hashing/core.py), so the hashes do not move.
+REDUCED_PIXELS = 4_000_000
+
 
 @dataclass(frozen=True)
 class Limits:
     """Resource limits applied before decoding. Defaults suit a victim-facing upload form."""
 
     max_bytes: int = 25_000_000
-    #: Checked against the dimensions in the header, before decoding, for every format.
-    max_pixels: int = 50_000_000
+    #: Checked against the dimensions in the header, before decoding, for every format. 40 MP is above
+    #: every phone camera's default output (48 MP sensors save 12 MP) and bounds the worker's memory.
+    max_pixels: int = 40_000_000
+    #: The longest side allowed, also from the header: a 400,000 × 100 strip fits the pixel budget but makes
+    #: every per-axis step (PDQ's blur operators, resizes) as long as that side. Panoramas stay under it.
+    max_side: int = 40_000
     #: GIF/WebP/APNG files with more frames than this are refused (each frame may be parsed).
     max_frames: int = 10_000
 
@@ -171,6 +185,108 @@ def _guess_other(data: bytes) -> str:
         return "unknown"
 
 
+@dataclass(frozen=True)
+class Header:
+    """What the header of a picture says, read without decoding a pixel."""
+
+    format: str  # "JPEG", "PNG", ...
+    width: int  # as stored (EXIF orientation not applied)
+    height: int
+    frames: int
+
+
+def _open(data: bytes, kind: str, limits: Limits) -> Image.Image:
+    try:
+        return Image.open(io.BytesIO(data), formats=_PIL_FORMATS[kind])
+    except Image.DecompressionBombError as exc:
+        raise TooManyPixels(None, None, limits.max_pixels) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, KeyError, IndexError) as exc:
+        raise CorruptImage(detail=f"{kind}: {exc}") from exc
+
+
+def _check_size(im: Image.Image, limits: Limits) -> tuple[int, int]:
+    width, height = im.size
+    if width <= 0 or height <= 0:
+        raise CorruptImage(detail=f"zero size {width}x{height}")
+    if width * height > limits.max_pixels or max(width, height) > limits.max_side:
+        raise TooManyPixels(width, height, limits.max_pixels)
+    return width, height
+
+
+def _cut_short(im: Image.Image, data: bytes, kind: str) -> bool:
+    """Whether the file visibly ends before its picture does: a JPEG with no end-of-image marker after its scan
+    data, a PNG without its closing IEND chunk. Reads markers only."""
+    if kind == "jpeg":
+        offset = im.tile[0][2] if im.tile else 0
+        return data.find(b"\xff\xd9", offset) == -1
+    if kind == "png":
+        return data.rfind(b"IEND") == -1
+    return False
+
+
+def inspect(source: Source, limits: Limits = DEFAULT_LIMITS) -> Header:
+    """Check ``source`` as far as its header allows, decoding no pixel: byte size, format by magic bytes,
+    declared dimensions against the pixel budget, frame count, and an end that is where it should be. This is
+    what a web request may afford; decoding happens in the worker. Raises a HashingError subclass."""
+    data, _ = read_source(source, limits)
+    kind = sniff(data)
+    im = _open(data, kind, limits)
+    with im:
+        width, height = _check_size(im, limits)
+        try:
+            frames = _frame_count(im, limits)
+        except (OSError, SyntaxError, ValueError, EOFError, KeyError, IndexError) as exc:
+            raise CorruptImage(detail=f"{kind}: {exc}") from exc
+        if _cut_short(im, data, kind):
+            raise CorruptImage(detail=f"{kind}: no end marker")
+        fmt = "JPEG" if im.format == "MPO" else (im.format or kind.upper())
+    return Header(format=fmt, width=width, height=height, frames=frames)
+
+
+def _reduce(im: Image.Image) -> tuple[Image.Image, int]:
+    """Box-reduce a decoded picture above REDUCED_PIXELS by an integer factor, in a mode that averages
+    correctly, without float arrays of its full size. Returns (picture, factor)."""
+    pixels = im.size[0] * im.size[1]
+    if pixels <= REDUCED_PIXELS:
+        return im, 1
+    k = math.ceil(math.sqrt(pixels / REDUCED_PIXELS))
+    mode = im.mode
+    if mode.startswith("I;16"):
+        # 16-bit grey: Pillow cannot reduce it; average blocks of the uint16 array, one band of rows at a time.
+        arr = np.asarray(im)
+        h, w = (arr.shape[0] // k) * k, (arr.shape[1] // k) * k
+        if h == 0 or w == 0:
+            return im, 1
+        out = np.empty((h // k, w // k), dtype=np.int32)
+        band = k * max(1, 1_048_576 // max(1, w))  # about a million pixels per step
+        for top in range(0, h, band):
+            block = arr[top : min(top + band, h), :w].astype(np.uint32)
+            rows = block.shape[0] // k
+            out[top // k : top // k + rows] = block.reshape(rows, k, w // k, k).mean(axis=(1, 3)).round()
+        return Image.fromarray(out), k  # int32: mode "I"
+    width, height = (im.size[0] // k) * k, (im.size[1] // k) * k
+    if width == 0 or height == 0:
+        return im, 1
+    # One band of rows at a time: Pillow's reduce of an RGBA picture first makes a premultiplied copy of all of
+    # it, and a palette or bilevel picture needs a converted copy; per band these copies stay small.
+    band = k * max(1, 1_048_576 // width)
+    out = None
+    for top in range(0, height, band):
+        piece = im.crop((0, top, width, min(top + band, height)))
+        if mode == "1":
+            piece = piece.convert("L")
+        elif mode in ("P", "PA"):
+            # Palette indices cannot be averaged: colours first (alpha kept for the composite over white).
+            piece = piece.convert("RGBA" if mode == "PA" or "transparency" in im.info else "RGB")
+        elif mode not in ("L", "LA", "La", "RGB", "RGBA", "RGBa", "I", "F", "CMYK", "YCbCr"):
+            piece = piece.convert("RGB")
+        piece = piece.reduce(k)
+        if out is None:
+            out = Image.new(piece.mode, (width // k, height // k))
+        out.paste(piece, (0, top // k))
+    return out, k
+
+
 def decode(source: Source, limits: Limits = DEFAULT_LIMITS, *, draft: bool = True) -> Decoded:
     """Read, check and decode ``source`` once. Raises a HashingError subclass on any refusal.
 
@@ -178,18 +294,9 @@ def decode(source: Source, limits: Limits = DEFAULT_LIMITS, *, draft: bool = Tru
     """
     data, _ = read_source(source, limits)
     kind = sniff(data)
-    try:
-        im = Image.open(io.BytesIO(data), formats=_PIL_FORMATS[kind])
-    except Image.DecompressionBombError as exc:
-        raise TooManyPixels(None, None, limits.max_pixels) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, KeyError, IndexError) as exc:
-        raise CorruptImage(detail=f"{kind}: {exc}") from exc
+    im = _open(data, kind, limits)
     with im:
-        width, height = im.size
-        if width <= 0 or height <= 0:
-            raise CorruptImage(detail=f"zero size {width}x{height}")
-        if width * height > limits.max_pixels:
-            raise TooManyPixels(width, height, limits.max_pixels)
+        width, height = _check_size(im, limits)
         try:
             frames = _frame_count(im, limits)
             scale = 1
@@ -200,7 +307,10 @@ def decode(source: Source, limits: Limits = DEFAULT_LIMITS, *, draft: bool = Tru
                     scale = max(1, round(width / im.size[0]))
             im.load()
             orientation = _orientation(im)
-            grey = to_grey(im)
+            reduced, k = _reduce(im) if draft else (im, 1)
+            scale *= k
+            grey = to_grey(reduced)
+            del reduced
         except Image.DecompressionBombError as exc:
             raise TooManyPixels(width, height, limits.max_pixels) from exc
         except (OSError, SyntaxError, ValueError, EOFError, KeyError, IndexError, MemoryError) as exc:
@@ -289,10 +399,13 @@ def sha256_md5(data: bytes) -> tuple[str, str]:
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "REDUCED_PIXELS",
     "Decoded",
+    "Header",
     "Limits",
     "Source",
     "decode",
+    "inspect",
     "read_source",
     "sha256_md5",
     "sniff",

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 # Workers and beat write files (storage, broker folder, beat schedule) readable by their owner only.
 os.umask(0o077)
@@ -31,3 +32,12 @@ def _create_broker_folders(sender, source, **kwargs):
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_unsafe_production(**kwargs):
+    # Workers and beat run no system checks: a production switch left on stops them here.
+    from portal.production_checks import refuse_unsafe_production
+
+    refuse_unsafe_production()

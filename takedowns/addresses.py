@@ -55,3 +55,26 @@ def axes_client_address(request: HttpRequest) -> str | None:
     a request without REMOTE_ADDR)."""
     address = client_address(request)
     return address if _ip(address) is not None else None
+
+
+# An IPv6 user is normally given a whole /64 (RFC 6177): counting single addresses there would hand each guesser
+# 2^64 fresh limits. IPv4 addresses are counted one by one.
+IPV6_LIMIT_PREFIX = 64
+
+
+def rate_limit_subject(address: str) -> str:
+    """What a per-client rate limit counts for ``address``: the IPv4 address itself, or the IPv6 /64 it is in
+    (an IPv4-mapped IPv6 address counts as its IPv4 address)."""
+    ip = _ip(address)
+    if ip is None:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/{IPV6_LIMIT_PREFIX}", strict=False))
+    return str(ip)
+
+
+def client_rate_limit_subject(request: HttpRequest) -> str:
+    """``rate_limit_subject`` of the request's client address."""
+    return rate_limit_subject(client_address(request))

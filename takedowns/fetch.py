@@ -131,12 +131,16 @@ _NETWORKS: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str, bool]
         ("::/128", "the unspecified address", False),
         ("::1/128", "a loopback address", True),
         ("::/96", "an IPv4-compatible IPv6 address", True),
+        # SIIT's IPv4-translated form (RFC 2765): a translator turns ::ffff:0:a.b.c.d into a.b.c.d.
+        ("::ffff:0:0:0/96", "an IPv4-translated address (it reaches an IPv4 address indirectly)", True),
         ("64:ff9b::/96", "a NAT64 address (it reaches an IPv4 address indirectly)", True),
         ("64:ff9b:1::/48", "a NAT64 address (it reaches an IPv4 address indirectly)", True),
         ("100::/64", "a discard-only address", True),
         ("2001::/32", "a Teredo address (it reaches an IPv4 address indirectly)", True),
         ("2001:db8::/32", "a documentation address", True),
         ("2002::/16", "a 6to4 address (it reaches an IPv4 address indirectly)", True),
+        # Segment-routing SIDs (RFC 9602): steer packets through an operator's network, not a public host.
+        ("5f00::/16", "a segment-routing (SRv6) address", True),
         ("fc00::/7", "a private (unique local) address", True),
         ("fe80::/10", "a link-local address", True),
         ("fec0::/10", "a site-local address", True),

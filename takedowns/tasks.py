@@ -246,10 +246,10 @@ def notification_send(self, notification_id: int) -> None:
 
 
 @shared_task(name="takedowns.tasks.respond_code_send", **SELF_COUNTED, soft_time_limit=60, time_limit=90)
-def respond_code_send(self, notice_id: int) -> None:
+def respond_code_send(self, notice_id: int, requester: str = "") -> None:
     """E-mail a one-time answering code to a platform's registered contact (retried on mail errors)."""
     try:
-        respond_codes.respond_code_send(notice_id=notice_id)
+        respond_codes.respond_code_send(notice_id=notice_id, requester=requester)
     except (OSError, smtplib.SMTPException) as exc:
         _retry_while_allowed(self, exc, limit=3, countdown=30 * 2**self.request.retries)
         log.error("Could not send the answering code for notice %s: %s", notice_id, exc)

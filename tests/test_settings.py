@@ -302,3 +302,43 @@ def test_embedded_run_is_development_mode_with_private_files():
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
     probe = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert probe.stdout.split() == ["true", "0o77"], probe.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("FETCH_ALLOW_PRIVATE_ADDRESSES", "true", "FETCH_ALLOW_PRIVATE_ADDRESSES"),
+        ("AXES_ENABLED", "false", "AXES_ENABLED"),
+        ("TRUSTED_PROXIES", "0.0.0.0/0", "TRUSTED_PROXIES"),
+        ("TRUSTED_PROXIES", "172.28.0.2,::/0", "TRUSTED_PROXIES"),
+        ("TRUSTED_PROXIES", "0.0.0.0/1,128.0.0.0/1", "TRUSTED_PROXIES"),
+        ("SECURE_HSTS_SECONDS", "0", "SECURE_HSTS_SECONDS"),
+    ],
+)
+def test_production_refuses_development_switches(name, value, message):
+    result = run_manage("check", **{**DEPLOYMENT, name: value})
+    assert result.returncode != 0
+    assert message in result.stderr + result.stdout and "recourse.E101" in result.stderr + result.stdout
+
+
+def test_gunicorn_entry_point_refuses_development_switches():
+    """gunicorn runs no system checks: importing the WSGI application refuses by itself."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}}
+    env.update(DEPLOYMENT, AXES_ENABLED="false")
+    result = subprocess.run(
+        [sys.executable, "-c", "import portal.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0 and "AXES_ENABLED" in result.stderr
+
+
+def test_development_switches_are_allowed_in_debug():
+    from types import SimpleNamespace
+
+    from portal.production_checks import production_refusals
+
+    relaxed = SimpleNamespace(
+        DEBUG=True, FETCH_ALLOW_PRIVATE_ADDRESSES=True, AXES_ENABLED=False, TRUSTED_PROXIES=["0.0.0.0/0"]
+    )
+    assert production_refusals(relaxed) == []
+    strict = SimpleNamespace(DEBUG=False, TRUSTED_PROXIES=["173.245.48.0/20", "2400:cb00::/32"], SECURE_HSTS_SECONDS=60)
+    assert production_refusals(strict) == []

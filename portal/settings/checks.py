@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 import portal.settings.base as base
+from portal.production_checks import production_refusals  # noqa: F401  (registers the production refusals)
 from portal.settings.base import (
     _DEV_SECRET_KEY,
     DATABASE_URL,

@@ -43,6 +43,8 @@ NOTICE_SEND_MAX_RETRIES = env.int("NOTICE_SEND_MAX_RETRIES", 5)
 # mail server that refuses connections is usually back within minutes. The fault tests shorten it.
 DELIVERY_RETRY_BASE_SECONDS = env.int("DELIVERY_RETRY_BASE_SECONDS", 60)
 IMAGE_MAX_BYTES = 25 * 1024 * 1024
+# Pixel budget, read from the header before any decoding (web request and worker alike).
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", 40_000_000)
 IMAGE_MAX_PER_CASE = 10
 # Originals a victim chose to keep as evidence are purged this long after the case is withdrawn or closed.
 EVIDENCE_RETENTION_DAYS = env.int("EVIDENCE_RETENTION_DAYS", 90)

@@ -29,29 +29,55 @@ from takedowns.api.serializers import (
 from takedowns.lifecycle import DELIVERED_STATES
 from takedowns.models import ActorKind, NoticeStatus, Platform, PlatformKind
 from takedowns.registry import STORED_FIELDS, tida_to_file
+from takedowns.roles import is_advocate, platform_of
 from takedowns.services import account_actions, outcomes
+
+# The registry's internal remarks (``notes``) are for advocates: they may say how a website came to be added.
+PUBLIC_PLATFORM_FIELDS = tuple(name for name in STORED_FIELDS if name != "notes")
 
 
 class PlatformSerializer(serializers.ModelSerializer):
+    """A registry entry as platform staff see it (their own entry only): the public registry fields."""
+
     # "unknown" rather than null, as the registry file spells it.
     tida_covered = serializers.SerializerMethodField()
 
     class Meta:
         model = Platform
-        fields = ["slug", *STORED_FIELDS]
+        fields = ["slug", *PUBLIC_PLATFORM_FIELDS]
 
     def get_tida_covered(self, platform) -> bool | str:
         return tida_to_file(platform.tida_covered)
 
 
+class AdvocatePlatformSerializer(PlatformSerializer):
+    """A registry entry as advocates see it: every stored field, ``notes`` included."""
+
+    class Meta(PlatformSerializer.Meta):
+        fields = ["slug", *STORED_FIELDS]
+
+
 class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
-    """The platform registry: where each platform takes NCII reports, and its clock."""
+    """The platform registry: where each platform takes NCII reports, and its clock. Advocates read all of it;
+    platform staff read their own platform's entry only (the registry's other websites, some added from a
+    victim's report, are none of their business)."""
 
     serializer_class = PlatformSerializer
     permission_classes = [IsAuthenticated]
-    # The registry only: providers made from host lookups (issue 14) are not platforms a client can pick.
-    queryset = Platform.objects.filter(kind=PlatformKind.PLATFORM).order_by("name")
     lookup_field = "slug"
+
+    def get_queryset(self):
+        # The registry only: providers made from host lookups are not platforms a client can pick.
+        registry = Platform.objects.filter(kind=PlatformKind.PLATFORM).order_by("name")
+        user = getattr(self.request, "user", None)
+        if is_advocate(user):
+            return registry
+        own = platform_of(user)
+        return registry.filter(pk=own.pk) if own is not None else registry.none()
+
+    def get_serializer_class(self):
+        # No request while the OpenAPI schema is generated: describe the public shape.
+        return AdvocatePlatformSerializer if is_advocate(getattr(self.request, "user", None)) else PlatformSerializer
 
 
 class HashCSVRenderer(BaseRenderer):

@@ -32,6 +32,7 @@ from takedowns.notices import (
 from takedowns.notices.fonts import UnprintableCharacters
 from takedowns.services.jobs import enqueue_on_commit, held_while_alive
 from takedowns.services.notifications import notify
+from takedowns.services.outbox import outbox_purge_for_erased_notice
 from takedowns.services.webhooks import webhooks_enqueue
 
 log = logging.getLogger(__name__)
@@ -406,4 +407,6 @@ def notice_withdrawal_send(*, notice_id: int) -> bool:
     except Exception as exc:
         raise _classify(exc) from exc
     event_record(type=EventType.NOTICE_WITHDRAWAL_SENT, actor_kind=ActorKind.SYSTEM, notice=notice)
+    # Erasure ran before this queued message went out: the outbox copy it just left must go too.
+    outbox_purge_for_erased_notice(notice=notice)
     return True

@@ -12,7 +12,6 @@ import hashlib
 import json
 import secrets
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +19,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from hashing import HASH_FIELDS
@@ -31,6 +31,7 @@ from takedowns.models import (
     BundleState,
     Case,
     CaseState,
+    CrawledImage,
     Event,
     EventType,
     EvidenceBundle,
@@ -40,11 +41,13 @@ from takedowns.models import (
     NoticeStatus,
     Notification,
     NotificationStatus,
+    Platform,
     ReferenceImage,
 )
 from takedowns.services.hosts import host_identities_forget
 from takedowns.services.intake import receipt_cache_key
 from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.outbox import outbox_purge
 from takedowns.services.webhooks import webhooks_cancel_for_case
 
 WITHDRAWAL_TASK = "takedowns.tasks.notice_withdrawal_send"
@@ -98,6 +101,8 @@ _EVENT_SAFE_KEYS = frozenset(
         "notifications_emptied",
         "sessions_ended",
         "outbox_messages_deleted",
+        "crawled_images_deleted",
+        "shared_records_cleared",
         # A reply received by e-mail: whether it was cut and how many attachments were dropped, never what.
         "truncated",
         "attachments_dropped",
@@ -162,24 +167,6 @@ def _markers(case: Case) -> list[str]:
     return sorted({value for value in values if value and len(value) >= 6}, key=len, reverse=True)
 
 
-def _outbox_purge(markers: list[str]) -> int:
-    """The development outbox (file e-mail backend) keeps every message sent: delete the ones about this case,
-    overwritten first. Production sends over SMTP and keeps no copy."""
-    folder = getattr(settings, "EMAIL_FILE_PATH", None)
-    if not folder or not Path(folder).is_dir():
-        return 0
-    deleted = 0
-    for path in Path(folder).iterdir():
-        if not path.is_file():
-            continue
-        text = path.read_text(errors="replace")
-        if any(marker in text for marker in markers):
-            path.write_bytes(b"\0" * path.stat().st_size)
-            path.unlink()
-            deleted += 1
-    return deleted
-
-
 def _sessions_end(case: Case) -> int:
     """Every browser still signed in to this case (or holding its receipt) is signed out."""
     if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
@@ -193,6 +180,33 @@ def _sessions_end(case: Case) -> int:
             session.delete()
             ended += 1
     return ended
+
+
+def _crawled_images_of(case: Case) -> list[int]:
+    """Crawled images that matched this case: through a finding, or an exact copy of one of its pictures. Read
+    before the case's hashes are blanked."""
+    ids = set(Finding.objects.filter(case=case).values_list("crawled_image_id", flat=True))
+    digests = set(ReferenceImage.objects.filter(case=case).exclude(sha256="").values_list("sha256", flat=True))
+    # The same picture may be another victim's reference too: that case still needs the row.
+    digests -= set(
+        ReferenceImage.objects.filter(sha256__in=digests).exclude(case=case).values_list("sha256", flat=True)
+    )
+    if digests:
+        ids.update(CrawledImage.objects.filter(sha256__in=digests).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def _shared_records_clear(reference: str) -> int:
+    """Remove the case reference from records other people read: the platform registry's notes (older versions
+    wrote "Added from case RC-…" there) and events on other cases that named this one."""
+    cleared = Platform.objects.filter(notes__contains=reference).update(
+        notes=Replace("notes", Value(reference), Value(ERASED))
+    )
+    for event in Event.objects.select_for_update().filter(data__from_case=reference):
+        event.data = {**event.data, "from_case": ERASED}
+        event.save(update_fields=["data"])
+        cleared += 1
+    return cleared
 
 
 def erasure_receipt(event: Event) -> dict[str, Any]:
@@ -218,6 +232,7 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         if locked.state == CaseState.ERASED:
             return locked
         markers = _markers(locked)
+        matched = _crawled_images_of(locked)  # before the hashes below are blanked
         counts = {"images_deleted": 0, "urls_erased": locked.locations.count()}
 
         for image in ReferenceImage.objects.select_for_update().filter(case=locked):
@@ -263,8 +278,14 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         notifications.filter(status=NotificationStatus.PENDING).update(status=NotificationStatus.SKIPPED)
         counts["notifications_emptied"] = notifications.exclude(extra="").update(extra="")
 
-        # Where a case's images were found on watched sites says where the person's pictures are: it goes.
+        # Where a case's images were found on watched sites says where the person's pictures are: it goes, and
+        # so do the crawled-image rows behind those findings (page URL, image URL and the picture's own SHA-256
+        # and PDQ, which are the victim's). A row another case also matched stays for that case.
         counts["findings_deleted"] = Finding.objects.filter(case=locked).delete()[0]
+        counts["crawled_images_deleted"] = (
+            CrawledImage.objects.filter(pk__in=matched).exclude(findings__isnull=False).delete()[0]
+        )
+        counts["shared_records_cleared"] = _shared_records_clear(locked.reference)
 
         # Evidence bundles hold the notices' text and the kept originals: the files go, the rows stay (their
         # SHA-256 stays in the audit log, which is all an erased case keeps).
@@ -286,7 +307,7 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         if locked.submission_key:
             cache.delete(receipt_cache_key(locked.submission_key))
         counts["sessions_ended"] = _sessions_end(locked)
-        counts["outbox_messages_deleted"] = _outbox_purge(markers)
+        counts["outbox_messages_deleted"] = outbox_purge(markers)
 
         for name in CASE_PERSONAL_FIELDS:
             setattr(locked, name, "")

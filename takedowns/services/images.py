@@ -12,7 +12,7 @@ from django.utils import timezone
 
 import hashing
 from hashing import HASH_FIELDS
-from hashing.decode import Limits, decode
+from hashing.decode import Limits, inspect
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, Case, CaseState, ComputedOn, EventType, ImageState, ReferenceImage
 from takedowns.services.fingerprints import DeviceFingerprint
@@ -32,23 +32,28 @@ class CheckedImage:
 
 
 def image_limits() -> Limits:
-    """The limits of both the upload check and the hashing task. One definition: the hasher's own default
-    (25,000,000 bytes) is smaller than IMAGE_MAX_BYTES (25 MiB), so a picture between the two — a 7000 × 7000 PNG
-    is about that size — was accepted from the victim, then refused by the worker and purged."""
-    return Limits(max_bytes=settings.IMAGE_MAX_BYTES)
+    """The byte and pixel budgets of both the upload check and the hashing task (settings ``IMAGE_MAX_BYTES``,
+    ``IMAGE_MAX_PIXELS``). One definition: the hasher's own default byte limit was once smaller than the upload
+    check's, so a picture between the two (a 7000 x 7000 PNG) was accepted, then refused by the worker and purged."""
+    return Limits(
+        max_bytes=settings.IMAGE_MAX_BYTES,
+        max_pixels=getattr(settings, "IMAGE_MAX_PIXELS", Limits.max_pixels),
+    )
 
 
 def image_upload_check(*, upload) -> CheckedImage:
     """Read and check one uploaded file by its content (never its name): size before reading, then format,
-    pixel count and corruption through ``hashing``'s guarded decoder. Raises ``hashing.HashingError``."""
-    limit = settings.IMAGE_MAX_BYTES
+    declared dimensions against the pixel budget and a complete file, from the header only. No pixel is
+    decoded in a web request: a small file can declare a picture that costs gigabytes to decode, so that
+    happens in the hashing worker, under the same budget. Raises ``hashing.HashingError``."""
+    limits = image_limits()
     size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise hashing.FileTooLarge(size, limit)
+    if size is not None and size > limits.max_bytes:
+        raise hashing.FileTooLarge(size, limits.max_bytes)
     upload.seek(0)
-    data = upload.read(limit + 1)
-    decoded = decode(data, image_limits())
-    return CheckedImage(data=data, image_format=decoded.format)
+    data = upload.read(limits.max_bytes + 1)
+    header = inspect(data, limits)
+    return CheckedImage(data=data, image_format=header.format)
 
 
 def image_add(
@@ -148,7 +153,7 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
         error = hashing.HashingError("The stored file is missing.")
     else:
         try:
-            result = hashing.compute(data, features=True, limits=image_limits())
+            result = hashing.compute(data, limits=image_limits(), features=True)
         except hashing.HashingError as exc:
             error = exc
         except Exception as exc:  # any other failure must still end the image's wait

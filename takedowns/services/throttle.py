@@ -82,36 +82,39 @@ def cache_mutex():
 
 
 def throttle_hit(
-    key: str, limit: int, window_seconds: int, *, now: float | None = None, fail_open: bool = False
+    key: str, limit: int, window_seconds: int, *, now: float | None = None, fail_open: bool = False, cost: int = 1
 ) -> bool:
     """Count one hit on ``key``, then decide: True when this hit is within ``limit``, False when over it.
+
+    ``cost``: how many units this hit counts for (files in an upload: ten pictures in one request cost ten).
 
     ``fail_open``: when the cache cannot be reached (Redis down), let the hit through instead of raising. For
     limits that only guard against floods (a victim filing a case must not be turned away by a cache outage);
     limits that stop guessing (access codes) keep failing closed."""
     if not fail_open:
-        return _throttle_hit(key, limit, window_seconds, now=now)
+        return _throttle_hit(key, limit, window_seconds, now=now, cost=cost)
     try:
-        return _throttle_hit(key, limit, window_seconds, now=now)
+        return _throttle_hit(key, limit, window_seconds, now=now, cost=cost)
     except Exception:
         log.warning("The cache is unreachable: the %s limit is not applied to this request.", key.split(":")[0])
         return True
 
 
-def _throttle_hit(key: str, limit: int, window_seconds: int, *, now: float | None) -> bool:
+def _throttle_hit(key: str, limit: int, window_seconds: int, *, now: float | None, cost: int = 1) -> bool:
     now = time.time() if now is None else now
+    cost = max(1, int(cost))
     current_key, previous_key, elapsed = _bucket_keys(key, window_seconds, now)
     # Two windows: the bucket must still be readable as "previous" during the whole next window.
     ttl = 2 * window_seconds
     with cache_mutex():
-        if cache.add(current_key, 1, ttl):
-            count = 1
+        if cache.add(current_key, cost, ttl):
+            count = cost
         else:
             try:
-                count = cache.incr(current_key)
+                count = cache.incr(current_key, cost)
             except ValueError:  # expired between add and incr
-                cache.add(current_key, 1, ttl)
-                count = 1
+                cache.add(current_key, cost, ttl)
+                count = cost
             cache.touch(current_key, ttl)
     previous = cache.get(previous_key, 0)
     return count + previous * (1.0 - elapsed) <= limit

@@ -58,6 +58,7 @@ from takedowns.models import (
     ReferenceImage,
     ReportedLocation,
 )
+from takedowns.services.crawl_budget import CaseFetchBudget
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.notifications import notify
 
@@ -183,15 +184,28 @@ def _better(a: hashing.MatchResult | None, b: hashing.MatchResult) -> bool:
 
 
 def inspect_url(
-    url: str, matcher: hashing.Matcher, *, stop_at_match: bool = False, resolver=None, budget: float | None = None
+    url: str,
+    matcher: hashing.Matcher,
+    *,
+    stop_at_match: bool = False,
+    resolver=None,
+    budget: float | None = None,
+    allowance: CaseFetchBudget | None = None,
 ) -> Finding:
     """Fetch ``url`` and say what it serves compared with the references. Raises nothing: transient trouble
-    is a ``Finding`` with ``transient=True``."""
+    is a ``Finding`` with ``transient=True``. ``allowance``: the case's fetch budget (images on other hosts
+    per host, bytes per day), so a case cannot aim the checker at a third party."""
     deadline = time.monotonic() + (budget or CHECK_BUDGET_SECONDS)
+    if allowance is not None and allowance.exhausted():
+        return Finding(
+            "error", "this case's download allowance for today is used up", error_code="budget", transient=True
+        )
     try:
         page = _get(url, deadline, resolver)
     except fetch.FetchError as exc:
         return Finding("error", exc.message, error_code=exc.code, transient=exc.transient)
+    if allowance is not None:
+        allowance.spend(len(page.body))
     finding = Finding("error", http_status=page.status, final_url=page.url, content_type=page.sniffed_type)
     if page.status in (404, 410, 451):
         finding.outcome, finding.reason = "gone", f"the address answers HTTP {page.status}"
@@ -224,12 +238,16 @@ def inspect_url(
     failed_transient = 0
     best: hashing.MatchResult | None = None
     for src in sources:
+        if allowance is not None and not allowance.allow_image(page_url=page.url, image_url=src):
+            continue  # that host's share for this case (or the case's bytes for today) is spent
         try:
             got = _get(src, deadline, resolver)
         except fetch.FetchError as exc:
             failed_transient += exc.transient
             finding.images_failed += 1
             continue
+        if allowance is not None:
+            allowance.spend(len(got.body))
         if got.status >= 500 or got.status == 429:
             failed_transient += 1
             finding.images_failed += 1
@@ -410,7 +428,13 @@ def location_verify(
         finding = Finding("error", reason, error_code="no_refs")
     else:
         removal = location.state in (LocationState.REMOVED, LocationState.VERIFIED_REMOVED)
-        finding = inspect_url(location.url, matcher, stop_at_match=removal, resolver=resolver)
+        finding = inspect_url(
+            location.url,
+            matcher,
+            stop_at_match=removal,
+            resolver=resolver,
+            allowance=CaseFetchBudget(case_id=location.case_id),
+        )
     if finding.transient and not final_attempt:
         raise TransientCheckError(finding.reason)
     return _apply(location_id, requested_at, finding, now=now or timezone.now(), numbers=numbers)

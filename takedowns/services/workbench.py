@@ -174,7 +174,9 @@ def platform_add_from_location(
         "webform_url": webform_url,
         "regime": regime,
         "response_hours": response_hours,
-        "notes": f"Added from case {location.case.reference} on {timezone.now():%Y-%m-%d}.",
+        # No case reference: the registry is shared (platform staff, the API, exports) and a reference would tie
+        # this website to one victim's case. The audit log on the case records who added it.
+        "notes": f"Added by an advocate on {timezone.now():%Y-%m-%d}.",
     }
     try:
         # The registry file's rules; a domain under one the registry already holds (a subdomain) is taken too.
@@ -201,7 +203,8 @@ def platform_add_from_location(
                 actor_kind=ActorKind.ADVOCATE,
                 actor_user=actor_user,
                 case=Case.objects.get(pk=case_id),
-                data={"platform": platform.slug, "location_ids": pks, "from_case": location.case.reference},
+                # Not the originating case's reference: this event sits on other victims' cases too.
+                data={"platform": platform.slug, "location_ids": pks},
             )
             enqueue_on_commit(PREPARE_TASK, case_id)
     return platform, len(ids)

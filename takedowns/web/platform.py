@@ -81,11 +81,19 @@ def _code_session_key(notice) -> str:
     return f"respond-verified:{notice.pk}:{notice.token_nonce}"
 
 
+def _code_requester(request: HttpRequest, notice) -> str:
+    # The session's own id for code requests on this notice: a code works only in the browser that asked for it.
+    key = f"respond-requester:{notice.pk}"
+    if not request.session.get(key):
+        request.session[key] = respond_codes.respond_code_requester_new()
+    return request.session[key]
+
+
 def _link_code_step(request: HttpRequest, notice, action: str | None) -> bool | None:
     """On the signed-link page, the one-time code steps. Returns True when the action may go ahead, False when
     it must not (the reason is in messages), None when the request was a code step itself (already handled)."""
     if action == "send_code":
-        if respond_codes.respond_code_request(notice=notice):
+        if respond_codes.respond_code_request(notice=notice, requester=_code_requester(request, notice)):
             messages.success(
                 request,
                 _("A one-time code is on its way to %(contact)s.") % {"contact": respond_codes.masked_contact(notice)},
@@ -94,7 +102,8 @@ def _link_code_step(request: HttpRequest, notice, action: str | None) -> bool | 
             messages.error(request, _("No code can be sent now. Use your platform's inbox or the API instead."))
         return None
     if action == "verify_code":
-        if respond_codes.respond_code_check(notice=notice, code=request.POST.get("code", "")):
+        requester = _code_requester(request, notice)
+        if respond_codes.respond_code_check(notice=notice, requester=requester, code=request.POST.get("code", "")):
             request.session[_code_session_key(notice)] = True
             messages.success(request, _("Code accepted: you can answer this notice now."))
         else:

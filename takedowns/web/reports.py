@@ -17,8 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from takedowns import selectors
-from takedowns.forms.report import DEFAULT_DAYS, ReportPeriodForm
+from takedowns.forms.report import DEFAULT_DAYS, PublicReportPeriodForm, ReportPeriodForm
 from takedowns.roles import is_advocate
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (a platform name in the
+# registry can be anything an operator or an advocate typed); OWASP's advice is to prefix such cells with "'".
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 SUPPRESSED_COUNT = "<5"
 SUPPRESSED = "—"
@@ -111,17 +115,28 @@ def bar_chart(rows: list[dict], key: str, *, maximum: float | None, fmt, none_te
     return {"bars": bars, "height": max(1, len(rows)) * BAR_HEIGHT, "width": CHART_WIDTH, "label_width": LABEL_WIDTH}
 
 
+def spreadsheet_safe(value) -> str:
+    """A CSV cell that a spreadsheet shows as text, never evaluates."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _report(request: HttpRequest, *, public: bool) -> HttpResponse:
-    form = ReportPeriodForm(request.GET or None, initial={"days": DEFAULT_DAYS})
+    # The public report offers calendar months only: free day ranges let anyone subtract two overlapping
+    # periods and recover the small counts that the suppression rule hides.
+    if public:
+        form = PublicReportPeriodForm(request.GET or None)
+    else:
+        form = ReportPeriodForm(request.GET or None, initial={"days": DEFAULT_DAYS})
     now = timezone.now()
     start, end = form.period(now=now)
     rows = report_rows(selectors.platform_report(start=start, end=end, now=now), public=public)
     if request.GET.get("format") == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([label for _key, label in COLUMNS])
+        writer.writerow([spreadsheet_safe(label) for _key, label in COLUMNS])
         for row in rows:
-            writer.writerow([row[key] for key, _label in COLUMNS])
+            writer.writerow([spreadsheet_safe(row[key]) for key, _label in COLUMNS])
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         name = f"platform-accountability-{start:%Y%m%d}-{end:%Y%m%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -306,7 +306,7 @@ API = [
     get("platform-list", {},
         401,     401,     401,     OK,      OK,      OK,      OK,      OK,      OK),
     get("platform-detail", {"slug": "reddit"},
-        401,     401,     401,     OK,      OK,      OK,      OK,      OK,      OK),
+        401,     401,     401,     OK,      OK,      404,     OK,      OK,      404),
     get("notice-list", {},
         401,     401,     401,     OK,      OK,      OK,      OK,      OK,      OK),
     get("notice-all-hashes", {},

@@ -57,6 +57,11 @@ def private_ok(settings):
         "::127.0.0.1",
         "ff02::1",
         "2001:db8::1",
+        "::ffff:0:7f00:1",  # SIIT IPv4-translated 127.0.0.1
+        "::ffff:0:a9fe:a9fe",  # SIIT IPv4-translated 169.254.169.254
+        "::ffff:0:808:808",  # SIIT IPv4-translated, even of a public address: a translator is in the path
+        "5f00::1",  # SRv6 segment identifier
+        "5f00:1234::1",
     ],
 )
 def test_screen_refuses_non_public_addresses(address):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,11 +38,9 @@ def url_for(notice):
 
 def confirm_with_code(client, notice, url) -> str:
     """Ask for the one-time code, let the worker's task send it, read it from the platform's mailbox, enter it."""
-    from takedowns.services.respond_codes import respond_code_send
-
     mail.outbox.clear()
-    assert client.post(url, {"action": "send_code"}).status_code == 302
-    respond_code_send(notice_id=notice.pk)  # the task, as the worker runs it after commit
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the task runs, as the worker would after commit
+        assert client.post(url, {"action": "send_code"}).status_code == 302
     (message,) = mail.outbox
     assert message.to == [notice.platform.contact_email]
     code = re.search(r"Code: (\d{6})", message.body).group(1)
@@ -144,26 +143,50 @@ def test_a_forwarded_link_cannot_answer_without_the_code(client, two_notices):
 
 
 def test_a_code_works_once_and_guessing_is_limited(client, two_notices):
-    from django.test import Client
-
     notice = two_notices[0]
     url = url_for(notice)
     code = confirm_with_code(client, notice, url)
-    # The same code in another browser: already used.
+    # The same code in another browser: already used, and bound to the session that asked for it anyway.
     stranger = Client()
     stranger.post(url, {"action": "verify_code", "code": code})
     assert stranger.post(url, {"action": "acknowledge"}).status_code == 400
-    # Guessing: five tries per code, then even the right one is refused.
-    from takedowns.services.respond_codes import respond_code_send
-
-    respond_code_send(notice_id=notice.pk)
+    # Guessing: five tries per code and session, then even the right one is refused.
+    guesser = Client()
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        guesser.post(url, {"action": "send_code"})
     fresh = re.search(r"Code: (\d{6})", mail.outbox[-1].body).group(1)
     for guess in ("000000", "111111", "222222", "333333", "444444"):
-        stranger.post(url, {"action": "verify_code", "code": guess if guess != fresh else "999999"})
-    stranger.post(url, {"action": "verify_code", "code": fresh})
-    assert stranger.post(url, {"action": "acknowledge"}).status_code == 400
+        guesser.post(url, {"action": "verify_code", "code": guess if guess != fresh else "999999"})
+    guesser.post(url, {"action": "verify_code", "code": fresh})
+    assert guesser.post(url, {"action": "acknowledge"}).status_code == 400
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.SENT
+
+
+def test_a_stranger_with_the_link_cannot_freeze_the_platforms_code_check(client, two_notices):
+    """Someone else holding the signed link guesses and asks for codes; the platform's own code still works."""
+    notice = two_notices[0]
+    url = url_for(notice)
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url, {"action": "send_code"})
+    (platform_mail,) = mail.outbox
+    code = re.search(r"Code: (\d{6})", platform_mail.body).group(1)
+    stranger = Client()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for _ in range(5):  # more than one session's hourly share of codes
+            stranger.post(url, {"action": "send_code"})
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(20):  # far more wrong tries than one session is allowed
+        stranger.post(url, {"action": "verify_code", "code": wrong})
+    stranger.post(url, {"action": "verify_code", "code": code})  # the platform's code, read over its shoulder
+    assert stranger.post(url, {"action": "acknowledge"}).status_code == 400
+    # The platform's session: its code was neither spent nor locked by the stranger.
+    assert client.post(url, {"action": "verify_code", "code": code}).status_code == 302
+    assert client.post(url, {"action": "acknowledge"}).status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.ACKNOWLEDGED
 
 
 def test_the_inbox_needs_no_code(client, two_notices):

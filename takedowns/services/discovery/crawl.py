@@ -33,6 +33,7 @@ from takedowns.models import (
     PageState,
     WatchedSite,
 )
+from takedowns.services.crawl_budget import crawl_image_allowed, on_site
 from takedowns.services.discovery.match import _deserves_keypoints, _reference_rows, crawled_images_match
 from takedowns.services.jobs import enqueue_on_commit, held_while_alive
 from takedowns.services.verification import LIMITS, page_image_urls
@@ -286,6 +287,8 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
         return  # fetched once in this run already
     if not crawler.allowed(image_url):
         return
+    if not crawl_image_allowed(run_id=run.pk, site_hosts=crawler.hosts, url=image_url):
+        return  # another host's images: its budget for this crawl is spent
     try:
         got = crawler.get(image_url, accept="image/*", max_bytes=LIMITS.max_bytes)
     except fetch.FetchError:
@@ -353,7 +356,8 @@ def _crawl_page(crawler: _Crawler, page: CrawlPage) -> None:
             _image_seen(crawler, page.url, src, now)
     elif b"<urlset" in got.body[:2000] or b"<sitemapindex" in got.body[:2000]:
         locs = [html.unescape(m.decode("utf-8", "replace")) for m in _LOC.findall(got.body)]
-        _enqueue_pages(crawler.run, [u for u in locs if crawler.follows(u) or u.endswith(".xml")], page.depth)
+        nested = [u for u in locs if crawler.follows(u) or (u.endswith(".xml") and on_site(u, crawler.hosts))]
+        _enqueue_pages(crawler.run, nested, page.depth)
     _page_done(page, PageState.DONE)
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from takedowns.addresses import client_address
+from takedowns.addresses import client_rate_limit_subject
 from takedowns.crypto import decrypt_bytes, encrypt_bytes
 from takedowns.forms.intake import (
     ContactForm,
@@ -342,10 +342,17 @@ def _step_images(request, state):
         if action.startswith("remove-"):
             _remove_picture(request, state, action)
             return redirect("takedowns:intake_step", step="images")
-        if request.FILES and not throttle_hit(
-            f"intake-upload:{client_address(request)}", UPLOAD_LIMIT, UPLOAD_WINDOW, fail_open=True
+        # Counted per file, not per request: one request may carry ten pictures.
+        files = sum(len(request.FILES.getlist(name)) for name in request.FILES)
+        if files and not throttle_hit(
+            f"intake-upload:{client_rate_limit_subject(request)}",
+            UPLOAD_LIMIT,
+            UPLOAD_WINDOW,
+            fail_open=True,
+            cost=files,
         ):
             form = ImagesForm(existing_count=held)
+            form.cleaned_data = {}  # an unbound form has none, and add_error needs it
             form.add_error(
                 None,
                 _(
@@ -443,7 +450,8 @@ def _step_review(request, state):
     statement = answers.get("statement", {})
     representative = who.get("filer_type") == FilerType.REPRESENTATIVE
     if request.method == "POST":
-        if not throttle_hit(f"intake-submit:{client_address(request)}", SUBMIT_LIMIT, SUBMIT_WINDOW, fail_open=True):
+        submitter = client_rate_limit_subject(request)
+        if not throttle_hit(f"intake-submit:{submitter}", SUBMIT_LIMIT, SUBMIT_WINDOW, fail_open=True):
             messages.error(
                 request,
                 _(

@@ -21,7 +21,7 @@ def locked_out_message() -> str:
 def slowed_down_message() -> str:
     return _(
         "Many attempts to open this case were made in the last hour, so for your safety each connection gets "
-        "one try every 15 minutes for now. Please wait and try again. Nothing in your case has changed."
+        "only a few tries every 15 minutes for now. Please wait and try again. Nothing in your case has changed."
     )
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 import hashing
 from takedowns import selectors
-from takedowns.addresses import client_address
+from takedowns.addresses import client_rate_limit_subject
 from takedowns.forms.intake import ImagesForm
 from takedowns.forms.status import AddUrlsForm, EraseForm, StatusLoginForm, WithdrawForm, add_urls_clean
 from takedowns.models import ActorKind, Case, CaseState, EventType, Notice
@@ -81,7 +81,7 @@ def status_login(request: HttpRequest) -> HttpResponse:
             attempt = case_sign_in(
                 reference=form.cleaned_data["reference"],
                 code=form.cleaned_data["access_code"],
-                address=client_address(request),
+                address=client_rate_limit_subject(request),
             )
             if attempt.refused:
                 form.add_error(None, slowed_down_message() if attempt.refused == "slowed" else locked_out_message())
@@ -174,7 +174,9 @@ def status_add_images(request: HttpRequest, case: Case) -> HttpResponse:
     if case.state != CaseState.OPEN or (case.is_minor_content and request.FILES):
         # Under 18 a picture is never taken, not even to refuse it with a form error.
         return redirect("takedowns:status")
-    if not throttle_hit(f"intake-upload:{client_address(request)}", 120, 3600):
+    # Counted per file, like the intake's pictures step (the same limit and key).
+    files = max(1, sum(len(request.FILES.getlist(name)) for name in request.FILES))
+    if not throttle_hit(f"intake-upload:{client_rate_limit_subject(request)}", 120, 3600, cost=files):
         messages.error(
             request,
             _("Many pictures were sent from this connection in the last hour. Please wait a little and try again."),
