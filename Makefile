@@ -11,7 +11,7 @@ run migrate test test-fast faults bench security load screenshots: export DEBUG 
 .PHONY: run test test-fast faults lint format bench load migrate clean help check-deploy security screenshots
 
 help:
-	@echo "make run    - set up and serve http://127.0.0.1:8000 (SQLite, local broker, worker + beat, demo data)"
+	@echo "make run    - set up and serve http://127.0.0.1:8000 (gunicorn, SQLite, local broker, worker + beat, demo data)"
 	@echo "make test   - set up and run the test suite (without the fault injection)"
 	@echo "make faults - fault injection: private PostgreSQL + Redis, killed workers (tests/faults)"
 	@echo "make lint   - ruff and the import layers (lint-imports)"

@@ -5,7 +5,7 @@ Two runs, each on loopback only, bounded in count and in wall-clock time:
 * ``postgres``: a fresh PostgreSQL database (``load_bench``), Redis as broker and cache (dbs 10 and 11),
   gunicorn with 2 workers (``portal/gunicorn.conf.py``), a ``hashing`` worker and an ``io`` worker as in
   ``docker-compose.yml`` (scaled to this machine), 50 victims;
-* ``embedded``: exactly what ``make run`` starts (``python -m portal.embedded``: runserver, a worker and beat on
+* ``embedded``: exactly what ``make run`` starts (``python -m portal.embedded``: gunicorn, a worker and beat on
   SQLite and the folder broker), 10 victims.
 
 In both, every simulated victim walks the real web intake (every step fetched, then posted with its CSRF token,
@@ -708,7 +708,7 @@ def write_report() -> None:
     ]
     for mode, title in (
         ("postgres", "PostgreSQL + Redis, gunicorn (2 workers), hashing and io Celery workers"),
-        ("embedded", "Embedded default (`make run`: SQLite, folder broker, runserver, worker and beat)"),
+        ("embedded", "Embedded default (`make run`: SQLite, folder broker, gunicorn, worker and beat)"),
     ):
         path = RESULTS / f"{mode}.json"
         if not path.exists():
