@@ -788,12 +788,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=[*MODES, "report"])
     parser.add_argument("--victims", type=int, help="override the number of victims (a quick trial)")
+    parser.add_argument("--cap", type=int, help="override the run's wall-clock cap in seconds (a larger trial)")
     args = parser.parse_args()
     if args.mode == "report":
         write_report()
         return 0
     if args.victims:
         MODES[args.mode]["victims"] = args.victims
+    if args.cap:
+        MODES[args.mode]["cap"] = args.cap
     RESULTS.mkdir(exist_ok=True)
     for stale in RESULTS.glob(f"{args.mode}-*.log"):
         stale.unlink()
