@@ -35,6 +35,7 @@ GUNICORN_GRACEFUL_TIMEOUT = 3
 # benchmarks/load/run.py embedded (40 victims) on 2 cores: see docs/DECISIONS.md.
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
+KEEPALIVE_SECONDS = 75
 _PR_SET_PDEATHSIG = 1
 
 
@@ -77,6 +78,11 @@ def commands(host: str, port: str, workers: int, threads: int) -> dict[str, list
             "--threads",
             str(threads),
             "--no-control-socket",
+            # Longer than any client's idle time between two requests on one connection: with gunicorn's 2 s
+            # default, clients polling every 2 s had their next request land on a connection the server was
+            # closing (connection reset). Idle connections wait in the poller, not on a thread.
+            "--keep-alive",
+            str(KEEPALIVE_SECONDS),
             "--graceful-timeout",
             str(GUNICORN_GRACEFUL_TIMEOUT),
             "portal.wsgi",
