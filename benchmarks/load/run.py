@@ -6,7 +6,7 @@ Two runs, each on loopback only, bounded in count and in wall-clock time:
   gunicorn with 2 workers (``portal/gunicorn.conf.py``), a ``hashing`` worker and an ``io`` worker as in
   ``docker-compose.yml`` (scaled to this machine), 50 victims;
 * ``embedded``: exactly what ``make run`` starts (``python -m portal.embedded``: gunicorn, a worker and beat on
-  SQLite and the folder broker), 10 victims.
+  SQLite and the folder broker), 40 victims.
 
 In both, every simulated victim walks the real web intake (every step fetched, then posted with its CSRF token,
 two generated pictures, five URLs on the registry's e-mail platforms) from its own client address
@@ -62,7 +62,7 @@ PYTHON = sys.executable
 MODES = {
     # Victims, advocates, platform tokens, hard wall-clock cap of the whole run (set-up included), in seconds.
     "postgres": {"victims": 50, "advocates": 5, "tokens": 10, "cap": 540},
-    "embedded": {"victims": 10, "advocates": 5, "tokens": 10, "cap": 300},
+    "embedded": {"victims": 40, "advocates": 5, "tokens": 10, "cap": 900},
 }
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = "load_bench"
