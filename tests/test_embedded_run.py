@@ -116,6 +116,12 @@ def test_make_run_serves_through_gunicorn_and_stops_every_process(tmp_path, sign
         gunicorn_processes = [pid for pid, (_, cmd) in members.items() if "gunicorn" in cmd]
         assert len(gunicorn_processes) >= 2, commands  # the master and at least one worker
 
+        # The banner: where to go and how to sign in, printed once the web server answers.
+        banner_deadline = time.monotonic() + 30
+        while f"Recourse is running: {base}" not in log_path.read_text() and time.monotonic() < banner_deadline:
+            time.sleep(0.2)
+        assert "advocate@demo.recourse.test" in log_path.read_text()
+
         started = time.monotonic()
         launcher.send_signal(signum)
         while time.monotonic() - started < STOP_LIMIT + 2:
