@@ -14,6 +14,7 @@ import hashing
 from hashing.decode import Limits, decode
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, Case, CaseState, EventType, ImageState, ReferenceImage
+from takedowns.services.exchange import exchange_case_sync
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.verification import locations_evidence_request
 
@@ -154,6 +155,8 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
             data={"image_id": image.pk, "pdq_quality": result.pdq_quality, "original_kept": image.keep_as_evidence},
         )
         locations_evidence_request(case_id=image.case_id, refresh=True)
+        if image.case.share_with_platforms:
+            exchange_case_sync(case=image.case)
     return image
 
 
