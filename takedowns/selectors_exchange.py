@@ -170,9 +170,11 @@ def platform_exchange_opinions(platform: Platform, *, limit: int = 50) -> list[E
     )
 
 
-def exchange_blocked_by_platform(*, since: datetime | None = None) -> dict[int, int]:
+def exchange_blocked_by_platform(*, since: datetime | None = None, until: datetime | None = None) -> dict[int, int]:
     """Re-uploads each platform reported blocking with a shared signal: {platform id: count}."""
     opinions = ExchangeOpinion.objects.filter(kind=OpinionKind.BLOCKED)
     if since is not None:
         opinions = opinions.filter(created_at__gte=since)
+    if until is not None:
+        opinions = opinions.filter(created_at__lt=until)
     return dict(opinions.values("platform_id").annotate(n=Count("pk")).values_list("platform_id", "n"))

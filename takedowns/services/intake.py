@@ -243,7 +243,13 @@ def intake_answers_to_case_fields(answers: dict) -> dict:
 
 
 def intake_submit(
-    *, answers: dict, pending: list[dict], keep_as_evidence: bool, submission_key: str, language: str
+    *,
+    answers: dict,
+    pending: list[dict],
+    keep_as_evidence: bool,
+    submission_key: str,
+    language: str,
+    share_with_platforms: bool = False,
 ) -> IntakeSubmitted:
     """Create the case from the intake answers, attach the pending pictures, and start the background work
     (hashing, notice drafting, the receipt e-mail). A second call with the same ``submission_key`` returns the
@@ -257,6 +263,7 @@ def intake_submit(
             **fields,
             urls=urls,
             language=language,
+            share_with_platforms=share_with_platforms,
             actor_kind=ActorKind.VICTIM,
             submission_key=submission_key,
         )

@@ -30,9 +30,11 @@ from takedowns.forms.workbench import AdvocateUrlsForm, AssignForm, NoteForm, Pl
 from takedowns.models import AccountOutcome, ActorKind, ReuploadOutcome
 from takedowns.notices import render_notice_pdf
 from takedowns.roles import is_advocate, platform_of
+from takedowns.selectors_exchange import case_exchange_signals
 from takedowns.services import account_actions, bundles, delivery, outcomes, workbench
 from takedowns.services import notices as notice_services
 from takedowns.services.deadlines import job_last_ran
+from takedowns.services.exchange import ExchangeError, exchange_signal_review
 from takedowns.web import platform as platform_views
 from takedowns.web.common import bundle_response, webform_submission_record
 
@@ -113,8 +115,24 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "findings_new": selectors.case_findings(case, status="new").count(),
             "account_choices": AccountOutcome.choices,
             "reupload_choices": ReuploadOutcome.choices,
+            "exchange_signals": case_exchange_signals(case),
         },
     )
+
+
+@login_required
+@require_POST
+def case_signal_review(request: HttpRequest, reference: str, signal_id: str) -> HttpResponse:
+    """Keep sharing a flagged signal, or retract one (a deletion on the exchange's feed)."""
+    case = selectors.case_for_user(request.user, reference)
+    signal = case.exchange_signals.filter(public_id=signal_id).first()
+    if signal is None:
+        raise Http404
+    try:
+        exchange_signal_review(signal=signal, keep=request.POST.get("keep") == "1", actor_user=request.user)
+    except ExchangeError as exc:
+        messages.error(request, str(exc))
+    return redirect(f"{reverse('takedowns:case_detail', args=[case.reference])}#exchange")
 
 
 @login_required

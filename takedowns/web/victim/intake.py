@@ -323,6 +323,7 @@ def _step_images(request, state):
         state["keep"] = (
             bool(form.cleaned_data.get("keep_as_evidence")) if valid else bool(request.POST.get("keep_as_evidence"))
         )
+        state["share"] = bool(request.POST.get("share_with_platforms"))
         _save(request, state)
         if form.checked:
             messages.success(request, images_added_message(len(form.checked)))
@@ -333,7 +334,10 @@ def _step_images(request, state):
         _mark_done(state, "images", {"count": len(uploads)})
         _save(request, state)
         return redirect("takedowns:intake_step", step="contact")
-    form = ImagesForm(initial={"keep_as_evidence": state.get("keep", False)}, existing_count=len(uploads))
+    form = ImagesForm(
+        initial={"keep_as_evidence": state.get("keep", False), "share_with_platforms": state.get("share", False)},
+        existing_count=len(uploads),
+    )
     return _render(request, state, "images", "takedowns/intake/images.html", {"form": form, "uploads": uploads})
 
 
@@ -410,6 +414,7 @@ def _step_review(request, state):
             answers=answers,
             pending=[] if _is_minor(state) else state["uploads"],
             keep_as_evidence=bool(state.get("keep")),
+            share_with_platforms=bool(state.get("share")) and not _is_minor(state),
             submission_key=state["key"],
             language=translation.get_language() or "en",
         )
