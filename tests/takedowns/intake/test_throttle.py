@@ -60,7 +60,7 @@ def test_many_addresses_guessing_one_case_slow_down_but_the_victim_still_gets_in
             attempt(client, case.reference, "WRNG-CODE-0000-0000", ip=f"10.0.{n // 200}.{n % 200}").status_code == 200
         )
     # Over the ceiling, every address gets a few tries per window: a guesser's fourth try is refused...
-    for n in range(status.BUSY_CASE_CODE_LIMIT):
+    for n in range(case_access.BUSY_CASE_CODE_LIMIT):
         assert attempt(client, case.reference, f"WRNG-CODE-0000-000{n}", ip="203.0.113.50").status_code == 200
     slowed = attempt(client, case.reference, "WRNG-CODE-0000-0009", ip="203.0.113.50")
     assert slowed.status_code == 429 and "only a few tries every 15 minutes" in slowed.content.decode()
@@ -176,10 +176,10 @@ def test_the_access_code_kept_in_the_session_expires_like_the_cached_one(client,
 
 def test_a_busy_case_still_forgives_the_victim_a_typo(client):
     """A stranger keeps the case over its ceiling; the victim mistypes once, then types the right code: in."""
-    from takedowns.web.victim import status
+    from takedowns.services import case_access
 
     case = CaseFactory()
-    for n in range(status.CASE_CEILING + 10):
+    for n in range(case_access.CASE_CEILING + 10):
         attempt(client, case.reference, "WRNG-CODE-0000-0000", ip=f"10.1.{n // 200}.{n % 200}")
     assert attempt(client, case.reference, "WRNG-CODE-TYPO-0000", ip="203.0.113.77").status_code == 200
     assert attempt(client, case.reference, "WRNG-CODE-TYPO-0001", ip="203.0.113.77").status_code == 200
