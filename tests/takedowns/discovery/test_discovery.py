@@ -378,7 +378,67 @@ def test_a_sitemap_seeds_the_frontier(server):
         ).encode(),
         content_type="application/xml",
     )
-    site = _site(server.base + "/g/0", sitemap_url=server.base + "/sitemap.xml", max_depth=0)
+    # Only the sitemap's pages and the start (the gallery's "next" links turn pages, which costs no depth).
+    site = _site(
+        server.base + "/g/0", sitemap_url=server.base + "/sitemap.xml", max_depth=0, follow_patterns=[r"/g/(0|5|7\?)"]
+    )
     run = discovery.crawl_now(site=site)
     urls = set(CrawlPage.objects.filter(run=run, state="done").values_list("url", flat=True))
     assert urls == {server.base + p for p in ("/g/0", "/sitemap.xml", "/g/5", "/g/7?a=1&b=2")}
+
+
+# --- reaching the whole site -------------------------------------------------------------------------------
+
+
+def _paginated_gallery(server, style: str, pages: int = 40) -> str:
+    """A gallery of ``pages`` listing pages, each linking only to the next (as ``style`` says) and to three
+    item pages of its own; the last listing page shows a marker image."""
+    for p in range(pages):
+        nxt = f"/list?page={p + 2}"
+        turn = {
+            "rel": f'<a rel="next" href="{nxt}"><span class="icon"></span></a>',
+            "link": "",
+            "words": f'<a href="{nxt}">Next &rsaquo;</a>',
+            "number": f'<a href="{nxt}"> {p + 2} </a>',
+            "arrow": f'<a href="{nxt}" aria-label="Next page">&#10140;</a>',
+        }[style]
+        head = f'<link rel="next" href="{nxt}">' if style == "link" else ""
+        items = "".join(f'<a href="/item/{p}-{i}">item</a>' for i in range(3))
+        last = '<img src="/last.jpg">' if p == pages - 1 else ""
+        turn = turn if p < pages - 1 else ""
+        server.page(f"/list?page={p + 1}", f"<html><head>{head}</head><body>{items}{last}{turn}</body></html>")
+        for i in range(3):
+            server.page(f"/item/{p}-{i}", "<html><body>an item</body></html>")
+    server.image("/last.jpg", make_photo_like(200, 150, seed=77))
+    return server.base + "/list?page=1"
+
+
+@pytest.mark.parametrize("style", ["rel", "link", "words", "number", "arrow"])
+def test_a_watchlist_made_with_defaults_reaches_the_last_page_of_a_long_gallery(server, style):
+    start = _paginated_gallery(server, style)
+    site = discovery.watched_site_create(fields={"name": "Long gallery", "start_urls": [start], "max_pages": 500})
+    assert site.max_depth == 5  # the default: each "next page" must not count as one level deeper
+    WatchedSite.objects.filter(pk=site.pk).update(requests_per_second=500)  # a local server needs no politeness
+    site.refresh_from_db()
+    run = discovery.crawl_now(site=site)
+    assert server.hits("/list?page=40") == 1
+    assert CrawledImage.objects.filter(image_url=server.base + "/last.jpg").exists()
+    assert run.pages_fetched == 40 * 4  # every listing page and every item page
+
+
+def test_max_pages_still_bounds_an_endless_pagination(server):
+    start = _paginated_gallery(server, "rel")
+    site = _site(start, max_pages=12)
+    run = discovery.crawl_now(site=site)
+    assert CrawlPage.objects.filter(run=run).count() == 12
+    assert run.pages_fetched == 12 and server.hits("/list?page=40") == 0
+
+
+def test_item_links_still_count_depth(server):
+    start = _paginated_gallery(server, "rel", pages=3)
+    server.page("/item/0-0", '<html><body><a href="/deep/1">on</a></body></html>')
+    for d in range(1, 10):
+        server.page(f"/deep/{d}", f'<html><body><a href="/deep/{d + 1}">on</a></body></html>')
+    run = discovery.crawl_now(site=_site(start, max_depth=3))
+    assert server.hits("/deep/2") == 1 and server.hits("/deep/3") == 0
+    assert run.state == "done"
