@@ -442,3 +442,31 @@ def test_item_links_still_count_depth(server):
     run = discovery.crawl_now(site=_site(start, max_depth=3))
     assert server.hits("/deep/2") == 1 and server.hits("/deep/3") == 0
     assert run.state == "done"
+
+
+# --- video pages -------------------------------------------------------------------------------------------
+
+
+def test_a_video_pages_poster_and_previews_are_searched(server, case_with_refs):
+    copies = edited_copies(REFS[0])
+    paths = ["/v/og.jpg", "/v/poster.jpg", "/v/ld.jpg", "/thumbs/lazy.jpg", "/thumbs/bg.jpg"]
+    for path, data in zip(paths, copies, strict=True):
+        server.image(path, data)
+    server.image("/blank.gif", make_photo_like(8, 8, seed=3, fmt="GIF"), "image/gif")
+    ld = '{"@context": "https://schema.org", "@type": "VideoObject", "thumbnailUrl": ["/v/ld.jpg"]}'
+    server.page(
+        "/videos/1",
+        '<html><head><meta property="og:image" content="/v/og.jpg">'
+        f'<script type="application/ld+json">{ld}</script></head>'
+        '<body><video poster="/v/poster.jpg" controls><source src="/v/1.mp4" type="video/mp4"></video></body></html>',
+    )
+    server.page(
+        "/videos/",
+        '<html><body><a href="/videos/1"><img src="/blank.gif" data-src="/thumbs/lazy.jpg" alt=""></a>'
+        "<a href='/videos/1'><div class='thumb' style=\"background-image: url('/thumbs/bg.jpg')\"></div></a>"
+        "</body></html>",
+    )
+    discovery.crawl_now(site=_site(server.base + "/videos/"))
+    assert server.hits("/v/1.mp4") == 0  # the video itself is never fetched
+    found = set(Finding.objects.filter(case=case_with_refs).values_list("image_url", flat=True))
+    assert found == {server.base + p for p in paths}
