@@ -33,7 +33,14 @@ from takedowns.models import (
     PageState,
     WatchedSite,
 )
-from takedowns.services.discovery.match import _deserves_keypoints, _reference_rows, crawled_images_match
+from takedowns.services.discovery.match import (
+    KEYPOINT_BUDGET,
+    KEYPOINT_IMAGES_PER_RUN,
+    _deserves_keypoints,
+    _reference_rows,
+    crawled_images_match,
+    keypoint_index,
+)
 from takedowns.services.jobs import enqueue_on_commit, held_while_alive
 from takedowns.services.verification import LIMITS, page_image_urls
 
@@ -238,8 +245,12 @@ class _Crawler:
         self.hosts = {urlsplit(u).netloc.lower() for u in [*self.site.start_urls, self.site.sitemap_url] if u}
         self.patterns = [re.compile(p) for p in self.site.follow_patterns or []]
         self._robots: dict[str, Protego | None] = {}
-        # Every open case's reference hashes (all variants), to flag images that deserve keypoints.
-        self.ref_words = _reference_rows()[3]
+        # Every open case's reference hashes (all variants) and keypoints, to flag images that deserve keypoints.
+        ref_ids, _, ref_records, self.ref_words = _reference_rows()
+        self.kp_index = keypoint_index(ref_ids, ref_records)
+        self.kp_left = KEYPOINT_IMAGES_PER_RUN - (
+            CrawledImage.objects.filter(last_run=run).exclude(keypoint_refs=[]).count() if len(self.kp_index) else 0
+        )
 
     def _origin(self, url: str) -> str:
         parts = urlsplit(url)
@@ -352,11 +363,23 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
         return
     if not (200 <= got.status < 300 and got.is_image):
         return
+    proposed: list[int] = []
     try:
-        h = hashing.compute(got.body, limits=LIMITS, unwrap=True)
-        if _deserves_keypoints(h, crawler.ref_words):
-            # Keypoints are computed now or never: the bytes are not kept.
+        # Keypoints are computed now or never: the bytes are not kept.
+        if len(crawler.kp_index) and crawler.kp_left > 0:
+            # Every picture is described by its keypoints and looked up in the references' keypoint index, so
+            # crops and turned copies (far from every reference by their hashes) reach the keypoint stage too.
             h = hashing.compute_candidate(got.body, limits=LIMITS)
+            proposed = [
+                ref for ref, _ in crawler.kp_index.candidates(h.features, h.features_mirrored, budget=KEYPOINT_BUDGET)
+            ]
+            crawler.kp_left -= bool(proposed)
+            keep = bool(proposed) or _deserves_keypoints(h, crawler.ref_words)
+        else:
+            h = hashing.compute(got.body, limits=LIMITS, unwrap=True)
+            keep = _deserves_keypoints(h, crawler.ref_words)
+            if keep:
+                h = hashing.compute_candidate(got.body, limits=LIMITS)
     except hashing.HashingError:
         CrawlRun.objects.filter(pk=run.pk).update(images_failed=F("images_failed") + 1)
         return
@@ -371,7 +394,8 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
         "phash": h.phash,
         "pdq_trimmed": trimmed.pdq if trimmed else "",
         "pdq_unwrapped": unwrapped.pdq if unwrapped else "",
-        "hashes": h.to_dict(include_features=True),
+        "hashes": h.to_dict(include_features=keep),
+        "keypoint_refs": proposed,
         "last_seen_at": now,
         "last_run": run,
     }
@@ -380,8 +404,8 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
             site=site, image_url_sha=sha, defaults=values | {"first_seen_at": now, "matched_at": None}
         )
     else:
-        if seen.sha256 != h.sha256:
-            values["matched_at"] = None  # the picture at this URL changed: match it again
+        if seen.sha256 != h.sha256 or set(proposed) - set(seen.keypoint_refs or ()):
+            values["matched_at"] = None  # the picture changed, or points to a new reference: match it again
         CrawledImage.objects.filter(pk=seen.pk).update(**values)
     CrawlRun.objects.filter(pk=run.pk).update(images_hashed=F("images_hashed") + 1)
 
