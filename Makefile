@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PORT ?= 8000
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
@@ -11,7 +12,7 @@ run migrate test test-fast faults bench security load screenshots: export DEBUG 
 .PHONY: run test test-fast faults lint format bench load migrate clean help check-deploy security screenshots
 
 help:
-	@echo "make run    - set up and serve http://127.0.0.1:8000 (SQLite, local broker, worker + beat, demo data)"
+	@echo "make run    - set up and serve http://127.0.0.1:8000, or PORT=... (gunicorn, SQLite, local broker, worker + beat, demo data)"
 	@echo "make test   - set up and run the test suite (without the fault injection)"
 	@echo "make faults - fault injection: private PostgreSQL + Redis, killed workers (tests/faults)"
 	@echo "make lint   - ruff and the import layers (lint-imports)"
@@ -36,7 +37,7 @@ migrate: $(RUNTIME_STAMP)
 
 run: migrate
 	$(PY) manage.py seed_demo
-	$(PY) -m portal.embedded --port 8000
+	$(PY) -m portal.embedded --port $(PORT)
 
 # The fault-injection tests start servers of their own and run once, in their own target (and CI step).
 test: $(DEV_STAMP)

@@ -6,6 +6,7 @@ administrator needs them, and the audit log cannot be edited or deleted.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hashing import SHARED_HASH_FIELDS
 from takedowns.models import (
+    EXCHANGE_SCOPES,
     Case,
     Event,
     EventType,
@@ -23,14 +25,46 @@ from takedowns.models import (
     ReportedLocation,
 )
 from takedowns.services import two_factor
+from takedowns.services.exchange import platform_exchange_scopes_set
+
+
+class PlatformAdminForm(forms.ModelForm):
+    exchange_scopes = forms.MultipleChoiceField(
+        choices=[(scope, scope) for scope in EXCHANGE_SCOPES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Hash exchange: exchange:read fetches the feed of shared fingerprints, exchange:lookup checks "
+        "uploads against it. Grant only to a platform that agreed to use them to block uploads.",
+    )
+
+    class Meta:
+        model = Platform
+        fields = ["exchange_scopes"]
 
 
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "kind", "channel", "regime", "response_hours", "channel_verified"]
+    form = PlatformAdminForm
+    list_display = [
+        "name",
+        "slug",
+        "kind",
+        "channel",
+        "regime",
+        "response_hours",
+        "channel_verified",
+        "exchange_scopes",
+    ]
     # Providers (CDN, host, registrar) come from host lookups (issue 14): an operator may correct their contact.
     list_filter = ["kind", "channel", "regime", "channel_verified"]
     search_fields = ["name", "slug"]
+
+    def save_model(self, request, obj, form, change):
+        # Scopes go through the service so every grant is audited.
+        scopes = form.cleaned_data.get("exchange_scopes") or []
+        obj.exchange_scopes = list(Platform.objects.get(pk=obj.pk).exchange_scopes) if obj.pk else []
+        super().save_model(request, obj, form, change)
+        platform_exchange_scopes_set(platform=obj, scopes=scopes, actor_user=request.user)
 
 
 @admin.register(PlatformMembership)

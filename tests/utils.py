@@ -319,6 +319,28 @@ def edited_copies(reference: bytes) -> list[bytes]:
     ]
 
 
+def hard_edited_copies(reference: bytes) -> dict[str, bytes]:
+    """Three edits that defeat whole-picture hashes but not keypoints: an off-centre crop (12 % off the left,
+    10 % off the top, a little off the others), a 7 % crop from every side, and a 3° turn trimmed of its blank
+    corners and scaled back to the original size."""
+    im = Image.open(io.BytesIO(reference)).convert("RGB")
+    w, h = im.size
+
+    def enc(x: Image.Image, q: int = 80) -> bytes:
+        out = io.BytesIO()
+        x.save(out, "JPEG", quality=q)
+        return out.getvalue()
+
+    turned = im.rotate(-3, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=(0, 0, 0))
+    return {
+        "off-centre crop": enc(im.crop((int(w * 0.12), int(h * 0.10), int(w * 0.98), int(h * 0.97)))),
+        "7 % crop": enc(im.crop((int(w * 0.07), int(h * 0.07), int(w * 0.93), int(h * 0.93)))),
+        "3° rotation": enc(
+            turned.crop((int(w * 0.06), int(h * 0.06), int(w * 0.94), int(h * 0.94))).resize((w, h)), 85
+        ),
+    }
+
+
 def serve_gallery(server, *, pages: int, images: int, planted: list[bytes], seed: int = 500, base: str = "") -> dict:
     """Serve a gallery on ``server``: ``/gallery/`` links to every tenth page, each page ``/g/<n>`` links to
     the next two and shows its share of ``images`` pictures (``planted`` among them, spread out), plus a

@@ -5,8 +5,8 @@ Two runs, each on loopback only, bounded in count and in wall-clock time:
 * ``postgres``: a fresh PostgreSQL database (``load_bench``), Redis as broker and cache (dbs 10 and 11),
   gunicorn with 2 workers (``portal/gunicorn.conf.py``), a ``hashing`` worker and an ``io`` worker as in
   ``docker-compose.yml`` (scaled to this machine), 50 victims;
-* ``embedded``: exactly what ``make run`` starts (``python -m portal.embedded``: runserver, a worker and beat on
-  SQLite and the folder broker), 10 victims.
+* ``embedded``: exactly what ``make run`` starts (``python -m portal.embedded``: gunicorn, a worker and beat on
+  SQLite and the folder broker), 40 victims.
 
 In both, every simulated victim walks the real web intake (every step fetched, then posted with its CSRF token,
 two generated pictures, five URLs on the registry's e-mail platforms) from its own client address
@@ -62,7 +62,7 @@ PYTHON = sys.executable
 MODES = {
     # Victims, advocates, platform tokens, hard wall-clock cap of the whole run (set-up included), in seconds.
     "postgres": {"victims": 50, "advocates": 5, "tokens": 10, "cap": 540},
-    "embedded": {"victims": 10, "advocates": 5, "tokens": 10, "cap": 300},
+    "embedded": {"victims": 40, "advocates": 5, "tokens": 10, "cap": 900},
 }
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = "load_bench"
@@ -708,7 +708,7 @@ def write_report() -> None:
     ]
     for mode, title in (
         ("postgres", "PostgreSQL + Redis, gunicorn (2 workers), hashing and io Celery workers"),
-        ("embedded", "Embedded default (`make run`: SQLite, folder broker, runserver, worker and beat)"),
+        ("embedded", "Embedded default (`make run`: SQLite, folder broker, gunicorn, worker and beat)"),
     ):
         path = RESULTS / f"{mode}.json"
         if not path.exists():
@@ -788,12 +788,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=[*MODES, "report"])
     parser.add_argument("--victims", type=int, help="override the number of victims (a quick trial)")
+    parser.add_argument("--cap", type=int, help="override the run's wall-clock cap in seconds (a larger trial)")
     args = parser.parse_args()
     if args.mode == "report":
         write_report()
         return 0
     if args.victims:
         MODES[args.mode]["victims"] = args.victims
+    if args.cap:
+        MODES[args.mode]["cap"] = args.cap
     RESULTS.mkdir(exist_ok=True)
     for stale in RESULTS.glob(f"{args.mode}-*.log"):
         stale.unlink()

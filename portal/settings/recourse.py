@@ -109,3 +109,6 @@ ESCALATION_PLAN_MAX_AGE_DAYS = 7
 # complaint to their customer with a 24-72 h deadline of their own (reference/escalation.md §4), so 72 h lets
 # that run its course before the notice counts as overdue.
 UPSTREAM_RESPONSE_HOURS = env.int("UPSTREAM_RESPONSE_HOURS", 72)
+
+# Hash-exchange lookups per platform token per minute (POST /api/v1/exchange/lookup/, up to 100 hashes each).
+EXCHANGE_LOOKUPS_PER_MINUTE = env.int("EXCHANGE_LOOKUPS_PER_MINUTE", 120)

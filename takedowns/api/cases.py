@@ -19,9 +19,11 @@ from takedowns.api.permissions import IsAdvocate
 from takedowns.api.serializers import AccountAnswerSerializer, account_answer_data
 from takedowns.models import ActorKind, Case, FilerType, FindingStatus, Jurisdiction, LadderStep
 from takedowns.notices.evidence import evidence_summary
+from takedowns.selectors_exchange import case_exchange_signals
 from takedowns.services import cases as case_services
 from takedowns.services import escalation, replies
 from takedowns.services.delivery import notice_missing_elements
+from takedowns.services.exchange import ExchangeError, case_sharing_set, exchange_signal_review
 from takedowns.services.fingerprints import KNOWN_FORMATS, VARIANT_NAMES
 from takedowns.services.notices import NoDraftNotice, NoticeRouteError, case_notice_route_dmca, case_notices_send_all
 
@@ -88,6 +90,11 @@ class CaseCreateSerializer(serializers.Serializer):
     jurisdiction = serializers.ChoiceField(choices=Jurisdiction.choices, default=Jurisdiction.US)
     is_synthetic = serializers.BooleanField(default=False)
     is_minor_content = serializers.BooleanField(default=False)
+    share_with_platforms = serializers.BooleanField(
+        default=False,
+        help_text="The person agreed to share her pictures' fingerprints (PDQ, MD5) with every platform subscribed "
+        "to the hash exchange, so their tools block uploads. Opt-in; PATCH it to false to withdraw them.",
+    )
     urls = serializers.ListField(child=serializers.CharField(max_length=2048), allow_empty=False, max_length=200)
     images = serializers.ListField(child=serializers.FileField(), required=False, default=list, max_length=10)
     fingerprints = FingerprintsField(
@@ -248,10 +255,36 @@ class CaseSerializer(serializers.Serializer):
     jurisdiction = serializers.CharField()
     is_synthetic = serializers.BooleanField()
     is_minor_content = serializers.BooleanField()
+    share_with_platforms = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     images = CaseImageSerializer(many=True)
     locations = CaseLocationSerializer(many=True)
     notices = CaseNoticeSerializer(many=True)
+
+
+class CasePatchSerializer(serializers.Serializer):
+    share_with_platforms = serializers.BooleanField(
+        help_text="Share (true) or stop sharing (false) the fingerprints with platforms' matching tools."
+    )
+
+
+class CaseSignalSerializer(serializers.Serializer):
+    """One fingerprint shared through the hash exchange, with what platforms reported about it."""
+
+    signal_id = serializers.CharField(source="public_id")
+    signal_type = serializers.CharField()
+    image_id = serializers.IntegerField(allow_null=True)
+    active = serializers.BooleanField()
+    removal_reason = serializers.CharField()
+    needs_review = serializers.BooleanField(help_text="Two or more platforms called it a false positive.")
+    blocked_count = serializers.IntegerField(help_text="Uploads platforms reported blocking with it.")
+    false_positive_platforms = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    removed_at = serializers.DateTimeField(allow_null=True)
+
+
+class SignalReviewSerializer(serializers.Serializer):
+    keep = serializers.BooleanField(help_text="true: keep sharing it; false: retract it.")
 
 
 class DmcaRouteSerializer(serializers.Serializer):
@@ -331,6 +364,45 @@ class CaseViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=CaseSerializer)
     def retrieve(self, request, reference=None, **kwargs):
         return Response(_case_body(selectors.case_for_user(request.user, reference)))
+
+    @extend_schema(request=CasePatchSerializer, responses=CaseSerializer)
+    def partial_update(self, request, reference=None, **kwargs):
+        """Record the person's choice about sharing her fingerprints with platforms (``share_with_platforms``)."""
+        case = selectors.case_for_user(request.user, reference)
+        incoming = CasePatchSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        case_sharing_set(
+            case=case,
+            share=incoming.validated_data["share_with_platforms"],
+            actor_kind=ActorKind.ADVOCATE,
+            actor_user=request.user,
+        )
+        return Response(_case_body(selectors.case_for_user(request.user, reference)))
+
+    @extend_schema(responses=CaseSignalSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="signals")
+    def signals(self, request, reference=None, **kwargs):
+        """The case's fingerprints shared through the hash exchange, live and removed, with platforms' opinions."""
+        case = selectors.case_for_user(request.user, reference)
+        return Response(CaseSignalSerializer(case_exchange_signals(case), many=True).data)
+
+    @extend_schema(request=SignalReviewSerializer, responses={200: CaseSignalSerializer, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path=r"signals/(?P<signal_id>[A-Za-z0-9_-]+)/review")
+    def signal_review(self, request, reference=None, signal_id=None):
+        """Keep sharing a signal (clears a false-positive flag) or retract it: a retraction reaches every
+        subscriber as a deletion."""
+        case = selectors.case_for_user(request.user, reference)
+        signal = case.exchange_signals.filter(public_id=signal_id).first()
+        if signal is None:
+            raise Http404("No such signal.")
+        incoming = SignalReviewSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            exchange_signal_review(signal=signal, keep=incoming.validated_data["keep"], actor_user=request.user)
+        except ExchangeError as exc:
+            return Response({"detail": str(exc), "code": "not_shared"}, status=status.HTTP_409_CONFLICT)
+        row = next(s for s in case_exchange_signals(case) if s.pk == signal.pk)
+        return Response(CaseSignalSerializer(row).data)
 
     @extend_schema(request=UrlsSerializer, responses={200: CaseSerializer, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="urls")

@@ -184,6 +184,17 @@ class ImagesForm(VictimForm):
         widget=forms.HiddenInput(attrs={"data-fingerprints": ""}),
     )
 
+    share_with_platforms = forms.BooleanField(
+        label=_("Ask platforms to block these pictures before anyone sees them"),
+        required=False,
+        help_text=_(
+            "If you tick this, we give the fingerprints (never the pictures) to the platforms that have joined our "
+            "blocking list, so their own systems can stop an upload of the same picture. They do not learn your "
+            "name, your case or where the pictures were posted. You can stop this at any time on your case page, "
+            "and it stops by itself if you withdraw or erase your case."
+        ),
+    )
+
     def __init__(self, *args, existing_count: int = 0, minor: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.existing_count = existing_count

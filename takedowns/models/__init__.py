@@ -25,15 +25,38 @@ from takedowns.models.discovery import (
 )
 from takedowns.models.escalation import EscalationStep, LadderStep, StopReason
 from takedowns.models.events import ActorKind, Event, EventType
+from takedowns.models.exchange import (
+    ChangeKind,
+    ExchangeChange,
+    ExchangeFeedLock,
+    ExchangeOpinion,
+    ExchangeSignal,
+    OpinionKind,
+    RemovalReason,
+    SignalType,
+)
 from takedowns.models.hosts import HostIdentity
 from takedowns.models.notices import Notice, NoticeStatus
 from takedowns.models.notifications import Notification, NotificationStatus
-from takedowns.models.platforms import UPSTREAM_KINDS, Channel, Platform, PlatformKind, PlatformMembership, Regime
+from takedowns.models.platforms import (
+    EXCHANGE_LOOKUP,
+    EXCHANGE_READ,
+    EXCHANGE_SCOPES,
+    UPSTREAM_KINDS,
+    Channel,
+    Platform,
+    PlatformKind,
+    PlatformMembership,
+    Regime,
+)
 from takedowns.models.staff import StaffEnrolmentLink
 from takedowns.models.webhooks import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
 __all__ = [
     "ACCOUNT_ACTED_ON",
+    "EXCHANGE_LOOKUP",
+    "EXCHANGE_READ",
+    "EXCHANGE_SCOPES",
     "UPSTREAM_KINDS",
     "AccountAnswer",
     "AccountOutcome",
@@ -41,6 +64,7 @@ __all__ = [
     "BundleState",
     "Case",
     "CaseState",
+    "ChangeKind",
     "Channel",
     "ComputedOn",
     "CrawlPage",
@@ -51,6 +75,10 @@ __all__ = [
     "Event",
     "EventType",
     "EvidenceBundle",
+    "ExchangeChange",
+    "ExchangeFeedLock",
+    "ExchangeOpinion",
+    "ExchangeSignal",
     "FilerType",
     "Finding",
     "FindingStatus",
@@ -63,14 +91,17 @@ __all__ = [
     "NoticeStatus",
     "Notification",
     "NotificationStatus",
+    "OpinionKind",
     "PageState",
     "Platform",
     "PlatformKind",
     "PlatformMembership",
     "ReferenceImage",
     "Regime",
+    "RemovalReason",
     "ReportedLocation",
     "ReuploadOutcome",
+    "SignalType",
     "StaffEnrolmentLink",
     "StopReason",
     "WatchedSite",

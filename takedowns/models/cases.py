@@ -61,6 +61,9 @@ class Case(models.Model):
     is_minor_content = models.BooleanField(
         default=False, help_text=_("Made when the person was under 18: no images are accepted.")
     )
+    # Opt-in: the victim's fingerprints go to every platform subscribed to the hash exchange, so their own
+    # matching tools block uploads before anyone sees them. Withdrawable at any time (takedowns.services.exchange).
+    share_with_platforms = models.BooleanField(default=False)
     review_first = models.BooleanField(
         null=True, blank=True, help_text=_("Advocate review before sending; empty = the portal default.")
     )

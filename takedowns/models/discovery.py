@@ -116,6 +116,10 @@ class CrawledImage(models.Model):
     pdq_trimmed = models.CharField(max_length=64, blank=True)
     pdq_unwrapped = models.CharField(max_length=64, blank=True)
     hashes = models.JSONField(default=dict)
+    # Reference images (ids) whose keypoints this picture's keypoints point to (``hashing.kpindex``): compared
+    # at the keypoint stage even when no hash is near, as crops and turned copies are. Its keypoints are then
+    # kept in ``hashes``; other pictures keep none.
+    keypoint_refs = models.JSONField(default=list, blank=True)
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     last_run = models.ForeignKey(CrawlRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -87,6 +87,18 @@ class EventType(models.TextChoices):
     FINDING_CONFIRMED = "finding.confirmed", _("Finding confirmed and added to the case")
     FINDING_DISMISSED = "finding.dismissed", _("Finding dismissed")
     FINDING_PREVIEW_REVEALED = "finding.preview_revealed", _("Blurred preview of a found image fetched and shown")
+    CASE_SHARING_CHANGED = "case.sharing_changed", _("Choice about sharing fingerprints with platforms changed")
+    EXCHANGE_SIGNALS_ADDED = "exchange.signals_added", _("Fingerprints shared with platforms")
+    EXCHANGE_SIGNALS_REMOVED = "exchange.signals_removed", _("Fingerprints no longer shared with platforms")
+    EXCHANGE_SIGNAL_RETRACTED = "exchange.signal_retracted", _("Shared fingerprint retracted by an advocate")
+    EXCHANGE_SIGNAL_FLAGGED = (
+        "exchange.signal_flagged",
+        _("Shared fingerprint flagged: platforms call it a false positive"),
+    )
+    EXCHANGE_SIGNAL_REVIEWED = "exchange.signal_reviewed", _("Flagged fingerprint reviewed by an advocate")
+    EXCHANGE_OPINION = "exchange.opinion", _("Platform reported on a shared fingerprint")
+    EXCHANGE_LOOKUP = "exchange.lookup", _("Platform looked up fingerprints")
+    EXCHANGE_SCOPES_GRANTED = "staff.exchange_scopes_granted", _("Hash-exchange access granted to a platform")
     SYSTEM_PING = "system.ping", _("Worker health probe")
     API_TOKEN_CREATED = "staff.api_token_created", _("API token created")
     STAFF_2FA_ENROLLED = "staff.2fa_enrolled", _("Two-factor sign-in set up")

@@ -32,6 +32,10 @@ class PlatformKind(models.TextChoices):
     REGISTRAR = "registrar", _("Domain registrar")
 
 
+EXCHANGE_READ = "exchange:read"
+EXCHANGE_LOOKUP = "exchange:lookup"
+EXCHANGE_SCOPES = (EXCHANGE_READ, EXCHANGE_LOOKUP)
+
 UPSTREAM_KINDS = frozenset({PlatformKind.CDN, PlatformKind.HOST, PlatformKind.REGISTRAR})
 
 
@@ -65,6 +69,9 @@ class Platform(models.Model):
     upstream = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, help_text=_("Host or CDN for escalation.")
     )
+    # API scopes an administrator granted this platform's tokens (EXCHANGE_SCOPES): the hash exchange's feed
+    # and lookup are for platforms that have agreed to use them only to block uploads.
+    exchange_scopes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

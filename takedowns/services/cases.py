@@ -26,6 +26,7 @@ from takedowns.models import (
     ReferenceImage,
     ReportedLocation,
 )
+from takedowns.services.exchange import exchange_case_sync
 from takedowns.services.fingerprints import DeviceFingerprint, FingerprintError, fingerprints_check
 from takedowns.services.hosts import hosts_identify_request
 from takedowns.services.images import image_add, image_add_fingerprint, image_upload_check
@@ -163,6 +164,7 @@ def case_create(
     is_synthetic: bool = False,
     is_threatened: bool = False,
     is_minor_content: bool = False,
+    share_with_platforms: bool = False,
     urls: Iterable[str | tuple[str, str]] = (),
     actor_kind: str = ActorKind.VICTIM,
     actor_user=None,
@@ -201,6 +203,7 @@ def case_create(
                     is_synthetic=is_synthetic,
                     is_threatened=is_threatened,
                     is_minor_content=is_minor_content,
+                    share_with_platforms=share_with_platforms,
                     created_by=actor_user if getattr(actor_user, "is_authenticated", False) else None,
                     assigned_advocate=actor_user if actor_kind == ActorKind.ADVOCATE else None,
                     submission_key=submission_key,
@@ -210,7 +213,12 @@ def case_create(
                     actor_kind=actor_kind,
                     actor_user=actor_user,
                     case=case,
-                    data={"filer_type": filer_type, "jurisdiction": jurisdiction, "is_minor_content": is_minor_content},
+                    data={
+                        "filer_type": filer_type,
+                        "jurisdiction": jurisdiction,
+                        "is_minor_content": is_minor_content,
+                        "share_with_platforms": share_with_platforms,
+                    },
                 )
                 locations_add(case=case, urls=urls, actor_kind=actor_kind, actor_user=actor_user)
             return CaseCreated(case=case, access_code=code)
@@ -307,6 +315,7 @@ def case_file_by_advocate(
                 case=created.case, fingerprint=fingerprint, actor_kind=ActorKind.ADVOCATE, actor_user=actor_user
             )
         case_notices_prepare_enqueue(case=created.case)
+        exchange_case_sync(case=created.case, actor_kind=ActorKind.ADVOCATE, actor_user=actor_user)
     return created
 
 

@@ -44,6 +44,7 @@ from takedowns.models import (
     Platform,
     ReferenceImage,
 )
+from takedowns.services.exchange import exchange_case_erase, exchange_case_sync
 from takedowns.services.hosts import host_identities_forget
 from takedowns.services.intake import receipt_cache_key
 from takedowns.services.jobs import enqueue_on_commit
@@ -154,6 +155,8 @@ def case_withdraw(*, case: Case, actor_kind: str, actor_user=None) -> Case:
             case=locked,
             data={"notices_withdrawn": withdrawn, "withdrawals_sent": len(delivered)},
         )
+        # Platforms' matching tools stop blocking with her fingerprints: the feed carries the deletions.
+        exchange_case_sync(case=locked, actor_kind=actor_kind, actor_user=actor_user)
     return locked
 
 
@@ -278,6 +281,7 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         notifications.filter(status=NotificationStatus.PENDING).update(status=NotificationStatus.SKIPPED)
         counts["notifications_emptied"] = notifications.exclude(extra="").update(extra="")
 
+        counts["exchange_signals_blanked"] = exchange_case_erase(case=locked)
         # Where a case's images were found on watched sites says where the person's pictures are: it goes, and
         # so do the crawled-image rows behind those findings (page URL, image URL and the picture's own SHA-256
         # and PDQ, which are the victim's). A row another case also matched stays for that case.

@@ -15,6 +15,7 @@ from hashing import HASH_FIELDS
 from hashing.decode import Limits, inspect
 from takedowns.audit import event_record
 from takedowns.models import ActorKind, Case, CaseState, ComputedOn, EventType, ImageState, ReferenceImage
+from takedowns.services.exchange import exchange_case_sync
 from takedowns.services.fingerprints import DeviceFingerprint
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.verification import locations_evidence_request
@@ -120,6 +121,8 @@ def image_add_fingerprint(
         # The same follow-up as a picture hashed here: discovery and the evidence for reported addresses.
         enqueue_on_commit(REFERENCE_MATCH_TASK, image.pk)
         locations_evidence_request(case_id=case.pk, refresh=True)
+        if case.share_with_platforms:
+            exchange_case_sync(case=case)  # a device record is shared at once, like a picture hashed here
     return image
 
 
@@ -199,6 +202,8 @@ def image_hash(*, image_id: int) -> ReferenceImage | None:
             data={"image_id": image.pk, "pdq_quality": result.pdq_quality, "original_kept": image.keep_as_evidence},
         )
         locations_evidence_request(case_id=image.case_id, refresh=True)
+        if image.case.share_with_platforms:
+            exchange_case_sync(case=image.case)
     return image
 
 

@@ -301,6 +301,7 @@ def intake_submit(
     submission_key: str,
     language: str,
     fingerprints: list[dict] | None = None,
+    share_with_platforms: bool = False,
 ) -> IntakeSubmitted:
     """Create the case from the intake answers, attach the pending pictures, and start the background work
     (hashing, notice drafting, the receipt e-mail). A second call with the same ``submission_key`` returns the
@@ -314,6 +315,7 @@ def intake_submit(
             **fields,
             urls=urls,
             language=language,
+            share_with_platforms=share_with_platforms,
             actor_kind=ActorKind.VICTIM,
             submission_key=submission_key,
         )

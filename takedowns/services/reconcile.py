@@ -5,6 +5,7 @@ idempotent, so enqueueing work that is in fact still running changes nothing."""
 from __future__ import annotations
 
 from takedowns.services.delivery import notices_reconcile
+from takedowns.services.exchange import exchange_reconcile
 from takedowns.services.hosts import hosts_reconcile
 from takedowns.services.images import images_reconcile
 from takedowns.services.notifications import notifications_reconcile
@@ -25,4 +26,5 @@ def work_reconcile(*, older_than_seconds: int = 600) -> dict[str, int]:
         "webhook deliveries": len(webhooks_reconcile(older_than_seconds=max(older_than_seconds, 2 * 60 * 60))),
         "host lookups": len(hosts_reconcile(older_than_seconds=older_than_seconds)),
         "location checks": len(locations_reconcile(older_than_seconds=max(older_than_seconds, 900))),
+        "cases whose shared fingerprints were out of step": len(exchange_reconcile()),
     }

@@ -21,12 +21,15 @@ twice, or late, never skips or repeats a step.
 
 Where the work runs: fetching and the cheap hash stages (SHA-256, pHash/dHash/PDQ and their trimmed, mirrored
 and unwrapped variants; ~25 ms an image) run together in the ``io`` task, because the bytes must not leave
-the process and a page has at most 22 images. ORB keypoint verification (the costly stage) is not used here;
-re-uploads at the same URL are the same picture re-encoded, which the hash stages catch.
+the process and a page has at most 22 images. A picture the hash stages do not match is then described by
+its ORB keypoints and compared again (~30-60 ms more, only for pictures that are not already a match): a
+re-upload at the same URL is often cropped or turned a few degrees, which only the keypoint stage recognises.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import re
 import time
@@ -72,8 +75,8 @@ CHECK_BUDGET_SECONDS = 150.0
 RECHECK_AFTER = (timedelta(days=7), timedelta(days=30))
 # A removal that could not be checked (host down, refused) is tried again after this long.
 RETRY_FAILED_CHECK_AFTER = timedelta(hours=6)
-# Hash stages only (see the module docstring).
-RULE = hashing.MatchRule(use_keypoints=False)
+# The full rule: hash stages first, keypoints only for a picture the hashes do not match (see the docstring).
+RULE = hashing.MatchRule()
 LIMITS = hashing.Limits(max_bytes=fetch.DEFAULT_MAX_BYTES)
 
 # Paths that a platform redirects a removed post to: a login wall or a "this content is unavailable" page.
@@ -106,27 +109,102 @@ class Finding:
 # --- reading a page ----------------------------------------------------------------------------------------
 
 
+# Lazy-loading galleries put the real thumbnail in one of these and a blank placeholder in ``src``.
+_LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-thumb", "data-thumbnail", "data-poster")
+_PREVIEW_META = (
+    "og:image",
+    "og:image:url",
+    "og:image:secure_url",
+    "twitter:image",
+    "twitter:image:src",
+    "thumbnailurl",  # schema.org VideoObject as microdata
+)
+_BACKGROUND = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*['\"]?([^'\")\s]+)", re.IGNORECASE)
+
+
+def _json_thumbnails(node: Any, out: list[str], depth: int = 0) -> None:
+    """``thumbnailUrl`` / ``thumbnail`` / ``image`` of schema.org objects (a VideoObject's preview) in JSON-LD."""
+    if depth > 6 or len(out) >= 10:
+        return
+    if isinstance(node, list):
+        for item in node:
+            _json_thumbnails(item, out, depth + 1)
+    elif isinstance(node, dict):
+        for key in ("thumbnailUrl", "thumbnail", "image"):
+            value = node.get(key)
+            if isinstance(value, str):
+                out.append(value)
+            elif isinstance(value, list):
+                out.extend(v for v in value if isinstance(v, str))
+            elif isinstance(value, dict) and isinstance(value.get("url") or value.get("contentUrl"), str):
+                out.append(value.get("url") or value.get("contentUrl"))
+        for key, value in node.items():
+            if key not in ("thumbnailUrl", "thumbnail", "image") and isinstance(value, dict | list):
+                _json_thumbnails(value, out, depth + 1)
+
+
 class _ImageSources(HTMLParser):
+    """What a page shows as pictures: its preview (``og:image``, ``twitter:image``), a video's poster and
+    preview images (``<video poster>``, schema.org ``thumbnailUrl`` as microdata or JSON-LD), and its
+    ``<img>`` pictures and thumbnails (lazy-loaded ones by their ``data-src``, CSS background thumbnails)."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.meta: dict[str, str] = {}
+        self.previews: list[str] = []  # video posters and thumbnails, in page order
         self.imgs: list[str] = []
         self.base = ""
+        self._ld_json: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "").strip() for k, v in attrs}
         if tag == "meta":
-            key = (a.get("property") or a.get("name") or "").lower()
-            if key in ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"):
-                self.meta.setdefault(key.split(":")[0], a.get("content", ""))
-        elif tag == "img" and a.get("src"):
-            self.imgs.append(a["src"])
+            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
+            if key in _PREVIEW_META:
+                family = "thumbnail" if key == "thumbnailurl" else key.split(":")[0]
+                self.meta.setdefault(family, a.get("content", ""))
+        elif tag == "link" and (a.get("itemprop", "").lower() == "thumbnailurl" or a.get("rel") == "image_src"):
+            self.previews.append(a.get("href", ""))
+        elif tag == "video" and a.get("poster"):
+            self.previews.append(a["poster"])
+        elif tag == "img":
+            lazy = next((a[k] for k in _LAZY_SRC if a.get(k) and not a[k].startswith("data:")), "")
+            src = lazy or a.get("src", "")
+            if not src or src.startswith("data:"):
+                src = _first_srcset(a.get("data-srcset") or a.get("srcset") or "")
+            if src:
+                self.imgs.append(src)
+        elif tag == "source" and (a.get("srcset") or a.get("data-srcset")):
+            # A <picture>'s alternatives; a <video>'s <source src> is the video itself and is never fetched.
+            self.imgs.append(_first_srcset(a.get("data-srcset") or a["srcset"]))
+        elif tag == "script" and "ld+json" in a.get("type", "").lower():
+            self._ld_json = []
         elif tag == "base" and a.get("href") and not self.base:
             self.base = a["href"]
+        if "style" in a and (m := _BACKGROUND.search(a["style"])):
+            self.imgs.append(m.group(1))
+
+    def handle_data(self, data: str) -> None:
+        if self._ld_json is not None:
+            self._ld_json.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._ld_json is not None:
+            text, self._ld_json = "".join(self._ld_json)[:200_000], None
+            # A broken (or absurdly nested) JSON-LD block hides nothing the rest of the page shows.
+            with contextlib.suppress(ValueError, RecursionError):
+                _json_thumbnails(json.loads(text), self.previews)
+
+
+def _first_srcset(srcset: str) -> str:
+    first = srcset.split(",")[0].strip()
+    return first.split()[0] if first else ""
 
 
 def page_image_urls(html: bytes, page_url: str, *, limit: int = MAX_PAGE_IMAGES) -> list[str]:
-    """``og:image``, ``twitter:image`` and the first ``limit`` ``<img>`` sources, resolved and de-duplicated."""
+    """``og:image``, ``twitter:image``, then ``limit`` more: a video's poster and preview images first, then
+    ``<img>`` sources and thumbnails; resolved and de-duplicated. A video page's pictures are its poster and previews:
+    the video itself is not fetched."""
     parser = _ImageSources()
     try:
         parser.feed(html.decode("utf-8", errors="replace"))
@@ -135,7 +213,9 @@ def page_image_urls(html: bytes, page_url: str, *, limit: int = MAX_PAGE_IMAGES)
         log.debug("HTML parse stopped early for %s", page_url)
     base = urljoin(page_url, parser.base) if parser.base else page_url
     found: list[str] = []
-    for raw in [parser.meta.get("og", ""), parser.meta.get("twitter", ""), *parser.imgs[:limit]]:
+    meta = [parser.meta.get(k, "") for k in ("og", "twitter", "thumbnail")]
+    # Posters and previews come first and share the page's ``limit`` with its pictures.
+    for raw in [*meta, *[*parser.previews, *parser.imgs][:limit]]:
         if not raw or raw.startswith("data:"):
             continue
         url = urljoin(base, raw)
@@ -173,6 +253,15 @@ def _get(url: str, deadline: float, resolver) -> fetch.Response:
 
 def _hash(data: bytes) -> hashing.ImageHashes:
     return hashing.compute(data, limits=LIMITS, unwrap=True)
+
+
+def _match(matcher: hashing.Matcher, data: bytes) -> hashing.MatchResult:
+    """The cheap hash stages first; a picture they do not match is described by its keypoints and compared
+    again, so a cropped or turned re-upload is recognised as the matcher recognises it offline."""
+    result = matcher.match(_hash(data))
+    if result.match or not matcher.rule.use_keypoints:
+        return result
+    return matcher.match(hashing.compute_candidate(data, limits=LIMITS))
 
 
 def _better(a: hashing.MatchResult | None, b: hashing.MatchResult) -> bool:
@@ -222,7 +311,7 @@ def inspect_url(
         return finding
     if page.is_image:
         try:
-            result = matcher.match(_hash(page.body))
+            result = _match(matcher, page.body)
         except hashing.HashingError as exc:
             finding.reason, finding.error_code = f"the image could not be read ({exc.message})", exc.code
             return finding
@@ -255,7 +344,7 @@ def inspect_url(
         if not (200 <= got.status < 300 and got.is_image):
             continue
         try:
-            result = matcher.match(_hash(got.body))
+            result = _match(matcher, got.body)
         except hashing.HashingError:
             finding.images_failed += 1
             continue
@@ -302,6 +391,8 @@ def _evidence(finding: Finding, *, purpose: str, now: datetime, numbers: dict[st
             distances=result.distances,
             matched_url=finding.matched_url,
         )
+        if result.inliers is not None:
+            evidence["inliers"] = result.inliers  # keypoint matches: how many details lined up
     elif result is not None:
         evidence["nearest_distances"] = result.distances
     if result is not None:

@@ -31,10 +31,12 @@ from takedowns.forms.workbench import AdvocateUrlsForm, AssignForm, NoteForm, Pl
 from takedowns.models import AccountOutcome, ActorKind, CaseState, ReuploadOutcome
 from takedowns.notices import render_notice_pdf
 from takedowns.roles import is_advocate, platform_of
+from takedowns.selectors_exchange import case_exchange_signals
 from takedowns.services import account_actions, bundles, delivery, outcomes, replies, workbench
 from takedowns.services import cases as case_services
 from takedowns.services import notices as notice_services
 from takedowns.services.deadlines import job_last_ran
+from takedowns.services.exchange import ExchangeError, exchange_signal_review
 from takedowns.web import platform as platform_views
 from takedowns.web.common import bundle_response, webform_submission_record
 from takedowns.web.victim.pictures import picture_page_context
@@ -124,6 +126,7 @@ def _case_detail_page(request: HttpRequest, reference: str, *, pictures_form=Non
             "pictures_form": pictures_form
             or ImagesForm(existing_count=case.images.count(), minor=case.is_minor_content),
             **picture_page_context(),
+            "exchange_signals": case_exchange_signals(case),
         },
         status=status,
     )
@@ -155,6 +158,19 @@ def case_add_pictures(request: HttpRequest, reference: str) -> HttpResponse:
         return _case_detail_page(request, reference, pictures_form=form, status=400)
     messages.success(request, _("The pictures were added."))
     return redirect(reverse("takedowns:case_detail", args=[case.reference]) + "#add-pictures")
+
+
+def case_signal_review(request: HttpRequest, reference: str, signal_id: str) -> HttpResponse:
+    """Keep sharing a flagged signal, or retract one (a deletion on the exchange's feed)."""
+    case = selectors.case_for_user(request.user, reference)
+    signal = case.exchange_signals.filter(public_id=signal_id).first()
+    if signal is None:
+        raise Http404
+    try:
+        exchange_signal_review(signal=signal, keep=request.POST.get("keep") == "1", actor_user=request.user)
+    except ExchangeError as exc:
+        messages.error(request, str(exc))
+    return redirect(f"{reverse('takedowns:case_detail', args=[case.reference])}#exchange")
 
 
 @login_required

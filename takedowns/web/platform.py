@@ -14,14 +14,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from takedowns import selectors
 from takedowns.forms.notices import AccountAnswerForm, DisputeForm, InfoRequestForm, RemovedForm
-from takedowns.models import ActorKind
+from takedowns.models import ActorKind, OpinionKind
 from takedowns.notices import ResponseTokenError, ResponseTokenExpired, notice_for_response_token
 from takedowns.roles import platform_of
+from takedowns.selectors_exchange import exchange_signal_by_public_id, platform_exchange_opinions
 from takedowns.services import account_actions, outcomes, respond_codes
+from takedowns.services.exchange import exchange_opinion_record
 
 ACTIONS = ("acknowledge", "removed", "info_request", "dispute", "account")
 
@@ -162,8 +164,27 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "platform": platform_of(request.user),
             "sections": sections,
             "has_notices": any(s["notices"] for s in sections),
+            "exchange_opinions": platform_exchange_opinions(platform_of(request.user), limit=20),
+            "opinion_choices": OpinionKind.choices,
         },
     )
+
+
+@login_required
+@require_POST
+def inbox_exchange_opinion(request: HttpRequest) -> HttpResponse:
+    """A platform reports that a shared signal matched and blocked an upload, or was a false positive."""
+    platform = platform_of(request.user)
+    if platform is None or not platform.exchange_scopes:
+        raise Http404
+    signal = exchange_signal_by_public_id(request.POST.get("signal_id", "").strip())
+    kind = request.POST.get("opinion", "")
+    if signal is None or kind not in OpinionKind.values:
+        messages.error(request, _("No shared signal has that id, or the answer was not one of the choices."))
+    else:
+        exchange_opinion_record(signals=[signal], platform=platform, kind=kind, actor_user=request.user)
+        messages.success(request, _("Thank you: your report on signal %(id)s is recorded.") % {"id": signal.public_id})
+    return redirect("takedowns:dashboard")
 
 
 @login_required

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from takedowns import selectors
 from takedowns.forms.report import DEFAULT_DAYS, PublicReportPeriodForm, ReportPeriodForm
 from takedowns.roles import is_advocate
+from takedowns.selectors_exchange import exchange_blocked_by_platform
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (a platform name in the
 # registry can be anything an operator or an advocate typed); OWASP's advice is to prefix such cells with "'".
@@ -36,7 +37,9 @@ def _share(value: float | None) -> str:
     return "" if value is None else f"{round(value * 100)}%"
 
 
-def report_rows(figures: list[selectors.PlatformFigures], *, public: bool) -> list[dict]:
+def report_rows(
+    figures: list[selectors.PlatformFigures], *, public: bool, exchange_blocked: dict[int, int] | None = None
+) -> list[dict]:
     """The table's cells as text. Public: 1-4 becomes "<5", and medians, percentiles and shares computed from
     fewer than 5 notices are withheld, so that a rare platform's figures cannot point at one case."""
     low = selectors.PUBLIC_MIN_COUNT
@@ -64,6 +67,7 @@ def report_rows(figures: list[selectors.PlatformFigures], *, public: bool) -> li
                 "accounts_acted_on": count(f.accounts_acted_on),
                 "account_answers": count(f.account_answers),
                 "reuploads_blocked": count(f.reuploads_blocked),
+                "exchange_blocked": count((exchange_blocked or {}).get(f.platform_id, 0)),
                 # Chart values, withheld on the same rule.
                 "_share": None if public and f.decided < low else f.share_in_time,
                 "_removal": None if public and f.removed < low else f.removal_median_h,
@@ -86,6 +90,7 @@ COLUMNS = [
     ("accounts_acted_on", gettext_lazy("Accounts acted on")),
     ("account_answers", gettext_lazy("Answers about the account")),
     ("reuploads_blocked", gettext_lazy("Re-uploads blocked by fingerprint")),
+    ("exchange_blocked", gettext_lazy("Uploads blocked with the hash exchange")),
 ]
 
 BAR_HEIGHT = 26
@@ -130,7 +135,11 @@ def _report(request: HttpRequest, *, public: bool) -> HttpResponse:
         form = ReportPeriodForm(request.GET or None, initial={"days": DEFAULT_DAYS})
     now = timezone.now()
     start, end = form.period(now=now)
-    rows = report_rows(selectors.platform_report(start=start, end=end, now=now), public=public)
+    rows = report_rows(
+        selectors.platform_report(start=start, end=end, now=now),
+        public=public,
+        exchange_blocked=exchange_blocked_by_platform(since=start, until=end),
+    )
     if request.GET.get("format") == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")

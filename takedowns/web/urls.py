@@ -14,6 +14,11 @@ urlpatterns = [
     # Staff: advocates get their dashboard, platform staff their inbox, at the same address.
     path("dashboard/", advocate.dashboard, name="dashboard"),
     path("cases/<str:reference>/", advocate.case_detail, name="case_detail"),
+    path(
+        "cases/<str:reference>/signals/<str:signal_id>/review/",
+        advocate.case_signal_review,
+        name="case_signal_review",
+    ),
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
     # Escalation (issue 14): the upstream notice to a provider, and stopping the ladder.
     path(
@@ -74,6 +79,7 @@ urlpatterns = [
     path("reports/platforms/", reports.platform_report, name="report"),
     # Platform staff: one notice in the inbox, and the same page behind the signed link (no login).
     path("inbox/notices/<int:notice_id>/", platform.inbox_notice, name="inbox_notice"),
+    path("inbox/exchange/opinion/", platform.inbox_exchange_opinion, name="inbox_exchange_opinion"),
     path("respond/<str:token>/", platform.notice_respond, name="notice_respond"),
     # The victim: the intake under /report/ and the case page under /case/.
     path("report/", intake.intake_start, name="intake"),
@@ -90,6 +96,7 @@ urlpatterns = [
     path("case/evidence/<int:bundle_id>/", status.status_bundle, name="status_bundle"),
     path("case/evidence/<int:bundle_id>/download/", status.status_bundle_download, name="status_bundle_download"),
     path("case/withdraw/", status.status_withdraw, name="status_withdraw"),
+    path("case/sharing/", status.status_sharing, name="status_sharing"),
     path("case/erase/", status.status_erase, name="status_erase"),
     path("case/sign-out/", status.status_signout, name="status_signout"),
 ]

@@ -216,6 +216,9 @@ def build_world(settings) -> World:
         role="platform", email="safety@x.test", password=PASSWORD, platform_slug="x", validate=False
     )
 
+    # The hash exchange: platform A may read the feed and look up; platform B was granted nothing.
+    Platform.objects.filter(pk=reddit.pk).update(exchange_scopes=["exchange:read", "exchange:lookup"])
+
     site = WatchedSite.objects.create(name="Gallery", start_urls=["https://gallery.invalid/"], max_pages=10)
     world = World(
         case1=case1,

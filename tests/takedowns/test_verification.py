@@ -24,7 +24,7 @@ from takedowns.services.notices import notices_draft
 from takedowns.services.outcomes import notice_report_removed
 from tests.factories import complete_case, load_email_platforms
 from tests.local_http import LocalServer, Route
-from tests.utils import api_token, deliver_notifications, make_photo_like
+from tests.utils import api_token, deliver_notifications, hard_edited_copies, make_photo_like
 
 pytestmark = pytest.mark.django_db
 
@@ -310,3 +310,34 @@ def test_checks_left_requested_are_re_enqueued_by_reconcile(server, filed, djang
         assert verification.locations_reconcile() == [location.pk]
     location.refresh_from_db()
     assert location.verification_requested_at is None and location.last_checked_at > long_ago
+
+
+@pytest.mark.parametrize("edit", ["off-centre crop", "7 % crop", "3° rotation"])
+def test_a_cropped_or_turned_reupload_is_caught_by_the_re_checks(
+    server, filed, edit, django_capture_on_commit_callbacks
+):
+    # Only the keypoint stage recognises these: their whole-picture hashes are 90-130 bits from the reference.
+    server.image("/p/1", recompressed(REFERENCE))
+    case, location = filed("/p/1")
+    notice = _sent_notice(case)
+    server.remove("/p/1")
+    with django_capture_on_commit_callbacks(execute=True):
+        notice_report_removed(notice=notice, actor_kind="platform")
+    location.refresh_from_db()
+    assert location.state == LocationState.VERIFIED_REMOVED
+    # Seven days later an unrelated picture is at the address: still removed (no false match).
+    server.page("/p/1", '<html><body><img src="/cdn/other.jpg"></body></html>')
+    server.image("/cdn/other.jpg", make_photo_like(800, 600, seed=23))
+    with django_capture_on_commit_callbacks(execute=True):
+        verification.locations_recheck_due(now=location.verified_removed_at + timedelta(days=7, minutes=1))
+    location.refresh_from_db()
+    assert location.state == LocationState.VERIFIED_REMOVED
+    # Thirty days after the removal the edited copy is back, as a video's poster on a page.
+    server.page("/p/1", '<html><body><video poster="/cdn/poster.jpg" src="/cdn/v.mp4"></video></body></html>')
+    server.image("/cdn/poster.jpg", hard_edited_copies(REFERENCE)[edit])
+    with django_capture_on_commit_callbacks(execute=True):
+        verification.locations_recheck_due(now=location.verified_removed_at + timedelta(days=30, minutes=1))
+    location.refresh_from_db()
+    assert location.state == LocationState.REAPPEARED
+    assert location.match_evidence["matched_url"] == server.base + "/cdn/poster.jpg"
+    assert location.match_evidence["stage"] == "keypoints"

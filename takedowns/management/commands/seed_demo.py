@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from PIL import Image
 
+from takedowns.demo import DEMO_PASSWORD, DEMO_USERS
 from takedowns.lifecycle import notice_transition
 from takedowns.models import ActorKind, Case, Platform
 from takedowns.registry import DEFAULT_REGISTRY_PATH, load_registry_file
@@ -22,12 +23,6 @@ from takedowns.services.platforms import platforms_load
 from takedowns.services.two_factor import enrolment_link_issue, staff_has_second_factor
 from takedowns.services.users import portal_user_create_or_update
 
-DEMO_PASSWORD = "demo-recourse-2026"
-DEMO_USERS = [
-    ("advocate", "advocate@demo.recourse.test", None),
-    ("platform", "trust@reddit.demo.recourse.test", "reddit"),
-    ("platform", "safety@x.demo.recourse.test", "x"),
-]
 DEMO_MARK = "Demo case created by seed_demo."
 
 

@@ -19,8 +19,13 @@ Matching runs on the ``hashing`` queue: every newly crawled image against the re
 and every newly hashed reference against all stored crawled images. Both go through one vectorised radius
 search over the PDQ hashes of all variants (``hashing.index.item_pairs``; FAISS or NumPy) at the loosest PDQ
 distance the match rule can accept; only the few pairs that pass are decided by ``hashing.Matcher`` with the
-full rule (the hash stages; keypoints are not used here, as in verification). The cost is one scan of the
-hash matrix, near-linear in crawled images."""
+full rule. The cost is one scan of the hash matrix, near-linear in crawled images.
+
+Crops and turned copies are far from their reference by every hash, so the hash screen alone never passes them
+to the keypoint stage. The crawl therefore also describes each picture by its ORB keypoints and looks them up in
+a compact index of the references' keypoints (``hashing.kpindex``); the references it points to (at most
+``KEYPOINT_BUDGET`` a picture) are stored with the picture (``keypoint_refs``) with its keypoints, and the match
+compares them by keypoints as well. Pictures that point nowhere keep no keypoints."""
 
 from __future__ import annotations
 
@@ -47,6 +52,8 @@ from takedowns.services.discovery.findings import (
     finding_preview_reveal,
 )
 from takedowns.services.discovery.match import (
+    KEYPOINT_BUDGET,
+    KEYPOINT_IMAGES_PER_RUN,
     KEYPOINT_RULE,
     MATCH_BATCH,
     SCREEN_RADIUS,
@@ -66,6 +73,8 @@ from takedowns.services.discovery.watchlist import (
 
 __all__ = [
     "EDITABLE",
+    "KEYPOINT_BUDGET",
+    "KEYPOINT_IMAGES_PER_RUN",
     "KEYPOINT_RULE",
     "MATCH_BATCH",
     "MATCH_TASK",

@@ -34,7 +34,14 @@ from takedowns.models import (
     WatchedSite,
 )
 from takedowns.services.crawl_budget import crawl_image_allowed, on_site
-from takedowns.services.discovery.match import _deserves_keypoints, _reference_rows, crawled_images_match
+from takedowns.services.discovery.match import (
+    KEYPOINT_BUDGET,
+    KEYPOINT_IMAGES_PER_RUN,
+    _deserves_keypoints,
+    _reference_rows,
+    crawled_images_match,
+    keypoint_index,
+)
 from takedowns.services.jobs import enqueue_on_commit, held_while_alive
 from takedowns.services.verification import LIMITS, page_image_urls
 
@@ -61,21 +68,73 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# A link that turns the page of a listing rather than opening something deeper: by its rel (rel="next"/"prev"),
+# its words ("Next", "Older posts", "›", a page number), its class (WordPress's "page-numbers", "pagination")
+# or its address (?page=7, /page/7/). Following one costs no depth, so a long gallery is crawled to its end and
+# only ``max_pages`` bounds it (there is nothing deeper about page 40 than page 2).
+_PAGE_WORDS = re.compile(
+    r"^(next|next page|older|older posts|newer|newer posts|previous|prev|more|load more|show more|"
+    r"siguiente|anterior|suivant|suivante|weiter|nächste|próxima|avanti|\d{1,5}|[›»>→]+|[‹«<←]+)$"
+)
+_PAGE_CLASS = re.compile(r"(^|[\s_-])(next|prev|page-numbers|pagination|pager|page-link)([\s_-]|$)")
+_PAGE_URL = re.compile(r"[?&](page|p|pg|paged|offset|start)=\d+(&|$)|/page/\d+/?$", re.IGNORECASE)
+
+
+def _is_pagination(rel: str, texts: Iterable[str], cls: str, href: str) -> bool:
+    rels = rel.lower().split()
+    if "next" in rels or "prev" in rels or "previous" in rels:
+        return True
+    if any(_PAGE_WORDS.match(" ".join(t.lower().split()).strip(" .:")) for t in texts):
+        return True
+    return bool(_PAGE_CLASS.search(cls.lower()) or _PAGE_URL.search(href))
+
+
 class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.hrefs: list[str] = []
+        self.pagination: set[str] = set()
         self.base = ""
+        self._anchor: tuple[str, str, str, str, list[str]] | None = None  # href, rel, class, label, text
 
     def handle_starttag(self, tag, attrs):
         a = {k.lower(): (v or "").strip() for k, v in attrs}
-        if tag == "a" and a.get("href") and "nofollow" not in a.get("rel", "").lower():
+        if tag == "a":
+            self._close_anchor()
+            if a.get("href") and "nofollow" not in a.get("rel", "").lower():
+                label = a.get("aria-label") or a.get("title") or ""
+                self._anchor = (a["href"], a.get("rel", ""), a.get("class", ""), label, [])
+        elif tag == "link" and a.get("href") and {"next", "prev"} & set(a.get("rel", "").lower().split()):
             self.hrefs.append(a["href"])
+            self.pagination.add(a["href"])
         elif tag == "base" and a.get("href") and not self.base:
             self.base = a["href"]
 
+    def handle_data(self, data):
+        if self._anchor is not None:
+            self._anchor[4].append(data)
 
-def page_links(body: bytes, page_url: str) -> list[str]:
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._close_anchor()
+
+    def close(self):
+        super().close()
+        self._close_anchor()
+
+    def _close_anchor(self) -> None:
+        if self._anchor is None:
+            return
+        href, rel, cls, label, text = self._anchor
+        self._anchor = None
+        self.hrefs.append(href)
+        # An arrow icon may carry its meaning only in its label ("Next page").
+        if _is_pagination(rel, (label, "".join(text)), cls, href):
+            self.pagination.add(href)
+
+
+def _parse_links(body: bytes, page_url: str) -> tuple[list[str], set[str]]:
+    """The page's followable links, and which of them turn the page of a listing (see ``_is_pagination``)."""
     parser = _Links()
     try:
         parser.feed(body.decode("utf-8", errors="replace"))
@@ -83,12 +142,19 @@ def page_links(body: bytes, page_url: str) -> list[str]:
     except Exception:
         log.debug("HTML parse stopped early for %s", page_url)
     base = urljoin(page_url, parser.base) if parser.base else page_url
-    out = []
+    out: list[str] = []
+    paging: set[str] = set()
     for href in parser.hrefs:
         url = urldefrag(urljoin(base, href))[0]
         if urlsplit(url).scheme in ("http", "https"):
             out.append(url)
-    return list(dict.fromkeys(out))
+            if href in parser.pagination:
+                paging.add(url)
+    return list(dict.fromkeys(out)), paging
+
+
+def page_links(body: bytes, page_url: str) -> list[str]:
+    return _parse_links(body, page_url)[0]
 
 
 _LOC = re.compile(rb"<loc>\s*([^<\s]+)\s*</loc>", re.IGNORECASE)
@@ -180,8 +246,12 @@ class _Crawler:
         self.hosts = {urlsplit(u).netloc.lower() for u in [*self.site.start_urls, self.site.sitemap_url] if u}
         self.patterns = [re.compile(p) for p in self.site.follow_patterns or []]
         self._robots: dict[str, Protego | None] = {}
-        # Every open case's reference hashes (all variants), to flag images that deserve keypoints.
-        self.ref_words = _reference_rows()[3]
+        # Every open case's reference hashes (all variants) and keypoints, to flag images that deserve keypoints.
+        ref_ids, _, ref_records, self.ref_words = _reference_rows()
+        self.kp_index = keypoint_index(ref_ids, ref_records)
+        self.kp_left = KEYPOINT_IMAGES_PER_RUN - (
+            CrawledImage.objects.filter(last_run=run).exclude(keypoint_refs=[]).count() if len(self.kp_index) else 0
+        )
 
     def _origin(self, url: str) -> str:
         parts = urlsplit(url)
@@ -296,11 +366,23 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
         return
     if not (200 <= got.status < 300 and got.is_image):
         return
+    proposed: list[int] = []
     try:
-        h = hashing.compute(got.body, limits=LIMITS, unwrap=True)
-        if _deserves_keypoints(h, crawler.ref_words):
-            # Keypoints are computed now or never: the bytes are not kept.
+        # Keypoints are computed now or never: the bytes are not kept.
+        if len(crawler.kp_index) and crawler.kp_left > 0:
+            # Every picture is described by its keypoints and looked up in the references' keypoint index, so
+            # crops and turned copies (far from every reference by their hashes) reach the keypoint stage too.
             h = hashing.compute_candidate(got.body, limits=LIMITS)
+            proposed = [
+                ref for ref, _ in crawler.kp_index.candidates(h.features, h.features_mirrored, budget=KEYPOINT_BUDGET)
+            ]
+            crawler.kp_left -= bool(proposed)
+            keep = bool(proposed) or _deserves_keypoints(h, crawler.ref_words)
+        else:
+            h = hashing.compute(got.body, limits=LIMITS, unwrap=True)
+            keep = _deserves_keypoints(h, crawler.ref_words)
+            if keep:
+                h = hashing.compute_candidate(got.body, limits=LIMITS)
     except hashing.HashingError:
         CrawlRun.objects.filter(pk=run.pk).update(images_failed=F("images_failed") + 1)
         return
@@ -315,7 +397,8 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
         "phash": h.phash,
         "pdq_trimmed": trimmed.pdq if trimmed else "",
         "pdq_unwrapped": unwrapped.pdq if unwrapped else "",
-        "hashes": h.to_dict(include_features=True),
+        "hashes": h.to_dict(include_features=keep),
+        "keypoint_refs": proposed,
         "last_seen_at": now,
         "last_run": run,
     }
@@ -324,8 +407,8 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
             site=site, image_url_sha=sha, defaults=values | {"first_seen_at": now, "matched_at": None}
         )
     else:
-        if seen.sha256 != h.sha256:
-            values["matched_at"] = None  # the picture at this URL changed: match it again
+        if seen.sha256 != h.sha256 or set(proposed) - set(seen.keypoint_refs or ()):
+            values["matched_at"] = None  # the picture changed, or points to a new reference: match it again
         CrawledImage.objects.filter(pk=seen.pk).update(**values)
     CrawlRun.objects.filter(pk=run.pk).update(images_hashed=F("images_hashed") + 1)
 
@@ -347,11 +430,18 @@ def _crawl_page(crawler: _Crawler, page: CrawlPage) -> None:
         _image_seen(crawler, page.url, page.url, now)
     elif got.is_html:
         body = got.body
-        links = [u for u in page_links(body, got.url) if crawler.follows(u)]
+        links, paging = _parse_links(body, got.url)
+        links = [u for u in links if crawler.follows(u)]
         images = page_image_urls(body, got.url, limit=MAX_IMAGES_PER_PAGE)
         del got
-        if page.depth < crawler.site.max_depth and links:
-            _enqueue_pages(crawler.run, links, page.depth + 1)
+        # The next page of a listing first, at this page's depth: the page limit must not be spent on what
+        # lies deeper before the listing itself is seen.
+        turns = [u for u in links if u in paging]
+        if turns:
+            _enqueue_pages(crawler.run, turns, page.depth)
+        deeper = [u for u in links if u not in paging]
+        if page.depth < crawler.site.max_depth and deeper:
+            _enqueue_pages(crawler.run, deeper, page.depth + 1)
         for src in images:
             _image_seen(crawler, page.url, src, now)
     elif b"<urlset" in got.body[:2000] or b"<sitemapindex" in got.body[:2000]:

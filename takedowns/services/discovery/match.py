@@ -13,6 +13,7 @@ from django.utils import timezone
 
 import hashing
 from hashing.index import hex_to_words, item_pairs
+from hashing.kpindex import KeypointIndex
 from takedowns.audit import event_record
 from takedowns.models import (
     ActorKind,
@@ -34,6 +35,17 @@ SCREEN_RADIUS = 80
 # computes only for images the screen flags against a reference or whose app frame was detected.
 KEYPOINT_RULE = hashing.MatchRule()
 MATCH_BATCH = 20_000
+# References the keypoint index may propose for one crawled picture (its candidate budget), and how many
+# pictures of one run may keep keypoints because of it: keypoints are ~24 KB a picture, and a site full of
+# look-alikes must not fill the database.
+KEYPOINT_BUDGET = 4
+KEYPOINT_IMAGES_PER_RUN = 5_000
+
+
+def keypoint_index(ref_ids: list[int], ref_records: list[hashing.ImageHashes]) -> KeypointIndex:
+    """The keypoint stage's own way in: references a crawled picture may be a copy of, by its keypoints
+    (see ``hashing.kpindex``), for the crops and turned copies no hash screen passes."""
+    return KeypointIndex([r.features for r in ref_records], ref_ids)
 
 
 def _deserves_keypoints(h: hashing.ImageHashes, ref_words: np.ndarray) -> bool:
@@ -147,20 +159,28 @@ def crawled_images_match(*, now: datetime | None = None, backend: str = "auto") 
     ref_ids, ref_cases, ref_records, ref_words = _reference_rows()
     created = 0
     while True:
-        rows = list(
+        batch = list(
             CrawledImage.objects.filter(matched_at__isnull=True)
             .order_by("id")
-            .values_list("pk", "pdq", "pdq_trimmed", "pdq_unwrapped")[:MATCH_BATCH]
+            .values_list("pk", "pdq", "pdq_trimmed", "pdq_unwrapped", "keypoint_refs")[:MATCH_BATCH]
         )
-        if not rows:
+        if not batch:
             return created
+        rows = [row[:4] for row in batch]
         if ref_ids:
             qi, ri, _ = item_pairs(_crawled_words(rows), ref_words, SCREEN_RADIUS, backend=backend)
             pairs: dict[int, list[int]] = defaultdict(list)
             for q, r in zip(qi.tolist(), ri.tolist(), strict=True):
                 pairs[rows[q][0]].append(r)
-            created += _decide(pairs, ref_ids, ref_cases, ref_records, now)
-        CrawledImage.objects.filter(pk__in=[r[0] for r in rows]).update(matched_at=now)
+            # Pictures the keypoint index pointed at a reference are compared with it too (by keypoints).
+            position = {ref_id: i for i, ref_id in enumerate(ref_ids)}
+            for pk, *_, proposed in batch:
+                for ref_id in proposed or ():
+                    i = position.get(ref_id)
+                    if i is not None and i not in pairs[pk]:
+                        pairs[pk].append(i)
+            created += _decide({k: v for k, v in pairs.items() if v}, ref_ids, ref_cases, ref_records, now)
+        CrawledImage.objects.filter(pk__in=[r[0] for r in batch]).update(matched_at=now)
 
 
 def reference_match_crawled(*, image_id: int, now: datetime | None = None, backend: str = "auto") -> int:

@@ -373,6 +373,7 @@ def _step_images(request, state):
         state["keep"] = (
             bool(form.cleaned_data.get("keep_as_evidence")) if valid else bool(request.POST.get("keep_as_evidence"))
         )
+        state["share"] = bool(request.POST.get("share_with_platforms"))
         _save(request, state)
         added = len(form.checked) + (len(form.device) if valid else 0)
         if added:
@@ -386,7 +387,10 @@ def _step_images(request, state):
         _mark_done(state, "images", {"count": len(uploads) + len(records)})
         _save(request, state)
         return redirect("takedowns:intake_step", step="contact")
-    form = ImagesForm(initial={"keep_as_evidence": state.get("keep", False)}, existing_count=held)
+    form = ImagesForm(
+        initial={"keep_as_evidence": state.get("keep", False), "share_with_platforms": state.get("share", False)},
+        existing_count=held,
+    )
     return _render(request, state, "images", "takedowns/intake/images.html", _picture_context(form, state, uploads))
 
 
@@ -465,6 +469,7 @@ def _step_review(request, state):
             pending=[] if _is_minor(state) else state["uploads"],
             fingerprints=_device_records(state),
             keep_as_evidence=bool(state.get("keep")),
+            share_with_platforms=bool(state.get("share")) and not _is_minor(state),
             submission_key=state["key"],
             language=translation.get_language() or "en",
         )

@@ -29,6 +29,7 @@ from takedowns.services import bundles
 from takedowns.services.case_access import case_sign_in
 from takedowns.services.cases import locations_add
 from takedowns.services.erasure import case_erase, case_withdraw, erasure_receipt, erasure_receipt_sha256
+from takedowns.services.exchange import case_sharing_set
 from takedowns.services.images import image_add, image_add_fingerprint
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.services.throttle import throttle_hit
@@ -208,6 +209,22 @@ def status_add_images(request: HttpRequest, case: Case) -> HttpResponse:
     if not added:
         form.add_error("images" if not minor else "fingerprints", _("Please choose at least one picture."))
         return _page(request, case, images_form=form)
+    return redirect("takedowns:status")
+
+
+@require_POST
+@_need_case
+def status_sharing(request: HttpRequest, case: Case) -> HttpResponse:
+    """The victim starts or stops sharing her pictures' fingerprints with platforms' blocking tools."""
+    share = request.POST.get("share") == "1"
+    if case.state != CaseState.OPEN and share:
+        messages.error(request, _("This case is no longer open, so nothing can be shared from it."))
+        return redirect("takedowns:status")
+    case_sharing_set(case=case, share=share, actor_kind=ActorKind.VICTIM)
+    if share:
+        messages.success(request, _("Platforms that joined our blocking list will now block these pictures."))
+    else:
+        messages.success(request, _("Stopped. Platforms are told to remove the fingerprints from their lists."))
     return redirect("takedowns:status")
 
 

@@ -1,0 +1,78 @@
+"""PDQ radius search by multi-index hashing (takedowns.models.pdq) returns exactly what brute force returns —
+including the edge of the threshold (31 matches, 32 does not) and 31-bit differences spread so that no block
+matches exactly (only the one-bit neighbour probes find those). Runs on whichever database the suite uses:
+on PostgreSQL it exercises the indexed SQL path, on SQLite the in-process one."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from hashing.mih import block_probes, max_flips, pdq_blocks
+from takedowns.models import ExchangeSignal
+from takedowns.models.pdq import pdq_blocks_values, pdq_within, pdq_within_brute_force
+from tests.factories import complete_case
+
+pytestmark = pytest.mark.django_db
+
+
+def _flip(value: str, bits: list[int]) -> str:
+    n = int(value, 16)
+    for bit in bits:
+        n ^= 1 << bit
+    return f"{n:064x}"
+
+
+def _spread(count: int, rng: random.Random) -> list[int]:
+    """``count`` distinct bits spread round-robin over the 16 blocks (so at 31, one block has 1, others 2)."""
+    by_block = [rng.sample(range(16 * b, 16 * b + 16), 3) for b in range(16)]
+    return [by_block[i % 16][i // 16] for i in range(count)]
+
+
+def _store(values: list[str]) -> None:
+    case = complete_case(urls=["https://example.test/a"], hashed_images=0)
+    ExchangeSignal.objects.bulk_create(
+        ExchangeSignal(public_id=f"sg_t{i}", case=case, signal_type="pdq", value=v, **pdq_blocks_values(v))
+        for i, v in enumerate(values)
+    )
+
+
+def test_probes_cover_every_block_within_the_pigeonhole_bound():
+    assert max_flips(31) == 1 and max_flips(15) == 0 and max_flips(32) == 2
+    probes = block_probes(0b1010, 31)
+    assert len(probes) == 17 and probes[0] == 0b1010
+    assert {(p ^ 0b1010).bit_count() for p in probes} == {0, 1}
+    assert pdq_blocks("0001" + "ffff" + "0" * 56)[:2] == (1, 0xFFFF)
+
+
+def test_same_answer_as_brute_force_at_the_threshold():
+    rng = random.Random(24)
+    base = [f"{rng.getrandbits(256):064x}" for _ in range(6)]
+    stored = []
+    for b in base:
+        for d in (0, 1, 15, 16, 17, 30, 31, 32, 33, 48):
+            stored.append(_flip(b, _spread(d, rng)))  # spread: 31 leaves no block identical
+            stored.append(_flip(b, rng.sample(range(256), d)))  # anywhere
+        stored.append(_flip(b, list(range(31))))  # 31 bits packed into two blocks
+        stored.append(_flip(b, list(range(32))))
+    stored += [f"{rng.getrandbits(256):064x}" for _ in range(300)]
+    _store(stored)
+    queries = [*base, f"{rng.getrandbits(256):064x}"]
+    signals = ExchangeSignal.objects.filter(active=True, signal_type="pdq")
+    fast = pdq_within(signals, "value", queries, radius=31)
+    slow = pdq_within_brute_force(signals, "value", queries, radius=31)
+    assert fast == slow
+    distances = sorted({d for matches in fast.values() for _pk, _v, d in matches})
+    assert 31 in distances and 32 not in distances and 0 in distances
+    # Every base finds its spread 31-bit copy, which only a one-bit-neighbour probe can reach.
+    for b in base:
+        assert sum(1 for _pk, _v, d in fast[b] if d == 31) >= 3
+
+
+def test_rows_without_blocks_are_not_found():
+    value = "ab" * 32
+    _store([value])
+    ExchangeSignal.objects.update(active=False, **pdq_blocks_values(None))
+    signals = ExchangeSignal.objects.filter(active=True, signal_type="pdq")
+    assert pdq_within(signals, "value", [value]) == {value: []}
