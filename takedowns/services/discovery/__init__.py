@@ -42,7 +42,6 @@ from takedowns.services.discovery.crawl import (
     crawl_start,
     crawl_step,
     crawls_due,
-    page_links,
 )
 from takedowns.services.discovery.findings import (
     FindingStateError,
@@ -60,6 +59,7 @@ from takedowns.services.discovery.match import (
     crawled_images_match,
     reference_match_crawled,
 )
+from takedowns.services.discovery.pages import page_links
 from takedowns.services.discovery.watchlist import (
     EDITABLE,
     MAX_RPS,

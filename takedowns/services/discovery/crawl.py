@@ -11,8 +11,7 @@ import time
 from collections.abc import Iterable
 from contextlib import ExitStack
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -34,7 +33,6 @@ from takedowns.models import (
     WatchedSite,
 )
 from takedowns.services.crawl_budget import crawl_image_allowed, on_site
-from takedowns.services.discovery.pages import _LOC, _parse_links, page_links
 from takedowns.services.discovery.match import (
     KEYPOINT_BUDGET,
     KEYPOINT_IMAGES_PER_RUN,
@@ -43,6 +41,7 @@ from takedowns.services.discovery.match import (
     crawled_images_match,
     keypoint_index,
 )
+from takedowns.services.discovery.pages import _LOC, _parse_links
 from takedowns.services.jobs import enqueue_on_commit, held_while_alive
 from takedowns.services.verification import LIMITS, page_image_urls
 
@@ -67,8 +66,6 @@ ORPHANED_AFTER = timedelta(minutes=20)
 
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 
 
 def _enqueue_pages(run: CrawlRun, urls: Iterable[str], depth: int) -> int:

@@ -3,10 +3,13 @@ addresses. Pure parsing, no fetching."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+log = logging.getLogger(__name__)
 
 
 # A link that turns the page of a listing rather than opening something deeper: by its rel (rel="next"/"prev"),
