@@ -20,6 +20,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from takedowns.models import FilerType, ImageState, Notice, ReferenceImage, Regime, ReportedLocation
+from takedowns.notices import law
 from takedowns.notices.content.model import EscalatedNotice, ImageHashes, LocationItem, NoticeContent, Operator
 from takedowns.notices.regimes import regime_for
 from takedowns.notices.tokens import relay_address, response_link
@@ -86,6 +87,14 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
         uk_duty_in_force=bool(getattr(settings, "NOTICES_UK_48H_IN_FORCE", False)),
         operator=operator_from_settings(),
         dsa_target_hours=int(getattr(settings, "NOTICES_DSA_TARGET_HOURS", 48)),
+        statutory_hours=notice.statutory_hours,
+        statutory_due_at=notice.statutory_due_at,
+        tida_process=law.through_tida_process(
+            tida_process=platform.tida_process,
+            channel=notice.channel,
+            recipient=notice.recipient,
+            webform_url=platform.webform_url,
+        ),
         **_case_facts(case, regimes),
         **_platform_facts(platform),
     )
@@ -124,6 +133,7 @@ def _escalated(notice: Notice) -> EscalatedNotice | None:
         due_at=ignored.due_at,
         status=ignored.status,
         channel=ignored.channel,
+        statutory_due_at=ignored.statutory_due_at,
     )
 
 
@@ -169,6 +179,7 @@ def _platform_facts(platform) -> dict:
         "policy_url": (platform.policy_url or "").strip(),
         "platform_hours": platform.response_hours,
         "hash_programmes": tuple(str(p) for p in (platform.hash_programmes or [])),
+        "service_type": platform.service_type or "",
     }
 
 

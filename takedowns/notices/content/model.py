@@ -65,6 +65,7 @@ class EscalatedNotice:
     due_at: datetime | None
     status: str
     channel: str
+    statutory_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,14 @@ class NoticeContent:
     operator: Operator = field(default_factory=Operator)
     dsa_target_hours: int = 48
     platform_hours: int = 48
+    # The statutory deadline (docs/DECISIONS.md, "Two clocks"): the hours a law itself sets for this recipient
+    # (None: no law binds it), and the moment they end once the notice was delivered.
+    statutory_hours: int | None = None
+    statutory_due_at: datetime | None = None
+    # Whether the notice goes through the platform's own TAKE IT DOWN Act process (§3(a)(1)(A)(ii)), and the
+    # service's type under the UK Online Safety Act ("user_to_user", "search", "other", "" unknown).
+    tida_process: bool = False
+    service_type: str = ""
     # "platform", or "cdn" / "host" / "registrar" for an upstream notice, with the ignored notice and
     # what the host identification found about the provider (country, registrar IANA id, CDN, hosts served).
     kind: str = "platform"

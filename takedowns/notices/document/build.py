@@ -7,7 +7,14 @@ drift apart.
 from __future__ import annotations
 
 from takedowns.notices.content import NoticeContent
-from takedowns.notices.document.deadlines import RELAY_NOTE, deadline_rows, response_sentence, subject, title
+from takedowns.notices.document.deadlines import (
+    RELAY_NOTE,
+    deadline_rows,
+    has_statutory_deadline,
+    response_sentence,
+    subject,
+    title,
+)
 from takedowns.notices.document.legal import legal_basis_blocks, legal_basis_rows
 from takedowns.notices.document.model import (
     Block,
@@ -56,7 +63,9 @@ def build_document(content: NoticeContent) -> Document:
         contact_blocks.append(para(RELAY_NOTE))
     sections.append(Section("Contact", tuple(contact_blocks)))
     sections.append(Section("Sent by", (Rows(rows=tuple(operator_rows(content))),)))
-    sections.append(Section("Deadline and response", _response(content, deadlines)))
+    # "Deadline" only where a law sets one for this recipient (docs/DECISIONS.md, "Two clocks").
+    heading = "Deadline and response" if has_statutory_deadline(content) else "Response time and response"
+    sections.append(Section(heading, _response(content, deadlines)))
     return Document(
         title=title(content),
         recipient=f"To: {clean(content.platform_name)} — trust and safety / legal team",
@@ -135,12 +144,24 @@ def _response(content: NoticeContent, deadlines: list[tuple[str, str, str]]) -> 
         if cited.code == "DMCA" or (cited.code == "US" and content.tida_covered is not True):
             # Safe harbour (§3(a)(4)) and FTC enforcement (§3(b)) concern covered platforms only.
             continue
+        if cited.code == "US" and not content.tida_process:
+            # §3(b) enforces the §3(a) duties, which this request (outside the platform's process) did not start;
+            # the safe harbour (§3(a)(4)) protects any good-faith removal, so it stays.
+            blocks.append(para(cited.closing[0]))
+            continue
         blocks.extend(para(text) for text in cited.closing)
     return tuple(blocks)
 
 
 def _advocate_notes(content: NoticeContent) -> tuple[str, ...]:
     notes: list[str] = [content.spec.warning] if content.spec.warning else []
+    tida_asked = "US" in content.cites and content.regime != "DMCA" and content.tida_covered is not False
+    if tida_asked and not content.tida_process:
+        notes.append(
+            "This notice does not go through the platform's own TAKE IT DOWN Act process (none is recorded in "
+            "the registry, or the notice is sent elsewhere): it asks for removal within 48 hours but claims no "
+            "statutory deadline, and the FTC complaint is not offered."
+        )
     if content.regime == "DMCA" and content.is_synthetic:
         notes.append(
             "This case is marked AI-made: a DMCA notice only works if the material copies a photo or video the "

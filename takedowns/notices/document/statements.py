@@ -108,7 +108,7 @@ def reupload_paragraphs(content: NoticeContent) -> list[str]:
     else:
         ask = "Re-uploads: we ask you to hash what you remove and to block new uploads that match it."
     paragraphs = [ask]
-    if not dmca and "US" in content.cites and content.tida_covered is not False:
+    if not dmca and "US" in content.cites and content.tida_covered is not False and content.tida_process:
         # TAKE IT DOWN Act §3(a)(3): "reasonable efforts to identify and remove any known identical copies" —
         # copies on the service; blocking future uploads goes beyond it. Covered platforms only (§4(3)).
         lead = "If you are a covered platform, the" if content.tida_covered is None else "The"
@@ -151,7 +151,8 @@ NEUTRAL_COPIES = (
 
 def copies_sentence(content: NoticeContent) -> str:
     """The primary regime's "copies" sentence; TIDA's §3(a)(3) duty only where it binds the recipient."""
-    if content.regime == "US" and content.tida_covered is False:
+    if content.regime == "US" and (content.tida_covered is False or not content.tida_process):
+        # §3(a)(3)'s copies duty follows a request made through the platform's own process, like its 48 hours.
         return NEUTRAL_COPIES
     if content.regime == "US" and content.tida_covered is None:
         return (

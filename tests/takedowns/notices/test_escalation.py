@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,12 +28,12 @@ def overdue_notice(**case_fields):
 
 
 def test_a_tida_covered_platform_gets_the_ftc_complaint_with_the_facts():
-    Platform.objects.filter(slug="reddit").update(tida_covered=True, regimes=["US"])
+    Platform.objects.filter(slug="reddit").update(tida_covered=True, tida_process=F("webform_url"), regimes=["US"])
     notice = overdue_notice()
     (ftc,) = [r for r in regulator_routes(notice_content(notice), now=timezone.now()) if r.key == "ftc"]
     text = "\n".join(p.text for p in ftc.pieces)
     assert notice.reference in text and URL in text and "§3(a)(3)" in text and "48 hours" in text
-    assert "The deadline passed" in text
+    assert "The statutory deadline was" in text and "It passed" in text
     assert any("Never the intimate images" in item for item in ftc.attach)
 
 
@@ -51,7 +52,7 @@ def test_google_form_follows_whether_the_images_are_fake():
 
 
 def test_the_case_page_offers_escalation_only_once_overdue(client, advocate):
-    Platform.objects.filter(slug="reddit").update(tida_covered=True, regimes=["US"])
+    Platform.objects.filter(slug="reddit").update(tida_covered=True, tida_process=F("webform_url"), regimes=["US"])
     notice = overdue_notice()
     client.force_login(advocate)
     html = client.get(reverse("takedowns:case_detail", args=[notice.case.reference])).content.decode()

@@ -43,6 +43,9 @@ PLATFORMS = [
         "regimes": ["US", "EU"],
         "response_hours": 72,  # a registry entry longer than the law: must never lengthen TIDA's 48 h
         "tida_covered": True,
+        "tida_process": "ncii@social.example",
+        "tida_process_verified": "2026-05-20",
+        "service_type": "user_to_user",
         "policy_name": "Social Example rules: intimate media shared without consent",
         "policy_url": "https://social.example/policies/ncii",
     },
@@ -54,6 +57,22 @@ PLATFORMS = [
         "channel": "email",
         "contact_email": "abuse@forum.example",
         "tida_covered": True,
+        # Its TAKE IT DOWN Act process (§3(a)(1)(A)(ii)) is the address notices go to: the 48 hours run.
+        "tida_process": "abuse@forum.example",
+        "tida_process_verified": "2026-05-20",
+        "service_type": "user_to_user",
+    },
+    {
+        # A covered board whose TAKE IT DOWN Act process is a web form the portal does not use: notices sent to
+        # its e-mail address ask for 48 hours without claiming the duty ran (§3(a)(3)).
+        "slug": "board",
+        "name": "Board Example",
+        "domains": ["board.example"],
+        "channel": "email",
+        "contact_email": "legal@board.example",
+        "tida_covered": True,
+        "tida_process": "https://board.example/take-it-down",
+        "service_type": "user_to_user",
     },
     {
         # A messaging app with public channels: coverage unknown, so the duty is stated conditionally.
@@ -63,6 +82,7 @@ PLATFORMS = [
         "channel": "email",
         "contact_email": "abuse@chat.example",
         "tida_covered": "unknown",
+        "tida_process": "abuse@chat.example",
     },
     {
         # A search engine: probably not a covered platform (§4(3)); a request under its policy.
@@ -72,6 +92,7 @@ PLATFORMS = [
         "channel": "email",
         "contact_email": "removals@search.example",
         "tida_covered": False,
+        "service_type": "search",
         "policy_name": "Search Example: removal of non-consensual intimate images",
     },
 ]
@@ -84,6 +105,7 @@ SCENARIOS = {
     "AU": ("forum", Jurisdiction.AU, False),
     "not-covered": ("search", Jurisdiction.US, False),
     "coverage-unknown": ("chat", Jurisdiction.US, False),
+    "other-channel": ("board", Jurisdiction.US, False),
     "DMCA": ("forum", Jurisdiction.US, True),
 }
 FILERS = ("self", "representative", "organisation")
@@ -114,6 +136,9 @@ ELEMENTS = {
         "Statement of good-faith belief that the depiction is not consensual:"
     ),
     "TIDA §4(3) coverage unknown": "Statutory deadline if you are a covered platform",
+    "TIDA §3(a)(3) 48 hours asked outside the process": (
+        "so we do not claim that the Act's 48-hour period (Section 3(a)(3)) runs from it"
+    ),
     "TIDA §3(a)(1)(B)(iv) contact": "@relay.",
     "TIDA §3(a)(3) 48 hours": "not later than 48 hours after receiving a valid request",
     "TIDA §3(a)(3) identical copies": "known identical copies",
@@ -158,6 +183,8 @@ NEVER = {
     "CSAM block": "2258A",
     "§3(a)(3) copies duty without a covered platform": "Section 3(a)(3) also requires you",
     "§3(a)(4) safe harbour without a covered platform": "Section 3(a)(4)",
+    "statutory deadline claimed": "Statutory deadline",
+    "FTC enforcement of a duty that did not run": "(Section 3(b))",
 }
 
 
@@ -179,6 +206,14 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
     if scenario == "coverage-unknown":
         must.append("TIDA §4(3) coverage unknown")
         never += ["§3(a)(4) safe harbour without a covered platform"]
+    elif scenario == "other-channel":
+        must += ["TIDA §3(a)(3) 48 hours asked outside the process", "TIDA §3(a)(4) safe harbour"]
+        never += [
+            "48 h claimed without a covered platform",
+            "§3(a)(3) copies duty without a covered platform",
+            "statutory deadline claimed",
+            "FTC enforcement of a duty that did not run",
+        ]
     elif scenario == "not-covered":
         must.append("platform policy")
         never += [
@@ -339,6 +374,7 @@ GOLDEN_CELLS = [
     ("AU", "self", "real"),
     ("not-covered", "self", "real"),
     ("coverage-unknown", "representative", "real"),
+    ("other-channel", "self", "real"),
     ("DMCA", "organisation", "real"),
 ]
 
