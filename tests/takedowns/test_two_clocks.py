@@ -59,3 +59,21 @@ def test_an_acknowledged_notice_past_its_follow_up_point_is_counted_overdue(advo
     notice.refresh_from_db()
     assert notice.status == "acknowledged" and notice.is_overdue and notice.statutory_due_at is None
     assert board_counters(advocate)["overdue"] >= 1
+
+
+def test_the_board_shows_both_clocks(client, advocate):
+    from django.urls import reverse
+
+    reddit = Platform.objects.get(slug="reddit")
+    with_law = sent(tida_covered=True, tida_process=reddit.webform_url)
+    client.force_login(advocate)
+    html = client.get(reverse("takedowns:dashboard")).content.decode()
+    row = html[html.index(f'data-notice="{with_law.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Statutory deadline:" in row and "passed" in row
+    Platform.objects.filter(slug="reddit").update(tida_process="")
+    (other,) = notices_draft(case_id=complete_case(urls=["https://www.reddit.com/r/x/comments/zz/post/"]).pk)
+    notice_transition(notice=other, to="sent", actor_kind="system")
+    html = client.get(reverse("takedowns:dashboard")).content.decode()
+    row = html[html.index(f'data-notice="{other.pk}"') :]
+    assert "no statutory deadline" in row[: row.index("</tr>")]
