@@ -147,13 +147,14 @@ UK = RegimeSpec(
         "Act 2003, inserted by the Online Safety Act 2023. The content reported below is such a photograph "
         "or film.",
     ),
-    # Online Safety Act 2023 s.10(3A) (Crime and Policing Bill): only stated once NOTICES_UK_48H_IN_FORCE.
+    # Online Safety Act 2023 s.10(3A) (added by the Crime and Policing Act 2026): stated only to a user-to-user
+    # service (registry service_type) while NOTICES_UK_48H_IN_FORCE.
     deadline_label="Statutory deadline (Online Safety Act 2023 s.10(3A))",
     deadline_is_target=False,
     deadline_note=(
-        "Under the Online Safety Act 2023, s.10(3A) (added by the Crime and Policing Bill), a user-to-user "
+        "Under the Online Safety Act 2023, s.10(3A) (added by the Crime and Policing Act 2026), a user-to-user "
         "service must take down reported intimate image content, and the same or substantially the same "
-        "content, within 48 hours of a report."
+        "content, within 48 hours of a report. This notice is such a report (s.20A)."
     ),
     copies_sentence=(
         "Please remove the same or substantially the same content wherever it appears on your service. To "

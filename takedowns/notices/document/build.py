@@ -15,7 +15,7 @@ from takedowns.notices.document.deadlines import (
     subject,
     title,
 )
-from takedowns.notices.document.legal import legal_basis_blocks, legal_basis_rows
+from takedowns.notices.document.legal import legal_basis_blocks, legal_basis_rows, uk_declarations
 from takedowns.notices.document.model import (
     Block,
     Document,
@@ -131,6 +131,8 @@ def _signature(content: NoticeContent) -> tuple[Block, ...]:
     blocks: list[Block] = [para(text) for text in content.spec.closing if content.regime == "DMCA"]
     if "EU" in content.cites and content.attest_accuracy:
         blocks.append(para(BONA_FIDE))
+    if "UK" in content.cites and content.regime != "DMCA":
+        blocks.extend(para(text) for text in uk_declarations(content))
     blocks.append(kv_rows(signature_rows(content)))
     return tuple(blocks)
 

@@ -91,3 +91,18 @@ def test_upstream_notices_name_the_cdn_the_host_and_the_registrar():
     assert "NCSEI" in routes[0].summary and routes[0].url == "https://abuse.cloudflare.com/"
     assert "abuse@hosting.example" in routes[1].summary and "DSA Art. 16" in routes[1].pieces[1].text
     assert "§3.18.1" in routes[2].pieces[1].text and "https://deepfakes.example/gallery/7" in routes[2].pieces[0].text
+
+
+def test_the_ofcom_route_starts_with_the_complaint_to_the_service_and_states_the_duty_only_where_it_ran(settings):
+    settings.NOTICES_UK_48H_IN_FORCE = True
+    Platform.objects.filter(slug="reddit").update(service_type="user_to_user", regimes=["US"])
+    notice = overdue_notice(jurisdiction="UK")
+    (ofcom,) = [r for r in regulator_routes(notice_content(notice), now=timezone.now()) if r.key == "ofcom"]
+    assert ofcom.url.startswith("https://www.ofcom.org.uk/make-a-complaint/")
+    pieces = {p.key: p.text for p in ofcom.pieces}
+    assert next(iter(pieces)) == "service_complaint" and "(s.21)" in pieces["service_complaint"]
+    assert "s.10(3A)" in pieces["what_happened"]
+    Platform.objects.filter(slug="reddit").update(service_type="search")
+    notice.platform.refresh_from_db()
+    (ofcom,) = [r for r in regulator_routes(notice_content(notice), now=timezone.now()) if r.key == "ofcom"]
+    assert all("s.10(3A)" not in p.text for p in ofcom.pieces)

@@ -102,6 +102,7 @@ SCENARIOS = {
     "US": ("forum", Jurisdiction.US, False),
     "EU": ("social", Jurisdiction.EU, False),
     "UK": ("forum", Jurisdiction.UK, False),
+    "UK-search": ("search", Jurisdiction.UK, False),
     "AU": ("forum", Jurisdiction.AU, False),
     "not-covered": ("search", Jurisdiction.US, False),
     "coverage-unknown": ("chat", Jurisdiction.US, False),
@@ -151,7 +152,14 @@ ELEMENTS = {
     "DSA Art. 16(6) target, not a deadline": "DSA target for action (not a statutory deadline)",
     "DSA Art. 17 statement of reasons": "statement of reasons under Article 17",
     "SOA 2003 s.66B": "section 66B of the Sexual Offences Act 2003",
-    "OSA 2023 s.10(3A) not in force": "is not yet in force",
+    "OSA 2023 s.10(3A) 48 hours": "Statutory deadline (Online Safety Act 2023 s.10(3A))",
+    "OSA 2023 s.20A intimate image content": "The content reported is intimate image content",
+    "OSA 2023 s.20A who reports": "This report is made by",
+    "OSA 2023 s.20A good faith and true": (
+        "This report is made in good faith, and what it says is true to the best of the reporter's knowledge and "
+        "belief."
+    ),
+    "OSA 2023 search services' own duty": "puts its own duties on search services",
     "OSA 2021 (Cth) Part 6": "Online Safety Act 2021 (Cth)",
     "OSA 2021 (Cth) eSafety at any time": "may report to the eSafety Commissioner at any time",
     "18 U.S.C. 2258A CyberTipline": "18 U.S.C. 2258A(a) requires you to report",
@@ -191,7 +199,10 @@ NEVER = {
 def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[str]]:
     """(elements that must be there, NEVER keys that must not) for one cell of the matrix."""
     must = ["operator", "reviewer table: media type", "reviewer table: uploader"]
-    never = ["a registry's longer period", "UK duty stated as in force", "implied wait before eSafety"]
+    never = ["a registry's longer period", "implied wait before eSafety"]
+    if scenario != "UK":
+        # s.10(3A) binds user-to-user services, and only where the person shown is in the UK (the filer said so).
+        never.append("UK duty stated as in force")
     if content != "under18":
         must.append("reviewer table: reference image")
     if scenario == "DMCA":
@@ -214,7 +225,7 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
             "statutory deadline claimed",
             "FTC enforcement of a duty that did not run",
         ]
-    elif scenario == "not-covered":
+    elif scenario in ("not-covered", "UK-search"):
         must.append("platform policy")
         never += [
             "48 h claimed without a covered platform",
@@ -237,8 +248,9 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
         must += [k for k in ELEMENTS if k.startswith("DSA")] + ["platform policy"]
     else:
         never.append("bona fide statement")
-    if scenario == "UK":
-        must += ["SOA 2003 s.66B", "OSA 2023 s.10(3A) not in force"]
+    if scenario.startswith("UK"):
+        must += ["SOA 2003 s.66B", *(k for k in ELEMENTS if k.startswith("OSA 2023 s.20A"))]
+        must.append("OSA 2023 s.10(3A) 48 hours" if scenario == "UK" else "OSA 2023 search services' own duty")
     if scenario == "AU":
         must += ["OSA 2021 (Cth) Part 6", "OSA 2021 (Cth) eSafety at any time"]
     else:
@@ -251,7 +263,7 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
 @pytest.fixture
 def matrix_platforms(db, settings):
     settings.NOTICES_TRUSTED_FLAGGER = "Helpline Example (trusted flagger designated by Coimisiún na Meán, 2025)"
-    settings.NOTICES_UK_48H_IN_FORCE = False
+    settings.NOTICES_UK_48H_IN_FORCE = True  # the default: in force from 29 June 2026
     settings.OPERATOR_NAME = "Helpline Example"
     settings.OPERATOR_POSTAL_ADDRESS = "PO Box 7, Leeds LS1 1AA, United Kingdom"
     settings.OPERATOR_EMAIL = "notices@helpline.test"
@@ -358,11 +370,16 @@ def test_statutory_clock_is_the_laws_not_the_registrys(matrix_platforms):
 
 
 @pytest.mark.django_db
-def test_uk_duty_is_stated_only_once_a_setting_says_it_commenced(matrix_platforms, settings):
-    settings.NOTICES_UK_48H_IN_FORCE = True
-    text = flat(text_of(make("UK", "self", "real")))
-    assert "Statutory deadline (Online Safety Act 2023 s.10(3A))" in text
-    assert "is not yet in force" not in text
+def test_uk_duty_follows_the_law_unless_the_operator_turns_it_off(matrix_platforms, settings):
+    notice = make("UK", "self", "real")
+    assert notice.statutory_hours == 48 and "must take down reported intimate image content" in flat(text_of(notice))
+    assert make("UK-search", "self", "real").statutory_hours is None
+    settings.NOTICES_UK_48H_IN_FORCE = False
+    off = make("UK", "representative", "real")
+    text = flat(text_of(off))
+    # Its 48 hours here are TIDA's (the forum's own process); the UK duty is not stated.
+    assert "Statutory deadline (Online Safety Act 2023 s.10(3A))" not in text
+    assert "we do not state a statutory duty" in text and "This report is made in good faith" in text
 
 
 GOLDEN_CELLS = [
@@ -371,6 +388,8 @@ GOLDEN_CELLS = [
     ("US", "organisation", "under18"),
     ("EU", "organisation", "real"),
     ("UK", "self", "ai"),
+    ("UK", "representative", "real"),
+    ("UK-search", "self", "real"),
     ("AU", "self", "real"),
     ("not-covered", "self", "real"),
     ("coverage-unknown", "representative", "real"),
