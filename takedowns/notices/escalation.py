@@ -63,8 +63,13 @@ def _facts(content: NoticeContent, *, now: datetime) -> str:
         f"On {_when(content.sent_at)} we sent {content.platform_name} a removal notice (reference "
         f"{content.reference}) for non-consensual intimate imagery of the person we act for"
         f"{', made or altered with AI (a digital forgery)' if content.is_synthetic else ''}. "
-        f"The notice named each URL below and gave the image fingerprints (hashes) so that identical copies "
-        f"can be found. {when}"
+        + (
+            "The notice named each URL below and gave the image fingerprints (hashes) so that identical copies can "
+            "be found. "
+            if content.hashes
+            else "The notice named each URL below. "
+        )
+        + when
     )
 
 

@@ -95,7 +95,7 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
             recipient=notice.recipient,
             webform_url=platform.webform_url,
         ),
-        **_case_facts(case, regimes),
+        **_trusted_flagger(_case_facts(case, regimes), platform, upstream=upstream),
         **_platform_facts(platform),
     )
 
@@ -153,16 +153,32 @@ def _case_facts(case, regimes: tuple[str, ...]) -> dict:
         "is_synthetic": case.is_synthetic,
         "is_threatened": case.is_threatened,
         "is_minor_content": case.is_minor_content,
+        "minor_age_uncertain": case.is_minor_content and attestations.get("under_18") == "unsure",
         "attest_good_faith": attestations.get("good_faith") is True,
         "attest_accuracy": attestations.get("accuracy") is True,
         "attest_perjury": attestations.get("perjury") is True,
         "copyrighted_work": _copyrighted_work(case, attestations),
-        # DSA Art. 22: the status belongs to the organisation, so only a notice it files as itself claims it.
+        # DSA Art. 22 is the operator's own designation: claimed only when the operator itself files (an organisation
+        # filer named as the operator); whether the recipient is an online platform reached through its Art. 16
+        # mechanism is decided with the platform's facts (_trusted_flagger).
         "trusted_flagger": (getattr(settings, "NOTICES_TRUSTED_FLAGGER", "") or "").strip()
-        if Regime.EU in regimes and case.filer_type == FilerType.ORGANISATION
+        if Regime.EU in regimes
+        and case.filer_type == FilerType.ORGANISATION
+        and " ".join((case.representative_name or "").split()).casefold()
+        == " ".join((settings.OPERATOR_NAME or "").split()).casefold()
         else "",
         "jurisdiction": case.jurisdiction or "",
     }
+
+
+def _trusted_flagger(facts: dict, platform, *, upstream: bool) -> dict:
+    """DSA Art. 22(1): priority applies to notices a trusted flagger submits "through the mechanisms referred to in
+    Article 16" to a provider of an online platform (Art. 3(i)): a platform notice (never an upstream one) to a
+    recipient the registry calls user-to-user and lists under the EU."""
+    online_platform = platform.service_type == "user_to_user" and "EU" in (platform.regimes or ())
+    if upstream or not online_platform:
+        facts = {**facts, "trusted_flagger": ""}
+    return facts
 
 
 def _platform_facts(platform) -> dict:

@@ -101,6 +101,8 @@ class NoticeContent:
     is_synthetic: bool = False
     is_threatened: bool = False
     is_minor_content: bool = False
+    # The filer answered "I am not sure" to "under 18?": the notice says "may have been", never "was".
+    minor_age_uncertain: bool = False
     attest_good_faith: bool = False
     attest_accuracy: bool = False
     attest_perjury: bool = False

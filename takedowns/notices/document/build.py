@@ -47,7 +47,8 @@ def build_document(content: NoticeContent) -> Document:
     deadlines = deadline_rows(content)
     sections: list[Section] = []
     if content.is_minor_content and content.regime != "DMCA":
-        sections.append(Section("Priority: apparent child sexual abuse material", tuple(minor_blocks(content))))
+        kind = "possible" if content.minor_age_uncertain else "apparent"
+        sections.append(Section(f"Priority: {kind} child sexual abuse material", tuple(minor_blocks(content))))
     sections.append(Section("Summary", _summary(content, deadlines)))
     sections.append(Section("Legal basis", tuple(legal_basis_blocks(content))))
     sections.append(Section("Content to remove", _locations(content)))
@@ -92,9 +93,10 @@ def _summary(content: NoticeContent, deadlines: list[tuple[str, str, str]]) -> t
     if content.regime == "DMCA":
         ask = f"We ask {clean(content.platform_name)} to remove or disable access to the material listed below."
     elif content.is_minor_content:
+        who = "may have been" if content.minor_age_uncertain else "was"
         ask = (
             f"We ask {clean(content.platform_name)} to remove, with priority, the content listed below: sexual "
-            "images of a person who was under 18 when they were made."
+            f"images of a person who {who} under 18 when they were made."
         )
     else:
         ask = (
@@ -120,6 +122,14 @@ def _statement(content: NoticeContent) -> tuple[Block, ...]:
     # of consent, not copyright, and would be forwarded to the uploader and published to Lumen.
     if content.good_faith_statement and content.regime != "DMCA":
         statement.append(para("Statement of good-faith belief that the depiction is not consensual:"))
+        if content.is_representative:
+            # TAKE IT DOWN Act §3(a)(1)(B)(iii): the belief is the identifiable individual's, stated for them.
+            statement.append(
+                para(
+                    "The person shown believes in good faith that the depiction is not consensual; I make this "
+                    "statement on their behalf."
+                )
+            )
         statement.append(para(clean(content.good_faith_statement), quote=True))
     if content.context and content.regime != "DMCA":
         statement.append(para("Further information from the person shown:"))

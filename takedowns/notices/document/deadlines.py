@@ -18,7 +18,9 @@ def subject(content: NoticeContent) -> str:
 
 def title(content: NoticeContent) -> str:
     if content.is_minor_content and content.regime != "DMCA":
-        return "PRIORITY: apparent child sexual abuse material — removal request"
+        # "I am not sure" stays uncertain: possible, not apparent.
+        kind = "possible" if content.minor_age_uncertain else "apparent"
+        return f"PRIORITY: {kind} child sexual abuse material — removal request"
     if content.regime == "US" and content.tida_covered is False:
         return "Removal request: non-consensual intimate imagery"
     names = [content.spec.subject_prefix] + [spec.name for spec in content.specs[1:]]

@@ -43,8 +43,8 @@ def legal_basis_blocks(content: NoticeContent) -> list[Block]:
                 "is you, the deadline below is statutory."
             )
         if spec.code == "AU" and content.jurisdiction == "AU":
-            # Part 6 (s.32): the filer told us the person shown lives in Australia.
-            texts.append("The person shown is an Australian resident.")
+            # Part 6 (s.32(1)(b)): a complaint about a person "ordinarily resident in Australia"; the filer said so.
+            texts.append("The person shown is ordinarily resident in Australia.")
         if spec.code == "UK":
             texts.extend(uk_duty_sentences(content))
         blocks.extend(para(text) for text in texts)

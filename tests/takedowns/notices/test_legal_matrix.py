@@ -110,7 +110,8 @@ SCENARIOS = {
     "DMCA": ("forum", Jurisdiction.US, True),
 }
 FILERS = ("self", "representative", "organisation")
-CONTENTS = ("real", "ai", "under18")
+CONTENTS = ("real", "ai", "under18", "unsure")
+MINOR = ("under18", "unsure")
 
 FILER_FIELDS = {
     "self": {"filer_type": FilerType.SELF, "signature_name": "Sam Example"},
@@ -150,7 +151,13 @@ ELEMENTS = {
     "DSA Art. 16(2)(c) name and e-mail": "@relay.",
     "DSA Art. 16(2)(d) bona fide statement": "I confirm my bona fide belief that the information and allegations",
     "DSA Art. 16(6) target, not a deadline": "DSA target for action (not a statutory deadline)",
-    "DSA Art. 17 statement of reasons": "statement of reasons under Article 17",
+    "DSA Art. 16(5) decision to the notifier": "notify us of your decision, with the possibilities for redress",
+    "DSA Art. 17 statement of reasons to the uploader": "Article 17 requires you to give the uploader a statement",
+    "age stated as the filer gave it": "may have been under 18",
+    "representative states the person's belief": (
+        "The person shown believes in good faith that the depiction is not consensual; I make this statement on "
+        "their behalf."
+    ),
     "SOA 2003 s.66B": "section 66B of the Sexual Offences Act 2003",
     "OSA 2023 s.10(3A) 48 hours": "Statutory deadline (Online Safety Act 2023 s.10(3A))",
     "OSA 2023 s.20A intimate image content": "The content reported is intimate image content",
@@ -164,6 +171,7 @@ ELEMENTS = {
     "OSA 2021 (Cth) eSafety at any time": "may report to the eSafety Commissioner at any time",
     "18 U.S.C. 2258A CyberTipline": "18 U.S.C. 2258A(a) requires you to report",
     "priority": "PRIORITY: apparent child sexual abuse material",
+    "priority, age uncertain": "PRIORITY: possible child sexual abuse material",
     "17 U.S.C. 512(c)(3)(A)(i) signature": "Signed by: /{signature}/",
     "17 U.S.C. 512(c)(3)(A)(ii) copyrighted work": "Copyrighted work:",
     "17 U.S.C. 512(c)(3)(A)(iii) location": "{url}",
@@ -184,7 +192,9 @@ NEVER = {
     "a registry's longer period": "72 hours",
     "UK duty stated as in force": "must take down reported intimate image content",
     "implied wait before eSafety": "still available 24 hours after this request",
-    "Australian resident unless the filer said so": "Australian resident",
+    "Australian resident unless the filer said so": "ordinarily resident in Australia",
+    "an uncertain age stated as certain": "was under 18",
+    "fingerprints claimed for a minor": "Image 1 PDQ",
     "trusted flagger": "trusted flagger",
     "NCII framing": "consent",
     "bona fide statement": "I confirm my bona fide belief",
@@ -203,8 +213,13 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
     if scenario != "UK":
         # s.10(3A) binds user-to-user services, and only where the person shown is in the UK (the filer said so).
         never.append("UK duty stated as in force")
-    if content != "under18":
+    if content not in MINOR:
         must.append("reviewer table: reference image")
+    else:
+        never.append("fingerprints claimed for a minor")
+    if content == "unsure":
+        must.append("age stated as the filer gave it")
+        never.append("an uncertain age stated as certain")
     if scenario == "DMCA":
         must += [k for k in ELEMENTS if k.startswith("17 U.S.C.")]
         return must, [*never, "NCII framing", "CSAM block", "trusted flagger", "bona fide statement"]
@@ -234,16 +249,16 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
         ]
     else:
         must += ["TIDA §3(a)(3) 48 hours", "TIDA §3(a)(4) safe harbour"]
-        if content != "under18":
+        if content not in MINOR:
             must.append("TIDA §3(a)(3) identical copies")
     if content == "ai":
         must.append("TIDA §4(3) digital forgery")
-    if content == "under18":
-        must += ["18 U.S.C. 2258A CyberTipline", "priority"]
+    if content in MINOR:
+        must += ["18 U.S.C. 2258A CyberTipline", "priority" if content == "under18" else "priority, age uncertain"]
     else:
         never.append("CSAM block")
     if filer != "self":
-        must.append("representative's authority")
+        must += ["representative's authority", "representative states the person's belief"]
     if scenario == "EU":
         must += [k for k in ELEMENTS if k.startswith("DSA")] + ["platform policy"]
     else:
@@ -277,7 +292,8 @@ def make(scenario: str, filer: str, content: str, *, advocate=None) -> Notice:
     case = CaseFactory(
         jurisdiction=jurisdiction,
         is_synthetic=content == "ai",
-        is_minor_content=content == "under18",
+        is_minor_content=content in MINOR,
+        attestations={"good_faith": True, "accuracy": True, **({"under_18": "unsure"} if content == "unsure" else {})},
         signed_at=SIGNED,
         good_faith_statement="I did not consent to this image being shared.",
         **FILER_FIELDS[filer],
@@ -291,7 +307,7 @@ def make(scenario: str, filer: str, content: str, *, advocate=None) -> Notice:
         uploader_handle="u/uploader",
         match_evidence={"media_type": "image/jpeg", "reference_sha256": "a" * 64},
     )
-    if content != "under18":
+    if content not in MINOR:
         ReferenceImage.objects.create(
             case=case, state="hashed", pdq=PDQ, pdq_quality=91, md5=MD5, phash="c3d1e0f0a0b0c0d0", sha256="a" * 64
         )
@@ -323,7 +339,7 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-CELLS = [(s, f, c) for s in SCENARIOS for f in FILERS for c in CONTENTS if not (s == "DMCA" and c == "under18")]
+CELLS = [(s, f, c) for s in SCENARIOS for f in FILERS for c in CONTENTS if not (s == "DMCA" and c in MINOR)]
 
 
 @pytest.mark.django_db
@@ -386,6 +402,7 @@ GOLDEN_CELLS = [
     ("US", "self", "real"),
     ("US", "representative", "ai"),
     ("US", "organisation", "under18"),
+    ("US", "self", "unsure"),
     ("EU", "organisation", "real"),
     ("UK", "self", "ai"),
     ("UK", "representative", "real"),
@@ -408,3 +425,13 @@ def test_golden_text(matrix_platforms, cell):
         path.write_text(text, encoding="utf-8")
     assert path.is_file(), f"missing golden file {path.name}: run with RECOURSE_UPDATE_GOLDEN=1 and review it"
     assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.django_db
+def test_trusted_flagger_only_for_the_operator_itself_to_an_online_platform(matrix_platforms):
+    # DSA Art. 22: the operator's own designation, through an online platform's Art. 16 mechanism.
+    assert "trusted flagger under Article 22" in flat(text_of(make("EU", "organisation", "real")))
+    other = make("EU", "organisation", "real")
+    other.case.representative_name = "Another Charity"
+    other.case.save(update_fields=["representative_name"])
+    assert "trusted flagger" not in flat(text_of(Notice.objects.get(pk=other.pk)))
