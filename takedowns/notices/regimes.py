@@ -110,10 +110,9 @@ EU = RegimeSpec(
         "explanation of why the content is illegal; (b) the exact electronic location (URL) of each item; "
         "(c) the name and e-mail address of the person submitting it; and (d) a statement of bona fide belief "
         "that the information and allegations it contains are accurate and complete.",
-        "The content is an intimate image shared without the consent of the person shown. Non-consensual "
-        "sharing of intimate or manipulated material is a criminal offence under national law and must be "
-        "criminalised in every Member State under Directive (EU) 2024/1385, Article 5; it is illegal content "
-        "within the meaning of Article 3(h) DSA.",
+        # The illegality sentence (Art. 16(2)(a)) follows, from notices/eu_offences.py: the member state's own
+        # offence where known, Directive (EU) 2024/1385 Art. 5 as the harmonising act (transposition by 14 June
+        # 2027), Directive 2011/93/EU for a person under 18.
     ),
     deadline_label="DSA target for action (not a statutory deadline)",
     deadline_is_target=True,

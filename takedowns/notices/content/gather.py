@@ -168,6 +168,8 @@ def _case_facts(case, regimes: tuple[str, ...]) -> dict:
         == " ".join((settings.OPERATOR_NAME or "").split()).casefold()
         else "",
         "jurisdiction": case.jurisdiction or "",
+        # No case field yet: a member state recorded with the attestations (an API or advocate step) is used.
+        "member_state": str(attestations.get("member_state") or "").upper()[:2],
     }
 
 

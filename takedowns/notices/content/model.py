@@ -118,6 +118,8 @@ class NoticeContent:
     tida_covered: bool | None = None
     uk_duty_in_force: bool = False
     jurisdiction: str = ""
+    # The EU member state of the person shown (ISO code), where known: its offence is cited (notices/eu_offences.py).
+    member_state: str = ""
     policy_name: str = ""
     policy_url: str = ""
     operator: Operator = field(default_factory=Operator)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from takedowns.notices.content import NoticeContent
 from takedowns.notices.document.model import Block, Inline, Link, Paragraph, clean, para
+from takedowns.notices.eu_offences import illegality_sentence
 
 
 def legal_basis_rows(content: NoticeContent) -> tuple[str, str]:
@@ -47,6 +48,14 @@ def legal_basis_blocks(content: NoticeContent) -> list[Block]:
             texts.append("The person shown is ordinarily resident in Australia.")
         if spec.code == "UK":
             texts.extend(uk_duty_sentences(content))
+        if spec.code == "EU":
+            texts.append(
+                illegality_sentence(
+                    content.member_state,
+                    minor=content.is_minor_content,
+                    age_uncertain=content.minor_age_uncertain,
+                )
+            )
         blocks.extend(para(text) for text in texts)
     if content.trusted_flagger:
         # DSA Art. 22(1): notices from trusted flaggers are given priority and decided without undue delay.

@@ -101,6 +101,9 @@ PLATFORMS = [
 SCENARIOS = {
     "US": ("forum", Jurisdiction.US, False),
     "EU": ("social", Jurisdiction.EU, False),
+    # The same EU platform, the person shown living outside the EU: the DSA notice is the same (the platform's
+    # law); only the coordinator complaint differs (test_escalation_drafts).
+    "EU-elsewhere": ("social", Jurisdiction.US, False),
     "UK": ("forum", Jurisdiction.UK, False),
     "UK-search": ("search", Jurisdiction.UK, False),
     "AU": ("forum", Jurisdiction.AU, False),
@@ -146,7 +149,8 @@ ELEMENTS = {
     "TIDA §3(a)(3) identical copies": "known identical copies",
     "TIDA §3(a)(4) safe harbour": "Section 3(a)(4)",
     "TIDA §4(3) digital forgery": '"digital forgery" as defined in the Act',
-    "DSA Art. 16(2)(a) explanation": "it is illegal content within the meaning of Article 3(h) DSA",
+    "DSA Art. 16(2)(a) explanation": "It is illegal content within the meaning of Article 3(h) DSA",
+    "DSA Art. 16(2)(a) harmonising act, not law in force": "member states must transpose it by 14 June 2027",
     "DSA Art. 16(2)(b) exact URL": "{url}",
     "DSA Art. 16(2)(c) name and e-mail": "@relay.",
     "DSA Art. 16(2)(d) bona fide statement": "I confirm my bona fide belief that the information and allegations",
@@ -154,6 +158,7 @@ ELEMENTS = {
     "DSA Art. 16(5) decision to the notifier": "notify us of your decision, with the possibilities for redress",
     "DSA Art. 17 statement of reasons to the uploader": "Article 17 requires you to give the uploader a statement",
     "age stated as the filer gave it": "may have been under 18",
+    "EU minors: Directive 2011/93/EU": "Directive 2011/93/EU",
     "representative states the person's belief": (
         "The person shown believes in good faith that the depiction is not consensual; I make this statement on "
         "their behalf."
@@ -259,8 +264,11 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
         never.append("CSAM block")
     if filer != "self":
         must += ["representative's authority", "representative states the person's belief"]
-    if scenario == "EU":
+    if scenario.startswith("EU"):
         must += [k for k in ELEMENTS if k.startswith("DSA")] + ["platform policy"]
+        if content in MINOR:
+            must.remove("DSA Art. 16(2)(a) harmonising act, not law in force")
+            must.append("EU minors: Directive 2011/93/EU")
     else:
         never.append("bona fide statement")
     if scenario.startswith("UK"):
@@ -270,7 +278,7 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
         must += ["OSA 2021 (Cth) Part 6", "OSA 2021 (Cth) eSafety at any time"]
     else:
         never.append("Australian resident unless the filer said so")
-    if not (scenario == "EU" and filer == "organisation"):
+    if not (scenario.startswith("EU") and filer == "organisation"):
         never.append("trusted flagger")
     return must, never
 
@@ -435,3 +443,15 @@ def test_trusted_flagger_only_for_the_operator_itself_to_an_online_platform(matr
     other.case.representative_name = "Another Charity"
     other.case.save(update_fields=["representative_name"])
     assert "trusted flagger" not in flat(text_of(Notice.objects.get(pk=other.pk)))
+
+
+@pytest.mark.django_db
+def test_eu_illegality_cites_the_member_states_offence_where_known(matrix_platforms):
+    notice = make("EU", "self", "real")
+    notice.case.attestations = {**notice.case.attestations, "member_state": "FR"}
+    notice.case.save(update_fields=["attestations"])
+    text = flat(text_of(Notice.objects.get(pk=notice.pk)))
+    assert "That is an offence in FR under Article 226-2-1 of the Code pénal" in text
+    assert "harmonises this offence; member states must transpose it by 14 June 2027" in text
+    unknown = flat(text_of(make("EU", "self", "real")))
+    assert "a criminal offence under the law of the member state concerned" in unknown
