@@ -181,7 +181,7 @@ AU = RegimeSpec(
     statute="Online Safety Act 2021 (Cth), Part 6",
     section="Part 6, ss.77-78 removal of intimate images shared without consent",
     basis=(
-        # Part 6 protects an Australian resident (s.32 complaints); the "resident" sentence is added by
+        # Part 6 complaints concern a person ordinarily resident in Australia (s.32); that sentence is added by
         # document.py only when the filer said they live in Australia.
         "The content reported below is an intimate image posted without the consent of the person shown, "
         "within the meaning of the Online Safety Act 2021 (Cth) (s.15, which includes altered and faked "
