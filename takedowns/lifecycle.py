@@ -91,7 +91,10 @@ def notice_transition(
         setattr(locked, STAMP_FIELD[to], at)
         if to == S.SENT:
             locked.due_at = at + timedelta(hours=locked.response_hours)
-            fields.append("due_at")
+            locked.statutory_due_at = (
+                at + timedelta(hours=locked.statutory_hours) if locked.statutory_hours is not None else None
+            )
+            fields += ["due_at", "statutory_due_at"]
         if to in TERMINAL_STATES:
             # Withdrawn or closed: the signed response link inside the notice stops working (a new nonce).
             locked.token_nonce = secrets.token_urlsafe(16)
@@ -150,13 +153,11 @@ def _escalate_ignored(upstream: Notice, *, actor_kind: str, actor_user, at: date
         )
 
 
-# An answer from the platform (issue 14: "a platform that answers stops the remaining ladder"), and the ends of a
-# notice, stop the escalation steps not yet run, in the same transaction as the answer: a step never runs after.
-# A dispute is a refusal, not an answer that needs more time: the ladder goes on.
+# Only the ends of a notice stop the escalation steps not yet run, in the same transaction: a verified removal, or
+# an advocate closing it (a dispute accepted, a victim's withdrawal). An acknowledgement, a question or a claimed
+# removal is not a removal: the ladder goes on (a claimed removal waits for verification, services/escalation.py).
+# See docs/DECISIONS.md, "Acknowledgement is not removal".
 LADDER_ENDS = {
-    S.ACKNOWLEDGED: StopReason.ANSWERED,
-    S.INFO_REQUESTED: StopReason.ANSWERED,
-    S.REMOVED: StopReason.ANSWERED,
     S.VERIFIED_REMOVED: StopReason.CONTENT_GONE,
     S.REAPPEARED: StopReason.CLOSED,
     S.CLOSED: StopReason.CLOSED,

@@ -13,7 +13,12 @@ File format (DESIGN.md §10): a JSON list of objects with ``slug``, ``name``, ``
 ``channel_verified``, ``notes`` (optional), and ``tida_covered`` (``true`` | ``false`` |
 ``"unknown"``: whether the service is a TAKE IT DOWN Act "covered platform", §4(3)), ``regimes`` (every regime
 the platform is under, e.g. ``["US", "EU"]``; ``regime`` is the one whose clock the portal runs and is always
-included), ``policy_name`` and ``policy_url`` (the platform's own NCII policy, cited for its reviewers).
+included), ``policy_name`` and ``policy_url`` (the platform's own NCII policy, cited for its reviewers),
+``tida_process`` and ``tida_process_verified`` (the https address or e-mail of the platform's own TAKE IT DOWN
+Act notice-and-removal process, §3(a)(1)(A)(ii), and the ``YYYY-MM-DD`` date an operator last confirmed it: the
+48 hours of §3(a)(3) run only for a request made through that process), and ``service_type``
+(``user_to_user`` | ``search`` | ``other``; the UK Online Safety Act's s.10(3A) duty binds user-to-user
+services only, search services have their own duty).
 
 The fields are defined once, by :class:`PlatformSpec`: ``FIELD_NAMES`` (derived from it) is what the upsert
 service writes, what the model stores and what the API serializes.
@@ -22,6 +27,7 @@ service writes, what the model stores and what the API serializes.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Collection
@@ -51,6 +57,9 @@ DEFAULT_REGISTRY_PATH = Path(__file__).resolve().parent / "data" / "platforms.js
 CHANNELS = frozenset({"email", "webform", "api"})
 REGIMES = frozenset({"US", "EU", "UK", "AU"})
 HASH_PROGRAMMES = frozenset({"stopncii", "takeitdown"})
+# Online Safety Act 2023 s.3: a "user-to-user service" and a "search service" carry different duties; "other"
+# (a CDN, a host, an app store) carries neither. Empty = not known.
+SERVICE_TYPES = frozenset({"user_to_user", "search", "other"})
 # Bounds on a platform's response window: the shortest statutory clock is hours, and anything beyond
 # 30 days is a data-entry error rather than a policy.
 MIN_RESPONSE_HOURS = 1
@@ -115,12 +124,19 @@ class PlatformSpec:
     regimes: tuple[str, ...] = ("US",)
     policy_name: str = ""
     policy_url: str = ""
+    # TAKE IT DOWN Act §3(a)(1)(A)(ii): the platform's own process for removal requests, an https address or an
+    # e-mail address, and the day an operator last confirmed it (None = never: the duty is not claimed).
+    tida_process: str = ""
+    tida_process_verified: dt.date | None = None
+    service_type: str = ""
 
     def file_value(self, name: str) -> Any:
         """The value as the registry file (and the API) spells it: lists, not tuples; "unknown" for None."""
         value = getattr(self, name)
         if name == "tida_covered":
             return tida_to_file(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
         return list(value) if isinstance(value, tuple) else value
 
 
@@ -314,6 +330,13 @@ def _validate_item(
         raise item.error(f"must include the platform's regime {regime!r}", "regimes")
     policy_name = _optional_str(item, data, "policy_name")
     policy_url = _web_address(item, data, "policy_url", schemes=("https",))
+    tida_process = _tida_process(item, data)
+    tida_process_verified = _iso_date(item, data, "tida_process_verified")
+    if tida_process_verified and not tida_process:
+        raise item.error("a verification date needs the tida_process it confirms", "tida_process_verified")
+    service_type = _optional_str(item, data, "service_type")
+    if service_type:
+        service_type = _one_of(item, service_type, SERVICE_TYPES, "service_type")
     if channel == "email" and not contact_email:
         raise item.error("channel 'email' needs a contact_email", "contact_email")
     if require_webform_url and channel == "webform" and not webform_url:
@@ -334,7 +357,29 @@ def _validate_item(
         regimes=regimes,
         policy_name=policy_name,
         policy_url=policy_url,
+        tida_process=tida_process,
+        tida_process_verified=tida_process_verified,
+        service_type=service_type,
     )
+
+
+def _tida_process(item: _Item, data: dict[str, Any]) -> str:
+    value = _optional_str(item, data, "tida_process")
+    if value and "@" in value and "://" not in value:
+        if not _EMAIL_RE.match(value):
+            raise item.error(f"{value!r} does not look like an e-mail address", "tida_process")
+        return value.lower()
+    return _web_address(item, data, "tida_process", schemes=("https",))
+
+
+def _iso_date(item: _Item, data: dict[str, Any], field: str) -> dt.date | None:
+    value = _optional_str(item, data, field)
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise item.error(f"{value!r} must be a date written YYYY-MM-DD", field) from None
 
 
 def _check_keys(item: _Item, data: dict[str, Any]) -> None:

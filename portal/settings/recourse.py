@@ -66,7 +66,9 @@ OPERATOR_WEBSITE = env.str("OPERATOR_WEBSITE", PUBLIC_BASE_URL)
 NOTICES_TRUSTED_FLAGGER = env.str("NOTICES_TRUSTED_FLAGGER", "")
 # The UK's 48-hour removal duty (Online Safety Act 2023 s.10(3A), added by the Crime and Policing Bill) is
 # stated as in force only once an operator sets this, after its commencement.
-NOTICES_UK_48H_IN_FORCE = env.bool("NOTICES_UK_48H_IN_FORCE", False)
+# Online Safety Act 2023 s.10(3A) (Crime and Policing Act 2026), reported in force from 29 June 2026 (S.I.
+# 2026/689; docs/NOTICES.md says how certain that is): the default follows the law, an operator may turn it off.
+NOTICES_UK_48H_IN_FORCE = env.bool("NOTICES_UK_48H_IN_FORCE", True)
 # The DSA sets no hours (Art. 16(6) "timely"): the portal's target, labelled as one.
 NOTICES_DSA_TARGET_HOURS = env.int("NOTICES_DSA_TARGET_HOURS", 48)
 # A TTF to use for notice PDFs instead of the packaged Noto Sans (manimgx-fonts); empty = the packaged one.

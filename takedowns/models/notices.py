@@ -120,10 +120,16 @@ class Notice(models.Model):
     delivery_error = models.TextField(blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
 
+    # Two clocks (docs/DECISIONS.md, "Two clocks"): ``response_hours``/``due_at`` is the follow-up point that drives
+    # the board, the sweep and the ladder (the shortest of every period, the operator's own rhythm included);
+    # ``statutory_hours``/``statutory_due_at`` is set only where a law binds this recipient for this victim, and is
+    # the only date called a "deadline" or used to say a law was broken.
     response_hours = models.PositiveSmallIntegerField(default=48)
+    statutory_hours = models.PositiveSmallIntegerField(null=True, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    statutory_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     info_requested_at = models.DateTimeField(null=True, blank=True)
     disputed_at = models.DateTimeField(null=True, blank=True)
@@ -172,3 +178,12 @@ class Notice(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status in CLOCK_RUNNING and self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def is_past_statutory_deadline(self) -> bool:
+        """A law's own period has run out and no verified removal (nor an accepted dispute) ended the clock."""
+        return (
+            self.status in CLOCK_RUNNING
+            and self.statutory_due_at is not None
+            and self.statutory_due_at < timezone.now()
+        )

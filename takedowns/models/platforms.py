@@ -63,6 +63,12 @@ class Platform(models.Model):
     regimes = models.JSONField(default=list, blank=True, help_text=_("Every regime the platform is under."))
     policy_name = models.CharField(max_length=200, blank=True)
     policy_url = models.URLField(blank=True, max_length=500)
+    # TAKE IT DOWN Act §3(a)(1)(A)(ii): the platform's own removal-request process (https address or e-mail) and the
+    # day an operator confirmed it; the §3(a)(3) 48 hours are claimed only for a notice sent through it.
+    tida_process = models.CharField(max_length=500, blank=True)
+    tida_process_verified = models.DateField(null=True, blank=True)
+    # Online Safety Act 2023 s.3: "user_to_user", "search" or "other" (empty = unknown); s.10(3A) binds the first.
+    service_type = models.CharField(max_length=20, blank=True)
     # For a CDN, host or registrar: what the host identification found (country of the network, the registrar's
     # IANA id, the RDAP handle, the host it was found for); it decides which legal duty an upstream notice states.
     provider_facts = models.JSONField(default=dict, blank=True)

@@ -10,9 +10,10 @@ Services Coordinator for the EU, Ofcom (which does not take up individual cases)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from takedowns.notices import law
 from takedowns.notices.content import NoticeContent
 from takedowns.notices.document import (
     Block,
@@ -48,17 +49,27 @@ def _urls(content: NoticeContent) -> str:
 
 def _facts(content: NoticeContent, *, now: datetime) -> str:
     """What happened, in the order a regulator reads it: the notice, when it was delivered, the deadline, and
-    what the platform did (or did not do) since."""
-    overdue_by = ""
-    if content.deadline_at and content.deadline_at < now:
-        hours = int((now - content.deadline_at).total_seconds() // 3600)
-        overdue_by = f" The deadline passed {hours} hours ago and the content is still online as far as we know."
+    what the platform did (or did not do) since. Only a law's own period is called a deadline (docs/DECISIONS.md,
+    "Two clocks"); without one the draft gives the time the notice asked for."""
+    due = content.statutory_due_at
+    if due is not None:
+        when = f"The statutory deadline was {_when(due)}."
+        if due < now:
+            hours = int((now - due).total_seconds() // 3600)
+            when += f" It passed {hours} hours ago and the content is still online as far as we know."
+    else:
+        when = f"The notice asked for action by {_when(content.deadline_at)}; no law sets a deadline for it."
     return (
         f"On {_when(content.sent_at)} we sent {content.platform_name} a removal notice (reference "
         f"{content.reference}) for non-consensual intimate imagery of the person we act for"
         f"{', made or altered with AI (a digital forgery)' if content.is_synthetic else ''}. "
-        f"The notice named each URL below and gave the image fingerprints (hashes) so that identical copies "
-        f"can be found. The response deadline was {_when(content.deadline_at)}.{overdue_by}"
+        + (
+            "The notice named each URL below and gave the image fingerprints (hashes) so that identical copies can "
+            "be found. "
+            if content.hashes
+            else "The notice named each URL below. "
+        )
+        + when
     )
 
 
@@ -71,11 +82,64 @@ def _attachments(content: NoticeContent) -> tuple[str, ...]:
     )
 
 
+def _uk_duty_ran(content: NoticeContent, now: datetime) -> bool:
+    # Online Safety Act 2023 s.10(3A): a user-to-user service, the duty in force, and 48 hours since the report.
+    return (
+        content.uk_duty_in_force
+        and content.service_type == "user_to_user"
+        and content.sent_at is not None
+        and content.sent_at + timedelta(hours=law.UK_HOURS) < now
+    )
+
+
+def _service_complaint(content: NoticeContent, now: datetime) -> str:
+    """The complaint to the service that Ofcom asks for first. Online Safety Act 2023 s.21: a user-to-user service
+    runs a complaints procedure for users and affected persons who consider it is not complying with its s.10
+    duties (the 48 hours of s.10(3A) among them)."""
+    if _uk_duty_ran(content, now):
+        return (
+            f"Complain to {content.platform_name} through its Online Safety Act complaints procedure (s.21), naming "
+            f"notice {content.reference}: it was a report of intimate image content (s.20A), and the service has not "
+            "taken the content down within 48 hours (s.10(3A)). Keep the complaint's reference for Ofcom."
+        )
+    return (
+        f"Complain to {content.platform_name} through its own complaints procedure, naming notice {content.reference} "
+        "and saying that the content is still online. Keep the complaint's reference for Ofcom."
+    )
+
+
+def _duty(reg: _Regulator, content: NoticeContent, now: datetime) -> str:
+    # The UK duty sentence only where s.10(3A) ran for this service; the other routes are offered only where theirs
+    # applies (_offered).
+    return reg.duty if reg.regime != "UK" or _uk_duty_ran(content, now) else ""
+
+
+def _offered(reg: _Regulator, content: NoticeContent, *, now: datetime) -> bool:
+    if reg.regime == "US":
+        # TAKE IT DOWN Act §3(b) enforces the §3(a) duties, which bind a covered platform (§4(3)) 48 hours after a
+        # request made through its own process (§3(a)(3)): never before those 48 hours have passed.
+        return (
+            content.tida_covered is True
+            and content.tida_process
+            and content.sent_at is not None
+            and content.sent_at + timedelta(hours=law.TIDA_HOURS) < now
+        )
+    if reg.regime == "UK":
+        # The s.10(3A) complaint fits a user-to-user service once its 48 hours have passed; before, or for another
+        # kind of service, Ofcom still takes the complaint (it informs supervision), without the duty sentence.
+        return True
+    if reg.regime == "EU":
+        # DSA Art. 53: the complaint goes to the coordinator where the recipient is located or established; a
+        # person outside the EU has no coordinator of their own to complain to.
+        return content.jurisdiction == "EU"
+    return True
+
+
 def regulator_routes(content: NoticeContent, *, now: datetime) -> list[Route]:
     """The regulator complaint(s) that fit the notice's law (one per regime that gives a route)."""
     regimes = content.regimes or (content.regime,)
     facts = _facts(content, now=now)
-    text = {"platform": content.platform_name, "urls": _urls(content)}
+    text = {"platform": content.platform_name, "urls": _urls(content), "service": _service_complaint(content, now)}
     return [
         Route(
             key=reg.key,
@@ -83,13 +147,13 @@ def regulator_routes(content: NoticeContent, *, now: datetime) -> list[Route]:
             url=reg.url,
             summary=reg.summary,
             pieces=tuple(
-                Piece(key, label, facts + reg.duty if source == "facts" else text[source])
+                Piece(key, label, facts + _duty(reg, content, now) if source == "facts" else text[source])
                 for key, label, source in reg.pieces
             ),
             attach=_attachments(content),
         )
         for reg in _REGULATORS
-        if reg.regime in regimes and (reg.regime != "US" or content.tida_covered is True)
+        if reg.regime in regimes and _offered(reg, content, now=now)
     ]
 
 
@@ -138,7 +202,10 @@ _REGULATORS = (
         (("what_happened", "What happened", "facts"), ("where", "Where it is (URLs and usernames)", "urls")),
     ),
     # Digital Services Act Art. 53: a recipient may complain of a provider's breach to the Digital Services
-    # Coordinator of the member state where the recipient is located or established.
+    # Coordinator of the member state where the recipient is located or established. The breach named is of the
+    # notice-and-action duties (Art. 16(4)-(6): confirm, decide timely and diligently, notify the decision with
+    # redress), Art. 17 (reasons, to the uploader) and Art. 20 (the internal complaint system open to the notifier
+    # against a decision on its notice); not Art. 6, which is a liability exemption, not a duty.
     _Regulator(
         "EU",
         "dsc",
@@ -146,18 +213,34 @@ _REGULATORS = (
         "https://digital-strategy.ec.europa.eu/en/policies/dsa-dscs",
         "The coordinator assesses the complaint and passes it to the coordinator of the provider.",
         (("provider", "Provider", "platform"), ("complaint", "Complaint", "facts"), ("urls", "URLs", "urls")),
-        duty=" The notice met DSA Art. 16(2); the provider has not acted on it expeditiously (Art. 6(1)(b)) nor "
-        "told us its decision (Art. 16(5)).",
+        duty=" The notice met DSA Art. 16(2). The provider has not processed it in a timely, diligent, non-arbitrary "
+        "and objective manner (Art. 16(6)) nor told us its decision with the possibilities for redress (Art. 16(5)). "
+        "A decision is owed to the uploader with a statement of reasons (Art. 17) and can be contested through the "
+        "provider's internal complaint-handling system (Art. 20).",
     ),
-    # Ofcom takes online-safety complaints to inform its supervision but cannot investigate individual cases.
+    # Ofcom takes online-safety complaints to inform its supervision but cannot investigate individual cases; it
+    # asks people to report to the service first (ofcom.org.uk, "Safety measures of an online service, including
+    # reporting and complaints", stored copy of 7 Nov 2023; address checked against that copy). Before it, the
+    # complaint to the service itself: Online Safety Act 2023 s.21 requires user-to-user services to run a
+    # complaints procedure open to users and affected persons who consider that the provider is not complying
+    # with its s.10 duties, which include the s.10(3A) 48 hours.
     _Regulator(
         "UK",
         "ofcom",
         "UK: Ofcom online safety complaint",
-        "https://www.ofcom.org.uk/online-safety/protecting-people/complain-about-online-content",
-        "Ofcom does not take up individual cases; the complaint informs its supervision. The Revenge Porn "
-        "Helpline (0345 6000 459) can help directly.",
-        (("service", "Service", "platform"), ("what_happened", "What happened", "facts"), ("urls", "URLs", "urls")),
+        "https://www.ofcom.org.uk/make-a-complaint/complain-about-a-video-sharing-platform-vsp/sites-and-apps/"
+        "safety-measures/",
+        "First complain to the service itself (below): the Online Safety Act requires it to run a complaints "
+        "procedure. Ofcom does not take up individual cases; the complaint informs its supervision. The Revenge "
+        "Porn Helpline (0345 6000 459) can help directly.",
+        (
+            ("service_complaint", "Complaint to the service first (Online Safety Act 2023 s.21)", "service"),
+            ("service", "Service", "platform"),
+            ("what_happened", "What happened", "facts"),
+            ("urls", "URLs", "urls"),
+        ),
+        duty=" The service has not complied with its duty to take down reported intimate image content within 48 "
+        "hours of a report (Online Safety Act 2023 s.10(3A)).",
     ),
 )
 

@@ -86,11 +86,15 @@ US = RegimeSpec(
         "forgeries are covered by the removal duty in the same way as authentic depictions."
     ),
     closing=(
-        "Safe harbour: under Section 3(a)(4) of the Act a covered platform is not liable for any claim based "
-        "on its good-faith disabling of access to, or removal of, material claimed to be a non-consensual "
-        "intimate visual depiction, regardless of whether the depiction is ultimately found to be unlawful.",
-        "Failure to comply with a valid request is treated as an unfair or deceptive act or practice "
-        "enforced by the Federal Trade Commission (Section 3(b)).",
+        # §3(a)(4) and §3(b)(1), quoted exactly (47 U.S.C. 223a).
+        'Limitation on liability (Section 3(a)(4)): "A covered platform shall not be liable for any claim based on '
+        "the covered platform's good faith disabling of access to, or removal of, material claimed to be a "
+        "nonconsensual intimate visual depiction based on facts or circumstances from which the unlawful "
+        "publishing of an intimate visual depiction is apparent, regardless of whether the intimate visual "
+        'depiction is ultimately determined to be unlawful or not."',
+        'Enforcement (Section 3(b)(1)): "A failure to reasonably comply with the notice and takedown obligations '
+        "under subsection (a) shall be treated as a violation of a rule defining an unfair or a deceptive act or "
+        'practice under section 18(a)(1)(B) of the Federal Trade Commission Act (15 U.S.C. 57a(a)(1)(B))."',
     ),
     required=(*US_FOUR, *PORTAL_ELEMENTS),
 )
@@ -106,10 +110,9 @@ EU = RegimeSpec(
         "explanation of why the content is illegal; (b) the exact electronic location (URL) of each item; "
         "(c) the name and e-mail address of the person submitting it; and (d) a statement of bona fide belief "
         "that the information and allegations it contains are accurate and complete.",
-        "The content is an intimate image shared without the consent of the person shown. Non-consensual "
-        "sharing of intimate or manipulated material is a criminal offence under national law and must be "
-        "criminalised in every Member State under Directive (EU) 2024/1385, Article 5; it is illegal content "
-        "within the meaning of Article 3(h) DSA.",
+        # The illegality sentence (Art. 16(2)(a)) follows, from notices/eu_offences.py: the member state's own
+        # offence where known, Directive (EU) 2024/1385 Art. 5 as the harmonising act (transposition by 14 June
+        # 2027), Directive 2011/93/EU for a person under 18.
     ),
     deadline_label="DSA target for action (not a statutory deadline)",
     deadline_is_target=True,
@@ -128,9 +131,11 @@ EU = RegimeSpec(
         "Manipulated intimate material is covered in the same way as authentic material."
     ),
     closing=(
-        "Please confirm receipt of this notice without undue delay (Article 16(4)) and inform us of your "
-        "decision, with a statement of reasons under Article 17 including the possibilities for redress "
-        "(Article 16(5)).",
+        # Art. 16(4)-(5): receipt and the decision, with redress, to the notifier; Art. 17(1): the statement of
+        # reasons goes to the recipient whose content is restricted (the uploader), not to the notifier.
+        "Please confirm receipt of this notice without undue delay (Article 16(4)) and notify us of your "
+        "decision, with the possibilities for redress in respect of it (Article 16(5)). If you remove or restrict "
+        "the content, Article 17 requires you to give the uploader a statement of reasons.",
     ),
     required=("explanation", "location", "notifier", "bona_fide", *PORTAL_ELEMENTS),
 )
@@ -147,13 +152,14 @@ UK = RegimeSpec(
         "Act 2003, inserted by the Online Safety Act 2023. The content reported below is such a photograph "
         "or film.",
     ),
-    # Online Safety Act 2023 s.10(3A) (Crime and Policing Bill): only stated once NOTICES_UK_48H_IN_FORCE.
+    # Online Safety Act 2023 s.10(3A) (added by the Crime and Policing Act 2026): stated only to a user-to-user
+    # service (registry service_type) while NOTICES_UK_48H_IN_FORCE.
     deadline_label="Statutory deadline (Online Safety Act 2023 s.10(3A))",
     deadline_is_target=False,
     deadline_note=(
-        "Under the Online Safety Act 2023, s.10(3A) (added by the Crime and Policing Bill), a user-to-user "
+        "Under the Online Safety Act 2023, s.10(3A) (added by the Crime and Policing Act 2026), a user-to-user "
         "service must take down reported intimate image content, and the same or substantially the same "
-        "content, within 48 hours of a report."
+        "content, within 48 hours of a report. This notice is such a report (s.20A)."
     ),
     copies_sentence=(
         "Please remove the same or substantially the same content wherever it appears on your service. To "
@@ -175,7 +181,7 @@ AU = RegimeSpec(
     statute="Online Safety Act 2021 (Cth), Part 6",
     section="Part 6, ss.77-78 removal of intimate images shared without consent",
     basis=(
-        # Part 6 protects an Australian resident (s.32 complaints); the "resident" sentence is added by
+        # Part 6 complaints concern a person ordinarily resident in Australia (s.32); that sentence is added by
         # document.py only when the filer said they live in Australia.
         "The content reported below is an intimate image posted without the consent of the person shown, "
         "within the meaning of the Online Safety Act 2021 (Cth) (s.15, which includes altered and faked "
@@ -185,7 +191,10 @@ AU = RegimeSpec(
     deadline_label="Follow-up point (not a statutory deadline)",
     deadline_is_target=True,
     deadline_note=(
-        "This request is not an eSafety removal notice and sets you no statutory deadline. The person shown "
+        # Online Safety Act 2021 (Cth): only eSafety's own removal notices carry a period (24 h, s.77); a request
+        # from anyone else carries none.
+        "This request is not an eSafety removal notice: Australian law sets no deadline for this request. The "
+        "person shown "
         "may report to the eSafety Commissioner at any time, now or later; this portal follows up after the "
         "time shown."
     ),
@@ -220,8 +229,9 @@ DMCA = RegimeSpec(
     deadline_label="Requested response time",
     deadline_is_target=True,
     deadline_note=(
-        "Section 512(c)(1)(C) requires you to respond expeditiously to remove or disable access to the "
-        "material; we ask for action within the hours shown."
+        # 512(c)(1)(C): responding expeditiously is a condition of the safe harbour, not a duty owed to the sender.
+        "Under Section 512(c)(1)(C) the safe harbour for stored material holds only if you respond expeditiously "
+        "to remove or disable access to the material; we ask for action within the hours shown."
     ),
     copies_sentence=(
         "To help you find identical copies of the work on your service, the fingerprints of the original are "

@@ -172,10 +172,17 @@ def duty_paragraphs(content: NoticeContent) -> list[str]:
         # receipt; Art. 16(5) decision and redress; Art. 16(6) timely, diligent, non-arbitrary, objective.
         return [
             f"You provide a hosting service from a member state of the European Union ({content.provider_country}). "
-            "This is a notice under Article 16 of the Digital Services Act (Regulation (EU) 2022/2065). Under "
-            "Article 16(3) it gives you actual knowledge of the illegal content for the purposes of Article 6: the "
-            "exemption from liability for hosted content holds only if you act expeditiously to remove or disable "
-            "access to it (Article 6(1)(b)).",
+            "This is a notice under Article 16 of the Digital Services Act (Regulation (EU) 2022/2065).",
+            # Art. 16(2)(a) and 16(3): knowledge follows from a notice that explains why the content is illegal,
+            # so the illegality comes first (the offence is the member state's own until Directive (EU) 2024/1385
+            # Art. 5 is transposed, by 14 June 2027).
+            "The content is illegal: it is an intimate image of a person shared without their consent, which is a "
+            "criminal offence under the law of the member state concerned; Directive (EU) 2024/1385, Article 5, "
+            "requires every member state to make it one by 14 June 2027. It is illegal content within the meaning "
+            "of Article 3(h) of the Digital Services Act.",
+            "Under Article 16(3) this notice gives you actual knowledge of the illegal content for the purposes of "
+            "Article 6: the exemption from liability for hosted content holds only if you act expeditiously to "
+            "remove or disable access to it (Article 6(1)(b)).",
             "Article 16(4) to (6) ask you to confirm receipt of this notice, to decide on it in a timely, diligent, "
             "non-arbitrary and objective manner, and to tell us your decision and the possibilities for redress "
             "without undue delay.",

@@ -61,6 +61,7 @@ def board_notices(user, filters: BoardFilters | None = None, *, now=None) -> Que
             "channel",
             "sent_at",
             "due_at",
+            "statutory_due_at",
             "created_at",
             "case__reference",
             "case__is_minor_content",

@@ -11,7 +11,8 @@ The ladder (``settings.ESCALATION_PLAN``) is planned per platform notice when it
 for notices delivered before, at the ladder's first run; each step is an ``EscalationStep`` run once by
 :func:`escalation_ladder_run` under a row lock (several workers, or beat and a manual run, never run a step twice),
 writes an ``escalation.*`` event, and alerts the advocate through the notification outbox. An advocate can stop a
-step (it then never runs); an answer from the platform stops the rest (lifecycle.py).
+step (it then never runs); a verified removal or the notice's closing stops the rest (lifecycle.py); an
+acknowledgement does not.
 """
 
 from __future__ import annotations
@@ -54,8 +55,21 @@ log = logging.getLogger(__name__)
 IDENTIFY_TASK = "takedowns.tasks.host_identify"
 RESEND_TASK = "takedowns.tasks.notice_resend"
 
-# A platform notice in these statuses is still being escalated; any other status ends its ladder.
-LADDER_ACTIVE = frozenset({NoticeStatus.SENT, NoticeStatus.DISPUTED, NoticeStatus.ESCALATED})
+# A platform notice in these statuses is still being escalated: an acknowledgement or a question is not a removal
+# (docs/DECISIONS.md, "Acknowledgement is not removal"). A claimed removal holds the ladder until verification
+# says whether the content is gone; any other status ends it.
+LADDER_ACTIVE = frozenset(
+    {
+        NoticeStatus.SENT,
+        NoticeStatus.ACKNOWLEDGED,
+        NoticeStatus.INFO_REQUESTED,
+        NoticeStatus.DISPUTED,
+        NoticeStatus.ESCALATED,
+    }
+)
+LADDER_HELD = frozenset({NoticeStatus.REMOVED})
+# Statuses in which the platform still has the request in front of it: a reminder is worth sending.
+REMINDABLE = frozenset({NoticeStatus.SENT, NoticeStatus.ACKNOWLEDGED})
 # Statuses from which a platform notice may be escalated by hand (once overdue or refused).
 ESCALATABLE = frozenset(
     {
@@ -242,7 +256,7 @@ def _alert(notice: Notice, message: str) -> None:
 
 
 def _step_reminder(step: EscalationStep, notice: Notice, now: datetime) -> dict | None:
-    if notice.status != NoticeStatus.SENT:
+    if notice.status not in REMINDABLE:
         return {"skipped": f"the notice is {notice.status}"}
     if notice.channel == Channel.EMAIL and notice.recipient:
         if notice.resend_requested_at is None:
@@ -363,6 +377,8 @@ def escalation_step_run(*, step_id: int, now: datetime | None = None) -> Escalat
         if step is None or step.done_at or step.stopped_at or step.planned_at > now:
             return step
         notice = Notice.objects.select_for_update().select_related("case", "platform").get(pk=step.notice_id)
+        if notice.case.state == CaseState.OPEN and notice.status in LADDER_HELD:
+            return step  # the platform says it removed the content: run once verification has spoken
         if notice.case.state != CaseState.OPEN or notice.status not in LADDER_ACTIVE:
             _stop_pending(
                 notice,

@@ -133,10 +133,13 @@ def url_error_message(exc: UrlError) -> str:
 
 def good_faith_statement_text(filer_type: str) -> str:
     """The statement of §3(a)(1)(B)(iii) in the active language."""
-    if filer_type == FilerType.REPRESENTATIVE:
+    if filer_type in (FilerType.REPRESENTATIVE, FilerType.ORGANISATION):
+        # TAKE IT DOWN Act §3(a)(1)(B)(iii): the belief is the identifiable individual's; a representative states it
+        # for them, never as their own.
         return _(
-            "I am authorised to act for the person shown. I have a good-faith belief that the intimate images "
-            "identified in this request were published without the consent of the person shown."
+            "The person shown believes in good faith that the intimate images identified in this request were "
+            "published without their consent; I make this statement on their behalf, as a person authorised to "
+            "act for them."
         )
     return _(
         "I have a good-faith belief that the intimate images identified in this request were published without "
@@ -273,6 +276,9 @@ def intake_answers_to_case_fields(answers: dict) -> dict:
         # Notices are written in English; the statement the victim read in their language says the same.
         statement_text = good_faith_statement_text(filer_type)
     attestations["statement_language"] = translation.get_language() or "en"
+    if content.get("under_18") == "unsure":
+        # Kept so that notices say "may have been under 18", never "was" (the flag alone cannot tell them apart).
+        attestations["under_18"] = "unsure"
     return {
         "filer_type": filer_type,
         "victim_name": (who.get("victim_name") or "").strip(),

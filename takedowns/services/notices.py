@@ -35,6 +35,22 @@ def _response_hours(regimes: tuple[str, ...], platform) -> int:
     )
 
 
+def _statutory_hours(regimes: tuple[str, ...], platform, *, channel: str, recipient: str) -> int | None:
+    # Only a law's own period, only where it binds this recipient (docs/DECISIONS.md, "Two clocks").
+    return law.statutory_deadline_hours(
+        regimes=regimes,
+        tida_covered=platform.tida_covered,
+        uk_in_force=settings.NOTICES_UK_48H_IN_FORCE,
+        tida_process=law.through_tida_process(
+            tida_process=platform.tida_process,
+            channel=channel,
+            recipient=recipient,
+            webform_url=platform.webform_url,
+        ),
+        service_type=platform.service_type,
+    )
+
+
 def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[Notice]:
     """Draft the notices a case is missing. Idempotent: locations already covered by an open notice of their
     platform are attached to it; a second run creates nothing (and the unique constraint backs this up)."""
@@ -79,6 +95,9 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
                             channel=platform.channel,
                             recipient=platform.contact_email,
                             response_hours=_response_hours(regimes, platform),
+                            statutory_hours=_statutory_hours(
+                                regimes, platform, channel=platform.channel, recipient=platform.contact_email
+                            ),
                         )
                 except IntegrityError:
                     continue
@@ -158,7 +177,8 @@ def notice_route_dmca(
         locked.regimes = [Regime.DMCA.value]
         # The DMCA sets no hours (512(c)(1)(C) "expeditiously"): the platform's own registry time is the target.
         locked.response_hours = locked.platform.response_hours
-        locked.save(update_fields=["regime", "regimes", "response_hours", "updated_at"])
+        locked.statutory_hours = None  # 512(c)(1)(C) "expeditiously" is a safe-harbour condition, not a deadline
+        locked.save(update_fields=["regime", "regimes", "response_hours", "statutory_hours", "updated_at"])
         event_record(
             type=EventType.NOTICE_ROUTE_CHOSEN,
             actor_kind=ActorKind.ADVOCATE,

@@ -21,7 +21,9 @@ class LoadResult:
 def platform_values(spec: PlatformSpec) -> dict:
     """The Platform row's stored fields for ``spec`` (every field but the slug, its key)."""
     # The model stores tida_covered as a nullable boolean (None = unknown), the rest as the file spells it.
-    return {name: spec.tida_covered if name == "tida_covered" else spec.file_value(name) for name in STORED_FIELDS}
+    # A date is stored as a date (file_value spells it YYYY-MM-DD), so an unchanged reload compares equal.
+    raw = ("tida_covered", "tida_process_verified")
+    return {name: getattr(spec, name) if name in raw else spec.file_value(name) for name in STORED_FIELDS}
 
 
 @transaction.atomic

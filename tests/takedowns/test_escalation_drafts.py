@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,7 +41,9 @@ def flat(text: str) -> str:
 
 @pytest.fixture
 def covered():
-    Platform.objects.filter(slug="reddit").update(tida_covered=True, regimes=["US", "EU"])
+    Platform.objects.filter(slug="reddit").update(
+        tida_covered=True, tida_process=F("webform_url"), regimes=["US", "EU"]
+    )
 
 
 def test_ftc_draft_as_pdf_and_text_carries_the_facts_and_what_to_attach(client, advocate, covered):
@@ -56,7 +59,8 @@ def test_ftc_draft_as_pdf_and_text_carries_the_facts_and_what_to_attach(client, 
         notice.reference,
         URL,
         "§3(a)(3)",
-        "The deadline passed",
+        "The statutory deadline was",
+        "It passed",
         "What to attach",
         "No evidence bundle has been built for this case yet",
         "Never the intimate images themselves",
@@ -74,13 +78,22 @@ def test_ftc_draft_as_pdf_and_text_carries_the_facts_and_what_to_attach(client, 
 
 
 def test_the_attach_list_links_the_evidence_bundle_once_built(client, advocate, covered):
-    notice = notice_sent()
+    notice = notice_sent(jurisdiction="EU")
     bundle = bundle_build(bundle_id=bundle_request(case=notice.case, actor_kind="advocate").pk)
     client.force_login(advocate)
     body = flat(client.get(draft_url(notice, "dsc", "txt")).content.decode())
     download = reverse("takedowns:bundle_download", args=[notice.case.reference, bundle.pk])
     assert download in body and bundle.sha256 in body and "No evidence bundle" not in body
     assert "Digital Services Coordinator" in body and "Art. 16(2)" in body
+
+
+def test_no_dsc_complaint_for_a_person_outside_the_eu(client, advocate, covered):
+    # DSA Art. 53: the coordinator is the one where the complainant is located or established.
+    notice = notice_sent(jurisdiction="US")
+    client.force_login(advocate)
+    assert client.get(draft_url(notice, "dsc", "txt")).status_code == 302
+    body = flat(client.get(draft_url(notice_sent(jurisdiction="EU"), "dsc", "txt")).content.decode())
+    assert "Art. 16(6)" in body and "Art. 17" in body and "Art. 20" in body and "Art. 6" not in body
 
 
 def test_no_ftc_draft_for_a_platform_the_act_does_not_cover(client, advocate):
@@ -106,7 +119,7 @@ def test_a_notice_within_its_deadline_is_refused_clearly(client, advocate, cover
 
 def test_a_disputed_notice_gets_drafts_before_its_deadline_with_what_the_platform_said(client, advocate, covered):
     notice = notice_transition(
-        notice=notice_sent(days_ago=0.1),
+        notice=notice_sent(days_ago=0.1, jurisdiction="EU"),
         to="disputed",
         actor_kind="platform",
         data={"reason": "consent", "message": "We think it was shared with consent."},
@@ -114,7 +127,9 @@ def test_a_disputed_notice_gets_drafts_before_its_deadline_with_what_the_platfor
     notice_account_answer_record(notice=notice, account="no_action")
     client.force_login(advocate)
     client.cookies["django_language"] = "es"  # the draft is for an English-language form whatever the UI
-    response = client.get(draft_url(notice, "ftc", "txt"))
+    # The FTC enforces the 48 hours of §3(a)(3): never offered before they have passed, even after a refusal.
+    assert client.get(draft_url(notice, "ftc", "txt")).status_code == 302
+    response = client.get(draft_url(notice, "dsc", "txt"))
     assert response.status_code == 200
     body = flat(response.content.decode())
     assert "WHAT THE PLATFORM ANSWERED" in body
@@ -149,7 +164,7 @@ def test_victims_platform_staff_and_strangers_get_404(client, advocate, reddit_s
 
 
 def test_the_case_page_links_each_draft(client, advocate, covered):
-    notice = notice_sent()
+    notice = notice_sent(jurisdiction="EU")
     client.force_login(advocate)
     html = client.get(reverse("takedowns:case_detail", args=[notice.case.reference])).content.decode()
     for route in ("ftc", "dsc", "google", "bing"):

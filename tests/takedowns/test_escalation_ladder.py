@@ -338,18 +338,22 @@ def test_a_stopped_step_never_runs_and_records_who_stopped_it(site, client, advo
     assert not other.escalation_steps.filter(stopped_at__isnull=True).exists()
 
 
-def test_an_answer_from_the_platform_stops_the_rest_of_the_ladder(site):
+def test_an_acknowledgement_does_not_stop_the_ladder_only_a_verified_removal_does(site):
     notice = sent_notice(site, hours_ago=1)
     escalation.escalation_ladder_run(now=notice.due_at + timedelta(minutes=1))  # the reminder ran
     outcomes.notice_acknowledge(notice=notice)
+    assert not notice.escalation_steps.filter(stopped_at__isnull=False).exists()
+    assert "ladder_stopped" not in Event.objects.get(notice=notice, type="notice.acknowledged").data
+    escalation.escalation_ladder_run(now=notice.due_at + timedelta(days=9))
     steps = {s.step: s for s in notice.escalation_steps.all()}
-    assert steps["reminder"].done_at and all(steps[k].stop_reason == "answered" for k in ("upstream", "regulator"))
-    assert Event.objects.get(notice=notice, type="notice.acknowledged").data["ladder_stopped"] == [
-        "upstream",
-        "deindex",
-        "regulator",
-    ]
-    assert escalation.escalation_ladder_run(now=notice.due_at + timedelta(days=9))["done"] == 0
+    assert steps["deindex"].done_at and steps["regulator"].done_at
+    # A claimed removal holds the ladder until verification; a verified one ends it.
+    claimed = sent_notice(site, hours_ago=1, urls=("https://www.leaks.example/v/9",))
+    claimed = notice_transition(notice=claimed, to="removed", actor_kind="platform")
+    assert escalation.escalation_ladder_run(now=claimed.due_at + timedelta(days=9))["done"] == 0
+    assert not claimed.escalation_steps.filter(stopped_at__isnull=False).exists()
+    notice_transition(notice=claimed, to="verified_removed", actor_kind="system")
+    assert set(claimed.escalation_steps.values_list("stop_reason", flat=True)) == {"content_gone"}
 
 
 def test_old_notices_get_a_ladder_at_the_first_run_and_a_dispute_does_not_stop_it(site):

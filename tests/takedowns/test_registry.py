@@ -30,6 +30,10 @@ ALL_KEYS = REQUIRED_KEYS | {
     "regimes",
     "policy_name",
     "policy_url",
+    # the platform's own TAKE IT DOWN Act process, and its type under the UK Online Safety Act
+    "tida_process",
+    "tida_process_verified",
+    "service_type",
 }
 
 
@@ -355,3 +359,18 @@ def test_one_platform_is_validated_by_the_same_rules_outside_the_file() -> None:
     with pytest.raises(RegistryError) as taken:
         platform_validate(_platform(domains=["old.reddit.com"]), domain_owner=lambda host: "reddit")
     assert "already belongs" in taken.value.reason and "'reddit'" in taken.value.reason
+
+
+def test_tida_process_and_service_type_are_validated() -> None:
+    spec = parse_registry(
+        _doc(_platform(tida_process="TIDA@Example.com", tida_process_verified="2026-05-20", service_type="search"))
+    )[0]
+    assert spec.tida_process == "tida@example.com" and spec.tida_process_verified.isoformat() == "2026-05-20"
+    assert spec.file_value("tida_process_verified") == "2026-05-20" and spec.service_type == "search"
+    assert _refused(_doc(_platform(tida_process="http://example.com/form"))).field == "tida_process"
+    assert _refused(_doc(_platform(tida_process="a@b", service_type="search"))).field == "tida_process"
+    bad_date = _refused(_doc(_platform(tida_process="https://example.com/tida", tida_process_verified="20 May")))
+    assert bad_date.field == "tida_process_verified"
+    # A verification date confirms a named process: alone it is a data-entry error.
+    assert _refused(_doc(_platform(tida_process_verified="2026-05-20"))).field == "tida_process_verified"
+    assert _refused(_doc(_platform(service_type="social"))).field == "service_type"

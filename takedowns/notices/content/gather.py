@@ -20,6 +20,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from takedowns.models import ComputedOn, FilerType, ImageState, Notice, ReferenceImage, Regime, ReportedLocation
+from takedowns.notices import law
 from takedowns.notices.content.model import EscalatedNotice, ImageHashes, LocationItem, NoticeContent, Operator
 from takedowns.notices.regimes import regime_for
 from takedowns.notices.tokens import relay_address, response_link
@@ -83,10 +84,18 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
         statute=spec.statute,
         section=spec.section,
         regimes=regimes,
-        uk_duty_in_force=bool(getattr(settings, "NOTICES_UK_48H_IN_FORCE", False)),
+        uk_duty_in_force=bool(getattr(settings, "NOTICES_UK_48H_IN_FORCE", True)),
         operator=operator_from_settings(),
         dsa_target_hours=int(getattr(settings, "NOTICES_DSA_TARGET_HOURS", 48)),
-        **_case_facts(case, regimes),
+        statutory_hours=notice.statutory_hours,
+        statutory_due_at=notice.statutory_due_at,
+        tida_process=law.through_tida_process(
+            tida_process=platform.tida_process,
+            channel=notice.channel,
+            recipient=notice.recipient,
+            webform_url=platform.webform_url,
+        ),
+        **_trusted_flagger(_case_facts(case, regimes), platform, upstream=upstream),
         **_platform_facts(platform),
     )
 
@@ -124,6 +133,7 @@ def _escalated(notice: Notice) -> EscalatedNotice | None:
         due_at=ignored.due_at,
         status=ignored.status,
         channel=ignored.channel,
+        statutory_due_at=ignored.statutory_due_at,
     )
 
 
@@ -143,16 +153,34 @@ def _case_facts(case, regimes: tuple[str, ...]) -> dict:
         "is_synthetic": case.is_synthetic,
         "is_threatened": case.is_threatened,
         "is_minor_content": case.is_minor_content,
+        "minor_age_uncertain": case.is_minor_content and attestations.get("under_18") == "unsure",
         "attest_good_faith": attestations.get("good_faith") is True,
         "attest_accuracy": attestations.get("accuracy") is True,
         "attest_perjury": attestations.get("perjury") is True,
         "copyrighted_work": _copyrighted_work(case, attestations),
-        # DSA Art. 22: the status belongs to the organisation, so only a notice it files as itself claims it.
+        # DSA Art. 22 is the operator's own designation: claimed only when the operator itself files (an organisation
+        # filer named as the operator); whether the recipient is an online platform reached through its Art. 16
+        # mechanism is decided with the platform's facts (_trusted_flagger).
         "trusted_flagger": (getattr(settings, "NOTICES_TRUSTED_FLAGGER", "") or "").strip()
-        if Regime.EU in regimes and case.filer_type == FilerType.ORGANISATION
+        if Regime.EU in regimes
+        and case.filer_type == FilerType.ORGANISATION
+        and " ".join((case.representative_name or "").split()).casefold()
+        == " ".join((settings.OPERATOR_NAME or "").split()).casefold()
         else "",
         "jurisdiction": case.jurisdiction or "",
+        # No case field yet: a member state recorded with the attestations (an API or advocate step) is used.
+        "member_state": str(attestations.get("member_state") or "").upper()[:2],
     }
+
+
+def _trusted_flagger(facts: dict, platform, *, upstream: bool) -> dict:
+    """DSA Art. 22(1): priority applies to notices a trusted flagger submits "through the mechanisms referred to in
+    Article 16" to a provider of an online platform (Art. 3(i)): a platform notice (never an upstream one) to a
+    recipient the registry calls user-to-user and lists under the EU."""
+    online_platform = platform.service_type == "user_to_user" and "EU" in (platform.regimes or ())
+    if upstream or not online_platform:
+        facts = {**facts, "trusted_flagger": ""}
+    return facts
 
 
 def _platform_facts(platform) -> dict:
@@ -169,6 +197,7 @@ def _platform_facts(platform) -> dict:
         "policy_url": (platform.policy_url or "").strip(),
         "platform_hours": platform.response_hours,
         "hash_programmes": tuple(str(p) for p in (platform.hash_programmes or [])),
+        "service_type": platform.service_type or "",
     }
 
 

@@ -65,6 +65,7 @@ class EscalatedNotice:
     due_at: datetime | None
     status: str
     channel: str
+    statutory_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class NoticeContent:
     is_synthetic: bool = False
     is_threatened: bool = False
     is_minor_content: bool = False
+    # The filer answered "I am not sure" to "under 18?": the notice says "may have been", never "was".
+    minor_age_uncertain: bool = False
     attest_good_faith: bool = False
     attest_accuracy: bool = False
     attest_perjury: bool = False
@@ -115,11 +118,21 @@ class NoticeContent:
     tida_covered: bool | None = None
     uk_duty_in_force: bool = False
     jurisdiction: str = ""
+    # The EU member state of the person shown (ISO code), where known: its offence is cited (notices/eu_offences.py).
+    member_state: str = ""
     policy_name: str = ""
     policy_url: str = ""
     operator: Operator = field(default_factory=Operator)
     dsa_target_hours: int = 48
     platform_hours: int = 48
+    # The statutory deadline (docs/DECISIONS.md, "Two clocks"): the hours a law itself sets for this recipient
+    # (None: no law binds it), and the moment they end once the notice was delivered.
+    statutory_hours: int | None = None
+    statutory_due_at: datetime | None = None
+    # Whether the notice goes through the platform's own TAKE IT DOWN Act process (§3(a)(1)(A)(ii)), and the
+    # service's type under the UK Online Safety Act ("user_to_user", "search", "other", "" unknown).
+    tida_process: bool = False
+    service_type: str = ""
     # "platform", or "cdn" / "host" / "registrar" for an upstream notice, with the ignored notice and
     # what the host identification found about the provider (country, registrar IANA id, CDN, hosts served).
     kind: str = "platform"

@@ -7,8 +7,15 @@ drift apart.
 from __future__ import annotations
 
 from takedowns.notices.content import NoticeContent
-from takedowns.notices.document.deadlines import RELAY_NOTE, deadline_rows, response_sentence, subject, title
-from takedowns.notices.document.legal import legal_basis_blocks, legal_basis_rows
+from takedowns.notices.document.deadlines import (
+    RELAY_NOTE,
+    deadline_rows,
+    has_statutory_deadline,
+    response_sentence,
+    subject,
+    title,
+)
+from takedowns.notices.document.legal import legal_basis_blocks, legal_basis_rows, uk_declarations
 from takedowns.notices.document.model import (
     Block,
     Document,
@@ -40,7 +47,8 @@ def build_document(content: NoticeContent) -> Document:
     deadlines = deadline_rows(content)
     sections: list[Section] = []
     if content.is_minor_content and content.regime != "DMCA":
-        sections.append(Section("Priority: apparent child sexual abuse material", tuple(minor_blocks(content))))
+        kind = "possible" if content.minor_age_uncertain else "apparent"
+        sections.append(Section(f"Priority: {kind} child sexual abuse material", tuple(minor_blocks(content))))
     sections.append(Section("Summary", _summary(content, deadlines)))
     sections.append(Section("Legal basis", tuple(legal_basis_blocks(content))))
     sections.append(Section("Content to remove", _locations(content)))
@@ -56,7 +64,9 @@ def build_document(content: NoticeContent) -> Document:
         contact_blocks.append(para(RELAY_NOTE))
     sections.append(Section("Contact", tuple(contact_blocks)))
     sections.append(Section("Sent by", (Rows(rows=tuple(operator_rows(content))),)))
-    sections.append(Section("Deadline and response", _response(content, deadlines)))
+    # "Deadline" only where a law sets one for this recipient (docs/DECISIONS.md, "Two clocks").
+    heading = "Deadline and response" if has_statutory_deadline(content) else "Response time and response"
+    sections.append(Section(heading, _response(content, deadlines)))
     return Document(
         title=title(content),
         recipient=f"To: {clean(content.platform_name)} — trust and safety / legal team",
@@ -83,9 +93,10 @@ def _summary(content: NoticeContent, deadlines: list[tuple[str, str, str]]) -> t
     if content.regime == "DMCA":
         ask = f"We ask {clean(content.platform_name)} to remove or disable access to the material listed below."
     elif content.is_minor_content:
+        who = "may have been" if content.minor_age_uncertain else "was"
         ask = (
             f"We ask {clean(content.platform_name)} to remove, with priority, the content listed below: sexual "
-            "images of a person who was under 18 when they were made."
+            f"images of a person who {who} under 18 when they were made."
         )
     else:
         ask = (
@@ -111,6 +122,14 @@ def _statement(content: NoticeContent) -> tuple[Block, ...]:
     # of consent, not copyright, and would be forwarded to the uploader and published to Lumen.
     if content.good_faith_statement and content.regime != "DMCA":
         statement.append(para("Statement of good-faith belief that the depiction is not consensual:"))
+        if content.is_representative:
+            # TAKE IT DOWN Act §3(a)(1)(B)(iii): the belief is the identifiable individual's, stated for them.
+            statement.append(
+                para(
+                    "The person shown believes in good faith that the depiction is not consensual; I make this "
+                    "statement on their behalf."
+                )
+            )
         statement.append(para(clean(content.good_faith_statement), quote=True))
     if content.context and content.regime != "DMCA":
         statement.append(para("Further information from the person shown:"))
@@ -122,6 +141,8 @@ def _signature(content: NoticeContent) -> tuple[Block, ...]:
     blocks: list[Block] = [para(text) for text in content.spec.closing if content.regime == "DMCA"]
     if "EU" in content.cites and content.attest_accuracy:
         blocks.append(para(BONA_FIDE))
+    if "UK" in content.cites and content.regime != "DMCA":
+        blocks.extend(para(text) for text in uk_declarations(content))
     blocks.append(kv_rows(signature_rows(content)))
     return tuple(blocks)
 
@@ -135,12 +156,24 @@ def _response(content: NoticeContent, deadlines: list[tuple[str, str, str]]) -> 
         if cited.code == "DMCA" or (cited.code == "US" and content.tida_covered is not True):
             # Safe harbour (§3(a)(4)) and FTC enforcement (§3(b)) concern covered platforms only.
             continue
+        if cited.code == "US" and not content.tida_process:
+            # §3(b) enforces the §3(a) duties, which this request (outside the platform's process) did not start;
+            # the safe harbour (§3(a)(4)) protects any good-faith removal, so it stays.
+            blocks.append(para(cited.closing[0]))
+            continue
         blocks.extend(para(text) for text in cited.closing)
     return tuple(blocks)
 
 
 def _advocate_notes(content: NoticeContent) -> tuple[str, ...]:
     notes: list[str] = [content.spec.warning] if content.spec.warning else []
+    tida_asked = "US" in content.cites and content.regime != "DMCA" and content.tida_covered is not False
+    if tida_asked and not content.tida_process:
+        notes.append(
+            "This notice does not go through the platform's own TAKE IT DOWN Act process (none is recorded in "
+            "the registry, or the notice is sent elsewhere): it asks for removal within 48 hours but claims no "
+            "statutory deadline, and the FTC complaint is not offered."
+        )
     if content.regime == "DMCA" and content.is_synthetic:
         notes.append(
             "This case is marked AI-made: a DMCA notice only works if the material copies a photo or video the "

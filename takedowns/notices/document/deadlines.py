@@ -18,7 +18,9 @@ def subject(content: NoticeContent) -> str:
 
 def title(content: NoticeContent) -> str:
     if content.is_minor_content and content.regime != "DMCA":
-        return "PRIORITY: apparent child sexual abuse material — removal request"
+        # "I am not sure" stays uncertain: possible, not apparent.
+        kind = "possible" if content.minor_age_uncertain else "apparent"
+        return f"PRIORITY: {kind} child sexual abuse material — removal request"
     if content.regime == "US" and content.tida_covered is False:
         return "Removal request: non-consensual intimate imagery"
     names = [content.spec.subject_prefix] + [spec.name for spec in content.specs[1:]]
@@ -40,26 +42,46 @@ def _when(content: NoticeContent, hours: int) -> str:
     return f"{utc(due)} ({hours} hours after this notice was delivered on {utc(base)})."
 
 
+def has_statutory_deadline(content: NoticeContent) -> bool:
+    """Whether a law sets this recipient a period for this notice (the statutory deadline of "Two clocks")."""
+    return content.statutory_hours is not None
+
+
 def deadline_sentence(content: NoticeContent) -> str:
-    """The portal's clock (``response_hours``: the shortest period that applies, law.clock_hours)."""
+    """The portal's follow-up point (``response_hours``: the shortest period that applies, law.clock_hours)."""
     return _when(content, content.response_hours)
 
 
 def deadline_rows(content: NoticeContent) -> list[tuple[str, str, str]]:
-    """(label, when, note) per cited regime, each with the law's own period, never a registry's."""
+    """(label, when, note) per cited regime, each with the law's own period, never a registry's. Only a period a
+    law sets for this recipient, for this request, is labelled a statutory deadline (docs/DECISIONS.md, "Two
+    clocks"); the rest are requested times or the portal's follow-up point."""
     rows: list[tuple[str, str, str]] = []
     for spec in content.specs:
         code = spec.code
         if code == "US":
-            if content.tida_covered is True:
+            if content.tida_covered is True and content.tida_process:
                 rows.append((spec.deadline_label, _when(content, law.TIDA_HOURS), spec.deadline_note))
-            elif content.tida_covered is None:
+            elif content.tida_covered is None and content.tida_process:
                 # §4(3): the duty binds covered platforms only; we do not know whether this recipient is one.
                 rows.append(
                     (
                         "Statutory deadline if you are a covered platform (TAKE IT DOWN Act §3(a)(3), §4(3))",
                         _when(content, law.TIDA_HOURS),
                         spec.deadline_note,
+                    )
+                )
+            elif content.tida_covered is not False:
+                # §3(a)(3): the 48 hours run from a request "under the process described in paragraph (1)(A)(ii)",
+                # the platform's own; a request sent any other way asks for the same time without claiming them.
+                rows.append(
+                    (
+                        "Requested removal time (not a statutory deadline)",
+                        _when(content, law.TIDA_HOURS),
+                        "This request does not reach you through the removal process you provide under Section "
+                        "3(a)(1)(A)(ii) of the TAKE IT DOWN Act, so we do not claim that the Act's 48-hour period "
+                        "(Section 3(a)(3)) runs from it. We ask you to remove the content within 48 hours all "
+                        "the same.",
                     )
                 )
             else:
@@ -74,11 +96,11 @@ def deadline_rows(content: NoticeContent) -> list[tuple[str, str, str]]:
         elif code == "EU":
             rows.append((spec.deadline_label, _when(content, content.dsa_target_hours), spec.deadline_note))
         elif code == "UK":
-            if content.uk_duty_in_force:
+            if content.uk_duty_in_force and content.service_type == "user_to_user":
                 rows.append((spec.deadline_label, _when(content, law.UK_HOURS), spec.deadline_note))
         elif code == "AU":
             rows.append((spec.deadline_label, _when(content, law.AU_ESCALATION_HOURS), spec.deadline_note))
-        else:  # DMCA: 512(c)(1)(C) "expeditiously", no hours.
+        else:  # DMCA: 512(c)(1)(C) "expeditiously", a condition of the safe harbour, no hours.
             rows.append((spec.deadline_label, _when(content, content.response_hours), spec.deadline_note))
     stated = [r for r in rows if r[1] == _when(content, content.response_hours)]
     if not stated and content.platform_hours == content.response_hours:

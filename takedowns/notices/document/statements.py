@@ -21,7 +21,7 @@ def description_lines(content: NoticeContent, *, with_handles: bool = True) -> l
     elif content.is_minor_content:
         lines = [
             f"{items} {'a ' if n == 1 else ''}sexually explicit {'image' if n == 1 else 'images'} of a person "
-            f"who was under 18 when {'it was' if n == 1 else 'they were'} made, published on "
+            f"who {_under_18(content)} when {'it was' if n == 1 else 'they were'} made, published on "
             f"{clean(content.platform_name)}."
         ]
     else:
@@ -108,7 +108,7 @@ def reupload_paragraphs(content: NoticeContent) -> list[str]:
     else:
         ask = "Re-uploads: we ask you to hash what you remove and to block new uploads that match it."
     paragraphs = [ask]
-    if not dmca and "US" in content.cites and content.tida_covered is not False:
+    if not dmca and "US" in content.cites and content.tida_covered is not False and content.tida_process:
         # TAKE IT DOWN Act §3(a)(3): "reasonable efforts to identify and remove any known identical copies" —
         # copies on the service; blocking future uploads goes beyond it. Covered platforms only (§4(3)).
         lead = "If you are a covered platform, the" if content.tida_covered is None else "The"
@@ -151,7 +151,8 @@ NEUTRAL_COPIES = (
 
 def copies_sentence(content: NoticeContent) -> str:
     """The primary regime's "copies" sentence; TIDA's §3(a)(3) duty only where it binds the recipient."""
-    if content.regime == "US" and content.tida_covered is False:
+    if content.regime == "US" and (content.tida_covered is False or not content.tida_process):
+        # §3(a)(3)'s copies duty follows a request made through the platform's own process, like its 48 hours.
         return NEUTRAL_COPIES
     if content.regime == "US" and content.tida_covered is None:
         return (
@@ -168,12 +169,33 @@ BONA_FIDE = (
 )
 
 
+def _under_18(content: NoticeContent) -> str:
+    # The filer's own answer: "I am not sure" is never turned into a certainty.
+    return "may have been under 18" if content.minor_age_uncertain else "was under 18"
+
+
+# Where content made under 18 is reported, by the country of the person shown (reference/notice-requirements.md):
+# NCMEC's CyberTipline (US; 18 U.S.C. 2258A), the Internet Watch Foundation (UK; with Childline's Report Remove),
+# the eSafety Commissioner (Australia), and the national hotline of the INHOPE network (EU member states).
+CHILD_PROTECTION_ROUTES = {
+    "US": "the CyberTipline of the National Center for Missing & Exploited Children (NCMEC)",
+    "UK": "the Internet Watch Foundation (IWF), with Childline's Report Remove",
+    "AU": "the eSafety Commissioner",
+    "EU": "the national hotline of the INHOPE network in their member state",
+}
+
+
 def minor_blocks(content: NoticeContent) -> list[Paragraph]:
+    age = (
+        "The person shown may have been under 18 when this content was made: it may be child sexual abuse material."
+        if content.minor_age_uncertain
+        else "The person shown was under 18 when this content was made. It is apparent child sexual abuse material."
+    )
+    routes = [CHILD_PROTECTION_ROUTES["US"]]
+    if content.jurisdiction in CHILD_PROTECTION_ROUTES and content.jurisdiction != "US":
+        routes.append(CHILD_PROTECTION_ROUTES[content.jurisdiction])
     return [
-        para(
-            "The person shown was under 18 when this content was made. It is apparent child sexual abuse "
-            "material. Please treat this notice with priority and remove or disable access to it at once."
-        ),
+        para(f"{age} Please treat this notice with priority and remove or disable access to it at once."),
         # 18 U.S.C. 2258A(a)(1): providers of an electronic communication service or remote computing service
         # must report apparent child pornography to NCMEC's CyberTipline once they obtain actual knowledge.
         para(
@@ -182,8 +204,11 @@ def minor_blocks(content: NoticeContent) -> list[Paragraph]:
             "the National Center for Missing & Exploited Children (NCMEC) as soon as reasonably possible after "
             "you obtain actual knowledge of it, and 2258A(h) requires you to preserve what you report."
         ),
+        # No fingerprints: a case of content made under 18 holds no image data at all (gather._shared_hashes).
         para(
-            "No images are attached to this notice and this portal holds none: the person shown has been "
-            "pointed to NCMEC's Take It Down service (hashing on their own device) and the CyberTipline."
+            "No images or fingerprints are attached to this notice and this portal holds none: the person shown "
+            "has been pointed to NCMEC's Take It Down service (hashing on their own device) and to "
+            + " and to ".join(routes)
+            + "."
         ),
     ]

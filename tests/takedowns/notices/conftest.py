@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from takedowns.models import FilerType, ReferenceImage, Regime
+from takedowns.models import FilerType, Platform, ReferenceImage, Regime
 from tests.factories import CaseFactory, LocationFactory, NoticeFactory
 from tests.utils import HANDLE, MD5, PDQ, PHASH, SHA256, URLS
+
+TIDA_PROCESS = "takeitdown@reddit.test"
 
 
 @pytest.fixture
@@ -35,7 +37,11 @@ def make_notice(platforms):
                 phash=PHASH,
                 sha256=SHA256,
             )
-        notice = NoticeFactory(case=case, regime=regime, response_hours=24 if regime == Regime.AU else 48)
+        # Sent to the platform's own TAKE IT DOWN Act process (§3(a)(1)(A)(ii)), so the Act's duties apply to it.
+        Platform.objects.filter(slug="reddit").update(tida_process=TIDA_PROCESS)
+        notice = NoticeFactory(
+            case=case, regime=regime, response_hours=24 if regime == Regime.AU else 48, recipient=TIDA_PROCESS
+        )
         notice.locations.add(*locations)
         return notice
 

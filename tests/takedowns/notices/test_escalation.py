@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,12 +28,12 @@ def overdue_notice(**case_fields):
 
 
 def test_a_tida_covered_platform_gets_the_ftc_complaint_with_the_facts():
-    Platform.objects.filter(slug="reddit").update(tida_covered=True, regimes=["US"])
+    Platform.objects.filter(slug="reddit").update(tida_covered=True, tida_process=F("webform_url"), regimes=["US"])
     notice = overdue_notice()
     (ftc,) = [r for r in regulator_routes(notice_content(notice), now=timezone.now()) if r.key == "ftc"]
     text = "\n".join(p.text for p in ftc.pieces)
     assert notice.reference in text and URL in text and "§3(a)(3)" in text and "48 hours" in text
-    assert "The deadline passed" in text
+    assert "The statutory deadline was" in text and "It passed" in text
     assert any("Never the intimate images" in item for item in ftc.attach)
 
 
@@ -51,7 +52,7 @@ def test_google_form_follows_whether_the_images_are_fake():
 
 
 def test_the_case_page_offers_escalation_only_once_overdue(client, advocate):
-    Platform.objects.filter(slug="reddit").update(tida_covered=True, regimes=["US"])
+    Platform.objects.filter(slug="reddit").update(tida_covered=True, tida_process=F("webform_url"), regimes=["US"])
     notice = overdue_notice()
     client.force_login(advocate)
     html = client.get(reverse("takedowns:case_detail", args=[notice.case.reference])).content.decode()
@@ -90,3 +91,18 @@ def test_upstream_notices_name_the_cdn_the_host_and_the_registrar():
     assert "NCSEI" in routes[0].summary and routes[0].url == "https://abuse.cloudflare.com/"
     assert "abuse@hosting.example" in routes[1].summary and "DSA Art. 16" in routes[1].pieces[1].text
     assert "§3.18.1" in routes[2].pieces[1].text and "https://deepfakes.example/gallery/7" in routes[2].pieces[0].text
+
+
+def test_the_ofcom_route_starts_with_the_complaint_to_the_service_and_states_the_duty_only_where_it_ran(settings):
+    settings.NOTICES_UK_48H_IN_FORCE = True
+    Platform.objects.filter(slug="reddit").update(service_type="user_to_user", regimes=["US"])
+    notice = overdue_notice(jurisdiction="UK")
+    (ofcom,) = [r for r in regulator_routes(notice_content(notice), now=timezone.now()) if r.key == "ofcom"]
+    assert ofcom.url.startswith("https://www.ofcom.org.uk/make-a-complaint/")
+    pieces = {p.key: p.text for p in ofcom.pieces}
+    assert next(iter(pieces)) == "service_complaint" and "(s.21)" in pieces["service_complaint"]
+    assert "s.10(3A)" in pieces["what_happened"]
+    Platform.objects.filter(slug="reddit").update(service_type="search")
+    notice.platform.refresh_from_db()
+    (ofcom,) = [r for r in regulator_routes(notice_content(notice), now=timezone.now()) if r.key == "ofcom"]
+    assert all("s.10(3A)" not in p.text for p in ofcom.pieces)

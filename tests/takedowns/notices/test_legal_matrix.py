@@ -43,6 +43,9 @@ PLATFORMS = [
         "regimes": ["US", "EU"],
         "response_hours": 72,  # a registry entry longer than the law: must never lengthen TIDA's 48 h
         "tida_covered": True,
+        "tida_process": "ncii@social.example",
+        "tida_process_verified": "2026-05-20",
+        "service_type": "user_to_user",
         "policy_name": "Social Example rules: intimate media shared without consent",
         "policy_url": "https://social.example/policies/ncii",
     },
@@ -54,6 +57,22 @@ PLATFORMS = [
         "channel": "email",
         "contact_email": "abuse@forum.example",
         "tida_covered": True,
+        # Its TAKE IT DOWN Act process (§3(a)(1)(A)(ii)) is the address notices go to: the 48 hours run.
+        "tida_process": "abuse@forum.example",
+        "tida_process_verified": "2026-05-20",
+        "service_type": "user_to_user",
+    },
+    {
+        # A covered board whose TAKE IT DOWN Act process is a web form the portal does not use: notices sent to
+        # its e-mail address ask for 48 hours without claiming the duty ran (§3(a)(3)).
+        "slug": "board",
+        "name": "Board Example",
+        "domains": ["board.example"],
+        "channel": "email",
+        "contact_email": "legal@board.example",
+        "tida_covered": True,
+        "tida_process": "https://board.example/take-it-down",
+        "service_type": "user_to_user",
     },
     {
         # A messaging app with public channels: coverage unknown, so the duty is stated conditionally.
@@ -63,6 +82,7 @@ PLATFORMS = [
         "channel": "email",
         "contact_email": "abuse@chat.example",
         "tida_covered": "unknown",
+        "tida_process": "abuse@chat.example",
     },
     {
         # A search engine: probably not a covered platform (§4(3)); a request under its policy.
@@ -72,6 +92,7 @@ PLATFORMS = [
         "channel": "email",
         "contact_email": "removals@search.example",
         "tida_covered": False,
+        "service_type": "search",
         "policy_name": "Search Example: removal of non-consensual intimate images",
     },
 ]
@@ -80,14 +101,20 @@ PLATFORMS = [
 SCENARIOS = {
     "US": ("forum", Jurisdiction.US, False),
     "EU": ("social", Jurisdiction.EU, False),
+    # The same EU platform, the person shown living outside the EU: the DSA notice is the same (the platform's
+    # law); only the coordinator complaint differs (test_escalation_drafts).
+    "EU-elsewhere": ("social", Jurisdiction.US, False),
     "UK": ("forum", Jurisdiction.UK, False),
+    "UK-search": ("search", Jurisdiction.UK, False),
     "AU": ("forum", Jurisdiction.AU, False),
     "not-covered": ("search", Jurisdiction.US, False),
     "coverage-unknown": ("chat", Jurisdiction.US, False),
+    "other-channel": ("board", Jurisdiction.US, False),
     "DMCA": ("forum", Jurisdiction.US, True),
 }
 FILERS = ("self", "representative", "organisation")
-CONTENTS = ("real", "ai", "under18")
+CONTENTS = ("real", "ai", "under18", "unsure")
+MINOR = ("under18", "unsure")
 
 FILER_FIELDS = {
     "self": {"filer_type": FilerType.SELF, "signature_name": "Sam Example"},
@@ -114,23 +141,42 @@ ELEMENTS = {
         "Statement of good-faith belief that the depiction is not consensual:"
     ),
     "TIDA §4(3) coverage unknown": "Statutory deadline if you are a covered platform",
+    "TIDA §3(a)(3) 48 hours asked outside the process": (
+        "so we do not claim that the Act's 48-hour period (Section 3(a)(3)) runs from it"
+    ),
     "TIDA §3(a)(1)(B)(iv) contact": "@relay.",
     "TIDA §3(a)(3) 48 hours": "not later than 48 hours after receiving a valid request",
     "TIDA §3(a)(3) identical copies": "known identical copies",
     "TIDA §3(a)(4) safe harbour": "Section 3(a)(4)",
     "TIDA §4(3) digital forgery": '"digital forgery" as defined in the Act',
-    "DSA Art. 16(2)(a) explanation": "it is illegal content within the meaning of Article 3(h) DSA",
+    "DSA Art. 16(2)(a) explanation": "It is illegal content within the meaning of Article 3(h) DSA",
+    "DSA Art. 16(2)(a) harmonising act, not law in force": "member states must transpose it by 14 June 2027",
     "DSA Art. 16(2)(b) exact URL": "{url}",
     "DSA Art. 16(2)(c) name and e-mail": "@relay.",
     "DSA Art. 16(2)(d) bona fide statement": "I confirm my bona fide belief that the information and allegations",
     "DSA Art. 16(6) target, not a deadline": "DSA target for action (not a statutory deadline)",
-    "DSA Art. 17 statement of reasons": "statement of reasons under Article 17",
+    "DSA Art. 16(5) decision to the notifier": "notify us of your decision, with the possibilities for redress",
+    "DSA Art. 17 statement of reasons to the uploader": "Article 17 requires you to give the uploader a statement",
+    "age stated as the filer gave it": "may have been under 18",
+    "EU minors: Directive 2011/93/EU": "Directive 2011/93/EU",
+    "representative states the person's belief": (
+        "The person shown believes in good faith that the depiction is not consensual; I make this statement on "
+        "their behalf."
+    ),
     "SOA 2003 s.66B": "section 66B of the Sexual Offences Act 2003",
-    "OSA 2023 s.10(3A) not in force": "is not yet in force",
+    "OSA 2023 s.10(3A) 48 hours": "Statutory deadline (Online Safety Act 2023 s.10(3A))",
+    "OSA 2023 s.20A intimate image content": "The content reported is intimate image content",
+    "OSA 2023 s.20A who reports": "This report is made by",
+    "OSA 2023 s.20A good faith and true": (
+        "This report is made in good faith, and what it says is true to the best of the reporter's knowledge and "
+        "belief."
+    ),
+    "OSA 2023 search services' own duty": "puts its own duties on search services",
     "OSA 2021 (Cth) Part 6": "Online Safety Act 2021 (Cth)",
     "OSA 2021 (Cth) eSafety at any time": "may report to the eSafety Commissioner at any time",
     "18 U.S.C. 2258A CyberTipline": "18 U.S.C. 2258A(a) requires you to report",
     "priority": "PRIORITY: apparent child sexual abuse material",
+    "priority, age uncertain": "PRIORITY: possible child sexual abuse material",
     "17 U.S.C. 512(c)(3)(A)(i) signature": "Signed by: /{signature}/",
     "17 U.S.C. 512(c)(3)(A)(ii) copyrighted work": "Copyrighted work:",
     "17 U.S.C. 512(c)(3)(A)(iii) location": "{url}",
@@ -151,22 +197,34 @@ NEVER = {
     "a registry's longer period": "72 hours",
     "UK duty stated as in force": "must take down reported intimate image content",
     "implied wait before eSafety": "still available 24 hours after this request",
-    "Australian resident unless the filer said so": "Australian resident",
+    "Australian resident unless the filer said so": "ordinarily resident in Australia",
+    "an uncertain age stated as certain": "was under 18",
+    "fingerprints claimed for a minor": "Image 1 PDQ",
     "trusted flagger": "trusted flagger",
     "NCII framing": "consent",
     "bona fide statement": "I confirm my bona fide belief",
     "CSAM block": "2258A",
     "§3(a)(3) copies duty without a covered platform": "Section 3(a)(3) also requires you",
     "§3(a)(4) safe harbour without a covered platform": "Section 3(a)(4)",
+    "statutory deadline claimed": "Statutory deadline",
+    "FTC enforcement of a duty that did not run": "(Section 3(b))",
 }
 
 
 def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[str]]:
     """(elements that must be there, NEVER keys that must not) for one cell of the matrix."""
     must = ["operator", "reviewer table: media type", "reviewer table: uploader"]
-    never = ["a registry's longer period", "UK duty stated as in force", "implied wait before eSafety"]
-    if content != "under18":
+    never = ["a registry's longer period", "implied wait before eSafety"]
+    if scenario != "UK":
+        # s.10(3A) binds user-to-user services, and only where the person shown is in the UK (the filer said so).
+        never.append("UK duty stated as in force")
+    if content not in MINOR:
         must.append("reviewer table: reference image")
+    else:
+        never.append("fingerprints claimed for a minor")
+    if content == "unsure":
+        must.append("age stated as the filer gave it")
+        never.append("an uncertain age stated as certain")
     if scenario == "DMCA":
         must += [k for k in ELEMENTS if k.startswith("17 U.S.C.")]
         return must, [*never, "NCII framing", "CSAM block", "trusted flagger", "bona fide statement"]
@@ -179,7 +237,15 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
     if scenario == "coverage-unknown":
         must.append("TIDA §4(3) coverage unknown")
         never += ["§3(a)(4) safe harbour without a covered platform"]
-    elif scenario == "not-covered":
+    elif scenario == "other-channel":
+        must += ["TIDA §3(a)(3) 48 hours asked outside the process", "TIDA §3(a)(4) safe harbour"]
+        never += [
+            "48 h claimed without a covered platform",
+            "§3(a)(3) copies duty without a covered platform",
+            "statutory deadline claimed",
+            "FTC enforcement of a duty that did not run",
+        ]
+    elif scenario in ("not-covered", "UK-search"):
         must.append("platform policy")
         never += [
             "48 h claimed without a covered platform",
@@ -188,27 +254,31 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
         ]
     else:
         must += ["TIDA §3(a)(3) 48 hours", "TIDA §3(a)(4) safe harbour"]
-        if content != "under18":
+        if content not in MINOR:
             must.append("TIDA §3(a)(3) identical copies")
     if content == "ai":
         must.append("TIDA §4(3) digital forgery")
-    if content == "under18":
-        must += ["18 U.S.C. 2258A CyberTipline", "priority"]
+    if content in MINOR:
+        must += ["18 U.S.C. 2258A CyberTipline", "priority" if content == "under18" else "priority, age uncertain"]
     else:
         never.append("CSAM block")
     if filer != "self":
-        must.append("representative's authority")
-    if scenario == "EU":
+        must += ["representative's authority", "representative states the person's belief"]
+    if scenario.startswith("EU"):
         must += [k for k in ELEMENTS if k.startswith("DSA")] + ["platform policy"]
+        if content in MINOR:
+            must.remove("DSA Art. 16(2)(a) harmonising act, not law in force")
+            must.append("EU minors: Directive 2011/93/EU")
     else:
         never.append("bona fide statement")
-    if scenario == "UK":
-        must += ["SOA 2003 s.66B", "OSA 2023 s.10(3A) not in force"]
+    if scenario.startswith("UK"):
+        must += ["SOA 2003 s.66B", *(k for k in ELEMENTS if k.startswith("OSA 2023 s.20A"))]
+        must.append("OSA 2023 s.10(3A) 48 hours" if scenario == "UK" else "OSA 2023 search services' own duty")
     if scenario == "AU":
         must += ["OSA 2021 (Cth) Part 6", "OSA 2021 (Cth) eSafety at any time"]
     else:
         never.append("Australian resident unless the filer said so")
-    if not (scenario == "EU" and filer == "organisation"):
+    if not (scenario.startswith("EU") and filer == "organisation"):
         never.append("trusted flagger")
     return must, never
 
@@ -216,7 +286,7 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
 @pytest.fixture
 def matrix_platforms(db, settings):
     settings.NOTICES_TRUSTED_FLAGGER = "Helpline Example (trusted flagger designated by Coimisiún na Meán, 2025)"
-    settings.NOTICES_UK_48H_IN_FORCE = False
+    settings.NOTICES_UK_48H_IN_FORCE = True  # the default: in force from 29 June 2026
     settings.OPERATOR_NAME = "Helpline Example"
     settings.OPERATOR_POSTAL_ADDRESS = "PO Box 7, Leeds LS1 1AA, United Kingdom"
     settings.OPERATOR_EMAIL = "notices@helpline.test"
@@ -230,7 +300,8 @@ def make(scenario: str, filer: str, content: str, *, advocate=None) -> Notice:
     case = CaseFactory(
         jurisdiction=jurisdiction,
         is_synthetic=content == "ai",
-        is_minor_content=content == "under18",
+        is_minor_content=content in MINOR,
+        attestations={"good_faith": True, "accuracy": True, **({"under_18": "unsure"} if content == "unsure" else {})},
         signed_at=SIGNED,
         good_faith_statement="I did not consent to this image being shared.",
         **FILER_FIELDS[filer],
@@ -244,7 +315,7 @@ def make(scenario: str, filer: str, content: str, *, advocate=None) -> Notice:
         uploader_handle="u/uploader",
         match_evidence={"media_type": "image/jpeg", "reference_sha256": "a" * 64},
     )
-    if content != "under18":
+    if content not in MINOR:
         ReferenceImage.objects.create(
             case=case, state="hashed", pdq=PDQ, pdq_quality=91, md5=MD5, phash="c3d1e0f0a0b0c0d0", sha256="a" * 64
         )
@@ -276,7 +347,7 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-CELLS = [(s, f, c) for s in SCENARIOS for f in FILERS for c in CONTENTS if not (s == "DMCA" and c == "under18")]
+CELLS = [(s, f, c) for s in SCENARIOS for f in FILERS for c in CONTENTS if not (s == "DMCA" and c in MINOR)]
 
 
 @pytest.mark.django_db
@@ -323,22 +394,31 @@ def test_statutory_clock_is_the_laws_not_the_registrys(matrix_platforms):
 
 
 @pytest.mark.django_db
-def test_uk_duty_is_stated_only_once_a_setting_says_it_commenced(matrix_platforms, settings):
-    settings.NOTICES_UK_48H_IN_FORCE = True
-    text = flat(text_of(make("UK", "self", "real")))
-    assert "Statutory deadline (Online Safety Act 2023 s.10(3A))" in text
-    assert "is not yet in force" not in text
+def test_uk_duty_follows_the_law_unless_the_operator_turns_it_off(matrix_platforms, settings):
+    notice = make("UK", "self", "real")
+    assert notice.statutory_hours == 48 and "must take down reported intimate image content" in flat(text_of(notice))
+    assert make("UK-search", "self", "real").statutory_hours is None
+    settings.NOTICES_UK_48H_IN_FORCE = False
+    off = make("UK", "representative", "real")
+    text = flat(text_of(off))
+    # Its 48 hours here are TIDA's (the forum's own process); the UK duty is not stated.
+    assert "Statutory deadline (Online Safety Act 2023 s.10(3A))" not in text
+    assert "we do not state a statutory duty" in text and "This report is made in good faith" in text
 
 
 GOLDEN_CELLS = [
     ("US", "self", "real"),
     ("US", "representative", "ai"),
     ("US", "organisation", "under18"),
+    ("US", "self", "unsure"),
     ("EU", "organisation", "real"),
     ("UK", "self", "ai"),
+    ("UK", "representative", "real"),
+    ("UK-search", "self", "real"),
     ("AU", "self", "real"),
     ("not-covered", "self", "real"),
     ("coverage-unknown", "representative", "real"),
+    ("other-channel", "self", "real"),
     ("DMCA", "organisation", "real"),
 ]
 
@@ -353,3 +433,25 @@ def test_golden_text(matrix_platforms, cell):
         path.write_text(text, encoding="utf-8")
     assert path.is_file(), f"missing golden file {path.name}: run with RECOURSE_UPDATE_GOLDEN=1 and review it"
     assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.django_db
+def test_trusted_flagger_only_for_the_operator_itself_to_an_online_platform(matrix_platforms):
+    # DSA Art. 22: the operator's own designation, through an online platform's Art. 16 mechanism.
+    assert "trusted flagger under Article 22" in flat(text_of(make("EU", "organisation", "real")))
+    other = make("EU", "organisation", "real")
+    other.case.representative_name = "Another Charity"
+    other.case.save(update_fields=["representative_name"])
+    assert "trusted flagger" not in flat(text_of(Notice.objects.get(pk=other.pk)))
+
+
+@pytest.mark.django_db
+def test_eu_illegality_cites_the_member_states_offence_where_known(matrix_platforms):
+    notice = make("EU", "self", "real")
+    notice.case.attestations = {**notice.case.attestations, "member_state": "FR"}
+    notice.case.save(update_fields=["attestations"])
+    text = flat(text_of(Notice.objects.get(pk=notice.pk)))
+    assert "That is an offence in FR under Article 226-2-1 of the Code pénal" in text
+    assert "harmonises this offence; member states must transpose it by 14 June 2027" in text
+    unknown = flat(text_of(make("EU", "self", "real")))
+    assert "a criminal offence under the law of the member state concerned" in unknown

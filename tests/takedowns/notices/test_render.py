@@ -134,7 +134,7 @@ def test_subject_names_act_url_count_and_reference(make_notice):
 @pytest.mark.django_db
 def test_us_notice_carries_safe_harbour_and_forgery_definition(make_notice):
     text = flat(render_notice(make_notice(Regime.US, is_synthetic=True)).text)
-    assert "Section 3(a)(4)" in text and "safe harbour" in text.lower()
+    assert "Section 3(a)(4)" in text and "Limitation on liability" in text
     assert '"digital forgery"' in text and "indistinguishable from an authentic depiction" in text
 
 
@@ -149,6 +149,7 @@ def test_eu_deadline_is_labelled_a_target_and_mentions_article_17(make_notice, s
 @pytest.mark.django_db
 def test_eu_trusted_flagger_sentence_only_when_configured(make_notice, settings):
     settings.NOTICES_TRUSTED_FLAGGER = "Helpline Example e.V. (designated by the Irish DSC, 2025)"
+    settings.OPERATOR_NAME = "Helpline Example e.V."  # the designation is the operator's own (DSA Art. 22)
     org = {
         "filer_type": "organisation",
         "representative_name": "Helpline Example e.V.",
