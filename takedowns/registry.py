@@ -13,7 +13,10 @@ File format (DESIGN.md §10): a JSON list of objects with ``slug``, ``name``, ``
 ``channel_verified``, ``notes`` (optional), and ``tida_covered`` (``true`` | ``false`` |
 ``"unknown"``: whether the service is a TAKE IT DOWN Act "covered platform", §4(3)), ``regimes`` (every regime
 the platform is under, e.g. ``["US", "EU"]``; ``regime`` is the one whose clock the portal runs and is always
-included), ``policy_name`` and ``policy_url`` (the platform's own NCII policy, cited for its reviewers).
+included), ``policy_name`` and ``policy_url`` (the platform's own NCII policy, cited for its reviewers), and
+``dmca_agent_email``, ``dmca_agent_source`` and ``dmca_agent_verified`` (the copyright agent the platform designated
+under 17 U.S.C. 512(c)(2), where the address was read and on which day, ``YYYY-MM-DD``; a DMCA notice goes only
+there, so a platform without one gets none).
 
 The fields are defined once, by :class:`PlatformSpec`: ``FIELD_NAMES`` (derived from it) is what the upsert
 service writes, what the model stores and what the API serializes.
@@ -61,6 +64,7 @@ REQUIRED_FIELDS = ("slug", "name", "domains", "channel")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Deliberately loose: one "@", no spaces, a dotted domain. Deliverability is proven by sending, not by regex.
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class RegistryError(ValueError):
@@ -115,6 +119,11 @@ class PlatformSpec:
     regimes: tuple[str, ...] = ("US",)
     policy_name: str = ""
     policy_url: str = ""
+    # 17 U.S.C. 512(c)(3)(A): a DMCA notice must be "provided to the designated agent" (512(c)(2), listed in the
+    # Copyright Office's directory); one sent elsewhere gives no actual knowledge (512(c)(3)(B)(i)).
+    dmca_agent_email: str = ""
+    dmca_agent_source: str = ""
+    dmca_agent_verified: str = ""
 
     def file_value(self, name: str) -> Any:
         """The value as the registry file (and the API) spells it: lists, not tuples; "unknown" for None."""
@@ -316,6 +325,7 @@ def _validate_item(
     policy_url = _web_address(item, data, "policy_url", schemes=("https",))
     if channel == "email" and not contact_email:
         raise item.error("channel 'email' needs a contact_email", "contact_email")
+    dmca_agent_email, dmca_agent_source, dmca_agent_verified = _dmca_agent(item, data)
     if require_webform_url and channel == "webform" and not webform_url:
         raise item.error("channel 'webform' needs a webform_url", "webform_url")
     return PlatformSpec(
@@ -334,7 +344,25 @@ def _validate_item(
         regimes=regimes,
         policy_name=policy_name,
         policy_url=policy_url,
+        dmca_agent_email=dmca_agent_email,
+        dmca_agent_source=dmca_agent_source,
+        dmca_agent_verified=dmca_agent_verified,
     )
+
+
+def _dmca_agent(item: _Item, data: dict[str, Any]) -> tuple[str, str, str]:
+    # An address nobody can trace is worse than none: a DMCA notice to the wrong inbox has no legal effect, so the
+    # agent's address needs where it was read and when.
+    email = _optional_str(item, data, "dmca_agent_email")
+    source = _optional_str(item, data, "dmca_agent_source")
+    verified = _optional_str(item, data, "dmca_agent_verified")
+    if email and not _EMAIL_RE.match(email):
+        raise item.error(f"{email!r} does not look like an e-mail address", "dmca_agent_email")
+    if verified and not _DATE_RE.match(verified):
+        raise item.error(f"{verified!r} must be a date written YYYY-MM-DD", "dmca_agent_verified")
+    if email and not (source and verified):
+        raise item.error("a DMCA agent address needs dmca_agent_source and dmca_agent_verified", "dmca_agent_email")
+    return email, source, verified
 
 
 def _check_keys(item: _Item, data: dict[str, Any]) -> None:

@@ -101,6 +101,9 @@ class Notice(models.Model):
     escalates = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="upstream_notices"
     )
+    # A DMCA notice the victim added alongside this round's platform notice (she took the picture herself): the same
+    # locations, sent to the platform's designated copyright agent; the platform notice itself is unchanged.
+    alongside = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="dmca_notices")
     public_reference = models.CharField(max_length=20, unique=True, default=notice_reference_generate, editable=False)
     regime = models.CharField(max_length=4, choices=Regime.choices, default=Regime.US)
     # Every regime the notice cites, ``regime`` (whose clock runs) first; empty on notices drafted before
@@ -154,7 +157,16 @@ class Notice(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "platform", "round"], name="notice_unique_per_round"),
+            models.UniqueConstraint(
+                fields=["case", "platform", "round"],
+                condition=models.Q(alongside__isnull=True),
+                name="notice_unique_per_round",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "platform", "round"],
+                condition=models.Q(alongside__isnull=False),
+                name="dmca_notice_unique_per_round",
+            ),
         ]
         indexes = [models.Index(fields=["platform", "status", "due_at"], name="notice_inbox_idx")]
 
