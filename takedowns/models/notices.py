@@ -178,6 +178,15 @@ class Notice(models.Model):
         return self.public_reference
 
     @property
+    def delivery_address(self) -> str:
+        """Where an e-mail notice goes: a DMCA notice only to the platform's designated copyright agent (17 U.S.C.
+        512(c)(3)(A): "provided to the designated agent"; one sent elsewhere gives no actual knowledge, (B)(i)),
+        every other notice to the platform's notice address."""
+        if self.regime == Regime.DMCA:
+            return self.platform.dmca_agent_email
+        return self.platform.contact_email
+
+    @property
     def is_upstream(self) -> bool:
         return self.kind != PlatformKind.PLATFORM
 

@@ -54,6 +54,10 @@ PLATFORMS = [
         "channel": "email",
         "contact_email": "abuse@forum.example",
         "tida_covered": True,
+        # 17 U.S.C. 512(c)(2): the copyright agent it designated; DMCA notices go there only.
+        "dmca_agent_email": "copyright@forum.example",
+        "dmca_agent_source": "forum.example/legal/copyright and the Copyright Office DMCA directory",
+        "dmca_agent_verified": "2026-05-30",
     },
     {
         # A messaging app with public channels: coverage unknown, so the duty is stated conditionally.
@@ -76,7 +80,8 @@ PLATFORMS = [
     },
 ]
 
-# regime scenario -> (platform slug, victim's jurisdiction, DMCA chosen by an advocate)
+# regime scenario -> (platform slug, victim's jurisdiction, DMCA chosen by an advocate, or "alongside": the person
+# shown took the picture and asked for a DMCA notice next to the platform notice)
 SCENARIOS = {
     "US": ("forum", Jurisdiction.US, False),
     "EU": ("social", Jurisdiction.EU, False),
@@ -85,6 +90,7 @@ SCENARIOS = {
     "not-covered": ("search", Jurisdiction.US, False),
     "coverage-unknown": ("chat", Jurisdiction.US, False),
     "DMCA": ("forum", Jurisdiction.US, True),
+    "DMCA-alongside": ("forum", Jurisdiction.US, "alongside"),
 }
 FILERS = ("self", "representative", "organisation")
 CONTENTS = ("real", "ai", "under18")
@@ -137,6 +143,7 @@ ELEMENTS = {
     "17 U.S.C. 512(c)(3)(A)(iv) agent address and phone": "Agent's postal address:",
     "17 U.S.C. 512(c)(3)(A)(v) good faith": "is not authorized by the copyright owner, its agent, or the law",
     "17 U.S.C. 512(c)(3)(A)(vi) perjury": "under penalty of perjury, I am authorized to act",
+    "512(c)(3)(A)(i) the operator signs as agent": "Capacity: Authorised agent of the copyright owner",
     "representative's authority": "Authority:",
     "operator": "SENT BY",
     "platform policy": "The content also breaches your own policy",
@@ -158,6 +165,10 @@ NEVER = {
     "CSAM block": "2258A",
     "§3(a)(3) copies duty without a covered platform": "Section 3(a)(3) also requires you",
     "§3(a)(4) safe harbour without a covered platform": "Section 3(a)(4)",
+    # A DMCA notice is signed by the operator; an advocate's tick or the victim's authorisation is never shown as
+    # the victim's signature, and the owner's name appears only by choice (it may reach the uploader and Lumen).
+    "the victim signs a DMCA notice": "Capacity: The person shown",
+    "the owner's name she did not give": "Sam Example",
 }
 
 
@@ -167,8 +178,9 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
     never = ["a registry's longer period", "UK duty stated as in force", "implied wait before eSafety"]
     if content != "under18":
         must.append("reviewer table: reference image")
-    if scenario == "DMCA":
-        must += [k for k in ELEMENTS if k.startswith("17 U.S.C.")]
+    if scenario.startswith("DMCA"):
+        must += [k for k in ELEMENTS if k.startswith("17 U.S.C.")] + ["512(c)(3)(A)(i) the operator signs as agent"]
+        never += ["the victim signs a DMCA notice", "the owner's name she did not give"]
         return must, [*never, "NCII framing", "CSAM block", "trusted flagger", "bona fide statement"]
     must += [
         "TIDA §3(a)(1)(B)(i) signature",
@@ -227,7 +239,9 @@ def matrix_platforms(db, settings):
 
 def make(scenario: str, filer: str, content: str, *, advocate=None) -> Notice:
     slug, jurisdiction, dmca = SCENARIOS[scenario]
+    alongside = {"self_taken": True, "dmca_alongside": True, "dmca_show_name": False} if dmca == "alongside" else {}
     case = CaseFactory(
+        attestations={"good_faith": True, "accuracy": True, **alongside},
         jurisdiction=jurisdiction,
         is_synthetic=content == "ai",
         is_minor_content=content == "under18",
@@ -248,7 +262,12 @@ def make(scenario: str, filer: str, content: str, *, advocate=None) -> Notice:
         ReferenceImage.objects.create(
             case=case, state="hashed", pdq=PDQ, pdq_quality=91, md5=MD5, phash="c3d1e0f0a0b0c0d0", sha256="a" * 64
         )
-    (notice,) = notices_draft(case_id=case.pk)
+    drafted = notices_draft(case_id=case.pk)
+    if dmca == "alongside":
+        # The platform notice is drafted as always; the DMCA notice is the one under test here.
+        (platform_notice,) = [n for n in drafted if n.alongside_id is None]
+        return next((n for n in drafted if n.alongside_id == platform_notice.pk), platform_notice)
+    (notice,) = drafted
     if dmca:
         notice = notice_route_dmca(
             notice=notice,
@@ -276,7 +295,9 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-CELLS = [(s, f, c) for s in SCENARIOS for f in FILERS for c in CONTENTS if not (s == "DMCA" and c == "under18")]
+CELLS = [
+    (s, f, c) for s in SCENARIOS for f in FILERS for c in CONTENTS if not (s.startswith("DMCA") and c == "under18")
+]
 
 
 @pytest.mark.django_db
@@ -288,7 +309,7 @@ def test_notice_carries_every_element_by_legal_name(matrix_platforms, scenario, 
     url = f"https://{SCENARIOS[scenario][0]}.example{PATH}"
     text = flat(text_of(notice))
     must, never = expected(scenario, filer, content)
-    signature = FILER_FIELDS[filer]["signature_name"]
+    signature = "Helpline Example" if scenario.startswith("DMCA") else FILER_FIELDS[filer]["signature_name"]
     for name in must:
         assert flat(ELEMENTS[name].format(signature=signature, url=url)) in text, (
             f"{scenario}/{filer}/{content}: {name}"
@@ -306,6 +327,28 @@ def test_notice_carries_every_element_by_legal_name(matrix_platforms, scenario, 
 def test_dmca_is_never_offered_for_content_made_under_18(matrix_platforms, filer):
     with pytest.raises(NoticeRouteError, match="under 18"):
         make("DMCA", filer, "under18")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filer", FILERS)
+def test_dmca_alongside_leaves_the_platform_notice_as_it_was_and_never_covers_under_18(matrix_platforms, filer):
+    dmca = make("DMCA-alongside", filer, "real")
+    assert dmca.regime == "DMCA" and dmca.recipient == "copyright@forum.example"
+    platform_text = flat(text_of(dmca.alongside))
+    for name in ("TIDA §3(a)(1)(B)(i) signature", "TIDA §3(a)(3) 48 hours"):
+        signature = FILER_FIELDS[filer]["signature_name"]
+        assert flat(ELEMENTS[name].format(signature=signature, url="")) in platform_text, name
+    minor = make("DMCA-alongside", filer, "under18")
+    assert minor.regime == "US" and not minor.dmca_notices.exists()
+
+
+@pytest.mark.django_db
+def test_dmca_alongside_names_the_owner_only_when_asked(matrix_platforms):
+    notice = make("DMCA-alongside", "self", "real")
+    case = notice.case
+    case.attestations = {**case.attestations, "dmca_show_name": True}
+    case.save(update_fields=["attestations"])
+    assert "Copyright owner: Sam Example" in flat(text_of(notice))
 
 
 @pytest.mark.django_db
@@ -340,6 +383,8 @@ GOLDEN_CELLS = [
     ("not-covered", "self", "real"),
     ("coverage-unknown", "representative", "real"),
     ("DMCA", "organisation", "real"),
+    ("DMCA-alongside", "self", "real"),
+    ("DMCA-alongside", "representative", "ai"),
 ]
 
 
