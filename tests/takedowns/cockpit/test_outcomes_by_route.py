@@ -96,3 +96,16 @@ def test_the_sql_and_python_route_paths_agree(period):
     for key, expected in python.items():
         assert sql[key]["sent"] == expected["sent"] and sql[key]["removed"] == expected["removed"], key
         assert sql[key]["removal_median_h"] == pytest.approx(expected["removal_median_h"]), key
+
+
+def test_the_report_page_and_its_csv_show_the_table(client, advocate, period):
+    client.force_login(advocate)
+    page = client.get("/reports/platforms/?days=90").content.decode()
+    assert 'data-testid="outcomes-by-route"' in page and "Copyright (DMCA)" in page
+    body = client.get("/reports/platforms/?days=90&format=routes-csv").content.decode()
+    lines = body.strip().splitlines()
+    assert lines[0] == "Platform or provider,Route,Notices sent,Removed,Removal rate,Median hours to removal"
+    assert "Reddit,Statute: US TAKE IT DOWN Act,3,2,67%,20.0" in lines
+    # 90 days reach back past the fixture's period: its unremoved DMCA notice sent just before it counts too.
+    assert "Reddit,Copyright (DMCA),3,2,67%,5.0" in lines
+    assert 'CDN Example,"Upstream (CDN, host or registrar)",1,1,100%,48.0' in lines
