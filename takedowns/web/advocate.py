@@ -101,6 +101,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "case": case,
             "notices": selectors.case_notice_panels(case, identities=identities),
+            "dmca": selectors.case_dmca_status(case),
             "revealed": revealed,
             "revealed_images": {int(what[6:]) for what in revealed if what.startswith("image-")},
             "timeline": selectors.case_timeline(case),

@@ -142,3 +142,14 @@ def test_the_api_takes_the_same_choice(advocate, email_platforms):
     body = api(advocate).get(f"/api/v1/cases/{case.reference}/").json()
     dmca = next(row for row in body["notices"] if row["regime"] == "DMCA")
     assert dmca["recipient"] == AGENT and dmca["alongside"]
+
+
+def test_the_case_page_says_where_a_dmca_notice_went_and_why_not_elsewhere(client, advocate, email_platforms):
+    case = _case()
+    notices_draft(case_id=case.pk)
+    client.force_login(advocate)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert 'data-testid="dmca-alongside"' in page
+    assert f"Mailhost A ({AGENT})" in page
+    no_agent = page.split('data-testid="dmca-no-agent"')[1].split("</span>")[0]
+    assert "Mailhost B" in no_agent and "Mailhost A" not in no_agent
