@@ -18,7 +18,9 @@ included), ``policy_name`` and ``policy_url`` (the platform's own NCII policy, c
 Act notice-and-removal process, §3(a)(1)(A)(ii), and the ``YYYY-MM-DD`` date an operator last confirmed it: the
 48 hours of §3(a)(3) run only for a request made through that process), and ``service_type``
 (``user_to_user`` | ``search`` | ``other``; the UK Online Safety Act's s.10(3A) duty binds user-to-user
-services only, search services have their own duty).
+services only, search services have their own duty), and ``dmca_agent_email``, ``dmca_agent_source`` and
+``dmca_agent_verified`` (the copyright agent the platform designated under 17 U.S.C. 512(c)(2), where the address
+was read and on which day, ``YYYY-MM-DD``; a DMCA notice goes only there, so a platform without one gets none).
 
 The fields are defined once, by :class:`PlatformSpec`: ``FIELD_NAMES`` (derived from it) is what the upsert
 service writes, what the model stores and what the API serializes.
@@ -70,6 +72,7 @@ REQUIRED_FIELDS = ("slug", "name", "domains", "channel")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Deliberately loose: one "@", no spaces, a dotted domain. Deliverability is proven by sending, not by regex.
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class RegistryError(ValueError):
@@ -129,6 +132,11 @@ class PlatformSpec:
     tida_process: str = ""
     tida_process_verified: dt.date | None = None
     service_type: str = ""
+    # 17 U.S.C. 512(c)(3)(A): a DMCA notice must be "provided to the designated agent" (512(c)(2), listed in the
+    # Copyright Office's directory); one sent elsewhere gives no actual knowledge (512(c)(3)(B)(i)).
+    dmca_agent_email: str = ""
+    dmca_agent_source: str = ""
+    dmca_agent_verified: str = ""
 
     def file_value(self, name: str) -> Any:
         """The value as the registry file (and the API) spells it: lists, not tuples; "unknown" for None."""
@@ -339,6 +347,7 @@ def _validate_item(
         service_type = _one_of(item, service_type, SERVICE_TYPES, "service_type")
     if channel == "email" and not contact_email:
         raise item.error("channel 'email' needs a contact_email", "contact_email")
+    dmca_agent_email, dmca_agent_source, dmca_agent_verified = _dmca_agent(item, data)
     if require_webform_url and channel == "webform" and not webform_url:
         raise item.error("channel 'webform' needs a webform_url", "webform_url")
     return PlatformSpec(
@@ -360,6 +369,9 @@ def _validate_item(
         tida_process=tida_process,
         tida_process_verified=tida_process_verified,
         service_type=service_type,
+        dmca_agent_email=dmca_agent_email,
+        dmca_agent_source=dmca_agent_source,
+        dmca_agent_verified=dmca_agent_verified,
     )
 
 
@@ -380,6 +392,21 @@ def _iso_date(item: _Item, data: dict[str, Any], field: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise item.error(f"{value!r} must be a date written YYYY-MM-DD", field) from None
+
+
+def _dmca_agent(item: _Item, data: dict[str, Any]) -> tuple[str, str, str]:
+    # An address nobody can trace is worse than none: a DMCA notice to the wrong inbox has no legal effect, so the
+    # agent's address needs where it was read and when.
+    email = _optional_str(item, data, "dmca_agent_email")
+    source = _optional_str(item, data, "dmca_agent_source")
+    verified = _optional_str(item, data, "dmca_agent_verified")
+    if email and not _EMAIL_RE.match(email):
+        raise item.error(f"{email!r} does not look like an e-mail address", "dmca_agent_email")
+    if verified and not _DATE_RE.match(verified):
+        raise item.error(f"{verified!r} must be a date written YYYY-MM-DD", "dmca_agent_verified")
+    if email and not (source and verified):
+        raise item.error("a DMCA agent address needs dmca_agent_source and dmca_agent_verified", "dmca_agent_email")
+    return email, source, verified
 
 
 def _check_keys(item: _Item, data: dict[str, Any]) -> None:

@@ -103,6 +103,28 @@ class CaseCreateSerializer(serializers.Serializer):
         help_text="Instead of (or with) images: fingerprint records made on the victim's device, so the "
         "pictures never reach the portal. Allowed for content made under 18 too (no picture is involved).",
     )
+    self_taken = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The person shown took the picture or video themselves (so usually owns its copyright). "
+        "Omit when unknown.",
+    )
+    dmca_alongside = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also send a DMCA 17 U.S.C. 512(c)(3) notice, alongside (never instead of) each platform notice, "
+        "to each platform's designated copyright agent (512(c)(2)); platforms without a known agent get none. "
+        "Needs self_taken true; refused for content made under 18. The notice is signed by the operator as the "
+        "copyright owner's authorised agent, which makes its accuracy and perjury statements in its own name; "
+        "platforms usually forward DMCA notices to the uploader and may publish them (Lumen).",
+    )
+    dmca_show_name = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Name the person shown (signature_name) as the copyright owner in the DMCA notice; otherwise the "
+        "notice says the owner's name is withheld.",
+    )
 
     def validate_attest_good_faith(self, value):
         if not value:
@@ -115,6 +137,21 @@ class CaseCreateSerializer(serializers.Serializer):
         ):
             raise serializers.ValidationError(
                 {"representative_authority": "A representative's name and the basis of their authority are needed."}
+            )
+        if data.get("dmca_alongside") and data.get("self_taken") is not True:
+            raise serializers.ValidationError(
+                {
+                    "dmca_alongside": "A DMCA notice is a copyright claim: it needs self_taken true (the person shown "
+                    "took the picture)."
+                }
+            )
+        if data.get("dmca_alongside") and data.get("is_minor_content"):
+            raise serializers.ValidationError(
+                {
+                    "dmca_alongside": "Content made under 18 is reported as apparent child sexual abuse "
+                    "material, never "
+                    "as a copyright claim."
+                }
             )
         return data
 
@@ -225,8 +262,17 @@ class CaseNoticeSerializer(serializers.Serializer):
     escalates = serializers.CharField(
         source="escalates.reference", allow_null=True, default=None, help_text="The ignored notice (upstream only)."
     )
+    alongside = serializers.CharField(
+        source="alongside.reference",
+        allow_null=True,
+        default=None,
+        help_text="For a DMCA notice the victim added: the platform notice it accompanies (same URLs, same round).",
+    )
     regime = serializers.CharField()
     regimes = serializers.ListField(child=serializers.CharField())
+    recipient = serializers.CharField(
+        help_text="The address the notice goes to: a DMCA notice only to the designated copyright agent."
+    )
     status = serializers.CharField()
     sent_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
@@ -348,10 +394,16 @@ class CaseViewSet(viewsets.GenericViewSet):
         urls, uploads, fingerprints = values.pop("urls"), values.pop("images"), values.pop("fingerprints")
         values.pop("attest_good_faith")
         accuracy = values.pop("attest_accuracy")
+        copyright_answers = case_services.case_dmca_attestations(
+            self_taken=values.pop("self_taken"),
+            dmca_alongside=values.pop("dmca_alongside"),
+            dmca_show_name=values.pop("dmca_show_name"),
+            is_minor_content=values["is_minor_content"],
+        )
         fields = {
             **values,
             "contact_private": True,
-            "attestations": {"good_faith": True, "accuracy": accuracy, "filed_by": "advocate"},
+            "attestations": {"good_faith": True, "accuracy": accuracy, "filed_by": "advocate", **copyright_answers},
         }
         try:
             created = case_services.case_file_by_advocate(

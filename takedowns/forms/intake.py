@@ -97,6 +97,17 @@ class ContentForm(VictimForm):
         help_text=_("This changes how we can help: we never accept pictures of anyone under 18."),
         error_messages={"required": _("Please choose one answer; “I am not sure” is fine.")},
     )
+    self_taken = forms.ChoiceField(
+        label=_("Did the person shown take the picture or video themselves (for example, a selfie)?"),
+        choices=[("yes", _("Yes, they took it themselves")), ("no", _("No")), ("unsure", _("I am not sure"))],
+        widget=forms.RadioSelect,
+        required=False,
+        # 17 U.S.C. 201(a): copyright vests in the author, so whoever took a picture usually owns its copyright.
+        help_text=_(
+            "Whoever takes a picture usually owns its copyright. If it was you, you can also send a copyright "
+            "notice, which some websites act on faster."
+        ),
+    )
 
 
 def url_line_errors(text: str) -> tuple[list[str], list[str]]:
@@ -336,12 +347,37 @@ class StatementForm(VictimForm):
         help_text=_("We always cite the law that binds the platform; where you live can add your own country's law."),
     )
 
-    def __init__(self, *args, representative: bool = False, **kwargs):
+    # Offered only when the person shown took the picture themselves (the content step): a DMCA notice is a
+    # copyright claim (17 U.S.C. 512(c)(3)), added to the removal request, never instead of it.
+    dmca_alongside = forms.BooleanField(
+        label=_(
+            "Also send a copyright (DMCA) notice for the pictures I took myself, and authorise the organisation "
+            "running this service to sign it as my agent."
+        ),
+        required=False,
+        help_text=_(
+            "A copyright notice goes to the website's copyright agent, next to the removal request. Websites "
+            "usually forward copyright notices to the person who posted the picture, and may publish them in the "
+            "Lumen database (lumendatabase.org). So the organisation running this service signs it in its own "
+            "name, as your authorised agent, and gives its own address. It does not say that the picture is "
+            "intimate."
+        ),
+    )
+    dmca_show_name = forms.BooleanField(
+        label=_("Put my name in the copyright notice as the copyright owner."),
+        required=False,
+        help_text=_("Leave this unticked and your name is left out: the notice says the owner's name is withheld."),
+    )
+
+    def __init__(self, *args, representative: bool = False, self_taken: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.representative = representative
         if not representative:
             del self.fields["attest_authority"]
-            self.helper_rebuild()
+        if not self_taken:
+            del self.fields["dmca_alongside"]
+            del self.fields["dmca_show_name"]
+        self.helper_rebuild()
 
     def clean_signature_name(self):
         value = " ".join((self.cleaned_data.get("signature_name") or "").split())

@@ -101,6 +101,9 @@ class Notice(models.Model):
     escalates = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="upstream_notices"
     )
+    # A DMCA notice the victim added alongside this round's platform notice (she took the picture herself): the same
+    # locations, sent to the platform's designated copyright agent; the platform notice itself is unchanged.
+    alongside = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="dmca_notices")
     public_reference = models.CharField(max_length=20, unique=True, default=notice_reference_generate, editable=False)
     regime = models.CharField(max_length=4, choices=Regime.choices, default=Regime.US)
     # Every regime the notice cites, ``regime`` (whose clock runs) first; empty on notices drafted before
@@ -160,7 +163,16 @@ class Notice(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "platform", "round"], name="notice_unique_per_round"),
+            models.UniqueConstraint(
+                fields=["case", "platform", "round"],
+                condition=models.Q(alongside__isnull=True),
+                name="notice_unique_per_round",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "platform", "round"],
+                condition=models.Q(alongside__isnull=False),
+                name="dmca_notice_unique_per_round",
+            ),
         ]
         indexes = [models.Index(fields=["platform", "status", "due_at"], name="notice_inbox_idx")]
 
@@ -170,6 +182,15 @@ class Notice(models.Model):
     @property
     def reference(self) -> str:
         return self.public_reference
+
+    @property
+    def delivery_address(self) -> str:
+        """Where an e-mail notice goes: a DMCA notice only to the platform's designated copyright agent (17 U.S.C.
+        512(c)(3)(A): "provided to the designated agent"; one sent elsewhere gives no actual knowledge, (B)(i)),
+        every other notice to the platform's notice address."""
+        if self.regime == Regime.DMCA:
+            return self.platform.dmca_agent_email
+        return self.platform.contact_email
 
     @property
     def is_upstream(self) -> bool:

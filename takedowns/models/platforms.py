@@ -69,6 +69,12 @@ class Platform(models.Model):
     tida_process_verified = models.DateField(null=True, blank=True)
     # Online Safety Act 2023 s.3: "user_to_user", "search" or "other" (empty = unknown); s.10(3A) binds the first.
     service_type = models.CharField(max_length=20, blank=True)
+    # The copyright agent designated under 17 U.S.C. 512(c)(2): the only address a DMCA notice goes to.
+    dmca_agent_email = models.EmailField(blank=True)
+    dmca_agent_source = models.CharField(max_length=500, blank=True)
+    dmca_agent_verified = models.CharField(
+        max_length=10, blank=True, help_text=_("The day the agent's address was read at its source (YYYY-MM-DD).")
+    )
     # For a CDN, host or registrar: what the host identification found (country of the network, the registrar's
     # IANA id, the RDAP handle, the host it was found for); it decides which legal duty an upstream notice states.
     provider_facts = models.JSONField(default=dict, blank=True)

@@ -237,7 +237,8 @@ DMCA = RegimeSpec(
         "To help you find identical copies of the work on your service, the fingerprints of the original are "
         "listed below (PDQ, MD5 and pHash). The images themselves are never sent."
     ),
-    synthetic_sentence=("Parts of the material are AI-made or altered from the copyrighted work identified above."),
+    # The description comes before the work's identification, so the sentence points below.
+    synthetic_sentence=("Parts of the material are AI-made or altered from the copyrighted work identified below."),
     closing=(
         "I have a good faith belief that use of the material in the manner complained of is not authorized by "
         "the copyright owner, its agent, or the law.",

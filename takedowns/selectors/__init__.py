@@ -21,6 +21,7 @@ from takedowns.selectors.cases import (
     RESPONSE_EVENT_TYPES,
     case_bundles,
     case_detail,
+    case_dmca_status,
     case_notice_panels,
     case_timeline,
     notice_account_answer,
@@ -30,7 +31,15 @@ from takedowns.selectors.cases import (
 )
 from takedowns.selectors.discovery import case_findings, case_places_found, findings_for_user, watchlist_rows
 from takedowns.selectors.hosts import OPEN_LOCATION_STATES, Target, host_identities, notice_identities, upstream_targets
-from takedowns.selectors.reports import PUBLIC_MIN_COUNT, PlatformFigures, platform_report
+from takedowns.selectors.reports import (
+    PUBLIC_MIN_COUNT,
+    ROUTES,
+    PlatformFigures,
+    RouteFigures,
+    notice_route,
+    platform_report,
+    route_report,
+)
 from takedowns.selectors.victim import (
     VICTIM_REPLY_EVENT_TYPES,
     VictimCase,
@@ -45,9 +54,11 @@ __all__ = [
     "OPEN_LOCATION_STATES",
     "PUBLIC_MIN_COUNT",
     "RESPONSE_EVENT_TYPES",
+    "ROUTES",
     "VICTIM_REPLY_EVENT_TYPES",
     "BoardFilters",
     "PlatformFigures",
+    "RouteFigures",
     "Target",
     "VictimCase",
     "advocate_choices",
@@ -56,6 +67,7 @@ __all__ = [
     "board_unknown_locations",
     "case_bundles",
     "case_detail",
+    "case_dmca_status",
     "case_findings",
     "case_for_user",
     "case_images",
@@ -72,12 +84,14 @@ __all__ = [
     "notice_hash_rows",
     "notice_identities",
     "notice_responses",
+    "notice_route",
     "notices_for_user",
     "notices_hash_rows",
     "notices_overdue",
     "platform_choices",
     "platform_inbox_sections",
     "platform_report",
+    "route_report",
     "upstream_targets",
     "victim_case",
     "victim_webform_steps",

@@ -22,7 +22,7 @@ def notice_allowed_actions(notice: Notice) -> frozenset[str]:
     status = notice.status
     email = notice.channel == Channel.EMAIL
     allowed = {"pdf"}
-    if status == S.DRAFT and email and notice.platform.contact_email:
+    if status == S.DRAFT and email and notice.delivery_address:
         allowed.add("send")
     if status == S.FAILED:
         allowed.add("retry")
@@ -33,6 +33,7 @@ def notice_allowed_actions(notice: Notice) -> frozenset[str]:
         and notice.regime != Regime.DMCA
         and not notice.case.is_minor_content
         and notice.kind == PlatformKind.PLATFORM
+        and notice.platform.dmca_agent_email  # 512(c)(2): only the designated agent takes a DMCA notice
     ):
         allowed.add("dmca")
     # A web-form notice not yet submitted: its text in pieces to paste, and "I submitted it" to start the clock.

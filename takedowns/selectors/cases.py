@@ -25,6 +25,26 @@ from takedowns.selectors.actions import notice_allowed_actions, notice_escalatin
 from takedowns.selectors.hosts import host_identities, upstream_targets
 
 
+def case_dmca_status(case: Case) -> dict | None:
+    """For a case whose person shown took the picture and asked for a DMCA notice alongside: the platforms whose
+    notice got one (with the agent's address) and those that got none because the registry names no designated
+    agent (17 U.S.C. 512(c)(2)), so the advocate sees why. None when no DMCA notice was asked for. Uses the
+    prefetched notices of :func:`case_detail`."""
+    attestations = case.attestations or {}
+    if attestations.get("dmca_alongside") is not True:
+        return None
+    notices = [n for n in case.notices.all() if n.kind == "platform"]
+    with_dmca = {n.alongside_id for n in notices if n.alongside_id}
+    platform_notices = [n for n in notices if n.alongside_id is None]
+    return {
+        "sent_to": sorted({(n.platform.name, n.platform.dmca_agent_email) for n in notices if n.alongside_id}),
+        "no_agent": sorted(
+            {n.platform.name for n in platform_notices if n.pk not in with_dmca and not n.platform.dmca_agent_email}
+        ),
+        "owner_named": attestations.get("dmca_show_name") is True,
+    }
+
+
 def case_detail(case: Case) -> Case:
     return (
         Case.objects.filter(pk=case.pk)

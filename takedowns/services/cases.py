@@ -229,6 +229,19 @@ def case_create(
     raise RuntimeError("Could not allocate a unique case reference.")
 
 
+def case_dmca_attestations(
+    *, self_taken: bool | None, dmca_alongside: bool, dmca_show_name: bool, is_minor_content: bool
+) -> dict:
+    """The copyright answers as stored in ``Case.attestations``: whether the person shown took the picture, and
+    their authorisation for the operator to sign a DMCA notice as the owner's agent (17 U.S.C. 512(c)(3)(A)(i)),
+    sent alongside the platform notices. Never for content made under 18 (reported as apparent child sexual abuse
+    material, not as a copyright claim)."""
+    values: dict = {} if self_taken is None else {"self_taken": self_taken}
+    if self_taken and dmca_alongside and not is_minor_content:
+        values |= {"dmca_alongside": True, "dmca_show_name": dmca_show_name}
+    return values
+
+
 CASE_STATES_WITHOUT_NEW_URLS = (CaseState.WITHDRAWN, CaseState.ERASED)
 
 

@@ -21,7 +21,16 @@ from django.utils import timezone
 
 from takedowns.audit import event_record
 from takedowns.lifecycle import notice_transition
-from takedowns.models import ActorKind, Case, CaseState, Channel, EventType, Notice, NoticeStatus, ReportedLocation
+from takedowns.models import (
+    ActorKind,
+    Case,
+    CaseState,
+    Channel,
+    EventType,
+    Notice,
+    NoticeStatus,
+    ReportedLocation,
+)
 from takedowns.notices import (
     check_completeness,
     notice_content,
@@ -71,7 +80,7 @@ def _render_into(notice: Notice, *, now: datetime | None = None) -> None:
     notice.subject = rendered.subject[:300]
     notice.body_text = rendered.text
     notice.body_html = rendered.html
-    notice.recipient = notice.platform.contact_email or notice.recipient
+    notice.recipient = notice.delivery_address or notice.recipient
     notice.save(update_fields=["subject", "body_text", "body_html", "recipient", "updated_at"])
 
 
@@ -88,7 +97,7 @@ def notice_queue(*, notice: Notice, actor_kind: str, actor_user=None) -> Notice:
         missing = notice_missing_elements(notice=notice)
         if missing:
             raise NoticeIncomplete(notice, missing)
-        if notice.channel != Channel.EMAIL or not notice.platform.contact_email:
+        if notice.channel != Channel.EMAIL or not notice.delivery_address:
             raise PermanentDeliveryError(
                 f"{notice.platform.name} takes reports through its web form, not e-mail: record the submission "
                 "with “I submitted it”."
@@ -116,8 +125,13 @@ def notices_send_ready(*, case_id: int, actor_kind: str = ActorKind.SYSTEM, acto
         return queued, held
     # Platform notices only: an upstream notice (issue 14) is sent by an advocate's choice or the ladder's setting.
     for notice in case.notices.filter(status=NoticeStatus.DRAFT, kind="platform").select_related("platform"):
-        if notice.channel != Channel.EMAIL or not notice.platform.contact_email:
+        if notice.channel != Channel.EMAIL or not notice.delivery_address:
             held.append(notice)  # web-form platforms: a person submits it and records the time
+            continue
+        if notice.alongside_id and case.is_synthetic and not force:
+            # A DMCA notice works only if the material copies a picture the person shown made; for AI-made
+            # material an advocate checks that before the operator signs (the DMCA warning says so too).
+            held.append(notice)
             continue
         try:
             queued.append(notice_queue(notice=notice, actor_kind=actor_kind, actor_user=actor_user))

@@ -30,7 +30,7 @@ import hashing
 from takedowns.crypto import decrypt_bytes, encrypt_bytes
 from takedowns.links import absolute_url
 from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
-from takedowns.services.cases import case_create
+from takedowns.services.cases import case_create, case_dmca_attestations
 from takedowns.services.fingerprints import FingerprintError, fingerprint_check
 from takedowns.services.images import image_add, image_add_fingerprint
 from takedowns.services.notices import case_notices_prepare_enqueue
@@ -272,6 +272,12 @@ def intake_answers_to_case_fields(answers: dict) -> dict:
     }
     if representative:
         attestations["authority"] = bool(statement.get("attest_authority"))
+    attestations |= case_dmca_attestations(
+        self_taken=(content.get("self_taken") == "yes") if content.get("self_taken") else None,
+        dmca_alongside=bool(statement.get("dmca_alongside")),
+        dmca_show_name=bool(statement.get("dmca_show_name")),
+        is_minor_content=content.get("under_18") in ("yes", "unsure"),
+    )
     with translation.override("en"):
         # Notices are written in English; the statement the victim read in their language says the same.
         statement_text = good_faith_statement_text(filer_type)

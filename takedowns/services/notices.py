@@ -77,7 +77,9 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
         for platform_id, locs in by_platform.items():
             platform = locs[0].platform
             notice = (
-                Notice.objects.filter(case=case, platform_id=platform_id, status="draft", kind="platform")
+                Notice.objects.filter(
+                    case=case, platform_id=platform_id, status="draft", kind="platform", alongside__isnull=True
+                )
                 .order_by("-round")
                 .first()
             )
@@ -114,7 +116,63 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
                     },
                 )
             notice.locations.add(*locs)
+            companion, new = _dmca_alongside_draft(case=case, notice=notice, actor_kind=actor_kind)
+            if companion is not None and companion.status == "draft":
+                companion.locations.add(*locs)
+            if new:
+                created.append(companion)
     return created
+
+
+def dmca_alongside_wanted(case: Case) -> bool:
+    """The person shown took the picture herself and asked for a DMCA notice alongside the platform notice,
+    authorising the operator to sign it as her agent. Never for content made under 18: that is reported as
+    apparent child sexual abuse material, not as a copyright claim."""
+    attestations = case.attestations or {}
+    return (
+        attestations.get("self_taken") is True
+        and attestations.get("dmca_alongside") is True
+        and not case.is_minor_content
+    )
+
+
+def _dmca_alongside_draft(*, case: Case, notice: Notice, actor_kind: str) -> tuple[Notice | None, bool]:
+    # One DMCA notice per platform notice, to the platform's designated agent (17 U.S.C. 512(c)(2)); a platform
+    # without a known agent gets none (the case page says why, selectors.cases.dmca_alongside_rows).
+    if notice.kind != "platform" or not dmca_alongside_wanted(case) or not notice.platform.dmca_agent_email:
+        return None, False
+    existing = notice.dmca_notices.first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            companion = Notice.objects.create(
+                case=case,
+                platform=notice.platform,
+                round=notice.round,
+                alongside=notice,
+                regime=Regime.DMCA,
+                regimes=[Regime.DMCA.value],
+                channel="email",
+                recipient=notice.platform.dmca_agent_email,
+                # The DMCA sets no hours (512(c)(1)(C) "expeditiously"): the platform's registry time is the target.
+                response_hours=notice.platform.response_hours,
+            )
+    except IntegrityError:
+        return None, False
+    event_record(
+        type=EventType.NOTICE_DRAFTED,
+        actor_kind=actor_kind,
+        notice=companion,
+        data={
+            "platform": notice.platform.slug,
+            "round": companion.round,
+            "regime": companion.regime,
+            "regimes": companion.regimes,
+            "alongside": notice.reference,
+        },
+    )
+    return companion, True
 
 
 def notices_prepare(*, case_id: int) -> list[Notice]:
@@ -159,6 +217,12 @@ def notice_route_dmca(
                 "This case concerns content made when the person was under 18: it is reported as apparent child "
                 "sexual abuse material, never as a copyright claim."
             )
+        if not locked.platform.dmca_agent_email:
+            raise NoticeRouteError(
+                f"{locked.platform.name} has no designated DMCA agent in the registry: a DMCA notice has legal "
+                "effect only at that address (17 U.S.C. 512(c)(3)(A)). Add the agent from the Copyright Office's "
+                "directory (dmca.copyright.gov) to the registry first."
+            )
         if not work:
             raise NoticeRouteError("Describe the copyrighted work (the original photo or video and who made it).")
         if not (attest_copyright_authority and attest_accuracy):
@@ -178,7 +242,20 @@ def notice_route_dmca(
         # The DMCA sets no hours (512(c)(1)(C) "expeditiously"): the platform's own registry time is the target.
         locked.response_hours = locked.platform.response_hours
         locked.statutory_hours = None  # 512(c)(1)(C) "expeditiously" is a safe-harbour condition, not a deadline
-        locked.save(update_fields=["regime", "regimes", "response_hours", "statutory_hours", "updated_at"])
+        # 512(c)(3)(A): to the designated agent, by e-mail, whatever channel the platform notice used.
+        locked.channel = "email"
+        locked.recipient = locked.platform.dmca_agent_email
+        locked.save(
+            update_fields=[
+                "regime",
+                "regimes",
+                "response_hours",
+                "statutory_hours",
+                "channel",
+                "recipient",
+                "updated_at",
+            ]
+        )
         event_record(
             type=EventType.NOTICE_ROUTE_CHOSEN,
             actor_kind=ActorKind.ADVOCATE,
@@ -197,7 +274,11 @@ def case_notice_route_dmca(*, case: Case, platform_slug: str, actor_user=None, *
     """The API's DMCA route for one platform: draft what the case is missing, then make the latest draft notice
     to that platform a DMCA notice (:func:`notice_route_dmca`, which ``statements`` are passed to)."""
     notices_draft(case_id=case.pk, actor_kind=ActorKind.ADVOCATE)
-    notice = case.notices.filter(platform__slug=platform_slug, status="draft").order_by("-round").first()
+    notice = (
+        case.notices.filter(platform__slug=platform_slug, status="draft", alongside__isnull=True)
+        .order_by("-round")
+        .first()
+    )
     if notice is None:
         raise NoDraftNotice("This case has no draft notice to that platform.")
     return notice_route_dmca(notice=notice, actor_user=actor_user, **statements)

@@ -110,6 +110,7 @@ def _case_detail_page(request: HttpRequest, reference: str, *, pictures_form=Non
         {
             "case": case,
             "notices": selectors.case_notice_panels(case, identities=identities),
+            "dmca": selectors.case_dmca_status(case),
             "revealed": revealed,
             "revealed_images": {int(what[6:]) for what in revealed if what.startswith("image-")},
             "timeline": selectors.case_timeline(case),

@@ -93,6 +93,56 @@ COLUMNS = [
     ("exchange_blocked", gettext_lazy("Uploads blocked with the hash exchange")),
 ]
 
+ROUTE_LABELS = {
+    "TIDA": gettext_lazy("Statute: US TAKE IT DOWN Act"),
+    "DSA": gettext_lazy("Statute: EU Digital Services Act"),
+    "UK": gettext_lazy("Statute: UK law"),
+    "AU": gettext_lazy("Statute: Australian Online Safety Act"),
+    "policy": gettext_lazy("Platform policy only"),
+    "dmca": gettext_lazy("Copyright (DMCA)"),
+    "upstream": gettext_lazy("Upstream (CDN, host or registrar)"),
+    "deindex": gettext_lazy("De-indexing (search engine)"),
+}
+
+ROUTE_COLUMNS = [
+    ("platform", gettext_lazy("Platform or provider")),
+    ("route", gettext_lazy("Route")),
+    ("sent", gettext_lazy("Notices sent")),
+    ("removed", gettext_lazy("Removed")),
+    ("removal_rate", gettext_lazy("Removal rate")),
+    ("removal_median_h", gettext_lazy("Median hours to removal")),
+]
+
+
+def route_rows(figures: list[selectors.RouteFigures], *, public: bool) -> list[dict]:
+    """Outcomes by route as text, withheld on the same rule as the platform table."""
+    low = selectors.PUBLIC_MIN_COUNT
+    rows = []
+    for f in figures:
+        rows.append(
+            {
+                "platform": f.name,
+                "route": str(ROUTE_LABELS[f.route]),
+                "sent": SUPPRESSED_COUNT if public and 0 < f.sent < low else str(f.sent),
+                "removed": SUPPRESSED_COUNT if public and 0 < f.removed < low else str(f.removed),
+                "removal_rate": SUPPRESSED if public and f.sent < low else _share(f.removal_rate),
+                "removal_median_h": SUPPRESSED if public and f.removed < low else _hours(f.removal_median_h),
+            }
+        )
+    return rows
+
+
+def _csv(columns, rows, name: str) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([label for _key, label in columns])
+    for row in rows:
+        writer.writerow([row[key] for key, _label in columns])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 BAR_HEIGHT = 26
 LABEL_WIDTH = 200
 CHART_WIDTH = 640
@@ -140,6 +190,9 @@ def _report(request: HttpRequest, *, public: bool) -> HttpResponse:
         public=public,
         exchange_blocked=exchange_blocked_by_platform(since=start, until=end),
     )
+    routes = route_rows(selectors.route_report(start=start, end=end), public=public)
+    if request.GET.get("format") == "routes-csv":
+        return _csv(ROUTE_COLUMNS, routes, f"outcomes-by-route-{start:%Y%m%d}-{end:%Y%m%d}.csv")
     if request.GET.get("format") == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -164,6 +217,8 @@ def _report(request: HttpRequest, *, public: bool) -> HttpResponse:
         },
     ]
     query = request.GET.copy()
+    query["format"] = "routes-csv"
+    routes_csv_query = query.urlencode()
     query["format"] = "csv"
     return render(
         request,
@@ -177,6 +232,9 @@ def _report(request: HttpRequest, *, public: bool) -> HttpResponse:
             "end": end,
             "public": public,
             "csv_query": query.urlencode(),
+            "routes": routes,
+            "route_columns": ROUTE_COLUMNS,
+            "routes_csv_query": routes_csv_query,
             "min_count": selectors.PUBLIC_MIN_COUNT,
         },
     )

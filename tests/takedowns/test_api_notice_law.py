@@ -51,7 +51,13 @@ def test_organisation_files_with_its_name_and_authority(advocate, platforms):
     assert case.filer_type == "organisation"
 
 
+def _reddit_names_a_copyright_agent(platforms):
+    platforms["reddit"].dmca_agent_email = "copyright@reddit.example"
+    platforms["reddit"].save(update_fields=["dmca_agent_email"])
+
+
 def test_dmca_route_is_explicit_and_refused_for_under_18(advocate, platforms):
+    _reddit_names_a_copyright_agent(platforms)
     case = file_case(advocate, attest_accuracy="true")
     body = {
         "platform": "reddit",
@@ -68,6 +74,8 @@ def test_dmca_route_is_explicit_and_refused_for_under_18(advocate, platforms):
     assert row["regime"] == "DMCA" and row["regimes"] == ["DMCA"]
     notice = Notice.objects.get(case=case)
     assert not notice_missing_elements(notice=notice)
+    # 512(c)(3)(A): the notice goes to the designated agent, by e-mail, not to the platform's NCII web form.
+    assert (notice.channel, notice.recipient, notice.delivery_address) == ("email", *["copyright@reddit.example"] * 2)
 
     minor = file_case(advocate, is_minor_content="true")
     response = api(advocate).post(f"/api/v1/cases/{minor.reference}/dmca/", body | {"attest_copyright_authority": True})
@@ -86,7 +94,21 @@ def test_platform_registry_serves_the_new_fields(advocate, platforms):
     assert telegram["tida_covered"] == "unknown"
 
 
+def test_dmca_route_is_refused_where_the_platform_named_no_copyright_agent(advocate, platforms):
+    case = file_case(advocate, attest_accuracy="true")
+    body = {
+        "platform": "reddit",
+        "copyrighted_work": "A photo the person shown took of themselves in 2024.",
+        "attest_accuracy": True,
+        "attest_copyright_authority": True,
+    }
+    response = api(advocate).post(f"/api/v1/cases/{case.reference}/dmca/", body, format="json")
+    assert response.status_code == 400 and "no designated DMCA agent" in response.json()["detail"]
+    assert Notice.objects.get(case=case).regime == "US"
+
+
 def test_advocate_chooses_dmca_in_the_web_ui_and_sees_ncmec_routes_for_minors(client, advocate, platforms):
+    _reddit_names_a_copyright_agent(platforms)
     client.force_login(advocate)
     case = file_case(advocate, attest_accuracy="true")
     api(advocate).post(f"/api/v1/cases/{case.reference}/send-notices/")

@@ -34,6 +34,10 @@ ALL_KEYS = REQUIRED_KEYS | {
     "tida_process",
     "tida_process_verified",
     "service_type",
+    # the designated copyright agent (17 U.S.C. 512(c)(2))
+    "dmca_agent_email",
+    "dmca_agent_source",
+    "dmca_agent_verified",
 }
 
 
@@ -331,6 +335,28 @@ def test_new_fields_validated() -> None:
         with pytest.raises(RegistryError) as info:
             parse_registry(_doc({**base, **bad}))
         assert info.value.field == field
+
+
+def test_dmca_agent_needs_its_source_and_date() -> None:
+    base = {"slug": "x", "name": "X", "domains": ["x.example"], "channel": "webform"}
+    agent = {"dmca_agent_email": "copyright@x.example", "dmca_agent_source": "x.example/dmca"}
+    (spec,) = parse_registry(_doc({**base, **agent, "dmca_agent_verified": "2026-12-05"}))
+    assert (spec.dmca_agent_email, spec.dmca_agent_verified) == ("copyright@x.example", "2026-12-05")
+    for bad, field in [
+        ({**agent, "dmca_agent_email": "not an address", "dmca_agent_verified": "2026-12-05"}, "dmca_agent_email"),
+        ({**agent, "dmca_agent_verified": "5 December 2026"}, "dmca_agent_verified"),
+        (agent, "dmca_agent_email"),  # an address without the day it was read
+    ]:
+        with pytest.raises(RegistryError) as info:
+            parse_registry(_doc({**base, **bad}))
+        assert info.value.field == field
+
+
+def test_shipped_dmca_agents_name_their_source() -> None:
+    specs = load_registry_file()
+    with_agent = [s for s in specs if s.dmca_agent_email]
+    assert {s.slug for s in with_agent} >= {"pornhub", "onlyfans"}
+    assert all(s.dmca_agent_source and s.dmca_agent_verified for s in with_agent)
 
 
 def test_shipped_registry_marks_search_engines_and_cdns_not_covered() -> None:

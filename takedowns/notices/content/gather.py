@@ -52,8 +52,10 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
     spec = regime_for(notice.regime)
     regimes = tuple(notice.regimes or (spec.code,))
     upstream = notice.kind != "platform"
-    # An upstream notice may be forwarded to the site's operator: it never carries the victim's own contact.
-    if case.contact_private or upstream:
+    dmca = notice.regime == Regime.DMCA
+    # An upstream notice may be forwarded to the site's operator, and a DMCA notice to the uploader (and published
+    # to Lumen): neither ever carries the victim's own contact.
+    if case.contact_private or upstream or dmca:
         contact_email, contact_phone = relay_address(notice), ""
     else:
         contact_email, contact_phone = case.contact_email or "", case.contact_phone or ""
@@ -95,8 +97,11 @@ def notice_content(notice: Notice, *, now: datetime | None = None) -> NoticeCont
             recipient=notice.recipient,
             webform_url=platform.webform_url,
         ),
-        **_trusted_flagger(_case_facts(case, regimes), platform, upstream=upstream),
         **_platform_facts(platform),
+        # The DMCA facts replace the signer's: the operator signs a DMCA notice, never the victim.
+        **_trusted_flagger(
+            {**_case_facts(case, regimes), **(_dmca_facts(case) if dmca else {})}, platform, upstream=upstream
+        ),
     )
 
 
@@ -183,6 +188,23 @@ def _trusted_flagger(facts: dict, platform, *, upstream: bool) -> dict:
     return facts
 
 
+def _dmca_facts(case) -> dict:
+    """A DMCA notice is signed by the operator, as the copyright owner's authorised agent (17 U.S.C.
+    512(c)(3)(A)(i): "a person authorized to act on behalf of the owner"), whether the victim asked for it at
+    intake or an advocate chose it: the accuracy and perjury statements (512(c)(3)(A)(vi)) are then the
+    operator's own, made on the victim's authorisation (intake) or the advocate's statements (the DMCA step),
+    and never shown as the victim's."""
+    attestations = case.attestations or {}
+    operator = operator_from_settings()
+    authorised = attestations.get("dmca_alongside") is True or attestations.get("perjury") is True
+    return {
+        "signature_name": operator.name,
+        "attest_accuracy": authorised,
+        "attest_perjury": authorised,
+        "dmca_owner_name": (case.signature_name or "").strip() if attestations.get("dmca_show_name") is True else "",
+    }
+
+
 def _platform_facts(platform) -> dict:
     """What the registry (and host identification) knows about the recipient."""
     facts = platform.provider_facts or {}
@@ -245,4 +267,7 @@ def _copyrighted_work(case, attestations: dict) -> str:
     # No model field yet: a future encrypted Case.copyrighted_work wins; until
     # then the DMCA step stores the description in the attestations.
     value = getattr(case, "copyrighted_work", "") or attestations.get("copyrighted_work") or ""
+    if not value and attestations.get("dmca_alongside") is True:
+        # 512(c)(3)(A)(ii): identification of the work. The victim said at intake that they made it.
+        value = "The original photo or video, made by the copyright owner, of which the material listed is a copy."
     return str(value).strip()

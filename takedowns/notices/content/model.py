@@ -107,6 +107,10 @@ class NoticeContent:
     attest_accuracy: bool = False
     attest_perjury: bool = False
     copyrighted_work: str = ""
+    # A DMCA notice is signed by the operator as the copyright owner's authorised agent (512(c)(3)(A)(i)); the
+    # owner's name appears only when the person shown chose to give it, since the notice may be forwarded to the
+    # uploader and published. Empty: the name is withheld.
+    dmca_owner_name: str = ""
     # The organisation's Art. 22 DSA designation, when it holds one (settings.NOTICES_TRUSTED_FLAGGER).
     trusted_flagger: str = ""
     # Tests and previews may blank the regime's cited statute to prove completeness notices it.

@@ -60,7 +60,10 @@ def build_document(content: NoticeContent) -> Document:
     sections.append(Section("Account and re-uploads", tuple(account_reupload_blocks(content))))
     sections.append(Section("Signature", _signature(content)))
     contact_blocks: list[Block] = [kv_rows(contact_rows(content))]
-    if content.contact_private:
+    if content.regime == "DMCA":
+        # A DMCA notice always gives the relay (it may reach the uploader and Lumen), and names no person shown.
+        contact_blocks.append(para(DMCA_RELAY_NOTE))
+    elif content.contact_private:
         contact_blocks.append(para(RELAY_NOTE))
     sections.append(Section("Contact", tuple(contact_blocks)))
     sections.append(Section("Sent by", (Rows(rows=tuple(operator_rows(content))),)))
@@ -69,11 +72,20 @@ def build_document(content: NoticeContent) -> Document:
     sections.append(Section(heading, _response(content, deadlines)))
     return Document(
         title=title(content),
-        recipient=f"To: {clean(content.platform_name)} — trust and safety / legal team",
+        # 512(c)(3)(A): a DMCA notice is "provided to the designated agent" of the service provider.
+        recipient=f"To: {clean(content.platform_name)} — "
+        + (
+            "designated copyright agent (17 U.S.C. 512(c)(2))"
+            if content.regime == "DMCA"
+            else "trust and safety / legal team"
+        ),
         subject=subject(content),
         sections=tuple(sections),
         advocate_notes=_advocate_notes(content),
     )
+
+
+DMCA_RELAY_NOTE = "This e-mail address is a relay run by the agent named above."
 
 
 def _summary(content: NoticeContent, deadlines: list[tuple[str, str, str]]) -> tuple[Block, ...]:

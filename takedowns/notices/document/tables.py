@@ -59,6 +59,8 @@ def location_list(content: NoticeContent) -> BulletList:
 
 
 def signature_rows(content: NoticeContent) -> list[tuple[str, str]]:
+    if content.regime == "DMCA":
+        return _dmca_signature_rows(content)
     rows = [("Signed by", f"/{clean(content.signature_name)}/" if content.signature_name else "")]
     if content.is_organisation:
         rows.append(("Capacity", "Organisation acting for the person shown"))
@@ -76,6 +78,19 @@ def signature_rows(content: NoticeContent) -> list[tuple[str, str]]:
         rows.append(("Capacity", "The person shown in the content"))
     rows.append(("Signed on", utc(content.signed_at)))
     return rows
+
+
+def _dmca_signature_rows(content: NoticeContent) -> list[tuple[str, str]]:
+    # 17 U.S.C. 512(c)(3)(A)(i): the signature of "a person authorized to act on behalf of the owner". The operator
+    # signs in its own name, so the perjury statement (A)(vi) is its own; the Act does not require the owner's
+    # name, which is given only when the person shown chose to (the notice may reach the uploader and Lumen).
+    owner = clean(content.dmca_owner_name) if content.dmca_owner_name else "Name withheld at the owner's request"
+    return [
+        ("Signed by", f"/{clean(content.signature_name)}/" if content.signature_name else ""),
+        ("Capacity", "Authorised agent of the copyright owner"),
+        ("Copyright owner", owner),
+        ("Signed on", utc(content.signed_at)),
+    ]
 
 
 def contact_rows(content: NoticeContent) -> list[tuple[str, str]]:

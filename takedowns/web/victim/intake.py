@@ -411,8 +411,17 @@ def _recipients_preview(state: dict) -> dict:
             platforms.setdefault(row["platform"], []).append(row)
         else:
             unknown.append(row["url"])
+    from django.conf import settings
+
+    from takedowns.models import Platform
+
+    # A copyright notice goes only to a platform's designated agent (17 U.S.C. 512(c)(2)); say where there is none.
+    agents = dict(Platform.objects.filter(name__in=platforms).values_list("name", "dmca_agent_email"))
     return {
         "platforms": sorted(platforms.items()),
+        "dmca_to": sorted(name for name in platforms if agents.get(name)),
+        "dmca_none": sorted(name for name in platforms if not agents.get(name)),
+        "operator_name": settings.OPERATOR_NAME,
         "unknown": unknown,
         "contact_private": bool(contact.get("contact_private")) or not contact.get("email"),
         "contact_email": contact.get("email", ""),
@@ -424,13 +433,16 @@ def _step_statement(request, state):
     who = state["answers"].get("who", {})
     content = state["answers"].get("content", {})
     representative = who.get("filer_type") == FilerType.REPRESENTATIVE
+    # A copyright notice is offered only for a picture the person shown took, never for content made under 18.
+    self_taken = content.get("self_taken") == "yes" and not _is_minor(state)
     extra = {
         "statement": good_faith_statement_text(who.get("filer_type", FilerType.SELF)),
+        "self_taken": self_taken,
         "preview": _recipients_preview(state),
     }
     saved = state["answers"].get("statement")
     if request.method == "POST":
-        form = StatementForm(request.POST, representative=representative)
+        form = StatementForm(request.POST, representative=representative, self_taken=self_taken)
         if form.is_valid():
             _mark_done(state, "statement", dict(form.cleaned_data))
             _save(request, state)
@@ -443,7 +455,7 @@ def _step_statement(request, state):
     initial = saved or {
         "context": context_suggestion(nature=content.get("nature", ""), posted=content.get("posted", "")),
     }
-    form = StatementForm(initial=initial, representative=representative)
+    form = StatementForm(initial=initial, representative=representative, self_taken=self_taken)
     return _render(request, state, "statement", "takedowns/intake/statement.html", {"form": form, **extra})
 
 

@@ -22,7 +22,8 @@ def test_each_status_offers_what_the_advocate_can_do_then(platforms):
     email = {"channel": "email", "recipient": "ncii@example.org"}
     reddit = platforms["reddit"]
     reddit.contact_email = "ncii@example.org"
-    reddit.save(update_fields=["contact_email"])
+    reddit.dmca_agent_email = "copyright@example.org"
+    reddit.save(update_fields=["contact_email", "dmca_agent_email"])
     assert actions(platform=reddit, status="draft", **email) == {"pdf", "send", "dmca"}
     assert actions(platform=reddit, status="draft", minor=True, **email) == {"pdf", "send"}
     assert actions(platform=reddit, status="failed", **email) == {"pdf", "retry", "reply"}
@@ -39,6 +40,15 @@ def test_each_status_offers_what_the_advocate_can_do_then(platforms):
     assert actions(platform=reddit, status="removed", **email) == {"pdf", "reply"}
 
 
+def test_dmca_is_offered_only_where_the_platform_named_a_copyright_agent(platforms):
+    reddit = platforms["reddit"]
+    assert not reddit.dmca_agent_email
+    assert "dmca" not in actions(platform=reddit, status="draft", channel="webform")
+    reddit.dmca_agent_email = "copyright@example.org"
+    reddit.save(update_fields=["dmca_agent_email"])
+    assert "dmca" in actions(platform=reddit, status="draft", channel="webform")
+
+
 def test_escalation_is_offered_once_the_platform_is_late_or_refuses(platforms):
     reddit = platforms["reddit"]
     past = timezone.now() - timedelta(hours=1)
@@ -51,6 +61,8 @@ def test_escalation_is_offered_once_the_platform_is_late_or_refuses(platforms):
 def test_the_api_lists_the_same_actions(advocate, platforms):
     from rest_framework.test import APIClient
 
+    platforms["reddit"].dmca_agent_email = "copyright@example.org"
+    platforms["reddit"].save(update_fields=["dmca_agent_email"])
     notice = NoticeFactory(case=CaseFactory(), platform=platforms["reddit"], status="draft", channel="webform")
     client = APIClient()
     client.force_authenticate(advocate)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from takedowns.models import Case, ImageState, Notice, ReferenceImage
 from takedowns.services.notices import notices_draft
-from tests.utils import intake_state, jpeg, step_url, stored_files, walk_intake
+from tests.utils import intake_state, jpeg, post_ok, step_url, stored_files, walk_intake
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +275,29 @@ def test_statement_page_renders_only_the_fields_it_has(client, caplog, filer_typ
     page = client.get(step_url("statement")).content.decode()
     assert "Could not resolve form field" not in caplog.text
     assert ('name="attest_authority"' in page) == (filer_type == "representative")
+
+
+def test_a_victim_who_took_the_picture_adds_a_dmca_notice_alongside(client, platforms, private_storage):
+    from tests.utils import DEFAULT_ANSWERS
+
+    content = {**DEFAULT_ANSWERS["content"], "nature": "real", "self_taken": "yes"}
+    walk_intake(client, answers={"content": content}, submit=False)
+    page = client.get(step_url("statement")).content.decode()
+    assert 'data-testid="dmca-choice"' in page and 'name="dmca_alongside"' in page
+    assert "Lumen" in page and "as your authorised agent" in page
+    # Reddit and X name no designated agent in the shipped registry: the page says they get no copyright notice.
+    assert "Reddit" in page.split('data-testid="dmca-no-agent"')[1].split("</li>")[0]
+    statement = {**DEFAULT_ANSWERS["statement"], "dmca_alongside": "on"}
+    post_ok(client, step_url("statement"), statement)
+    client.post(step_url("review"))
+    case = Case.objects.get()
+    assert case.attestations["self_taken"] is True and case.attestations["dmca_alongside"] is True
+    assert case.attestations["dmca_show_name"] is False
+
+
+def test_no_dmca_choice_unless_the_person_shown_took_the_picture(client, platforms, private_storage):
+    walk_intake(client, submit=False)
+    page = client.get(step_url("statement")).content.decode()
+    assert 'name="dmca_alongside"' not in page
+    client.post(step_url("review"))
+    assert "dmca_alongside" not in Case.objects.get().attestations

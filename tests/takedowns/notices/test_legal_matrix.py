@@ -61,6 +61,10 @@ PLATFORMS = [
         "tida_process": "abuse@forum.example",
         "tida_process_verified": "2026-05-20",
         "service_type": "user_to_user",
+        # 17 U.S.C. 512(c)(2): the copyright agent it designated; DMCA notices go there only.
+        "dmca_agent_email": "copyright@forum.example",
+        "dmca_agent_source": "forum.example/legal/copyright and the Copyright Office DMCA directory",
+        "dmca_agent_verified": "2026-05-30",
     },
     {
         # A covered board whose TAKE IT DOWN Act process is a web form the portal does not use: notices sent to
@@ -97,7 +101,8 @@ PLATFORMS = [
     },
 ]
 
-# regime scenario -> (platform slug, victim's jurisdiction, DMCA chosen by an advocate)
+# regime scenario -> (platform slug, victim's jurisdiction, DMCA chosen by an advocate, or "alongside": the person
+# shown took the picture and asked for a DMCA notice next to the platform notice)
 SCENARIOS = {
     "US": ("forum", Jurisdiction.US, False),
     "EU": ("social", Jurisdiction.EU, False),
@@ -111,6 +116,7 @@ SCENARIOS = {
     "coverage-unknown": ("chat", Jurisdiction.US, False),
     "other-channel": ("board", Jurisdiction.US, False),
     "DMCA": ("forum", Jurisdiction.US, True),
+    "DMCA-alongside": ("forum", Jurisdiction.US, "alongside"),
 }
 FILERS = ("self", "representative", "organisation")
 CONTENTS = ("real", "ai", "under18", "unsure")
@@ -183,6 +189,7 @@ ELEMENTS = {
     "17 U.S.C. 512(c)(3)(A)(iv) agent address and phone": "Agent's postal address:",
     "17 U.S.C. 512(c)(3)(A)(v) good faith": "is not authorized by the copyright owner, its agent, or the law",
     "17 U.S.C. 512(c)(3)(A)(vi) perjury": "under penalty of perjury, I am authorized to act",
+    "512(c)(3)(A)(i) the operator signs as agent": "Capacity: Authorised agent of the copyright owner",
     "representative's authority": "Authority:",
     "operator": "SENT BY",
     "platform policy": "The content also breaches your own policy",
@@ -208,6 +215,10 @@ NEVER = {
     "§3(a)(4) safe harbour without a covered platform": "Section 3(a)(4)",
     "statutory deadline claimed": "Statutory deadline",
     "FTC enforcement of a duty that did not run": "(Section 3(b))",
+    # A DMCA notice is signed by the operator; an advocate's tick or the victim's authorisation is never shown as
+    # the victim's signature, and the owner's name appears only by choice (it may reach the uploader and Lumen).
+    "the victim signs a DMCA notice": "Capacity: The person shown",
+    "the owner's name she did not give": "Sam Example",
 }
 
 
@@ -225,8 +236,9 @@ def expected(scenario: str, filer: str, content: str) -> tuple[list[str], list[s
     if content == "unsure":
         must.append("age stated as the filer gave it")
         never.append("an uncertain age stated as certain")
-    if scenario == "DMCA":
-        must += [k for k in ELEMENTS if k.startswith("17 U.S.C.")]
+    if scenario.startswith("DMCA"):
+        must += [k for k in ELEMENTS if k.startswith("17 U.S.C.")] + ["512(c)(3)(A)(i) the operator signs as agent"]
+        never += ["the victim signs a DMCA notice", "the owner's name she did not give"]
         return must, [*never, "NCII framing", "CSAM block", "trusted flagger", "bona fide statement"]
     must += [
         "TIDA §3(a)(1)(B)(i) signature",
@@ -297,11 +309,17 @@ def matrix_platforms(db, settings):
 
 def make(scenario: str, filer: str, content: str, *, advocate=None) -> Notice:
     slug, jurisdiction, dmca = SCENARIOS[scenario]
+    alongside = {"self_taken": True, "dmca_alongside": True, "dmca_show_name": False} if dmca == "alongside" else {}
     case = CaseFactory(
+        attestations={
+            "good_faith": True,
+            "accuracy": True,
+            **alongside,
+            **({"under_18": "unsure"} if content == "unsure" else {}),
+        },
         jurisdiction=jurisdiction,
         is_synthetic=content == "ai",
         is_minor_content=content in MINOR,
-        attestations={"good_faith": True, "accuracy": True, **({"under_18": "unsure"} if content == "unsure" else {})},
         signed_at=SIGNED,
         good_faith_statement="I did not consent to this image being shared.",
         **FILER_FIELDS[filer],
@@ -319,7 +337,12 @@ def make(scenario: str, filer: str, content: str, *, advocate=None) -> Notice:
         ReferenceImage.objects.create(
             case=case, state="hashed", pdq=PDQ, pdq_quality=91, md5=MD5, phash="c3d1e0f0a0b0c0d0", sha256="a" * 64
         )
-    (notice,) = notices_draft(case_id=case.pk)
+    drafted = notices_draft(case_id=case.pk)
+    if dmca == "alongside":
+        # The platform notice is drafted as always; the DMCA notice is the one under test here.
+        (platform_notice,) = [n for n in drafted if n.alongside_id is None]
+        return next((n for n in drafted if n.alongside_id == platform_notice.pk), platform_notice)
+    (notice,) = drafted
     if dmca:
         notice = notice_route_dmca(
             notice=notice,
@@ -347,7 +370,7 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-CELLS = [(s, f, c) for s in SCENARIOS for f in FILERS for c in CONTENTS if not (s == "DMCA" and c in MINOR)]
+CELLS = [(s, f, c) for s in SCENARIOS for f in FILERS for c in CONTENTS if not (s.startswith("DMCA") and c in MINOR)]
 
 
 @pytest.mark.django_db
@@ -359,7 +382,7 @@ def test_notice_carries_every_element_by_legal_name(matrix_platforms, scenario, 
     url = f"https://{SCENARIOS[scenario][0]}.example{PATH}"
     text = flat(text_of(notice))
     must, never = expected(scenario, filer, content)
-    signature = FILER_FIELDS[filer]["signature_name"]
+    signature = "Helpline Example" if scenario.startswith("DMCA") else FILER_FIELDS[filer]["signature_name"]
     for name in must:
         assert flat(ELEMENTS[name].format(signature=signature, url=url)) in text, (
             f"{scenario}/{filer}/{content}: {name}"
@@ -377,6 +400,28 @@ def test_notice_carries_every_element_by_legal_name(matrix_platforms, scenario, 
 def test_dmca_is_never_offered_for_content_made_under_18(matrix_platforms, filer):
     with pytest.raises(NoticeRouteError, match="under 18"):
         make("DMCA", filer, "under18")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filer", FILERS)
+def test_dmca_alongside_leaves_the_platform_notice_as_it_was_and_never_covers_under_18(matrix_platforms, filer):
+    dmca = make("DMCA-alongside", filer, "real")
+    assert dmca.regime == "DMCA" and dmca.recipient == "copyright@forum.example"
+    platform_text = flat(text_of(dmca.alongside))
+    for name in ("TIDA §3(a)(1)(B)(i) signature", "TIDA §3(a)(3) 48 hours"):
+        signature = FILER_FIELDS[filer]["signature_name"]
+        assert flat(ELEMENTS[name].format(signature=signature, url="")) in platform_text, name
+    minor = make("DMCA-alongside", filer, "under18")
+    assert minor.regime == "US" and not minor.dmca_notices.exists()
+
+
+@pytest.mark.django_db
+def test_dmca_alongside_names_the_owner_only_when_asked(matrix_platforms):
+    notice = make("DMCA-alongside", "self", "real")
+    case = notice.case
+    case.attestations = {**case.attestations, "dmca_show_name": True}
+    case.save(update_fields=["attestations"])
+    assert "Copyright owner: Sam Example" in flat(text_of(notice))
 
 
 @pytest.mark.django_db
@@ -420,6 +465,8 @@ GOLDEN_CELLS = [
     ("coverage-unknown", "representative", "real"),
     ("other-channel", "self", "real"),
     ("DMCA", "organisation", "real"),
+    ("DMCA-alongside", "self", "real"),
+    ("DMCA-alongside", "representative", "ai"),
 ]
 
 

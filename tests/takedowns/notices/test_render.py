@@ -56,7 +56,8 @@ def required_fragments(notice) -> list[str]:
         "is not authorized by the copyright owner"
         if notice.regime == Regime.DMCA
         else notice.case.good_faith_statement,
-        "/Sam Example/",
+        # 512(c)(3)(A)(i): the operator signs a DMCA notice as the owner's authorised agent, never the victim.
+        f"/{content.operator.name}/" if notice.regime == Regime.DMCA else "/Sam Example/",
         notice.case.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         relay_address(notice),
         content.deadline_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -75,6 +76,8 @@ def test_every_required_element_is_in_every_format(make_notice, regime, fmt):
         assert flat(fragment) in out, f"{regime}/{fmt}: missing {fragment!r}"
     # The victim chose a private contact (the default): their own e-mail is nowhere.
     assert "sam@example.org" not in out
+    if regime == Regime.DMCA:
+        assert "Sam Example" not in out  # the owner's name only when they chose to give it
 
 
 @pytest.mark.django_db
