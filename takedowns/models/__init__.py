@@ -18,6 +18,7 @@ from takedowns.models.discovery import (
     CrawlRun,
     CrawlState,
     Finding,
+    FindingKind,
     FindingStatus,
     PageState,
     WatchedSite,
@@ -25,6 +26,14 @@ from takedowns.models.discovery import (
 from takedowns.models.escalation import EscalationStep, LadderStep, StopReason
 from takedowns.models.events import ActorKind, Event, EventType
 from takedowns.models.hosts import HostIdentity
+from takedowns.models.likeness import (
+    FaceTemplate,
+    LikenessConsent,
+    LikenessMatch,
+    LikenessPicture,
+    LikenessScanTally,
+    TemplateState,
+)
 from takedowns.models.notices import Notice, NoticeStatus
 from takedowns.models.notifications import Notification, NotificationStatus
 from takedowns.models.platforms import UPSTREAM_KINDS, Channel, Platform, PlatformKind, PlatformMembership, Regime
@@ -49,13 +58,19 @@ __all__ = [
     "Event",
     "EventType",
     "EvidenceBundle",
+    "FaceTemplate",
     "FilerType",
     "Finding",
+    "FindingKind",
     "FindingStatus",
     "HostIdentity",
     "ImageState",
     "Jurisdiction",
     "LadderStep",
+    "LikenessConsent",
+    "LikenessMatch",
+    "LikenessPicture",
+    "LikenessScanTally",
     "LocationState",
     "Notice",
     "NoticeStatus",
@@ -71,6 +86,7 @@ __all__ = [
     "ReuploadOutcome",
     "StaffEnrolmentLink",
     "StopReason",
+    "TemplateState",
     "WatchedSite",
     "WebhookDelivery",
     "WebhookDeliveryStatus",

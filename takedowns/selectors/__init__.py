@@ -28,7 +28,13 @@ from takedowns.selectors.cases import (
     notice_responses,
     notices_hash_rows,
 )
-from takedowns.selectors.discovery import case_findings, case_places_found, findings_for_user, watchlist_rows
+from takedowns.selectors.discovery import (
+    case_face_template,
+    case_findings,
+    case_places_found,
+    findings_for_user,
+    watchlist_rows,
+)
 from takedowns.selectors.hosts import OPEN_LOCATION_STATES, Target, host_identities, notice_identities, upstream_targets
 from takedowns.selectors.reports import PUBLIC_MIN_COUNT, PlatformFigures, platform_report
 from takedowns.selectors.victim import (
@@ -56,6 +62,7 @@ __all__ = [
     "board_unknown_locations",
     "case_bundles",
     "case_detail",
+    "case_face_template",
     "case_findings",
     "case_for_user",
     "case_images",

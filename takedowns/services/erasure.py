@@ -45,6 +45,7 @@ from takedowns.models import (
 from takedowns.services.hosts import host_identities_forget
 from takedowns.services.intake import receipt_cache_key
 from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.likeness import likeness_forget
 from takedowns.services.webhooks import webhooks_cancel_for_case
 
 WITHDRAWAL_TASK = "takedowns.tasks.notice_withdrawal_send"
@@ -138,6 +139,8 @@ def case_withdraw(*, case: Case, actor_kind: str, actor_user=None) -> Case:
             if was_delivered:
                 delivered.append(notice.pk)
                 enqueue_on_commit(WITHDRAWAL_TASK, notice.pk)
+        # Her face template goes with the case (DESIGN.md §8); its unconfirmed findings with it.
+        likeness_forget(locked, why="case_withdrawn", actor_kind=actor_kind, actor_user=actor_user)
         now = timezone.now()
         locked.state = CaseState.WITHDRAWN
         locked.withdrawn_at = now
@@ -263,6 +266,9 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         notifications.filter(status=NotificationStatus.PENDING).update(status=NotificationStatus.SKIPPED)
         counts["notifications_emptied"] = notifications.exclude(extra="").update(extra="")
 
+        counts["face_templates_deleted"] = likeness_forget(
+            locked, why="case_erased", actor_kind=actor_kind, actor_user=actor_user, event=False
+        )["templates_deleted"]
         # Where a case's images were found on watched sites says where the person's pictures are: it goes.
         counts["findings_deleted"] = Finding.objects.filter(case=locked).delete()[0]
 
