@@ -326,6 +326,8 @@ API = [
         401,     401,     401,     404,     403,     403,     404,     403,     403),
     get("case-findings", C1,
         401,     401,     401,     OK,      403,     403,     OK,      403,     403),
+    get("case-likeness", C1,
+        401,     401,     401,     OK,      403,     403,     OK,      403,     403),
     get("case-urls", C1,
         401,     401,     401,     405,     403,     403,     405,     403,     403),
     get("case-dmca", C1,
@@ -383,6 +385,12 @@ API = [
         401,     401,     401,     400,     403,     403,     400,     403,     403),
     post("case-dmca", C2,
         401,     401,     401,     400,     403,     403,     400,     403,     403),
+    # The likeness search (advocates, for her): enrolling without consent or pictures is a 400; withdrawing is
+    # idempotent, so both of the advocate's columns get 200.
+    post("case-likeness", C2,
+        401,     401,     401,     400,     403,     403,     400,     403,     403),
+    method("DELETE", "case-likeness", C2,
+        401,     401,     401,     OK,      403,     403,     OK,      403,     403),
     post("case-send-notices", C1,
         401,     401,     401,     OK,      403,     403,     OK,      403,     403),
     post("watchlist-list", {},
