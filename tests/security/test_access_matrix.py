@@ -137,6 +137,8 @@ WEB = [
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
     get("takedowns:status_withdraw", {},
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
+    get("takedowns:status_likeness", {},
+        SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
     get("takedowns:status_erase", {},
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
     get("takedowns:status_bundle", {"bundle_id": "{bundle1_id}"},
@@ -171,6 +173,8 @@ WEB = [
     get("takedowns:bundle_download", {**C1, "bundle_id": "{bundle1_id}"},
         LOGIN,   LOGIN,   LOGIN,   OK,      404,     404,     LOGIN,   LOGIN,   LOGIN),
     get("takedowns:case_findings", C1,
+        LOGIN,   LOGIN,   LOGIN,   OK,      404,     404,     LOGIN,   LOGIN,   LOGIN),
+    get("takedowns:case_likeness", C1,
         LOGIN,   LOGIN,   LOGIN,   OK,      404,     404,     LOGIN,   LOGIN,   LOGIN),
     # Not revealed yet: no preview (and the found image is never fetched for anyone else).
     get("takedowns:finding_preview", {**C1, "finding_id": "{finding1.pk}"},
@@ -228,6 +232,9 @@ WEB = [
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, CSRF,    CSRF,    CSRF),
     post("takedowns:status_withdraw", {},
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, CSRF,    CSRF,    CSRF),
+    # Without consent nothing is made: the page is shown again with the reason.
+    post("takedowns:status_likeness", {},
+        SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, CSRF,    CSRF,    CSRF),
     post("takedowns:status_erase", {},
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, CSRF,    CSRF,    CSRF),
     post("takedowns:status_webform_submitted", {"notice_id": "{notice_a.pk}"},
@@ -267,6 +274,8 @@ WEB = [
         LOGIN,   LOGIN,   LOGIN,   404,     404,     404,     CSRF,    CSRF,    CSRF),
     post("takedowns:finding_decide", {**C1, "finding_id": "{finding1.pk}", "action": "dismiss"},
         LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF),
+    post("takedowns:case_likeness", C1,
+        LOGIN,   LOGIN,   LOGIN,   OK,      404,     404,     CSRF,    CSRF,    CSRF),
     post("takedowns:watchlist_crawl", {"site_id": "{site.pk}"},
         LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF),
     # The escalation ladder and upstream notices (issue 14): advocates only (an unknown provider is sent back with

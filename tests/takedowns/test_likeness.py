@@ -228,3 +228,48 @@ def test_closing_the_case_deletes_the_template_at_the_next_reconcile(api, case, 
     assert work_reconcile()["face templates of closed cases deleted"] == 1
     assert not FaceTemplate.objects.exists()
     assert LikenessConsent.objects.get(case=case).withdrawn_at is not None
+
+
+def _victim_client(client, case):
+    from django.contrib.auth.hashers import make_password
+    from django.urls import reverse
+
+    from takedowns.services.cases import access_code_generate, access_code_normalise
+
+    code = access_code_generate()
+    type(case).objects.filter(pk=case.pk).update(access_code_hash=make_password(access_code_normalise(code)))
+    client.post(reverse("takedowns:status_login"), {"reference": case.reference, "access_code": code})
+    return client
+
+
+def test_the_victim_consents_on_her_page_in_spanish_and_stops(client, case, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    _victim_client(client, case)
+    url = reverse("takedowns:status_likeness")
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "plantilla facial" in page and "740 ILCS 14/15(b)" in page
+    assert "Buscar mi cara" in client.get(reverse("takedowns:status"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    # Without the box ticked nothing is made.
+    client.post(url, {"pictures": [_upload(portraits()["obama.jpg"])]})
+    assert not FaceTemplate.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"consent": "on", "pictures": [_upload(portraits()["obama.jpg"])]}, HTTP_ACCEPT_LANGUAGE="es")
+    assert FaceTemplate.objects.get(case=case).state == TemplateState.READY
+    consent = LikenessConsent.objects.get(case=case)
+    assert consent.given_by_kind == "victim" and consent.language == "es" and "plantilla facial" in consent.text
+    client.post(url, {"stop": "1"})
+    assert not FaceTemplate.objects.exists()
+
+
+def test_no_offer_and_no_preview_where_the_content_was_made_under_18(client, case):
+    from django.urls import reverse
+
+    type(case).objects.filter(pk=case.pk).update(is_minor_content=True)
+    _victim_client(client, case)
+    page = client.get(reverse("takedowns:status_likeness")).content.decode()
+    assert "takeitdown.ncmec.org" in page and "Start the search" not in page
+    case.refresh_from_db()
+    with pytest.raises(discovery.FindingStateError, match="No preview"):
+        # Refused before anything is fetched (the address is not even valid).
+        discovery.finding_preview_bytes(finding=Finding(case=case, image_url="http://invalid.invalid/x.jpg"))
