@@ -24,10 +24,22 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Django's documented pattern for one input holding several files: each is checked as a file."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
 class LikenessForm(forms.Form):
-    pictures = forms.FileField(
+    pictures = MultipleFileField(
         label=gettext_lazy("One to five pictures of your face"),
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "multiple": True}),
         required=False,
     )
     consent = forms.BooleanField(label=gettext_lazy("I have read this and I agree."), required=False)
@@ -58,7 +70,7 @@ def _handle(request: HttpRequest, case: Case, *, actor_kind: str, actor_user, ac
             try:
                 likeness.likeness_enrol(
                     case=case,
-                    pictures=request.FILES.getlist("pictures"),
+                    pictures=form.cleaned_data["pictures"],
                     consent=form.cleaned_data["consent"],
                     actor_kind=actor_kind,
                     actor_user=actor_user,
