@@ -26,6 +26,7 @@ from takedowns.services import (
     hosts,
     images,
     intake,
+    likeness,
     notices,
     notifications,
     respond_codes,
@@ -111,6 +112,13 @@ def periodic(lock: str, *, mark_ran: bool = True, **task_options):
 @shared_task(name="takedowns.tasks.image_hash", **DB_RETRY, soft_time_limit=60, time_limit=90, acks_late=True)
 def image_hash(image_id: int) -> None:
     images.image_hash(image_id=image_id)
+
+
+@shared_task(
+    name="takedowns.tasks.likeness_template_make", **DB_RETRY, soft_time_limit=120, time_limit=180, acks_late=True
+)
+def likeness_template_make(template_id: int) -> None:
+    likeness.likeness_template_make(template_id=template_id)
 
 
 @shared_task(name="takedowns.tasks.case_notices_prepare", **DB_RETRY, soft_time_limit=120, time_limit=180)

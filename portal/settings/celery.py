@@ -56,6 +56,7 @@ CELERY_TASK_DEFAULT_QUEUE = "io"
 CELERY_TASK_ROUTES = {
     # CPU-bound work (decode, hash, keypoints) has its own queue so it never delays mail and fetching.
     "takedowns.tasks.image_hash": {"queue": "hashing"},
+    "takedowns.tasks.likeness_template_make": {"queue": "hashing"},
     # Location checks fetch (network-bound) and hash what they fetched in the same task, because the fetched
     # bytes may not be stored or passed through the broker; the hash stages cost ~25 ms an image.
     "takedowns.tasks.location_verify": {"queue": "io"},

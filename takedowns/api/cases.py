@@ -22,6 +22,7 @@ from takedowns.notices.evidence import evidence_summary
 from takedowns.selectors_exchange import case_exchange_signals
 from takedowns.services import cases as case_services
 from takedowns.services import escalation, replies
+from takedowns.services import likeness as likeness_services
 from takedowns.services.delivery import notice_missing_elements
 from takedowns.services.exchange import ExchangeError, case_sharing_set, exchange_signal_review
 from takedowns.services.fingerprints import KNOWN_FORMATS, VARIANT_NAMES
@@ -371,6 +372,43 @@ def _case_closed(case: Case) -> Response:
     )
 
 
+class LikenessEnrolSerializer(serializers.Serializer):
+    consent = serializers.BooleanField(
+        help_text="True: the person gave her explicit consent to the text of `consent_text` (version "
+        "`consent_version`), recorded with the case."
+    )
+    pictures = serializers.ListField(
+        child=serializers.ImageField(), min_length=1, max_length=5, help_text="One to five pictures of her face."
+    )
+
+
+class LikenessStateSerializer(serializers.Serializer):
+    offered = serializers.BooleanField()
+    state = serializers.CharField(allow_null=True)
+    faces = serializers.IntegerField()
+    failure_reason = serializers.CharField()
+    consent_version = serializers.CharField()
+    consent_text = serializers.CharField()
+    hotlines = serializers.ListField(child=serializers.DictField())
+
+
+def _likeness_state(case: Case) -> dict:
+    template = selectors.case_face_template(case)
+    return LikenessStateSerializer(
+        {
+            "offered": likeness_services.likeness_offered(case),
+            "state": template.state if template else None,
+            "faces": template.faces if template else 0,
+            "failure_reason": template.failure_reason if template else "",
+            "consent_version": likeness_services.CONSENT_VERSION,
+            "consent_text": likeness_services.consent_text(),
+            "hotlines": [{"name": n, "url": u} for n, u in likeness_services.CHILD_HOTLINES]
+            if case.is_minor_content
+            else [],
+        }
+    ).data
+
+
 class CaseViewSet(viewsets.GenericViewSet):
     """Advocates file cases for victims and follow them. Platform staff get 403 here."""
 
@@ -518,6 +556,39 @@ class CaseViewSet(viewsets.GenericViewSet):
         if wanted and wanted not in FindingStatus.values:
             raise ValidationError({"status": f"One of {', '.join(FindingStatus.values)}."})
         return Response(FindingSerializer(selectors.case_findings(case, status=wanted), many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": LikenessEnrolSerializer},
+        responses={202: LikenessStateSerializer, 200: LikenessStateSerializer},
+    )
+    @action(detail=True, methods=["get", "post", "delete"], url_path="likeness")
+    def likeness(self, request, reference=None, **kwargs):
+        """The consented likeness search. POST (multipart: 1-5 `pictures` of her face, `consent` true, given by
+        her and recorded by the advocate) enrols: the pictures are deleted once the face template is made.
+        DELETE withdraws: the template and the unconfirmed likeness findings are deleted at once. The consent
+        text the victim agreed to is `consent_text` of GET, with its `consent_version`."""
+        case = selectors.case_for_user(request.user, reference)
+        if request.method == "GET":
+            return Response(_likeness_state(case))
+        if request.method == "DELETE":
+            likeness_services.likeness_withdraw(case=case, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
+            return Response(_likeness_state(case))
+        incoming = LikenessEnrolSerializer(
+            data={"consent": request.data.get("consent"), "pictures": request.FILES.getlist("pictures")}
+        )
+        incoming.is_valid(raise_exception=True)
+        try:
+            likeness_services.likeness_enrol(
+                case=case,
+                pictures=incoming.validated_data["pictures"],
+                consent=incoming.validated_data["consent"],
+                actor_kind=ActorKind.ADVOCATE,
+                actor_user=request.user,
+            )
+        except likeness_services.LikenessError as exc:
+            code = status.HTTP_409_CONFLICT if exc.code in ("not_offered", "case_not_open") else 400
+            return Response({"detail": str(exc), "code": exc.code}, status=code)
+        return Response(_likeness_state(case), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=DmcaRouteSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], url_path="dmca")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from takedowns import selectors
 from takedowns.api.permissions import IsAdvocate
-from takedowns.models import CrawlRun, Finding, WatchedSite
+from takedowns.models import CrawlRun, Finding, FindingKind, WatchedSite
 from takedowns.services import discovery
 
 
@@ -115,12 +115,41 @@ class WatchedSiteViewSet(
         return Response(CrawlRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
+class LikenessMatchSerializer(serializers.Serializer):
+    distance = serializers.FloatField(help_text="Euclidean distance between the face and the template.")
+    threshold = serializers.FloatField()
+    model = serializers.CharField()
+    box = serializers.ListField(child=serializers.IntegerField(), help_text="[left, top, right, bottom] in pixels.")
+    faces_compared = serializers.IntegerField()
+    faces_too_small = serializers.IntegerField()
+    template_faces = serializers.IntegerField()
+
+
 class FindingSerializer(serializers.ModelSerializer):
     case = serializers.CharField(source="case.reference")
+    likeness = serializers.SerializerMethodField()
 
     class Meta:
         model = Finding
-        fields = ["id", "case", "page_url", "image_url", "stage", "distance", "reason", "status", "created_at"]
+        fields = [
+            "id",
+            "case",
+            "kind",
+            "page_url",
+            "image_url",
+            "stage",
+            "distance",
+            "reason",
+            "status",
+            "created_at",
+            "likeness",
+        ]
+
+    @extend_schema_field(LikenessMatchSerializer(allow_null=True))
+    def get_likeness(self, finding):
+        """For ``kind: likeness``: what was compared (null otherwise, and after consent is withdrawn)."""
+        match = getattr(finding, "likeness", None) if finding.kind == FindingKind.LIKENESS else None
+        return LikenessMatchSerializer(match).data if match is not None else None
 
 
 class FindingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

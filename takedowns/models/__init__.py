@@ -19,6 +19,7 @@ from takedowns.models.discovery import (
     CrawlRun,
     CrawlState,
     Finding,
+    FindingKind,
     FindingStatus,
     PageState,
     WatchedSite,
@@ -36,6 +37,14 @@ from takedowns.models.exchange import (
     SignalType,
 )
 from takedowns.models.hosts import HostIdentity
+from takedowns.models.likeness import (
+    FaceTemplate,
+    LikenessConsent,
+    LikenessMatch,
+    LikenessPicture,
+    LikenessScanTally,
+    TemplateState,
+)
 from takedowns.models.notices import Notice, NoticeStatus
 from takedowns.models.notifications import Notification, NotificationStatus
 from takedowns.models.platforms import (
@@ -79,13 +88,19 @@ __all__ = [
     "ExchangeFeedLock",
     "ExchangeOpinion",
     "ExchangeSignal",
+    "FaceTemplate",
     "FilerType",
     "Finding",
+    "FindingKind",
     "FindingStatus",
     "HostIdentity",
     "ImageState",
     "Jurisdiction",
     "LadderStep",
+    "LikenessConsent",
+    "LikenessMatch",
+    "LikenessPicture",
+    "LikenessScanTally",
     "LocationState",
     "Notice",
     "NoticeStatus",
@@ -104,6 +119,7 @@ __all__ = [
     "SignalType",
     "StaffEnrolmentLink",
     "StopReason",
+    "TemplateState",
     "WatchedSite",
     "WebhookDelivery",
     "WebhookDeliveryStatus",

@@ -167,6 +167,9 @@ class ReportedLocation(models.Model):
     # What the last fetch found (takedowns.services.verification): never the fetched bytes, only the verdict,
     # the distances and which reference matched.
     match_evidence = models.JSONField(default=dict, blank=True)
+    # Added from a confirmed likeness finding: a picture of her face, not a copy of a picture she gave, so the
+    # notice describes it as an intimate image (real or fabricated) depicting her.
+    found_by_likeness = models.BooleanField(default=False)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     verified_removed_at = models.DateTimeField(null=True, blank=True)

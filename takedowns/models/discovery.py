@@ -140,6 +140,12 @@ class FindingStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
 
 
+class FindingKind(models.TextChoices):
+    HASH = "hash", _("Copy of a reference picture")
+    # A face like the one in her consented template (the likeness search): a lead until an advocate confirms.
+    LIKENESS = "likeness", _("Picture of her face")
+
+
 class Finding(models.Model):
     case = models.ForeignKey("takedowns.Case", on_delete=models.CASCADE, related_name="findings")
     crawled_image = models.ForeignKey(CrawledImage, on_delete=models.CASCADE, related_name="findings")
@@ -148,6 +154,7 @@ class Finding(models.Model):
     )
     page_url = models.TextField()
     image_url = models.TextField()
+    kind = models.CharField(max_length=10, choices=FindingKind.choices, default=FindingKind.HASH, db_index=True)
     stage = models.CharField(max_length=20)
     distance = models.PositiveSmallIntegerField(null=True, blank=True)  # PDQ bits of the deciding variant pair
     reason = models.TextField(blank=True)
@@ -163,7 +170,9 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["case", "crawled_image"], name="finding_once_per_case_image")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "crawled_image", "kind"], name="finding_once_per_case_image_kind")
+        ]
 
     def __str__(self) -> str:
         return f"finding {self.pk} for case {self.case_id} ({self.status})"

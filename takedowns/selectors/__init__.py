@@ -29,7 +29,13 @@ from takedowns.selectors.cases import (
     notice_responses,
     notices_hash_rows,
 )
-from takedowns.selectors.discovery import case_findings, case_places_found, findings_for_user, watchlist_rows
+from takedowns.selectors.discovery import (
+    case_face_template,
+    case_findings,
+    case_places_found,
+    findings_for_user,
+    watchlist_rows,
+)
 from takedowns.selectors.hosts import OPEN_LOCATION_STATES, Target, host_identities, notice_identities, upstream_targets
 from takedowns.selectors.reports import (
     PUBLIC_MIN_COUNT,
@@ -68,6 +74,7 @@ __all__ = [
     "case_bundles",
     "case_detail",
     "case_dmca_status",
+    "case_face_template",
     "case_findings",
     "case_for_user",
     "case_images",

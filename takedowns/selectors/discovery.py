@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from takedowns.models import (
     Case,
     CaseState,
+    FaceTemplate,
     Finding,
     FindingStatus,
     WatchedSite,
@@ -17,12 +18,12 @@ from takedowns.roles import is_advocate
 def findings_for_user(user) -> QuerySet[Finding]:
     """Findings are for advocates only (platform staff never see a case)."""
     if is_advocate(user):
-        return Finding.objects.exclude(case__state=CaseState.DRAFT).select_related("case")
+        return Finding.objects.exclude(case__state=CaseState.DRAFT).select_related("case", "likeness")
     return Finding.objects.none()
 
 
 def case_findings(case: Case, *, status: str | None = None) -> QuerySet[Finding]:
-    qs = Finding.objects.filter(case=case).select_related("case").order_by("status", "-created_at", "-id")
+    qs = Finding.objects.filter(case=case).select_related("case", "likeness").order_by("status", "-created_at", "-id")
     return qs.filter(status=status) if status else qs
 
 
@@ -43,3 +44,8 @@ def watchlist_rows(user) -> list[dict]:
         findings = site.images.filter(findings__isnull=False).distinct().count()
         rows.append({"site": site, "run": run, "queued": queued, "findings": findings})
     return rows
+
+
+def case_face_template(case: Case) -> FaceTemplate | None:
+    """The case's face template row (state and counts only are read from it; never its descriptors)."""
+    return FaceTemplate.objects.filter(case=case).defer("descriptors").first()

@@ -48,6 +48,7 @@ from takedowns.services.exchange import exchange_case_erase, exchange_case_sync
 from takedowns.services.hosts import host_identities_forget
 from takedowns.services.intake import receipt_cache_key
 from takedowns.services.jobs import enqueue_on_commit
+from takedowns.services.likeness import likeness_forget
 from takedowns.services.outbox import outbox_purge
 from takedowns.services.webhooks import webhooks_cancel_for_case
 
@@ -144,6 +145,8 @@ def case_withdraw(*, case: Case, actor_kind: str, actor_user=None) -> Case:
             if was_delivered:
                 delivered.append(notice.pk)
                 enqueue_on_commit(WITHDRAWAL_TASK, notice.pk)
+        # Her face template goes with the case (DESIGN.md §8); its unconfirmed findings with it.
+        likeness_forget(locked, why="case_withdrawn", actor_kind=actor_kind, actor_user=actor_user)
         now = timezone.now()
         locked.state = CaseState.WITHDRAWN
         locked.withdrawn_at = now
@@ -282,6 +285,9 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         counts["notifications_emptied"] = notifications.exclude(extra="").update(extra="")
 
         counts["exchange_signals_blanked"] = exchange_case_erase(case=locked)
+        counts["face_templates_deleted"] = likeness_forget(
+            locked, why="case_erased", actor_kind=actor_kind, actor_user=actor_user, event=False
+        )["templates_deleted"]
         # Where a case's images were found on watched sites says where the person's pictures are: it goes, and
         # so do the crawled-image rows behind those findings (page URL, image URL and the picture's own SHA-256
         # and PDQ, which are the victim's). A row another case also matched stays for that case.

@@ -8,6 +8,7 @@ from takedowns.services.delivery import notices_reconcile
 from takedowns.services.exchange import exchange_reconcile
 from takedowns.services.hosts import hosts_reconcile
 from takedowns.services.images import images_reconcile
+from takedowns.services.likeness import likeness_purge_inactive, likeness_reconcile
 from takedowns.services.notifications import notifications_reconcile
 from takedowns.services.verification import locations_reconcile
 from takedowns.services.webhooks import webhooks_reconcile
@@ -27,4 +28,7 @@ def work_reconcile(*, older_than_seconds: int = 600) -> dict[str, int]:
         "host lookups": len(hosts_reconcile(older_than_seconds=older_than_seconds)),
         "location checks": len(locations_reconcile(older_than_seconds=max(older_than_seconds, 900))),
         "cases whose shared fingerprints were out of step": len(exchange_reconcile()),
+        "face templates to make": len(likeness_reconcile(older_than_seconds=older_than_seconds)),
+        # A case closed by any path keeps no face template (DESIGN.md §8).
+        "face templates of closed cases deleted": likeness_purge_inactive(),
     }

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from takedowns.web import advocate, discovery, escalation, escalation_drafts, hosts, platform, public, reports, staff
+from takedowns.web import (
+    advocate,
+    discovery,
+    escalation,
+    escalation_drafts,
+    hosts,
+    likeness,
+    platform,
+    public,
+    reports,
+    staff,
+)
 from takedowns.web.victim import intake, status
 
 app_name = "takedowns"
@@ -40,6 +51,7 @@ urlpatterns = [
     path("watchlist/", discovery.watchlist, name="watchlist"),
     path("watchlist/<int:site_id>/crawl/", discovery.watchlist_crawl, name="watchlist_crawl"),
     path("cases/<str:reference>/findings/", discovery.case_findings, name="case_findings"),
+    path("cases/<str:reference>/likeness/", likeness.case_likeness, name="case_likeness"),
     path(
         "cases/<str:reference>/findings/<int:finding_id>/preview/",
         discovery.finding_preview,
@@ -97,6 +109,7 @@ urlpatterns = [
     path("case/evidence/<int:bundle_id>/download/", status.status_bundle_download, name="status_bundle_download"),
     path("case/withdraw/", status.status_withdraw, name="status_withdraw"),
     path("case/sharing/", status.status_sharing, name="status_sharing"),
+    path("case/likeness/", likeness.status_likeness, name="status_likeness"),
     path("case/erase/", status.status_erase, name="status_erase"),
     path("case/sign-out/", status.status_signout, name="status_signout"),
 ]

@@ -137,6 +137,8 @@ WEB = [
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
     get("takedowns:status_withdraw", {},
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
+    get("takedowns:status_likeness", {},
+        SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
     get("takedowns:status_erase", {},
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
     get("takedowns:status_bundle", {"bundle_id": "{bundle1_id}"},
@@ -171,6 +173,8 @@ WEB = [
     get("takedowns:bundle_download", {**C1, "bundle_id": "{bundle1_id}"},
         LOGIN,   LOGIN,   LOGIN,   OK,      404,     404,     LOGIN,   LOGIN,   LOGIN),
     get("takedowns:case_findings", C1,
+        LOGIN,   LOGIN,   LOGIN,   OK,      404,     404,     LOGIN,   LOGIN,   LOGIN),
+    get("takedowns:case_likeness", C1,
         LOGIN,   LOGIN,   LOGIN,   OK,      404,     404,     LOGIN,   LOGIN,   LOGIN),
     # Not revealed yet: no preview (and the found image is never fetched for anyone else).
     get("takedowns:finding_preview", {**C1, "finding_id": "{finding1.pk}"},
@@ -228,6 +232,9 @@ WEB = [
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, CSRF,    CSRF,    CSRF),
     post("takedowns:status_withdraw", {},
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, CSRF,    CSRF,    CSRF),
+    # Without consent nothing is made: the page is shown again with the reason.
+    post("takedowns:status_likeness", {},
+        SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, CSRF,    CSRF,    CSRF),
     post("takedowns:status_erase", {},
         SIGN_IN, OK,      OK,      SIGN_IN, SIGN_IN, SIGN_IN, CSRF,    CSRF,    CSRF),
     post("takedowns:status_webform_submitted", {"notice_id": "{notice_a.pk}"},
@@ -270,6 +277,8 @@ WEB = [
         LOGIN,   LOGIN,   LOGIN,   404,     404,     404,     CSRF,    CSRF,    CSRF),
     post("takedowns:finding_decide", {**C1, "finding_id": "{finding1.pk}", "action": "dismiss"},
         LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF),
+    post("takedowns:case_likeness", C1,
+        LOGIN,   LOGIN,   LOGIN,   OK,      404,     404,     CSRF,    CSRF,    CSRF),
     post("takedowns:watchlist_crawl", {"site_id": "{site.pk}"},
         LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF),
     # The escalation ladder and upstream notices (issue 14): advocates only (an unknown provider is sent back with
@@ -339,6 +348,8 @@ API = [
     get("case-detail", {"reference": "RC-NONE-NONE"},
         401,     401,     401,     404,     403,     403,     404,     403,     403),
     get("case-findings", C1,
+        401,     401,     401,     OK,      403,     403,     OK,      403,     403),
+    get("case-likeness", C1,
         401,     401,     401,     OK,      403,     403,     OK,      403,     403),
     get("case-urls", C1,
         401,     401,     401,     405,     403,     403,     405,     403,     403),
@@ -413,6 +424,12 @@ API = [
         401,     401,     401,     400,     403,     403,     400,     403,     403),
     post("case-dmca", C2,
         401,     401,     401,     400,     403,     403,     400,     403,     403),
+    # The likeness search (advocates, for her): enrolling without consent or pictures is a 400; withdrawing is
+    # idempotent, so both of the advocate's columns get 200.
+    post("case-likeness", C2,
+        401,     401,     401,     400,     403,     403,     400,     403,     403),
+    method("DELETE", "case-likeness", C2,
+        401,     401,     401,     OK,      403,     403,     OK,      403,     403),
     post("case-send-notices", C1,
         401,     401,     401,     OK,      403,     403,     OK,      403,     403),
     post("exchange-lookup", {},

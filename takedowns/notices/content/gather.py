@@ -260,6 +260,7 @@ def _location_item(
         match_evidence=tuple((k, v) for k, v in sorted(evidence.items()) if isinstance(v, str | int | float)),
         media_type=media,
         reference_label=label,
+        likeness=bool(getattr(loc, "found_by_likeness", False)),
     )
 
 

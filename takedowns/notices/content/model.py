@@ -19,6 +19,8 @@ class LocationItem:
     # For the reviewer's table: what the URL shows, and which reference image (by label) it matched.
     media_type: str = ""
     reference_label: str = ""
+    # Found by the consented likeness search and confirmed by an advocate (no reference picture to point to).
+    likeness: bool = False
 
     @property
     def is_bare_domain(self) -> bool:

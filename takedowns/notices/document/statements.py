@@ -31,6 +31,18 @@ def description_lines(content: NoticeContent, *, with_handles: bool = True) -> l
         ]
     if content.is_synthetic:
         lines.append(content.spec.synthetic_sentence)
+    likeness = [loc for loc in content.locations if loc.likeness]
+    if likeness and content.regime != "DMCA" and not content.is_minor_content:
+        # Found by her face, not as a copy of a picture she gave: it may be a real photo or a fake. TAKE IT
+        # DOWN Act §2 (47 U.S.C. 223(h)(1)(B)) covers a "digital forgery" of an identifiable individual alike.
+        lines.append(
+            f"{'One item' if len(likeness) == 1 else f'{len(likeness)} items'} listed "
+            f"({', '.join(clean(loc.url) for loc in likeness)}) "
+            f"{'is an intimate image' if len(likeness) == 1 else 'are intimate images'}, real or fabricated, "
+            "depicting the person: identified by a person who reviewed it as showing her, not as a copy of a "
+            "picture she supplied. A fabricated depiction is a digital forgery, covered in the same way as an "
+            "authentic one."
+        )
     if content.is_threatened:
         line = "The person shown has also been threatened with the sharing of intimate images."
         if "UK" in content.cites:

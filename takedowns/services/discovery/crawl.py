@@ -43,6 +43,7 @@ from takedowns.services.discovery.match import (
 )
 from takedowns.services.discovery.pages import _LOC, _parse_links
 from takedowns.services.jobs import enqueue_on_commit, held_while_alive
+from takedowns.services.likeness import likeness_scan_crawled
 from takedowns.services.verification import LIMITS, page_image_urls
 
 log = logging.getLogger(__name__)
@@ -294,7 +295,8 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
     except hashing.HashingError:
         CrawlRun.objects.filter(pk=run.pk).update(images_failed=F("images_failed") + 1)
         return
-    del got  # the bytes go no further
+    body = got.body  # kept for the face scan below, then dropped with this frame
+    del got
     trimmed, unwrapped = h.variant("trimmed"), h.variant("unwrapped")
     values = {
         "page_url": page_url,
@@ -311,14 +313,17 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
         "last_run": run,
     }
     if seen is None:
-        CrawledImage.objects.get_or_create(
+        seen, _created = CrawledImage.objects.get_or_create(
             site=site, image_url_sha=sha, defaults=values | {"first_seen_at": now, "matched_at": None}
         )
     else:
         if seen.sha256 != h.sha256 or set(proposed) - set(seen.keypoint_refs or ()):
             values["matched_at"] = None  # the picture changed, or points to a new reference: match it again
         CrawledImage.objects.filter(pk=seen.pk).update(**values)
+        seen.page_url, seen.image_url = page_url, image_url
     CrawlRun.objects.filter(pk=run.pk).update(images_hashed=F("images_hashed") + 1)
+    # The consented likeness search: faces are compared in memory and dropped unless they match.
+    likeness_scan_crawled(image=seen, body=body, run=run)
 
 
 def _crawl_page(crawler: _Crawler, page: CrawlPage) -> None:

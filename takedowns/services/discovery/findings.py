@@ -12,6 +12,7 @@ from takedowns.models import (
     ActorKind,
     EventType,
     Finding,
+    FindingKind,
     FindingStatus,
 )
 from takedowns.services.cases import CaseClosedError, locations_add
@@ -42,6 +43,9 @@ def finding_confirm(*, finding: Finding, actor_user=None) -> Finding:
         except UrlError as exc:
             raise FindingStateError(f"The page's address cannot be reported: {exc}") from exc
         location = added[0] if added else finding.case.locations.filter(url__in=[finding.page_url]).first()
+        if location is not None and finding.kind == FindingKind.LIKENESS and not location.found_by_likeness:
+            location.found_by_likeness = True
+            location.save(update_fields=["found_by_likeness"])
         finding.status, finding.decided_by, finding.decided_at = FindingStatus.CONFIRMED, actor_user, timezone.now()
         finding.location = location
         finding.save(update_fields=["status", "decided_by", "decided_at", "location"])
@@ -89,6 +93,9 @@ def finding_preview_reveal(*, finding: Finding, actor_user) -> None:
 def finding_preview_bytes(*, finding: Finding, resolver=None) -> bytes:
     """Fetch the found image now, through the one way out, and return its blurred greyscale preview. Nothing
     is stored: the bytes live in this request only. Raises ``FindingStateError`` with the reason."""
+    if finding.case.is_minor_content:
+        # Viewing material made when the person was under 18 is itself unlawful: no preview, ever.
+        raise FindingStateError("No preview is shown for this case (content made when the person was under 18).")
     try:
         got = fetch.request("GET", finding.image_url, headers={"Accept": "image/*"}, resolver=resolver)
     except fetch.FetchError as exc:
