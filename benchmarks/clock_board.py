@@ -9,7 +9,7 @@ the median server time of ``--runs`` warm requests, with the SQL query count of 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cockpit .venv/bin/python benchmarks/clock_board.py
     ... --cases 1000 --keep   # smaller, or reuse the data already loaded
 
-Target (issue 12): each page under 300 ms server time; query counts that do not grow with the rows.
+Target: each page under 300 ms server time; query counts that do not grow with the rows.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 # ruff: noqa: E402  (sys.path / thread settings must come before the imports)
-"""Discovery matching benchmark (issue 15), one thread:
+"""Discovery matching benchmark, one thread:
 
 1. 100,000 crawled images × 10,000 references, hash stages: the screen over every variant pair
    (3 PDQ variants per crawled image: whole, trimmed, unwrapped; 4 per reference: whole, trimmed, mirrored,

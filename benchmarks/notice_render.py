@@ -6,7 +6,7 @@ Builds a throw-away SQLite database in a temporary VAR_DIR (never the developmen
 HTML and to PDF. Prints notices per second for each stage and the median and p95 milliseconds per PDF; the
 target is a PDF in under 100 ms and at least 100 PDFs/s overall. One case in ten is signed with a name in
 another script (Polish, Russian, Arabic, Hebrew, Hindi), whose PDF embeds Noto fonts and shapes the text
-(issue 10); those PDFs are also reported on their own.
+(see docs/DECISIONS.md#characters-are-never-silently-dropped-from-a-notice); those PDFs are also reported on their own.
 
     .venv/bin/python benchmarks/notice_render.py               # 1,000 cases
     .venv/bin/python benchmarks/notice_render.py --cases 200   # quicker

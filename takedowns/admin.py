@@ -55,7 +55,7 @@ class PlatformAdmin(admin.ModelAdmin):
         "channel_verified",
         "exchange_scopes",
     ]
-    # Providers (CDN, host, registrar) come from host lookups (issue 14): an operator may correct their contact.
+    # Providers (CDN, host, registrar) come from host lookups: an operator may correct their contact.
     list_filter = ["kind", "channel", "regime", "channel_verified"]
     search_fields = ["name", "slug"]
 

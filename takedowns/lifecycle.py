@@ -127,7 +127,7 @@ def notice_transition(
 
 
 def ladder_plan(notice: Notice) -> list[EscalationStep]:
-    """The escalation ladder of a delivered platform notice (issue 14), from ``settings.ESCALATION_PLAN``: one
+    """The escalation ladder of a delivered platform notice, from ``settings.ESCALATION_PLAN``: one
     step per entry at ``due_at + hours``. Planned once; the plan is kept even if the setting changes later. The
     caller records it (the ``notice.sent`` event carries it as ``ladder``)."""
     if notice.due_at is None or EscalationStep.objects.filter(notice=notice).exists():

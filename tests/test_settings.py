@@ -42,7 +42,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 SECRET = "Vq3-xT9pLk2mW8rZ4nB6yH1cJ5dF7gS0aE_uI2oP9tR3wQ8eK4lM6zX1vC5bN7hG"
-# A real operator: production refuses the demo placeholders (issue 10).
+# A real operator: production refuses the demo placeholders.
 OPERATOR = {
     "OPERATOR_NAME": "Helpline Ltd",
     "OPERATOR_POSTAL_ADDRESS": "PO Box 7, Leeds LS1 1AA, United Kingdom",

@@ -1,4 +1,4 @@
-"""Load benchmark (issue 16): many victims filing at once while advocates and platforms poll.
+"""Load benchmark: many victims filing at once while advocates and platforms poll.
 
 Two runs, each on loopback only, bounded in count and in wall-clock time:
 

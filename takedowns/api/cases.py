@@ -239,7 +239,7 @@ class TimelineEntrySerializer(serializers.Serializer):
 
 
 class EscalationStepSerializer(serializers.Serializer):
-    """One step of a platform notice's escalation ladder (issue 14)."""
+    """One step of a platform notice's escalation ladder."""
 
     id = serializers.IntegerField(source="pk")
     step = serializers.CharField(help_text="reminder, upstream, deindex or regulator.")

@@ -343,7 +343,7 @@ class StatementForm(VictimForm):
         label=_("Where do you live?"),
         choices=Jurisdiction.choices,
         initial=Jurisdiction.US,
-        # Issue 10: the platform's own law is cited first whatever the residence; this adds the victim's.
+        # The platform's own law is cited first whatever the residence; this adds the victim's.
         help_text=_("We always cite the law that binds the platform; where you live can add your own country's law."),
     )
 

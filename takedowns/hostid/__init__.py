@@ -1,4 +1,4 @@
-"""Who can act on a site (issue 14, first part): the host's addresses (DNS), whether a CDN or reverse proxy sits
+"""Who can act on a site: the host's addresses (DNS), whether a CDN or reverse proxy sits
 in front (published IP ranges), the network owner and the registrar with their abuse contacts (RDAP).
 
 Plain library code with no database: :mod:`takedowns.services.hosts` caches the results in ``HostIdentity``.

@@ -1,6 +1,6 @@
-"""What a platform answered about the uploader's account and about blocking re-uploads (issue 14, from the
-seed petition: platforms should freeze and ban accounts that post NCII). One row per notice, holding the latest
-answer to each question; every answer is also an Event (``notice.account_answered``,
+"""What a platform answered about the uploader's account and about blocking re-uploads (platforms should freeze
+and ban accounts that post NCII; see docs/DECISIONS.md#account-action-is-asked-never-claimed). One row per notice,
+holding the latest answer to each question; every answer is also an Event (``notice.account_answered``,
 ``notice.reupload_answered``), so the history stays in the audit log."""
 
 from __future__ import annotations

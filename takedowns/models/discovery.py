@@ -1,4 +1,4 @@
-"""Discovery (issue 15): the sites advocates watch, the crawl runs over them with their frontier, the
+"""Discovery: the sites advocates watch, the crawl runs over them with their frontier, the
 fingerprints of every image seen there, and the findings that match an open case's references.
 
 No crawled image bytes are stored: a ``CrawledImage`` is its URL, the page it was on, its fingerprints and

@@ -1,4 +1,4 @@
-"""The escalation ladder of a platform notice (issue 14): planned steps after its deadline, run by beat."""
+"""The escalation ladder of a platform notice: planned steps after its deadline, run by beat."""
 
 from __future__ import annotations
 

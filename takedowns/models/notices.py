@@ -95,7 +95,7 @@ class Notice(models.Model):
     case = models.ForeignKey("takedowns.Case", on_delete=models.CASCADE, related_name="notices")
     platform = models.ForeignKey("takedowns.Platform", on_delete=models.PROTECT, related_name="notices")
     round = models.PositiveSmallIntegerField(default=1)
-    # A platform notice, or an upstream notice (issue 14) to the CDN, host or registrar of a site whose platform
+    # A platform notice, or an upstream notice to the CDN, host or registrar of a site whose platform
     # ignored ``escalates``: the same lifecycle, clock, delivery and response link.
     kind = models.CharField(max_length=10, choices=PlatformKind.choices, default=PlatformKind.PLATFORM, db_index=True)
     escalates = models.ForeignKey(
@@ -107,7 +107,7 @@ class Notice(models.Model):
     public_reference = models.CharField(max_length=20, unique=True, default=notice_reference_generate, editable=False)
     regime = models.CharField(max_length=4, choices=Regime.choices, default=Regime.US)
     # Every regime the notice cites, ``regime`` (whose clock runs) first; empty on notices drafted before
-    # issue 10, which cite ``regime`` only.
+    # regimes were listed, which cite ``regime`` only.
     regimes = models.JSONField(default=list, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     status = models.CharField(max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT, db_index=True)

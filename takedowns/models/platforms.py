@@ -23,8 +23,9 @@ class Regime(models.TextChoices):
 
 class PlatformKind(models.TextChoices):
     """What a row is. Registry platforms receive the victim's notices; the others are those who serve a site
-    (issue 14): created from the host identification when a platform ignores its notice, never matched to a URL
-    (they have no domains) and never listed where victims or intake choose a platform."""
+    (see docs/DECISIONS.md#upstream-notices-are-notices-to-provider-rows): created from the host identification
+    when a platform ignores its notice, never matched to a URL (they have no domains) and never listed where victims
+    or intake choose a platform."""
 
     PLATFORM = "platform", _("Platform")
     CDN = "cdn", _("CDN or reverse proxy")
@@ -52,7 +53,7 @@ class Platform(models.Model):
     hash_programmes = models.JSONField(default=list, blank=True)
     channel_verified = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
-    # Registry fields added by issue 10 (takedowns/registry.py defines them all once).
+    # The registry's legal fields (takedowns/registry.py defines them all once).
     tida_covered = models.BooleanField(
         null=True,
         blank=True,

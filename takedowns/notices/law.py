@@ -1,4 +1,4 @@
-"""Which laws a notice cites and which clock it runs, decided from the recipient first (issue 10).
+"""Which laws a notice cites and which clock it runs, decided from the recipient first.
 
 Pure functions over plain values, so the decision table is testable without a database. Sources are in
 ``../shared/reference/notice-requirements.md`` and docs/NOTICES.md:

@@ -18,7 +18,7 @@ from takedowns.models import Regime
 
 # Elements every notice needs whatever the law, because the portal's own workflow depends on them: the
 # platform must be able to see which law applies and when the clock ends, and answer through the link.
-# "printable": every character the filer typed can be shown in the PDF (issue 10: never silently dropped).
+# "printable": every character the filer typed can be shown in the PDF (never silently dropped).
 PORTAL_ELEMENTS: tuple[str, ...] = ("statute", "deadline", "response_link", "reference", "printable")
 
 # The four elements of TAKE IT DOWN Act §3(a)(1)(B), reused by the UK and Australia where the content of a

@@ -98,7 +98,7 @@ class CaseCreated:
 
 
 def platform_matcher() -> PlatformMatcher:
-    # Providers (CDN, host, registrar rows of issue 14) have no domains and are never a URL's platform.
+    # Providers (CDN, host, registrar rows made from host lookups) have no domains and are never a URL's platform.
     return PlatformMatcher(
         (p.slug, p.domains) for p in Platform.objects.filter(kind=PlatformKind.PLATFORM).only("slug", "domains")
     )

@@ -123,7 +123,7 @@ def notices_send_ready(*, case_id: int, actor_kind: str = ActorKind.SYSTEM, acto
     queued, held = [], []
     if case.state != CaseState.OPEN or (case.needs_review and not force):
         return queued, held
-    # Platform notices only: an upstream notice (issue 14) is sent by an advocate's choice or the ladder's setting.
+    # Platform notices only: an upstream notice is sent by an advocate's choice or the ladder's setting.
     for notice in case.notices.filter(status=NoticeStatus.DRAFT, kind="platform").select_related("platform"):
         if notice.channel != Channel.EMAIL or not notice.delivery_address:
             held.append(notice)  # web-form platforms: a person submits it and records the time

@@ -1,4 +1,4 @@
-"""Escalation of a platform notice that was ignored (issue 14): upstream notices to those who serve the website,
+"""Escalation of a platform notice that was ignored: upstream notices to those who serve the website,
 and the ladder of steps that beat runs after the deadline.
 
 Upstream notices are ``Notice`` rows of kind ``cdn`` / ``host`` / ``registrar`` addressed to a provider

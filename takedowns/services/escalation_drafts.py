@@ -1,4 +1,4 @@
-"""Escalation drafts to download (issue 14): a regulator complaint (FTC, eSafety, Digital Services Coordinator,
+"""Escalation drafts to download: a regulator complaint (FTC, eSafety, Digital Services Coordinator,
 Ofcom) or a de-indexing request, prefilled from a notice the platform has not acted on, as plain text or PDF.
 
 Only for a notice that is overdue, disputed or escalated, and only a route that fits the notice's law and platform

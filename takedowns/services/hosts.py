@@ -1,4 +1,4 @@
-"""Who can act on a site (issue 14): identify a host — its addresses, the CDN in front of it, the network owner
+"""Who can act on a site: identify a host — its addresses, the CDN in front of it, the network owner
 and the registrar with their abuse contacts — and keep the answer, dated, in ``HostIdentity``.
 
 The lookup itself (takedowns/hostid) touches no database; this module decides when to look up (a fresh answer

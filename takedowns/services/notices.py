@@ -66,7 +66,7 @@ def notices_draft(*, case_id: int, actor_kind: str = ActorKind.SYSTEM) -> list[N
         )
         by_platform: dict[int, list[ReportedLocation]] = {}
         for loc in locations:
-            # Only platform notices cover a URL: an open upstream notice (issue 14) never stops the next round.
+            # Only platform notices cover a URL: an open upstream notice never stops the next round.
             if any(
                 n.kind == "platform" and (n.status in OPEN_STATES or n.status == "removed") for n in loc.notices.all()
             ):
@@ -201,7 +201,7 @@ def notice_route_dmca(
     attest_accuracy: bool,
     actor_user=None,
 ) -> Notice:
-    """Turn a draft notice into a DMCA 512(c)(3) notice, which an advocate chooses explicitly (issue 10).
+    """Turn a draft notice into a DMCA 512(c)(3) notice, which an advocate chooses explicitly.
 
     A DMCA notice is a copyright claim, so it cites the DMCA alone; the advocate, as the owner's agent,
     attests accuracy and, under penalty of perjury, authority (512(c)(3)(A)(vi)). Never for content made when

@@ -41,7 +41,7 @@ KINDS = {
     "deadline_near": _("%(platform)s: 75%% of the response time has passed"),
     "failed": _("A removal request to %(platform)s could not be delivered"),
     "reply_received": _("%(platform)s replied by e-mail"),
-    # Issue 14: a step of the escalation ladder ran (advocates only; the victim reads it on the status page).
+    # A step of the escalation ladder ran (advocates only; the victim reads it on the status page).
     "escalation": _("%(platform)s: an escalation step is ready"),
     # Advocates only: the victim reads the good news on their case page, in one calm sentence.
     "account_answered": _("%(platform)s answered about the uploader's account or re-uploads"),

@@ -1,4 +1,4 @@
-"""Advocate actions on an escalation (issue 14): prepare the upstream notice to a CDN, host or registrar, and stop
+"""Advocate actions on an escalation: prepare the upstream notice to a CDN, host or registrar, and stop
 a step of the ladder (or all of them). Sending an upstream notice, or recording its web-form submission, is the
 ordinary notice action (takedowns/web/advocate.py)."""
 

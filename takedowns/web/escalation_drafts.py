@@ -1,4 +1,4 @@
-"""Escalation drafts as downloads from the advocate's case page (issue 14): each regulator complaint and
+"""Escalation drafts as downloads from the advocate's case page: each regulator complaint and
 de-indexing request of an overdue, disputed or escalated notice, as plain text or PDF. Advocates only: the case and
 the notice are fetched through ``case_for_user`` / ``notice_for_user``, so anyone else gets the same 404 as for a
 missing case."""

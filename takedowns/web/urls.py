@@ -31,7 +31,7 @@ urlpatterns = [
         name="case_signal_review",
     ),
     path("cases/<str:reference>/notices/<int:notice_id>/<str:action>/", advocate.notice_action, name="notice_action"),
-    # Escalation (issue 14): the upstream notice to a provider, and stopping the ladder.
+    # Escalation: the upstream notice to a provider, and stopping the ladder.
     path(
         "cases/<str:reference>/notices/<int:notice_id>/upstream/<slug:provider>/",
         escalation.upstream_prepare,

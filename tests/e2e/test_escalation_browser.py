@@ -1,4 +1,4 @@
-"""Issue 14's Done-when, in headless Chromium: from an overdue notice on a site behind a CDN, the advocate sees who
+"""The escalation journey, in headless Chromium: from an overdue notice on a site behind a CDN, the advocate sees who
 serves the site (looked up live: a local DNS server and a local fake RDAP server, the bootstrap pointed at it),
 records the Cloudflare web-form submission, sends the hosting provider's notice by e-mail (it reaches the local
 SMTP server), reads the Google/Bing pieces and the FTC draft; beat's ladder runs, and every step is on the clock

@@ -1,4 +1,4 @@
-"""Fault injection (issue 16): a private PostgreSQL, Redis and SMTP server, real worker and web processes, and
+"""Fault injection: a private PostgreSQL, Redis and SMTP server, real worker and web processes, and
 real failures — Redis stopped, worker processes SIGKILLed mid-task, the mail server not listening, PostgreSQL
 restarted. Nothing is lost and nothing is done twice: every notice reaches the mail server exactly once.
 

@@ -1,4 +1,4 @@
-"""Fuzzing the upload validator and the hashing decoder with random and mutated bytes (issue 16).
+"""Fuzzing the upload validator and the hashing decoder with random and mutated bytes.
 
 Every input ends in a result or in the documented error — a ``hashing.HashingError`` with a stable ``code`` and
 a message for the person who uploaded it (``hashing/errors.py``), which the upload form shows next to the file —

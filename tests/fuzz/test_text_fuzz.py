@@ -1,4 +1,4 @@
-"""Fuzzing every intake field and every API write with random text (issue 16).
+"""Fuzzing every intake field and every API write with random text.
 
 Control characters, NUL, right-to-left overrides, emoji, combining marks, lone surrogates (only JSON can carry
 them: an HTML form's body is UTF-8, which has none), and strings far past every length limit. Each must end in a

@@ -210,7 +210,7 @@ WEB = [
     # An administrator's enrolment link: signed-in staff only, and a link that is not theirs is a 404.
     get("takedowns:two_factor_enrol", {"token": "not-a-real-link"},
         LOGIN,   LOGIN,   LOGIN,   404,     404,     404,     LOGIN,   LOGIN,   LOGIN),
-    # Escalation drafts (issue 14): notice_a is within its deadline, so the advocate is sent back with the reason.
+    # Escalation drafts: notice_a is within its deadline, so the advocate is sent back with the reason.
     get("takedowns:escalation_draft", {**C1, "notice_id": "{notice_a.pk}", "route": "ftc", "fmt": "txt"},
         LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     LOGIN,   LOGIN,   LOGIN),
     get("takedowns:escalation_draft", {**C1, "notice_id": "{notice_b2.pk}", "route": "ftc", "fmt": "pdf"},
@@ -281,7 +281,7 @@ WEB = [
         LOGIN,   LOGIN,   LOGIN,   OK,      404,     404,     CSRF,    CSRF,    CSRF),
     post("takedowns:watchlist_crawl", {"site_id": "{site.pk}"},
         LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF),
-    # The escalation ladder and upstream notices (issue 14): advocates only (an unknown provider is sent back with
+    # The escalation ladder and upstream notices: advocates only (an unknown provider is sent back with
     # a message, an unknown step is 404).
     post("takedowns:upstream_prepare", {**C1, "notice_id": "{notice_a.pk}", "provider": "no-such-provider"},
         LOGIN,   LOGIN,   LOGIN,   BACK,    404,     404,     CSRF,    CSRF,    CSRF),
@@ -407,7 +407,7 @@ API = [
         401,     401,     401,     403,     404,     404,     403,     404,     404),
     post("notice-acknowledge", {"pk": "{notice_b2.pk}"},
         401,     401,     401,     403,     404,     OK,      403,     404,     OK),
-    # Issue 14: the platform's answer about the account (its own staff; an empty answer is a 400) and stopping the
+    # The platform's answer about the account (its own staff; an empty answer is a 400) and stopping the
     # escalation ladder (advocates; 409 when the notice has no step left to stop).
     post("notice-account-action", {"pk": "{notice_a.pk}"},
         401,     401,     401,     403,     400,     404,     403,     400,     404),

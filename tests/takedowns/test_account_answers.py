@@ -1,4 +1,4 @@
-"""Issue 14: what a platform answers about the uploader's account and about blocking re-uploads, through every
+"""What a platform answers about the uploader's account and about blocking re-uploads, through every
 response path (signed link, inbox, API, the advocate's record), validated, stored, logged, and shown where the
 case is read: the advocate's page, the case API, the evidence bundle, the accountability report, the victim."""
 

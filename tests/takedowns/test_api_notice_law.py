@@ -1,4 +1,4 @@
-"""The API side of issue 10: attest_accuracy is the filer's own, the DMCA route is an explicit advocate
+"""The API side of attest_accuracy is the filer's own, the DMCA route is an explicit advocate
 choice, an organisation can file, and the registry's new fields are served as the file spells them."""
 
 from __future__ import annotations

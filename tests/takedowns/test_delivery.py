@@ -1,4 +1,4 @@
-"""Drafting, sending and the reliability rules of issue 5: on_commit, idempotency, retries, web forms."""
+"""Drafting, sending and the reliability rules of on_commit, idempotency, retries, web forms."""
 
 from __future__ import annotations
 

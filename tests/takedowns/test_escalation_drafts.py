@@ -1,4 +1,4 @@
-"""Issue 14: each regulator complaint (and de-indexing request) of an overdue, disputed or escalated notice as a
+"""Each regulator complaint (and de-indexing request) of an overdue, disputed or escalated notice as a
 plain-text and PDF download from the advocate's case page, with what to attach (the evidence bundle, linked, when
 one exists). Advocates only; every download logged; a notice the platform still has time for is refused clearly."""
 

@@ -1,4 +1,4 @@
-"""Issue 14, second part: upstream notices to the CDN, the host and the registrar (their text, their own clock and
+"""Upstream notices to the CDN, the host and the registrar (their text, their own clock and
 lifecycle), the escalation ladder run by beat (timing, idempotency, stopping), and who may see what."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who can act on a site (issue 14, part 1): DNS through a stub resolver, CDN ranges with no network, RDAP from a
+"""Who can act on a site: DNS through a stub resolver, CDN ranges with no network, RDAP from a
 local fake server (tests/local_http.py), the cache, the task, the commands and the case page. Nothing here
 reaches the internet: the resolver is a stub and every RDAP base URL is 127.0.0.1."""
 

@@ -25,7 +25,7 @@ ALL_KEYS = REQUIRED_KEYS | {
     "hash_programmes",
     "channel_verified",
     "notes",
-    # issue 10
+    # the legal fields
     "tida_covered",
     "regimes",
     "policy_name",
@@ -308,7 +308,7 @@ def test_one_bad_item_refuses_the_whole_file() -> None:
 
 def test_registry_fields_are_defined_once_and_used_everywhere() -> None:
     """The validator's PlatformSpec is the one definition: the model stores, the upsert service writes and the
-    API serializes exactly its fields (issue 10's architecture item)."""
+    API serializes exactly its fields ."""
     import dataclasses
 
     from takedowns.api.views import PlatformSerializer

@@ -1,4 +1,4 @@
-"""Background work is never lost or done twice (issue 11, item 12): no network call inside a row lock,
+"""Background work is never lost or done twice: no network call inside a row lock,
 notifications through an outbox and a task, and reconcile finding every kind of pending work."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every bad input of issue 4: a clear message on the right field, and nothing lost from earlier steps."""
+"""Every bad input of a clear message on the right field, and nothing lost from earlier steps."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Erasure leaves nothing (issue 11, item 4): unique markers are planted in every field a victim, a platform or
+"""Erasure leaves nothing: unique markers are planted in every field a victim, a platform or
 an advocate can fill; after "erase everything" every store is scanned for them — the raw database (and every
 encrypted column, decrypted), private storage, the development outbox, the sessions, the cache folder and a log
 file. The victim gets a receipt whose hash the audit log keeps."""

@@ -76,7 +76,7 @@ def test_status_page_offers_no_picture_upload_for_under_18(client, private_stora
     client.post(reverse("takedowns:status_login"), {"reference": case.reference, "access_code": code})
     html = client.get(reverse("takedowns:status")).content.decode()
     assert_no_picture_can_be_sent(html)
-    # The NCMEC routes stay on the victim's own page, not only on the receipt (issue 10).
+    # The NCMEC routes stay on the victim's own page, not only on the receipt.
     assert 'data-testid="ncmec-routes"' in html and "https://takeitdown.ncmec.org/" in html
     response = client.post(reverse("takedowns:status_add_images"), {"images": [jpeg(1)]})
     assert response.status_code == 302

@@ -1,4 +1,4 @@
-"""Issue 14: every notice asks to block re-uploads by fingerprint and, where the uploader's handle is known, to act
+"""Every notice asks to block re-uploads by fingerprint and, where the uploader's handle is known, to act
 on the account. A legal duty is named only where the law puts it: the TAKE IT DOWN Act's known-identical-copies
 duty (§3(a)(3), covered platforms) and DSA Art. 23(1) (online platforms); everything else is a request."""
 

@@ -1,4 +1,4 @@
-"""Which regimes a notice cites and which clock it runs: the recipient's law first (issue 10)."""
+"""Which regimes a notice cites and which clock it runs: the recipient's law first."""
 
 from __future__ import annotations
 

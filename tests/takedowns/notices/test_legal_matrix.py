@@ -1,5 +1,5 @@
 """Regime × filer × content: every notice carries each element its laws require, named by its legal name,
-and claims nothing a law does not put on that recipient (issue 10).
+and claims nothing a law does not put on that recipient.
 
 Notices are made the way production makes them: a registry entry loaded by the upsert service, a case, and
 ``notices_draft`` choosing the regimes and the clock. Golden files (``golden/*.txt``) hold the full text of
