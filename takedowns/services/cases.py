@@ -145,6 +145,22 @@ def locations_add(
     return added
 
 
+def _case_created_record(*, case: Case, actor_kind: str, actor_user) -> None:
+    """Audit a new case with the facts that decide how it is handled (never its personal text)."""
+    event_record(
+        type=EventType.CASE_CREATED,
+        actor_kind=actor_kind,
+        actor_user=actor_user,
+        case=case,
+        data={
+            "filer_type": case.filer_type,
+            "jurisdiction": case.jurisdiction,
+            "is_minor_content": case.is_minor_content,
+            "share_with_platforms": case.share_with_platforms,
+        },
+    )
+
+
 def case_create(
     *,
     filer_type: str = FilerType.SELF,
@@ -208,18 +224,7 @@ def case_create(
                     assigned_advocate=actor_user if actor_kind == ActorKind.ADVOCATE else None,
                     submission_key=submission_key,
                 )
-                event_record(
-                    type=EventType.CASE_CREATED,
-                    actor_kind=actor_kind,
-                    actor_user=actor_user,
-                    case=case,
-                    data={
-                        "filer_type": filer_type,
-                        "jurisdiction": jurisdiction,
-                        "is_minor_content": is_minor_content,
-                        "share_with_platforms": share_with_platforms,
-                    },
-                )
+                _case_created_record(case=case, actor_kind=actor_kind, actor_user=actor_user)
                 locations_add(case=case, urls=urls, actor_kind=actor_kind, actor_user=actor_user)
             return CaseCreated(case=case, access_code=code)
         except IntegrityError:

@@ -226,6 +226,102 @@ def erasure_receipt_sha256(receipt: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(receipt, sort_keys=True).encode()).hexdigest()
 
 
+def _images_erase(case: Case, now) -> int:
+    """Delete every reference image file of the case and blank its hashes; return how many files went."""
+    deleted = 0
+    for image in ReferenceImage.objects.select_for_update().filter(case=case):
+        if image.file:
+            # Overwrites the bytes, then unlinks (EncryptedPrivateStorage.delete).
+            image.file.storage.delete(image.file.name)
+            deleted += 1
+        image.file = ""
+        for name in IMAGE_HASH_FIELDS:
+            setattr(image, name, "")
+        image.pdq_quality = None
+        image.width = None
+        image.height = None
+        image.match_data = {}
+        image.failure_reason = ""
+        # Not "pending": a hashing task still running for this image re-checks the state under its lock
+        # and then writes nothing back. Not "hashed" either: matchers load hashed references.
+        image.state = ImageState.FAILED
+        image.failure_code = "erased"
+        image.purged_at = image.purged_at or now
+        image.save()
+
+    return deleted
+
+
+def _locations_erase(case: Case) -> int:
+    """Blank the reported addresses; return how many remembered host identities were forgotten."""
+    erased_hosts = set(case.locations.values_list("host", flat=True))
+    for location in case.locations.all():
+        # The address of the content is personal too; the row stays so platform statistics still count it.
+        location.url = f"erased:{location.pk}"
+        location.host = ""
+        location.uploader_handle = ""
+        location.match_evidence = {}
+        location.save(update_fields=["url", "host", "uploader_handle", "match_evidence"])
+    return host_identities_forget(hosts=erased_hosts)
+
+
+def _notices_erase(case: Case, now) -> dict[str, int]:
+    """Empty the notices' text, revoke their response links and silence their pending mail; return the counts."""
+    # A platform's note about the uploader's account may name the account: it goes, the answer codes stay.
+    AccountAnswer.objects.filter(notice__case=case).update(note="")
+    emptied = Notice.objects.filter(case=case).update(**dict.fromkeys(NOTICE_TEXT_FIELDS, ""), updated_at=now)
+    # Every signed response link of the case stops working (a new nonce invalidates old tokens).
+    for notice in Notice.objects.filter(case=case).only("pk"):
+        Notice.objects.filter(pk=notice.pk).update(token_nonce=secrets.token_urlsafe(16))
+    cancelled = webhooks_cancel_for_case(case=case)
+    notifications = Notification.objects.filter(notice__case=case)
+    notifications.filter(status=NotificationStatus.PENDING).update(status=NotificationStatus.SKIPPED)
+    notifications_emptied = notifications.exclude(extra="").update(extra="")
+
+    return {
+        "notices_emptied": emptied,
+        "webhook_deliveries_cancelled": cancelled,
+        "notifications_emptied": notifications_emptied,
+    }
+
+
+def _bundles_erase(case: Case) -> None:
+    # Evidence bundles hold the notices' text and the kept originals: the files go, the rows stay (their
+    # SHA-256 stays in the audit log, which is all an erased case keeps).
+    for bundle in EvidenceBundle.objects.select_for_update().filter(case=case):
+        if bundle.file:
+            bundle.file.storage.delete(bundle.file.name)
+        bundle.file = ""
+        bundle.state = BundleState.FAILED
+        bundle.error = "erased"
+        bundle.save(update_fields=["file", "state", "error"])
+
+
+def _events_redact(case: Case) -> int:
+    """Strip the personal fields from every event of the case and its notices; return how many."""
+    events = Event.objects.select_for_update(of=("self",)).filter(Q(case=case) | Q(notice__case=case))
+    redacted = 0
+    for event in events:
+        event.data = _redact(event.data)
+        event.redacted = True
+        event.save(update_fields=["data", "redacted"])
+        redacted += 1
+    return redacted
+
+
+def _case_fields_erase(case: Case, now) -> None:
+    """Blank the case's personal fields, make the access code unusable and mark the case erased."""
+    for name in CASE_PERSONAL_FIELDS:
+        setattr(case, name, "")
+    case.attestations = {key: value for key, value in (case.attestations or {}).items() if value is True}
+    # An unusable hash: no code, old or new, opens this case again.
+    case.access_code_hash = make_password(None)
+    case.submission_key = None
+    case.state = CaseState.ERASED
+    case.erased_at = now
+    case.save()
+
+
 def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
     """Erase a victim's data from a case: withdraw it first if it is still open, then delete every image file
     and blank hashes, personal text, uploader handles, URLs, notice bodies and the audit trail's personal
@@ -239,50 +335,10 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
             return locked
         markers = _markers(locked)
         matched = _crawled_images_of(locked)  # before the hashes below are blanked
-        counts = {"images_deleted": 0, "urls_erased": locked.locations.count()}
+        counts = {"images_deleted": _images_erase(locked, now), "urls_erased": locked.locations.count()}
+        counts["host_identities_deleted"] = _locations_erase(locked)
 
-        for image in ReferenceImage.objects.select_for_update().filter(case=locked):
-            if image.file:
-                # Overwrites the bytes, then unlinks (EncryptedPrivateStorage.delete).
-                image.file.storage.delete(image.file.name)
-                counts["images_deleted"] += 1
-            image.file = ""
-            for name in IMAGE_HASH_FIELDS:
-                setattr(image, name, "")
-            image.pdq_quality = None
-            image.width = None
-            image.height = None
-            image.match_data = {}
-            image.failure_reason = ""
-            # Not "pending": a hashing task still running for this image re-checks the state under its lock
-            # and then writes nothing back. Not "hashed" either: matchers load hashed references.
-            image.state = ImageState.FAILED
-            image.failure_code = "erased"
-            image.purged_at = image.purged_at or now
-            image.save()
-
-        erased_hosts = set(locked.locations.values_list("host", flat=True))
-        for location in locked.locations.all():
-            # The address of the content is personal too; the row stays so platform statistics still count it.
-            location.url = f"erased:{location.pk}"
-            location.host = ""
-            location.uploader_handle = ""
-            location.match_evidence = {}
-            location.save(update_fields=["url", "host", "uploader_handle", "match_evidence"])
-        counts["host_identities_deleted"] = host_identities_forget(hosts=erased_hosts)
-
-        # A platform's note about the uploader's account may name the account: it goes, the answer codes stay.
-        AccountAnswer.objects.filter(notice__case=locked).update(note="")
-        counts["notices_emptied"] = Notice.objects.filter(case=locked).update(
-            **dict.fromkeys(NOTICE_TEXT_FIELDS, ""), updated_at=now
-        )
-        # Every signed response link of the case stops working (a new nonce invalidates old tokens).
-        for notice in Notice.objects.filter(case=locked).only("pk"):
-            Notice.objects.filter(pk=notice.pk).update(token_nonce=secrets.token_urlsafe(16))
-        counts["webhook_deliveries_cancelled"] = webhooks_cancel_for_case(case=locked)
-        notifications = Notification.objects.filter(notice__case=locked)
-        notifications.filter(status=NotificationStatus.PENDING).update(status=NotificationStatus.SKIPPED)
-        counts["notifications_emptied"] = notifications.exclude(extra="").update(extra="")
+        counts.update(_notices_erase(locked, now))
 
         counts["exchange_signals_blanked"] = exchange_case_erase(case=locked)
         counts["face_templates_deleted"] = likeness_forget(
@@ -297,37 +353,14 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         )
         counts["shared_records_cleared"] = _shared_records_clear(locked.reference)
 
-        # Evidence bundles hold the notices' text and the kept originals: the files go, the rows stay (their
-        # SHA-256 stays in the audit log, which is all an erased case keeps).
-        for bundle in EvidenceBundle.objects.select_for_update().filter(case=locked):
-            if bundle.file:
-                bundle.file.storage.delete(bundle.file.name)
-            bundle.file = ""
-            bundle.state = BundleState.FAILED
-            bundle.error = "erased"
-            bundle.save(update_fields=["file", "state", "error"])
-
-        events = Event.objects.select_for_update(of=("self",)).filter(Q(case=locked) | Q(notice__case=locked))
-        counts["events_redacted"] = 0
-        for event in events:
-            event.data = _redact(event.data)
-            event.redacted = True
-            event.save(update_fields=["data", "redacted"])
-            counts["events_redacted"] += 1
+        _bundles_erase(locked)
+        counts["events_redacted"] = _events_redact(locked)
         if locked.submission_key:
             cache.delete(receipt_cache_key(locked.submission_key))
         counts["sessions_ended"] = _sessions_end(locked)
         counts["outbox_messages_deleted"] = outbox_purge(markers)
 
-        for name in CASE_PERSONAL_FIELDS:
-            setattr(locked, name, "")
-        locked.attestations = {key: value for key, value in (locked.attestations or {}).items() if value is True}
-        # An unusable hash: no code, old or new, opens this case again.
-        locked.access_code_hash = make_password(None)
-        locked.submission_key = None
-        locked.state = CaseState.ERASED
-        locked.erased_at = now
-        locked.save()
+        _case_fields_erase(locked, now)
         erased = event_record(
             type=EventType.CASE_ERASED, actor_kind=actor_kind, actor_user=actor_user, case=locked, data=counts, at=now
         )
