@@ -161,6 +161,8 @@ def case_add_pictures(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect(reverse("takedowns:case_detail", args=[case.reference]) + "#add-pictures")
 
 
+@login_required
+@require_POST
 def case_signal_review(request: HttpRequest, reference: str, signal_id: str) -> HttpResponse:
     """Keep sharing a flagged signal, or retract one (a deletion on the exchange's feed)."""
     case = selectors.case_for_user(request.user, reference)
