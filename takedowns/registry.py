@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from takedowns.registry_json import DuplicateKey, element_spans, line_of, refuse_duplicate_keys
 from takedowns.urlnorm import UrlError, normalise_host
 
 __all__ = [
@@ -160,49 +161,6 @@ KNOWN_FIELDS = frozenset(FIELD_NAMES)
 STORED_FIELDS = tuple(name for name in FIELD_NAMES if name != "slug")
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # json keeps the last of two equal keys silently; in a hand-edited file that hides one of the values.
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
-    return result
-
-
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
-def _element_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of each top-level list element; only called on text that already parsed."""
-    decoder = json.JSONDecoder()
-    ws = " \t\r\n"
-    pos = 0
-    while pos < len(text) and text[pos] in ws:
-        pos += 1
-    if pos >= len(text) or text[pos] != "[":
-        return []
-    pos += 1
-    spans: list[tuple[int, int]] = []
-    while True:
-        while pos < len(text) and text[pos] in ws:
-            pos += 1
-        if pos >= len(text) or text[pos] == "]":
-            return spans
-        _value, end = decoder.raw_decode(text, pos)
-        spans.append((pos, end))
-        pos = end
-        while pos < len(text) and text[pos] in ws:
-            pos += 1
-        if pos < len(text) and text[pos] == ",":
-            pos += 1
-
-
 class _Item:
     """Validation context for one list element, so every error carries the same location."""
 
@@ -222,8 +180,8 @@ class _Item:
             # once per object (duplicates are refused), though it could appear inside a string value first.
             found = self.text.find(json.dumps(field), start, end)
             if found != -1:
-                return _line_of(self.text, found)
-        return _line_of(self.text, start)
+                return line_of(self.text, found)
+        return line_of(self.text, start)
 
     def error(self, message: str, field: str | None = None) -> RegistryError:
         return RegistryError(
@@ -496,20 +454,20 @@ def parse_registry(text: str, *, source: str = "<registry>") -> list[PlatformSpe
     Nothing is returned unless every item is valid, so callers can load the result in one transaction.
     """
     try:
-        data = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+        data = json.loads(text, object_pairs_hook=refuse_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise RegistryError(f"invalid JSON: {exc.msg}", source=source, line=exc.lineno, column=exc.colno) from exc
-    except _DuplicateKey as exc:
+    except DuplicateKey as exc:
         # Locate the second occurrence so the operator sees which object is affected.
         key = json.dumps(str(exc))
         first = text.find(key)
         second = text.find(key, first + 1) if first != -1 else -1
-        line = _line_of(text, second) if second != -1 else None
+        line = line_of(text, second) if second != -1 else None
         raise RegistryError(f"key {str(exc)!r} appears twice in one object", source=source, line=line) from exc
     if not isinstance(data, list):
         raise RegistryError(f"the file must contain a JSON list of platforms, not {_type_name(data)}", source=source)
 
-    spans = _element_spans(text)
+    spans = element_spans(text)
     specs: list[PlatformSpec] = []
     seen_slugs: set[str] = set()
     seen_domains: dict[str, str] = {}

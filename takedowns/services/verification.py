@@ -28,17 +28,10 @@ re-upload at the same URL is often cropped or turned a few degrees, which only t
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import re
-import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -46,7 +39,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 import hashing
-from takedowns import fetch
 from takedowns.audit import event_record
 from takedowns.lifecycle import CLOCK_RUNNING, notice_transition
 from takedowns.models import (
@@ -64,164 +56,25 @@ from takedowns.models import (
 from takedowns.services.crawl_budget import CaseFetchBudget
 from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.notifications import notify
+from takedowns.services.page_images import MAX_PAGE_IMAGES as MAX_PAGE_IMAGES
+from takedowns.services.page_images import page_image_urls as page_image_urls
+from takedowns.services.url_inspection import CHECK_BUDGET_SECONDS as CHECK_BUDGET_SECONDS
+from takedowns.services.url_inspection import LIMITS as LIMITS
+from takedowns.services.url_inspection import Finding, inspect_url
 
 log = logging.getLogger(__name__)
 
 VERIFY_TASK = "takedowns.tasks.location_verify"
 PREPARE_TASK = "takedowns.tasks.case_notices_prepare"
-MAX_PAGE_IMAGES = 20
-# One location's check (page plus its images) must fit well inside the task's soft time limit.
-CHECK_BUDGET_SECONDS = 150.0
 RECHECK_AFTER = (timedelta(days=7), timedelta(days=30))
 # A removal that could not be checked (host down, refused) is tried again after this long.
 RETRY_FAILED_CHECK_AFTER = timedelta(hours=6)
 # The full rule: hash stages first, keypoints only for a picture the hashes do not match (see the docstring).
 RULE = hashing.MatchRule()
-LIMITS = hashing.Limits(max_bytes=fetch.DEFAULT_MAX_BYTES)
-
-# Paths that a platform redirects a removed post to: a login wall or a "this content is unavailable" page.
-_GONE_PATH = re.compile(
-    r"(^|/)(login|log-in|signin|sign-in|sign_in|accounts/login|auth|session|removed|deleted|unavailable|"
-    r"not[-_]?found|404|gone|suspended|content[-_]?removed|takedown)(/|$|\.|\?)",
-    re.IGNORECASE,
-)
 
 
 class TransientCheckError(Exception):
     """Timeouts, connection resets, 5xx: worth retrying (the task backs off)."""
-
-
-@dataclass
-class Finding:
-    outcome: str  # "match" | "no_match" | "gone" | "error"
-    reason: str = ""
-    http_status: int | None = None
-    final_url: str = ""
-    content_type: str = ""
-    images_checked: int = 0
-    match: hashing.MatchResult | None = None
-    matched_url: str = ""
-    error_code: str = ""
-    transient: bool = False
-    images_failed: int = 0  # page images that could not be fetched or read
-
-
-# --- reading a page ----------------------------------------------------------------------------------------
-
-
-# Lazy-loading galleries put the real thumbnail in one of these and a blank placeholder in ``src``.
-_LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-lazy", "data-thumb", "data-thumbnail", "data-poster")
-_PREVIEW_META = (
-    "og:image",
-    "og:image:url",
-    "og:image:secure_url",
-    "twitter:image",
-    "twitter:image:src",
-    "thumbnailurl",  # schema.org VideoObject as microdata
-)
-_BACKGROUND = re.compile(r"background(?:-image)?\s*:[^;]*url\(\s*['\"]?([^'\")\s]+)", re.IGNORECASE)
-
-
-def _json_thumbnails(node: Any, out: list[str], depth: int = 0) -> None:
-    """``thumbnailUrl`` / ``thumbnail`` / ``image`` of schema.org objects (a VideoObject's preview) in JSON-LD."""
-    if depth > 6 or len(out) >= 10:
-        return
-    if isinstance(node, list):
-        for item in node:
-            _json_thumbnails(item, out, depth + 1)
-    elif isinstance(node, dict):
-        for key in ("thumbnailUrl", "thumbnail", "image"):
-            value = node.get(key)
-            if isinstance(value, str):
-                out.append(value)
-            elif isinstance(value, list):
-                out.extend(v for v in value if isinstance(v, str))
-            elif isinstance(value, dict) and isinstance(value.get("url") or value.get("contentUrl"), str):
-                out.append(value.get("url") or value.get("contentUrl"))
-        for key, value in node.items():
-            if key not in ("thumbnailUrl", "thumbnail", "image") and isinstance(value, dict | list):
-                _json_thumbnails(value, out, depth + 1)
-
-
-class _ImageSources(HTMLParser):
-    """What a page shows as pictures: its preview (``og:image``, ``twitter:image``), a video's poster and
-    preview images (``<video poster>``, schema.org ``thumbnailUrl`` as microdata or JSON-LD), and its
-    ``<img>`` pictures and thumbnails (lazy-loaded ones by their ``data-src``, CSS background thumbnails)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.meta: dict[str, str] = {}
-        self.previews: list[str] = []  # video posters and thumbnails, in page order
-        self.imgs: list[str] = []
-        self.base = ""
-        self._ld_json: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k.lower(): (v or "").strip() for k, v in attrs}
-        if tag == "meta":
-            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
-            if key in _PREVIEW_META:
-                family = "thumbnail" if key == "thumbnailurl" else key.split(":")[0]
-                self.meta.setdefault(family, a.get("content", ""))
-        elif tag == "link" and (a.get("itemprop", "").lower() == "thumbnailurl" or a.get("rel") == "image_src"):
-            self.previews.append(a.get("href", ""))
-        elif tag == "video" and a.get("poster"):
-            self.previews.append(a["poster"])
-        elif tag == "img":
-            lazy = next((a[k] for k in _LAZY_SRC if a.get(k) and not a[k].startswith("data:")), "")
-            src = lazy or a.get("src", "")
-            if not src or src.startswith("data:"):
-                src = _first_srcset(a.get("data-srcset") or a.get("srcset") or "")
-            if src:
-                self.imgs.append(src)
-        elif tag == "source" and (a.get("srcset") or a.get("data-srcset")):
-            # A <picture>'s alternatives; a <video>'s <source src> is the video itself and is never fetched.
-            self.imgs.append(_first_srcset(a.get("data-srcset") or a["srcset"]))
-        elif tag == "script" and "ld+json" in a.get("type", "").lower():
-            self._ld_json = []
-        elif tag == "base" and a.get("href") and not self.base:
-            self.base = a["href"]
-        if "style" in a and (m := _BACKGROUND.search(a["style"])):
-            self.imgs.append(m.group(1))
-
-    def handle_data(self, data: str) -> None:
-        if self._ld_json is not None:
-            self._ld_json.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script" and self._ld_json is not None:
-            text, self._ld_json = "".join(self._ld_json)[:200_000], None
-            # A broken (or absurdly nested) JSON-LD block hides nothing the rest of the page shows.
-            with contextlib.suppress(ValueError, RecursionError):
-                _json_thumbnails(json.loads(text), self.previews)
-
-
-def _first_srcset(srcset: str) -> str:
-    first = srcset.split(",")[0].strip()
-    return first.split()[0] if first else ""
-
-
-def page_image_urls(html: bytes, page_url: str, *, limit: int = MAX_PAGE_IMAGES) -> list[str]:
-    """``og:image``, ``twitter:image``, then ``limit`` more: a video's poster and preview images first, then
-    ``<img>`` sources and thumbnails; resolved and de-duplicated. A video page's pictures are its poster and previews:
-    the video itself is not fetched."""
-    parser = _ImageSources()
-    try:
-        parser.feed(html.decode("utf-8", errors="replace"))
-        parser.close()
-    except Exception:  # a broken page still yields what was parsed before the break
-        log.debug("HTML parse stopped early for %s", page_url)
-    base = urljoin(page_url, parser.base) if parser.base else page_url
-    found: list[str] = []
-    meta = [parser.meta.get(k, "") for k in ("og", "twitter", "thumbnail")]
-    # Posters and previews come first and share the page's ``limit`` with its pictures.
-    for raw in [*meta, *[*parser.previews, *parser.imgs][:limit]]:
-        if not raw or raw.startswith("data:"):
-            continue
-        url = urljoin(base, raw)
-        if urlsplit(url).scheme in ("http", "https") and url not in found:
-            found.append(url)
-    return found
 
 
 # --- one check ---------------------------------------------------------------------------------------------
@@ -236,135 +89,6 @@ def _references(case: Case) -> tuple[hashing.Matcher | None, dict[str, int]]:
     numbers = {str(img.pk): i for i, img in enumerate(images, start=1)}
     refs = [hashing.ImageHashes.from_dict(img.match_data) for img in usable]
     return hashing.Matcher(refs, ids=[str(img.pk) for img in usable], rule=RULE), numbers
-
-
-def _get(url: str, deadline: float, resolver) -> fetch.Response:
-    left = deadline - time.monotonic()
-    if left <= 1:
-        raise fetch.FetchTimeout("The time for this check ran out.")
-    return fetch.request(
-        "GET",
-        url,
-        headers={"Accept": "image/*,text/html;q=0.9,*/*;q=0.5"},
-        total_timeout=min(fetch.DEFAULT_TOTAL_TIMEOUT, left),
-        resolver=resolver,
-    )
-
-
-def _hash(data: bytes) -> hashing.ImageHashes:
-    return hashing.compute(data, limits=LIMITS, unwrap=True)
-
-
-def _match(matcher: hashing.Matcher, data: bytes) -> hashing.MatchResult:
-    """The cheap hash stages first; a picture they do not match is described by its keypoints and compared
-    again, so a cropped or turned re-upload is recognised as the matcher recognises it offline."""
-    result = matcher.match(_hash(data))
-    if result.match or not matcher.rule.use_keypoints:
-        return result
-    return matcher.match(hashing.compute_candidate(data, limits=LIMITS))
-
-
-def _better(a: hashing.MatchResult | None, b: hashing.MatchResult) -> bool:
-    if a is None or (b.match and not a.match):
-        return True
-    if a.match != b.match:
-        return False
-    return b.distances.get("pdq", 256) < a.distances.get("pdq", 256)
-
-
-def inspect_url(
-    url: str,
-    matcher: hashing.Matcher,
-    *,
-    stop_at_match: bool = False,
-    resolver=None,
-    budget: float | None = None,
-    allowance: CaseFetchBudget | None = None,
-) -> Finding:
-    """Fetch ``url`` and say what it serves compared with the references. Raises nothing: transient trouble
-    is a ``Finding`` with ``transient=True``. ``allowance``: the case's fetch budget (images on other hosts
-    per host, bytes per day), so a case cannot aim the checker at a third party."""
-    deadline = time.monotonic() + (budget or CHECK_BUDGET_SECONDS)
-    if allowance is not None and allowance.exhausted():
-        return Finding(
-            "error", "this case's download allowance for today is used up", error_code="budget", transient=True
-        )
-    try:
-        page = _get(url, deadline, resolver)
-    except fetch.FetchError as exc:
-        return Finding("error", exc.message, error_code=exc.code, transient=exc.transient)
-    if allowance is not None:
-        allowance.spend(len(page.body))
-    finding = Finding("error", http_status=page.status, final_url=page.url, content_type=page.sniffed_type)
-    if page.status in (404, 410, 451):
-        finding.outcome, finding.reason = "gone", f"the address answers HTTP {page.status}"
-        return finding
-    if page.status >= 500 or page.status == 429:
-        finding.reason, finding.error_code, finding.transient = f"the server answered HTTP {page.status}", "http", True
-        return finding
-    if page.redirects and _GONE_PATH.search(urlsplit(page.url).path or "/"):
-        finding.outcome = "gone"
-        finding.reason = "the address now redirects to a login or removal page"
-        return finding
-    if not 200 <= page.status < 300:
-        finding.reason, finding.error_code = f"the server answered HTTP {page.status}", "http"
-        return finding
-    if page.is_image:
-        try:
-            result = _match(matcher, page.body)
-        except hashing.HashingError as exc:
-            finding.reason, finding.error_code = f"the image could not be read ({exc.message})", exc.code
-            return finding
-        finding.images_checked = 1
-        finding.match, finding.matched_url = result, page.url
-        finding.outcome = "match" if result.match else "no_match"
-        return finding
-    if not page.is_html:
-        finding.reason = f"the address serves neither an image nor a web page ({page.sniffed_type})"
-        finding.error_code = "unsupported"
-        return finding
-    sources = page_image_urls(page.body, page.url)
-    failed_transient = 0
-    best: hashing.MatchResult | None = None
-    for src in sources:
-        if allowance is not None and not allowance.allow_image(page_url=page.url, image_url=src):
-            continue  # that host's share for this case (or the case's bytes for today) is spent
-        try:
-            got = _get(src, deadline, resolver)
-        except fetch.FetchError as exc:
-            failed_transient += exc.transient
-            finding.images_failed += 1
-            continue
-        if allowance is not None:
-            allowance.spend(len(got.body))
-        if got.status >= 500 or got.status == 429:
-            failed_transient += 1
-            finding.images_failed += 1
-            continue
-        if not (200 <= got.status < 300 and got.is_image):
-            continue
-        try:
-            result = _match(matcher, got.body)
-        except hashing.HashingError:
-            finding.images_failed += 1
-            continue
-        finding.images_checked += 1
-        if _better(best, result):
-            best = result
-            finding.matched_url = got.url if result.match else ""
-        if result.match and stop_at_match:
-            break
-    finding.match = best
-    if best is not None and best.match:
-        finding.outcome = "match"
-    elif failed_transient:
-        finding.reason = f"{failed_transient} of the page's images could not be fetched"
-        finding.error_code, finding.transient = "network", True
-    else:
-        finding.outcome = "no_match"
-        if not finding.images_checked:
-            finding.reason = "the page shows no image that could be checked"
-    return finding
 
 
 def _evidence(finding: Finding, *, purpose: str, now: datetime, numbers: dict[str, int]) -> dict[str, Any]:

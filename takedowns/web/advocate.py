@@ -1,6 +1,6 @@
 """The advocate's pages: the clock board (the home page), the case page as a workbench (logged reveals, the
-blurred preview, case and notice actions, adding a website to the registry), evidence bundles and the
-development outbox. The accountability report is in takedowns/web/reports.py.
+blurred preview, case and notice actions, adding a website to the registry) and the development outbox.
+Evidence bundles are in takedowns/web/bundles.py. The accountability report is in takedowns/web/reports.py.
 
 Platform staff share the dashboard URL; they get their inbox (takedowns/web/platform.py)."""
 
@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,13 +32,13 @@ from takedowns.models import AccountOutcome, ActorKind, CaseState, ReuploadOutco
 from takedowns.notices import render_notice_pdf
 from takedowns.roles import is_advocate, platform_of
 from takedowns.selectors_exchange import case_exchange_signals
-from takedowns.services import account_actions, bundles, delivery, outcomes, replies, workbench
+from takedowns.services import account_actions, delivery, outcomes, replies, workbench
 from takedowns.services import cases as case_services
 from takedowns.services import notices as notice_services
 from takedowns.services.deadlines import job_last_ran
 from takedowns.services.exchange import ExchangeError, exchange_signal_review
 from takedowns.web import platform as platform_views
-from takedowns.web.common import bundle_response, webform_submission_record
+from takedowns.web.common import webform_submission_record
 from takedowns.web.victim.pictures import picture_page_context
 
 
@@ -489,39 +489,3 @@ def outbox(request: HttpRequest) -> HttpResponse:
             raise Http404("No such message.")
         body = match[0].read_text(errors="replace")[:200_000]
     return render(request, "takedowns/outbox.html", {"files": files, "body": body, "chosen": chosen})
-
-
-@login_required
-@require_POST
-def bundle_request(request: HttpRequest, reference: str) -> HttpResponse:
-    case = selectors.case_for_user(request.user, reference)
-    try:
-        bundles.bundle_request(case=case, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
-    except bundles.BundleError as exc:
-        messages.error(request, str(exc))
-    return redirect(reverse("takedowns:case_detail", args=[case.reference]) + "#bundles")
-
-
-@login_required
-@require_GET
-def bundle_status(request: HttpRequest, reference: str, bundle_id: int) -> HttpResponse:
-    """The bundle's progress: the fragment the case page polls (htmx), or a page of its own without JS."""
-    case = selectors.case_for_user(request.user, reference)
-    bundle = get_object_or_404(case.bundles, pk=bundle_id)
-    context = {"bundle": bundle, "download_url": reverse("takedowns:bundle_download", args=[case.reference, bundle.pk])}
-    context["status_url"] = reverse("takedowns:bundle_status", args=[case.reference, bundle.pk])
-    if request.headers.get("HX-Request"):
-        return render(request, "takedowns/bundles/_progress.html", context)
-    return render(request, "takedowns/bundles/status.html", {**context, "case": case})
-
-
-@login_required
-@require_GET
-def bundle_download(request: HttpRequest, reference: str, bundle_id: int) -> HttpResponse:
-    case = selectors.case_for_user(request.user, reference)
-    bundle = get_object_or_404(case.bundles, pk=bundle_id)
-    try:
-        data = bundles.bundle_download_record(bundle=bundle, actor_kind=ActorKind.ADVOCATE, actor_user=request.user)
-    except bundles.BundleError as exc:
-        raise Http404(str(exc)) from exc
-    return bundle_response(bundle, data)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from takedowns.web import (
     advocate,
+    bundles,
     discovery,
     escalation,
     escalation_drafts,
@@ -76,9 +77,9 @@ urlpatterns = [
         name="location_platform_add",
     ),
     path("cases/<str:reference>/do/<slug:action>/", advocate.case_action, name="case_action"),
-    path("cases/<str:reference>/bundles/", advocate.bundle_request, name="bundle_request"),
-    path("cases/<str:reference>/bundles/<int:bundle_id>/", advocate.bundle_status, name="bundle_status"),
-    path("cases/<str:reference>/bundles/<int:bundle_id>/download/", advocate.bundle_download, name="bundle_download"),
+    path("cases/<str:reference>/bundles/", bundles.bundle_request, name="bundle_request"),
+    path("cases/<str:reference>/bundles/<int:bundle_id>/", bundles.bundle_status, name="bundle_status"),
+    path("cases/<str:reference>/bundles/<int:bundle_id>/download/", bundles.bundle_download, name="bundle_download"),
     path(
         "cases/<str:reference>/locations/<int:location_id>/identify/", hosts.location_identify, name="location_identify"
     ),

@@ -32,7 +32,6 @@ from takedowns.forms.intake import (
     StatementForm,
     WhereForm,
     WhoForm,
-    handle_field_name,
     names_match,
     read_handles,
 )
@@ -51,6 +50,7 @@ from takedowns.services.intake import (
 from takedowns.services.throttle import throttle_hit
 from takedowns.web.victim.messages import images_added_message, signature_warning
 from takedowns.web.victim.pictures import picture_mode, picture_page_context
+from takedowns.web.victim.recipients import platform_rows, recipients_preview
 
 SESSION_KEY = "recourse_intake"
 log = logging.getLogger(__name__)
@@ -225,27 +225,6 @@ def _step_content(request, state):
     return redirect("takedowns:intake_step", step="where")
 
 
-def _platform_rows(urls: list[str], handles: dict) -> list[dict]:
-    from takedowns.models import Platform
-    from takedowns.services.cases import platform_matcher
-
-    matcher = platform_matcher()
-    names = dict(Platform.objects.values_list("slug", "name"))
-    rows = []
-    for index, url in enumerate(urls):
-        slug = matcher.detect(url)
-        rows.append(
-            {
-                "index": index,
-                "url": url,
-                "platform": names.get(slug) if slug else None,
-                "field": handle_field_name(index),
-                "handle": handles.get(url, ""),
-            }
-        )
-    return rows
-
-
 def _step_where(request, state):
     saved = state["answers"].get("where", {})
     threatened = state["answers"].get("content", {}).get("posted") == "threatened"
@@ -274,10 +253,10 @@ def _step_where(request, state):
                 _save(request, state)
                 return redirect("takedowns:intake_step", step="images")
             return redirect("takedowns:intake_step", step="where")
-        rows = _platform_rows(saved.get("urls", []), saved.get("handles", {}))
+        rows = platform_rows(saved.get("urls", []), saved.get("handles", {}))
         return _render(request, state, "where", "takedowns/intake/where.html", {"form": form, "rows": rows})
     form = WhereForm(initial={"urls": saved.get("raw", "")}, threatened=threatened)
-    rows = _platform_rows(saved.get("urls", []), saved.get("handles", {}))
+    rows = platform_rows(saved.get("urls", []), saved.get("handles", {}))
     return _render(request, state, "where", "takedowns/intake/where.html", {"form": form, "rows": rows})
 
 
@@ -399,36 +378,6 @@ def _step_contact(request, state):
     return response or redirect("takedowns:intake_step", step="statement")
 
 
-def _recipients_preview(state: dict) -> dict:
-    """Before signing: exactly what each platform will receive — its name, the URLs on it (with the uploader
-    account), the contact route, and the fingerprints (never the pictures)."""
-    where = state["answers"].get("where", {})
-    contact = state["answers"].get("contact", {})
-    platforms: dict[str, list[dict]] = {}
-    unknown: list[str] = []
-    for row in _platform_rows(where.get("urls", []), where.get("handles", {})):
-        if row["platform"]:
-            platforms.setdefault(row["platform"], []).append(row)
-        else:
-            unknown.append(row["url"])
-    from django.conf import settings
-
-    from takedowns.models import Platform
-
-    # A copyright notice goes only to a platform's designated agent (17 U.S.C. 512(c)(2)); say where there is none.
-    agents = dict(Platform.objects.filter(name__in=platforms).values_list("name", "dmca_agent_email"))
-    return {
-        "platforms": sorted(platforms.items()),
-        "dmca_to": sorted(name for name in platforms if agents.get(name)),
-        "dmca_none": sorted(name for name in platforms if not agents.get(name)),
-        "operator_name": settings.OPERATOR_NAME,
-        "unknown": unknown,
-        "contact_private": bool(contact.get("contact_private")) or not contact.get("email"),
-        "contact_email": contact.get("email", ""),
-        "pictures": len(state.get("fingerprints", [])) + (0 if _is_minor(state) else len(state.get("uploads", []))),
-    }
-
-
 def _step_statement(request, state):
     who = state["answers"].get("who", {})
     content = state["answers"].get("content", {})
@@ -438,7 +387,7 @@ def _step_statement(request, state):
     extra = {
         "statement": good_faith_statement_text(who.get("filer_type", FilerType.SELF)),
         "self_taken": self_taken,
-        "preview": _recipients_preview(state),
+        "preview": recipients_preview(state, is_minor=_is_minor(state)),
     }
     saved = state["answers"].get("statement")
     if request.method == "POST":
@@ -501,7 +450,7 @@ def _step_review(request, state):
     signature_mismatch = not representative and not names_match(
         statement.get("signature_name", ""), who.get("victim_name", "")
     )
-    rows = _platform_rows(where.get("urls", []), where.get("handles", {}))
+    rows = platform_rows(where.get("urls", []), where.get("handles", {}))
     return _render(
         request,
         state,
