@@ -103,6 +103,10 @@ def overdue_notice():
         regime="US",
         regimes=["US"],
         tida_covered=True,
+        # Its TAKE IT DOWN Act process is the abuse address the notice goes to, so the 48 hours ran (§3(a)(3))
+        # and the FTC complaint is offered once they passed.
+        tida_process="abuse@leaks.example",
+        service_type="user_to_user",
     )
     created = case_create(
         victim_name="Sam Example",
