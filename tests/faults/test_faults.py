@@ -181,7 +181,7 @@ def test_redis_down_while_a_victim_submits_then_reconcile_does_the_work(stack, c
 
 
 def _big_image_case(stack, seed: int) -> tuple[int, int]:
-    """A case whose one reference is a 7000×7000 picture (about a second of hashing), enqueued for hashing."""
+    """A case whose one reference is a 6000×6000 picture (36 MP, under the 40 MP budget; about a second of hashing), enqueued for hashing."""
     out = stack.django(
         "import io\n"
         "from PIL import Image\n"
@@ -191,7 +191,7 @@ def _big_image_case(stack, seed: int) -> tuple[int, int]:
         "from tests.utils import make_photo_like\n"
         f"small = Image.open(io.BytesIO(make_photo_like(700, 700, seed={seed})))\n"
         "buf = io.BytesIO()\n"
-        "small.resize((7000, 7000), Image.Resampling.BICUBIC).save(buf, 'JPEG', quality=85)\n"
+        "small.resize((6000, 6000), Image.Resampling.BICUBIC).save(buf, 'JPEG', quality=85)\n"
         "case = case_create(victim_name='Hash Test', urls=['https://elsewhere.example/p/1']).case\n"
         "with transaction.atomic():\n"
         "    image = image_add(case=case, data=buf.getvalue(), image_format='JPEG', keep_as_evidence=False,"
@@ -225,6 +225,7 @@ def test_pool_process_killed_mid_hash_the_task_is_delivered_again_and_completes_
         lambda: _image(stack, image_id)[0] == "hashed" and _image(stack, image_id),
         timeout=60,
         what="the redelivered task to hash the image",
+        log=worker.log,
     )
     assert state == ("hashed", 2)  # delivered again once, completed once
     events = stack.sql(
