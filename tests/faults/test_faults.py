@@ -181,7 +181,8 @@ def test_redis_down_while_a_victim_submits_then_reconcile_does_the_work(stack, c
 
 
 def _big_image_case(stack, seed: int) -> tuple[int, int]:
-    """A case whose one reference is a 6000×6000 picture (36 MP, under the 40 MP budget; about a second of hashing), enqueued for hashing."""
+    """A case whose one reference is a 6000×6000 picture (36 MP, under the 40 MP pixel budget; about a second of
+    hashing), enqueued for hashing."""
     out = stack.django(
         "import io\n"
         "from PIL import Image\n"
