@@ -73,22 +73,35 @@ class FaceModel(Protocol):
 # Tuned on the project's own test set of public-domain official portraits (tests/hashing/test_faces.py prints
 # the rates on every run; docs/LIKENESS.md records them). Same person, another photograph, also resized to a
 # half or a quarter, re-encoded at JPEG quality 30, mirrored, as PNG or pasted at 40 % into another picture:
-# 140 pairs, distances 0.22-0.46, 0 misses at 0.5. Different people: 70 pairs, 0.80-0.89, 0 false matches.
+# 140 pairs, distances 0.22-0.47, 0 misses at 0.5. Different people: 70 pairs, 0.80-0.91, 0 false matches.
 # dlib's own advice is 0.6 (99.38 % on LFW); 0.5 gives up some misses of very different photos for fewer
 # false matches, which matter more here: a false match puts a stranger's picture in front of an advocate as
 # the victim's. The set is small (two people): the rates are an upper bound on what it can show, not LFW's.
 THRESHOLD = 0.5
 
-# Pictures are scaled so that their longer side is at most this before detection: a crawled gallery picture is
-# rarely larger, and it keeps detection plus description near 100 ms on one core for a 1-megapixel picture.
+# Faces are found on a greyscale copy scaled so that its longer side is at most DETECT_MAX_SIDE, and described
+# from the picture as decoded (JPEGs reduced by libjpeg to no less than DESCRIBE_MIN_SIDE, others at full size).
+# HOG detection costs in proportion to the pixels it scans, and on one channel it skips the per-pixel choice of
+# the strongest of three gradients (~20 % of detection). A smaller detection copy was measured and rejected: at
+# 640-900 px, faces of ~96 px in a 1600-px picture (the test set's portraits pasted at 40 %) are no longer all
+# found, and at 640 px the smallest face found in a 1-megapixel picture grows from ~56 to ~92 px
+# (benchmarks/likeness.py measures it). The descriptor reads only a 150-px chip around the face, so describing
+# from the sharper decoded picture costs nothing more.
 DETECT_MAX_SIDE = 1024
+DESCRIBE_MIN_SIDE = 1024
 # The HOG detector's window is 80 px. A small picture (a thumbnail, longer side <= UPSAMPLE_BELOW) is upsampled
 # once, which finds faces down to ~40 px and costs no more than a 1-megapixel picture; a larger one is scanned
-# as it is, so its faces narrower than 80 px (at the detection scale) are not seen at all. Faces detected
-# narrower than MIN_FACE px are not described: the 150-px descriptor chip would be two-thirds interpolation
-# and distances stop meaning much. They are counted (``FaceScan.too_small``) and the finding says so.
+# as it is, so its faces much narrower than the window (at the detection scale) are not seen at all. Faces detected
+# narrower than MIN_FACE px (in the picture's own pixels) are not described: the 150-px descriptor chip would be
+# two-thirds interpolation and distances stop meaning much. They are counted (``FaceScan.too_small``) and the
+# finding says so; skipping them also skips the ResNet pass, the dearest part of a scan (~70 ms a face).
 UPSAMPLE_BELOW = 512
 MIN_FACE = 50
+# Around each face, the part of the picture the landmarks and the descriptor chip read, as a share of the face's
+# size on each side: the chip is the face box plus 25 % padding, rotated upright, so a face's width on each side
+# covers any rotation with room to spare.
+CROP_MARGIN = 1.0
+CHIP_SIZE, CHIP_PADDING = 150, 0.25  # what dlib's ResNet was trained on (dlib's defaults)
 
 
 def _decode_rgb(source, limits: Limits) -> tuple[Image.Image, int, int]:
@@ -102,8 +115,8 @@ def _decode_rgb(source, limits: Limits) -> tuple[Image.Image, int, int]:
         if width * height > limits.max_pixels:
             raise TooManyPixels(width, height, limits.max_pixels)
         if im.format in ("JPEG", "MPO"):
-            # libjpeg's reduced decode is free speed: nothing finer than DETECT_MAX_SIDE is needed.
-            im.draft("RGB", (DETECT_MAX_SIDE, DETECT_MAX_SIDE))
+            # libjpeg's reduced decode is free speed: nothing finer than DESCRIBE_MIN_SIDE is needed.
+            im.draft("RGB", (DESCRIBE_MIN_SIDE, DESCRIBE_MIN_SIDE))
         im.load()
         before = im.size
         im = ImageOps.exif_transpose(im)
@@ -141,33 +154,45 @@ class DlibFaceModel:
 
     def scan(self, source, *, limits: Limits = DEFAULT_LIMITS) -> FaceScan:
         im, full_w, full_h = _decode_rgb(source, limits)
+        # Greyscale first: the resize then works on one channel instead of three.
+        small = im.convert("L")
         if max(im.size) > DETECT_MAX_SIDE:
             factor = DETECT_MAX_SIDE / max(im.size)
-            im = im.resize((max(1, round(im.width * factor)), max(1, round(im.height * factor))), Image.BILINEAR)
-        scale = im.width / full_w  # detection pixels per original pixel
-        pixels = np.asarray(im)
+            size = (max(1, round(im.width * factor)), max(1, round(im.height * factor)))
+            small = small.resize(size, Image.BILINEAR)
+        to_decoded = im.width / small.width  # decoded pixels per detection pixel
+        to_full = full_w / im.width  # original pixels per decoded pixel
         result = FaceScan(width=full_w, height=full_h)
+        chips, boxes = [], []
         with self._lock:
-            rects = self._detector(pixels, 1 if max(im.size) <= UPSAMPLE_BELOW else 0)
-            shapes = []
-            for rect in rects:
-                if min(rect.width(), rect.height()) / scale < MIN_FACE:
+            upsample = 1 if max(small.size) <= UPSAMPLE_BELOW else 0
+            for rect in self._detector(np.asarray(small), upsample):
+                left, top = rect.left() * to_decoded, rect.top() * to_decoded
+                right, bottom = rect.right() * to_decoded, rect.bottom() * to_decoded
+                if min(right - left, bottom - top) * to_full < MIN_FACE:
                     result.too_small += 1
                     continue
-                shapes.append((rect, self._landmarks(pixels, rect)))
-            if shapes:
-                described = self._describe.compute_face_descriptor(
-                    pixels, self._dlib.full_object_detections([s for _, s in shapes])
+                # Landmarks and chip from a crop of the decoded picture around the face, not the whole picture.
+                margin = CROP_MARGIN * max(right - left, bottom - top)
+                x0, y0 = max(0, int(left - margin)), max(0, int(top - margin))
+                x1, y1 = min(im.width, int(right + margin) + 1), min(im.height, int(bottom + margin) + 1)
+                # Cropped in PIL: a NumPy copy of the whole picture would add 120 MB for a 40-MP PNG.
+                crop = np.asarray(im.crop((x0, y0, x1, y1)))
+                box = self._dlib.rectangle(round(left) - x0, round(top) - y0, round(right) - x0, round(bottom) - y0)
+                shape = self._landmarks(crop, box)
+                chips.append(self._dlib.get_face_chip(crop, shape, size=CHIP_SIZE, padding=CHIP_PADDING))
+                boxes.append(
+                    (
+                        max(0, round(left * to_full)),
+                        max(0, round(top * to_full)),
+                        min(full_w, round(right * to_full)),
+                        min(full_h, round(bottom * to_full)),
+                    )
                 )
-            else:
-                described = []
-        for (rect, _), vector in zip(shapes, described, strict=True):
-            box = (
-                max(0, round(rect.left() / scale)),
-                max(0, round(rect.top() / scale)),
-                min(full_w, round(rect.right() / scale)),
-                min(full_h, round(rect.bottom() / scale)),
-            )
+            # One pass of the network per face (dlib's num_jitters=0): num_jitters=N would run it N times on
+            # jittered copies and average, N times the dearest step, for a smaller spread than this threshold needs.
+            described = self._describe.compute_face_descriptor(chips) if chips else []
+        for box, vector in zip(boxes, described, strict=True):
             result.faces.append(Face(box=box, descriptor=np.asarray(vector, dtype=np.float32)))
         return result
 

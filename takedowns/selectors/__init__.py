@@ -32,6 +32,7 @@ from takedowns.selectors.cases import (
 from takedowns.selectors.discovery import (
     case_face_template,
     case_findings,
+    case_findings_new,
     case_places_found,
     findings_for_user,
     watchlist_rows,
@@ -76,6 +77,7 @@ __all__ = [
     "case_dmca_status",
     "case_face_template",
     "case_findings",
+    "case_findings_new",
     "case_for_user",
     "case_images",
     "case_notice_panels",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from takedowns.models import (
     Case,
     CaseState,
     FaceTemplate,
     Finding,
+    FindingKind,
     FindingStatus,
     WatchedSite,
 )
@@ -25,6 +26,13 @@ def findings_for_user(user) -> QuerySet[Finding]:
 def case_findings(case: Case, *, status: str | None = None) -> QuerySet[Finding]:
     qs = Finding.objects.filter(case=case).select_related("case", "likeness").order_by("status", "-created_at", "-id")
     return qs.filter(status=status) if status else qs
+
+
+def case_findings_new(case: Case) -> dict[str, int]:
+    """Unreviewed findings of the case, all kinds and those of the likeness search (her face), in one query."""
+    return Finding.objects.filter(case=case, status=FindingStatus.NEW).aggregate(
+        all=Count("id"), likeness=Count("id", filter=Q(kind=FindingKind.LIKENESS))
+    )
 
 
 def case_places_found(case: Case) -> int:

@@ -120,7 +120,7 @@ def _case_detail_page(request: HttpRequest, reference: str, *, pictures_form=Non
             "kept_images": {image.pk for image in case.images.all() if workbench.image_kept(image)},
             "bundles": selectors.case_bundles(case)[:5],
             "host_identities": identities,
-            "findings_new": selectors.case_findings(case, status="new").count(),
+            "findings_new": selectors.case_findings_new(case),
             "account_choices": AccountOutcome.choices,
             "reupload_choices": ReuploadOutcome.choices,
             "can_add_pictures": case.state == CaseState.OPEN,

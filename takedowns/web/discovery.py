@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from takedowns import selectors
-from takedowns.models import WatchedSite
+from takedowns.models import FindingKind, WatchedSite
 from takedowns.roles import is_advocate
 from takedowns.services import discovery
 
@@ -24,7 +24,18 @@ from takedowns.services import discovery
 @require_GET
 def case_findings(request: HttpRequest, reference: str) -> HttpResponse:
     case = selectors.case_for_user(request.user, reference)
-    return render(request, "takedowns/findings.html", {"case": case, "findings": selectors.case_findings(case)})
+    findings = list(selectors.case_findings(case))
+    return render(
+        request,
+        "takedowns/findings.html",
+        {
+            "case": case,
+            "findings": findings,
+            "any_likeness": any(f.kind == FindingKind.LIKENESS for f in findings),
+            # Without it the preview an advocate clicked for (and that click logged) never showed.
+            "previews": _previews(request, case),
+        },
+    )
 
 
 PREVIEW_SECONDS = 15 * 60

@@ -340,6 +340,9 @@ def test_a_blurred_preview_only_after_a_logged_click_fetched_live(server, case_w
     assert got.status_code == 200 and "no-store" in got["Cache-Control"]
     assert Image.open(io.BytesIO(got.content)).mode == "L"
     assert server.hits("/img/") == before + 1  # fetched live
+    # The findings page shows it in the finding's row, for 15 minutes.
+    listing = client.get(reverse("takedowns:case_findings", args=[case_with_refs.reference])).content.decode()
+    assert f'src="{preview}"' in listing
 
 
 def test_erasing_the_case_deletes_its_findings_and_redacts_their_urls(server, case_with_refs):
