@@ -14,6 +14,12 @@ from pathlib import Path
 # when it is imported, so the tests' own folder must be in the environment first: tests never share files
 # with `make run` (var/run). An explicit VAR_DIR (the worker process gets one) still wins.
 os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
+# Under pytest-xdist each test process gets a folder of its own (database file, broker folders, file cache):
+# two processes sharing a folder broker would take each other's tasks. The controller process has set VAR_DIR
+# in the environment the test processes inherit, so the worker's name is added here unless it is there already
+# (the integration tests' Celery worker inherits the finished path).
+if os.environ.get("PYTEST_XDIST_WORKER") and Path(os.environ["VAR_DIR"]).name != os.environ["PYTEST_XDIST_WORKER"]:
+    os.environ["VAR_DIR"] = str(Path(os.environ["VAR_DIR"]) / os.environ["PYTEST_XDIST_WORKER"])
 
 # The suite runs in development mode (production is the default); tests/test_settings.py checks production
 # settings in subprocesses. Staff 2FA follows DEBUG (off here): its own tests switch it on.

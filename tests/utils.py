@@ -7,6 +7,7 @@ Every picture is generated (or one of scikit-image's bundled sample photos): nev
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
 import time
@@ -25,7 +26,7 @@ except ImportError:  # pragma: no cover - scikit-image is a dev dependency
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-WORKER_LOG = ARTIFACTS / "celery-worker.log"
+WORKER_LOG = ARTIFACTS / f"celery-worker{os.environ.get('PYTEST_XDIST_WORKER', '')}.log"
 
 
 # --- generated pictures ------------------------------------------------------------------------------------
