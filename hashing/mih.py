@@ -82,20 +82,22 @@ class MultiIndex:
     def __len__(self) -> int:
         return int(self._alive.sum())
 
-    def add(self, ids: Sequence[int], hexes: Sequence[str]) -> None:
+    def add(self, ids: Sequence[int], hexes: Sequence[str], *, build: bool = True) -> None:
+        """Add hashes (64 hex digits each) under their ids; ``build=False`` leaves rebuilding the tables to an
+        explicit ``build()`` (a bulk load in chunks)."""
         if not len(ids):
             return
         self._ids = np.concatenate([self._ids, np.asarray(ids, np.int64)])
         self._words = np.concatenate([self._words, _words_of(hexes)], axis=1)
         self._alive = np.concatenate([self._alive, np.ones(len(ids), bool)])
-        if len(self._ids) - self._built > TAIL_MAX:
-            self._build()
+        if build and len(self._ids) - self._built > TAIL_MAX:
+            self.build()
 
     def remove(self, ids: Sequence[int]) -> None:
         if len(ids):
             self._alive &= ~np.isin(self._ids, np.asarray(ids, np.int64))
 
-    def _build(self) -> None:
+    def build(self) -> None:
         # Dead rows are dropped at each rebuild, so removals cost memory only until the next one.
         keep = self._alive
         self._ids, self._words, self._alive = self._ids[keep], self._words[:, keep], self._alive[keep]

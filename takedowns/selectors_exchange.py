@@ -8,6 +8,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from django.db.models import Count, Q
 
@@ -80,6 +81,9 @@ def exchange_feed_page(*, platform: Platform, after: int = 0, limit: int = FEED_
     return FeedPage(entries=entries, cursor=changes[-1][0] if changes else after, more=more)
 
 
+LOAD_CHUNK = 50_000
+
+
 class _LivePdqIndex:
     """This process's in-memory index of the live PDQ signals, kept current from the feed.
 
@@ -119,9 +123,13 @@ class _LivePdqIndex:
     def _load(self) -> None:
         top = ExchangeChange.objects.order_by("-id").values_list("id", "created_at").first()
         live = ExchangeSignal.objects.filter(active=True, signal_type=SignalType.PDQ).exclude(value="")
-        rows = list(live.values_list("pk", "value"))
-        self.index = MultiIndex()
-        self.index.add([pk for pk, _v in rows], [v for _pk, v in rows])
+        index = MultiIndex()
+        # In chunks: a million rows as Python tuples at once would double the process's peak memory.
+        rows = live.order_by().values_list("pk", "value").iterator(chunk_size=LOAD_CHUNK)
+        while chunk := list(islice(rows, LOAD_CHUNK)):
+            index.add([pk for pk, _v in chunk], [v for _pk, v in chunk], build=False)
+        index.build()
+        self.index = index
         self.mark = top or (0, None)
 
     def _apply(self, changes: list[tuple]) -> None:
