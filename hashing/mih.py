@@ -126,20 +126,23 @@ class MultiIndex:
             starts = self._offsets[probes]
             lengths = self._offsets[probes + 1] - starts
             total = int(lengths.sum())
-            positions = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
-            found_r.append(self._order[positions].astype(np.int64))
-            found_q.append(np.repeat(np.arange(nq), BLOCKS * len(masks)).repeat(lengths))
-        tail = np.arange(self._built, len(self._ids))
+            # 32-bit row numbers and 8-bit partial distances: the gathers below are memory-bound.
+            first = (starts - (np.cumsum(lengths) - lengths)).astype(np.int32)
+            positions = np.repeat(first, lengths) + np.arange(total, dtype=np.int32)
+            found_r.append(self._order[positions])
+            found_q.append(np.repeat(np.arange(nq, dtype=np.int32), BLOCKS * len(masks)).repeat(lengths))
+        tail = np.arange(self._built, len(self._ids), dtype=np.int32)
         if len(tail):  # rows not in the tables yet: every query against each of them
-            found_q.append(np.repeat(np.arange(nq), len(tail)))
+            found_q.append(np.repeat(np.arange(nq, dtype=np.int32), len(tail)))
             found_r.append(np.tile(tail, nq))
         qi, ri = np.concatenate(found_q), np.concatenate(found_r)
-        dist = np.zeros(len(ri), np.int64)
-        for word in range(HASH_BITS // 64):
+        # Screen on the first 128 bits (at most 128: fits 8 bits), then finish the few survivors.
+        near = np.bitwise_count(self._words[0][ri] ^ q[0][qi])
+        near += np.bitwise_count(self._words[1][ri] ^ q[1][qi])
+        keep = near <= radius
+        qi, ri, dist = qi[keep], ri[keep], near[keep].astype(np.int64)
+        for word in range(2, HASH_BITS // 64):
             dist += np.bitwise_count(self._words[word][ri] ^ q[word][qi])
-            if word == 1:  # screen: keep what the first 128 bits leave within reach
-                near = dist <= radius
-                qi, ri, dist = qi[near], ri[near], dist[near]
         keep = (dist <= radius) & self._alive[ri]
         pairs = {(int(a), int(self._ids[b]), int(d)) for a, b, d in zip(qi[keep], ri[keep], dist[keep], strict=True)}
         return list(pairs)
