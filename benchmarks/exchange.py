@@ -2,7 +2,8 @@
 """Hash exchange benchmark in PostgreSQL: 1,000,000 shared PDQ signals.
 
 1. Lookup: ``exchange_lookup_match`` (what ``POST /api/v1/exchange/lookup/`` runs) for 100 PDQ hashes — 10
-   near-copies of stored signals (0..31 bits flipped) and 90 unrelated — p50/p95 over the runs. Target p95 < 100 ms.
+   near-copies of stored signals (0..31 bits flipped) and 90 unrelated — p50/p95 over the runs after a warm-up
+   (the first lookup in a process loads its in-memory index; reported apart). Target p95 < 100 ms.
 2. Feed page: ``GET /api/v1/exchange/signals/?after=<random cursor>`` through Django's test client (selector, JSON
    rendering, token authentication), p50/p95. Target < 200 ms.
 3. Full first fetch: the python-threatexchange extension's ``fetch_iter`` from cursor 0 to the end against
@@ -100,10 +101,11 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(samples) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {samples[-1] * 1000:.1f} ms"
 
 
-def bench_lookup(runs: int) -> list[float]:
+def bench_lookup(runs: int) -> tuple[list[float], float]:
+    """The timed runs, and the warm-up run (the first lookup in a process loads its in-memory index)."""
     rng = random.Random(7)
     stored = list(ExchangeSignal.objects.order_by("?").values_list("value", flat=True)[: runs * 10])
-    times = []
+    times, first = [], 0.0
     for run in range(runs + 1):
         near = [_flip(v, rng.randint(0, 31), rng) for v in stored[run * 10 % len(stored) :][:10]]
         queries = [("pdq", v) for v in near] + [("pdq", f"{rng.getrandbits(256):064x}") for _ in range(90)]
@@ -113,7 +115,9 @@ def bench_lookup(runs: int) -> list[float]:
         assert all(r["match"] for r in results[:10]), "a planted near-copy was missed"
         if run >= 1:  # one warm-up run
             times.append(elapsed)
-    return times
+        else:
+            first = elapsed
+    return times, first
 
 
 def _token() -> str:
@@ -196,9 +200,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_platforms", verbosity=0) if not Platform.objects.exists() else None
     load(args.signals, reload=args.reload)
+    times, first = bench_lookup(args.lookup_runs or args.runs)
     print(
-        f"lookup of 100 PDQ hashes against {ExchangeSignal.objects.count():,} signals: "
-        + percentiles(bench_lookup(args.lookup_runs or args.runs))
+        f"lookup of 100 PDQ hashes against {ExchangeSignal.objects.count():,} signals: {percentiles(times)} "
+        f"(first lookup in the process, loading its index: {first:.1f} s)"
     )
     token = _token()
     print("feed page of 1,000 (HTTP through Django's test client): " + percentiles(bench_feed(args.runs, token)))

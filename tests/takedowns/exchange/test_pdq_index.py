@@ -76,3 +76,53 @@ def test_rows_without_blocks_are_not_found():
     ExchangeSignal.objects.update(active=False, **pdq_blocks_values(None))
     signals = ExchangeSignal.objects.filter(active=True, signal_type="pdq")
     assert pdq_within(signals, "value", [value]) == {value: []}
+
+
+def test_in_memory_multi_index_equals_brute_force_in_its_tables_and_its_tail(monkeypatch):
+    import hashing.mih as mih
+
+    rng = random.Random(31)
+    base = [f"{rng.getrandbits(256):064x}" for _ in range(4)]
+    values = [_flip(b, _spread(d, rng)) for b in base for d in (0, 1, 16, 30, 31, 32, 33)]
+    values += [f"{rng.getrandbits(256):064x}" for _ in range(200)]
+    ids = list(range(100, 100 + len(values)))
+    queries = [*base, f"{rng.getrandbits(256):064x}"]
+    expected = sorted(
+        (qi, i, mih.distance(q, v))
+        for qi, q in enumerate(queries)
+        for i, v in zip(ids, values, strict=True)
+        if mih.distance(q, v) <= 31 and i not in (100, 101)
+    )
+    for tail_max in (50, 10_000):  # 50: most rows in the block tables; 10,000: all in the exhaustive tail
+        monkeypatch.setattr(mih, "TAIL_MAX", tail_max)
+        index = mih.MultiIndex()
+        index.add(ids[:120], values[:120])
+        index.add(ids[120:], values[120:])
+        index.remove([100, 101])
+        assert sorted(index.search(queries, 31)) == expected
+
+
+def test_lookup_follows_the_feed_after_the_index_is_loaded():
+    from takedowns.selectors_exchange import exchange_lookup_match
+
+    rng = random.Random(7)
+    first, second = (f"{rng.getrandbits(256):064x}" for _ in range(2))
+    case = complete_case(urls=["https://example.test/a"], hashed_images=0)
+    exchange_lookup_match(values=[("pdq", first)])  # loads this process's index (empty feed)
+
+    from takedowns.models import ChangeKind, ExchangeChange
+
+    def share(value, n):
+        signal = ExchangeSignal.objects.create(
+            public_id=f"sg_f{n}", case=case, signal_type="pdq", value=value, **pdq_blocks_values(value)
+        )
+        ExchangeChange.objects.create(signal=signal, kind=ChangeKind.ADDITION)
+        return signal
+
+    share(first, 1)
+    kept = share(second, 2)
+    near = _flip(second, _spread(31, rng))
+    assert [r["signal_id"] for r in exchange_lookup_match(values=[("pdq", first), ("pdq", near)])] == ["sg_f1", "sg_f2"]
+    ExchangeSignal.objects.filter(pk=kept.pk).update(active=False, **pdq_blocks_values(None))
+    ExchangeChange.objects.create(signal=kept, kind=ChangeKind.DELETION)
+    assert [r["match"] for r in exchange_lookup_match(values=[("pdq", first), ("pdq", near)])] == [True, False]
