@@ -1,13 +1,17 @@
 # ruff: noqa: E402  (sys.path must be set before the project imports)
-"""On-device fingerprint speed: ``fingerprint()`` (static/recourse/js/fingerprint.js) on a 12-megapixel JPEG in
-headless Chromium, and the longest the page's main thread was blocked meanwhile.
+"""On-device fingerprint speed: ``fingerprint()`` (static/recourse/js/fingerprint.js) on a 12-megapixel JPEG (or PNG,
+WebP) in headless Chromium, and the longest the page's main thread was blocked meanwhile.
 
 Targets: under 1.5 s per picture; the main thread never blocked for more than 100 ms (the work runs in a Web
 Worker). The main-thread figure is the largest gap between consecutive ``setTimeout(0)`` heartbeats and the
 longest ``longtask`` entry, whichever is larger. The picture is generated (gradients, shapes, grain) and served
 with the module from a loopback HTTP server; the first run also loads the worker and is reported separately.
 
-    .venv/bin/python benchmarks/fingerprint_browser.py [--reps N] [--megapixels 12]
+    .venv/bin/python benchmarks/fingerprint_browser.py [--reps N] [--megapixels 12] [--format jpeg|png|webp]
+        [--js DIR]
+
+``--js`` benchmarks another copy of the modules (e.g. the previous version, saved with ``git show``), so a change
+is measured against its baseline in the same run on these noisy machines.
 """
 
 from __future__ import annotations
@@ -63,8 +67,8 @@ RUN = """async (url) => {
 }"""
 
 
-def make_jpeg(path: Path, megapixels: float, seed: int = 12) -> None:
-    """A camera-like synthetic JPEG: smooth colour fields, shapes and grain, 4:3."""
+def make_picture(path: Path, megapixels: float, seed: int = 12) -> None:
+    """A camera-like synthetic picture: smooth colour fields, shapes and grain, 4:3; the format from the suffix."""
     w = round((megapixels * 1e6 * 4 / 3) ** 0.5)
     h = round(w * 3 / 4)
     rng = np.random.default_rng(seed)
@@ -75,7 +79,13 @@ def make_jpeg(path: Path, megapixels: float, seed: int = 12) -> None:
         cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0.02, 0.15) * h
         img[(xx - cx) ** 2 + (yy - cy) ** 2 < r * r] = rng.integers(0, 255, 3)
     img += rng.integers(-8, 9, (h, w, 1), dtype=np.int16)
-    Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(path, "JPEG", quality=90)
+    pic = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+    if path.suffix == ".jpg":
+        pic.save(path, "JPEG", quality=90)
+    elif path.suffix == ".webp":
+        pic.save(path, "WEBP", quality=90)
+    else:
+        pic.save(path, "PNG", compress_level=3)
 
 
 def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -93,17 +103,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--megapixels", type=float, default=12.0)
+    parser.add_argument("--format", choices=["jpeg", "png", "webp"], default="jpeg")
+    parser.add_argument("--js", type=Path, default=ROOT / "static" / "recourse" / "js", help="folder of the modules")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        shutil.copytree(ROOT / "static" / "recourse" / "js", root / "js")
+        shutil.copytree(args.js, root / "js")
         (root / "index.html").write_text(PAGE)
-        photo = root / "photo.jpg"
-        make_jpeg(photo, args.megapixels)
+        photo = root / ("photo." + {"jpeg": "jpg", "png": "png", "webp": "webp"}[args.format])
+        make_picture(photo, args.megapixels)
         with Image.open(photo) as im:
             size = im.size
+        nbytes = photo.stat().st_size
+        load_before = os.getloadavg()[0]
         server, base = serve(root)
         try:
             with sync_playwright() as p:
@@ -111,7 +125,7 @@ def main() -> int:
                 page = browser.new_page()
                 page.goto(base + "/index.html")
                 page.wait_for_function("window.ready === true")
-                runs = [page.evaluate(RUN, base + "/photo.jpg") for _ in range(args.reps + 1)]
+                runs = [page.evaluate(RUN, base + "/" + photo.name) for _ in range(args.reps + 1)]
                 version = browser.version
                 browser.close()
         finally:
@@ -119,7 +133,11 @@ def main() -> int:
     first, rest = runs[0], runs[1:]
     times = [r["elapsed"] for r in rest]
     blocked = max(max(r["heartbeat"], r["longtask"]) for r in runs)
-    print(f"Chromium {version}; {size[0]}x{size[1]} JPEG ({size[0] * size[1] / 1e6:.1f} MP, {photo.name})")
+    print(
+        f"Chromium {version}; {size[0]}x{size[1]} {args.format.upper()} ({size[0] * size[1] / 1e6:.1f} MP, "
+        f"{nbytes / 1e6:.1f} MB); modules from {args.js}; load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after"
+    )
     print(f"first run (loads the worker): {first['elapsed']:.0f} ms")
     print(
         f"fingerprint(): median {statistics.median(times):.0f} ms, "

@@ -14,7 +14,7 @@ Framework-free (no Django, no ``takedowns`` imports). Public API::
 ``code`` and a plain-language ``message`` (see ``hashing.errors``). CLI: ``python -m hashing --help``.
 """
 
-from .core import ImageHashes, Variant, compute, compute_candidate
+from .core import ImageHashes, Variant, compute, compute_candidate, expected_decode_scale
 from .decode import DEFAULT_LIMITS, Limits
 from .errors import (
     CorruptImage,
@@ -74,5 +74,6 @@ __all__ = [
     "compare",
     "compute",
     "compute_candidate",
+    "expected_decode_scale",
     "validate",
 ]

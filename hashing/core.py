@@ -18,7 +18,17 @@ from PIL import Image
 from . import features as _features
 from . import pdq as _pdq
 from . import signals, trim
-from .decode import DEFAULT_LIMITS, DRAFT_MIN_SIDE, Decoded, Limits, Source, decode, sha256_md5
+from .decode import (
+    DEFAULT_LIMITS,
+    DRAFT_MIN_SIDE,
+    Decoded,
+    Limits,
+    Source,
+    decode,
+    draft_scale,
+    reduce_factor,
+    sha256_md5,
+)
 
 RECORD_VERSION = 1
 
@@ -184,10 +194,29 @@ def _hashing_grey(dec: Decoded) -> tuple[Image.Image, int]:
     # draft does (both sides stay >= DRAFT_MIN_SIDE): resizes, PDQ and trimming get cheaper and the hashes
     # stay within the same tested 2 bits. Keypoints still use the decoded picture.
     # A picture the decoder already reduced (a very large one) is reduced further up to the same overall 8.
-    k = min(min(grey.size) // DRAFT_MIN_SIDE, 8 // s)
+    k = _hashing_factor(grey.size, s)
     if k >= 2:
         grey, s = grey.reduce(k), s * k
     return grey, s
+
+
+def _hashing_factor(size: tuple[int, int], s: int) -> int:
+    return min(min(size) // DRAFT_MIN_SIDE, 8 // s)
+
+
+def expected_decode_scale(fmt: str, width: int, height: int) -> int:
+    """The ``decode_scale`` ``compute`` reports for a picture of this format and size (from the header alone):
+    libjpeg's draft for JPEG, the decoder's reduction above REDUCED_PIXELS, then the hashing reduction. A record
+    made elsewhere (on the victim's device) that states another scale was not made the way the server makes it."""
+    s, w, h = 1, width, height
+    if fmt.upper() == "JPEG":
+        d = draft_scale(width, height)
+        w, h = -(-width // d), -(-height // d)
+        s = max(1, round(width / w))
+    k = reduce_factor(w, h)
+    w, h, s = w // k, h // k, s * k
+    k = _hashing_factor((w, h), s)
+    return s * k if k >= 2 else s
 
 
 def _trim_variants(grey: Image.Image, arr: np.ndarray, s: int, dec: Decoded) -> list[Variant]:

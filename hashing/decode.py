@@ -243,13 +243,28 @@ def inspect(source: Source, limits: Limits = DEFAULT_LIMITS) -> Header:
     return Header(format=fmt, width=width, height=height, frames=frames)
 
 
+def reduce_factor(width: int, height: int) -> int:
+    """The integer factor ``_reduce`` divides a decoded width × height picture by (1: left as it is). On-device
+    fingerprints (static/recourse/js/fingerprint-worker.js, ``reduceFactor``) compute the same number."""
+    if width * height <= REDUCED_PIXELS:
+        return 1
+    k = math.ceil(math.sqrt(width * height / REDUCED_PIXELS))
+    return k if width // k and height // k else 1
+
+
+def draft_scale(width: int, height: int) -> int:
+    """The libjpeg scale Pillow's ``draft`` picks for a JPEG of this size (8, 4, 2 or 1: both sides stay
+    >= DRAFT_MIN_SIDE), as ``JpegImageFile.draft`` computes it."""
+    want = min(width // DRAFT_MIN_SIDE, height // DRAFT_MIN_SIDE)
+    return next(s for s in (8, 4, 2, 1) if want >= s)
+
+
 def _reduce(im: Image.Image) -> tuple[Image.Image, int]:
     """Box-reduce a decoded picture above REDUCED_PIXELS by an integer factor, in a mode that averages
     correctly, without float arrays of its full size. Returns (picture, factor)."""
-    pixels = im.size[0] * im.size[1]
-    if pixels <= REDUCED_PIXELS:
+    k = reduce_factor(*im.size)
+    if k == 1:
         return im, 1
-    k = math.ceil(math.sqrt(pixels / REDUCED_PIXELS))
     mode = im.mode
     if mode.startswith("I;16"):
         # 16-bit grey: Pillow cannot reduce it; average blocks of the uint16 array, one band of rows at a time.
@@ -405,8 +420,10 @@ __all__ = [
     "Limits",
     "Source",
     "decode",
+    "draft_scale",
     "inspect",
     "read_source",
+    "reduce_factor",
     "sha256_md5",
     "sniff",
     "to_grey",

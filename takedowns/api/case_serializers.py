@@ -44,6 +44,13 @@ class FingerprintRecordSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=list(KNOWN_FORMATS))
     frames = serializers.IntegerField(min_value=1, required=False, default=1)
     animated = serializers.BooleanField(required=False, help_text="True exactly when frames > 1.")
+    decode_scale = serializers.IntegerField(
+        min_value=1,
+        max_value=8,
+        required=False,
+        help_text="How many pixels of the picture one pixel of the hashed picture stands for. It follows from the "
+        "format and size; when given, it must be what the server's decoder would use.",
+    )
     variants = FingerprintVariantSerializer(many=True, required=False, help_text="mirror, trimmed, trimmed-mirror.")
     computed_on = serializers.ChoiceField(choices=["device"], required=False, default="device")
 

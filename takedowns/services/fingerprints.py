@@ -4,8 +4,9 @@ A record is what ``static/recourse/js/fingerprint.js`` (and ``python -m hashing 
 hashes, the picture's dimensions and format, and the variants the matcher uses. Nothing in it can be checked
 against a picture (there is none here), so everything that can be checked is: each hash's exact length and
 alphabet (taken from ``hashing``'s hash types, never written twice), PDQ quality 0-100, dimensions within the
-decoder's own pixel budget, a known format, the variants' names and shape, and no key that is not part of the
-record. Every refusal names the field, so a client's developer and a victim's page can both say what is wrong.
+decoder's own pixel budget, a known format, the scale the hashes were computed at (``decode_scale``, when given:
+it follows from the format and size), the variants' names and shape, and no key that is not part of the record.
+Every refusal names the field, so a client's developer and a victim's page can both say what is wrong.
 """
 
 from __future__ import annotations
@@ -147,7 +148,23 @@ def fingerprint_check(*, value: Any, field: str = "fingerprints[0]") -> DeviceFi
         raise FingerprintError(f"{field}.computed_on", _("must be “device” (the server makes its own fingerprints)."))
     if "version" in value and value["version"] != 1:
         raise FingerprintError(f"{field}.version", _("must be 1."))
-    record["decode_scale"] = _int(f"{field}.decode_scale", value.get("decode_scale", 1), 1, 8)
+    # The scale the hashes were computed at follows from the format and size alone (JPEG draft decoding, the
+    # decoder's reduction above 4 MP, the hashing reduction). A record that states another one was not made the
+    # way the server makes it (an out-of-date page, another tool), so its hashes would not be the server's.
+    expected = hashing.expected_decode_scale(record["format"], width, height)
+    if "decode_scale" in value:
+        stated = _int(f"{field}.decode_scale", value["decode_scale"], 1, 8)
+        if stated != expected:
+            raise FingerprintError(
+                f"{field}.decode_scale",
+                _(
+                    "is %(stated)s, but the server hashes a %(format)s picture of this size at 1/%(expected)s: "
+                    "the fingerprint was not made the way the server makes it. Reload the page and add the "
+                    "picture again."
+                )
+                % {"stated": stated, "expected": expected, "format": record["format"]},
+            )
+    record["decode_scale"] = expected
     variants = value.get("variants", [])
     if not isinstance(variants, list) or len(variants) > len(VARIANT_NAMES):
         raise FingerprintError(

@@ -8,6 +8,7 @@ than 8 bits apart; pHash, dHash and wHash (and the matcher's variants) equal on 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,8 @@ import pytest
 from PIL import Image
 
 from hashing import compute
+from hashing.core import _hashing_grey
+from hashing.decode import decode
 from hashing.signals import HASH_TYPES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -149,7 +152,8 @@ def test_device_fingerprints_equal_the_server(page, live_server, tmp_path):
         assert got["computed_on"] == "device"
         for key in ("sha256", "md5", "width", "height", "format", "frames", "animated"):
             assert got[key] == server[key], (f.name, key, got[key], server[key])
-        assert set(got) == {*server.keys() - {"version", "decode_scale", "features"}, "computed_on"}, f.name
+        assert set(got) == {*server.keys() - {"version", "features"}, "computed_on"}, f.name
+        assert got["decode_scale"] == server["decode_scale"], (f.name, got["decode_scale"], server["decode_scale"])
         ds = {h: _distance(h, got[h], server[h]) for h in HASHES}
         for h, d in ds.items():
             dist[h][d] += 1
@@ -178,6 +182,60 @@ def test_device_fingerprints_equal_the_server(page, live_server, tmp_path):
     assert not problems, problems
     for h, counter in dist.items():
         assert counter[0] / len(files) >= EXACT_SHARE, (h, dict(counter))
+
+
+def _large_scene(w: int, h: int, seed: int, grey: bool = False) -> np.ndarray:
+    """``_scene`` drawn at 1/8 and enlarged, with fresh grain: big pictures in a fraction of the time."""
+    small = Image.fromarray(_scene(max(16, w // 8), max(16, h // 8), seed))
+    if grey:
+        small = small.convert("L")
+    arr = np.asarray(small.resize((w, h), Image.Resampling.BICUBIC), dtype=np.int16)
+    grain = np.random.default_rng(seed).integers(-12, 13, (h, w, 1)[: arr.ndim], dtype=np.int16)
+    arr += grain
+    return np.clip(arr, 0, 255, out=arr).astype(np.uint8)
+
+
+def build_large_corpus(root: Path) -> list[Path]:
+    """Pictures the server's decoder reduces before hashing (hashing.decode._reduce, above 4 MP). Odd sizes, so
+    the rows and columns past the last whole block are dropped; an EXIF orientation, so the order of reduction
+    and orientation shows."""
+    w, h = 2601, 1733  # 4.5 MP: 1/2 in the decoder, then 1/3 for hashing
+    rgba = np.dstack([_large_scene(w, h, 40), np.tile(np.linspace(0, 255, w).astype(np.uint8), (h, 1))])
+    rgba[100:500, 200:900, 3] = 0
+    Image.fromarray(rgba, "RGBA").save(root / "reduced-rgba-orientation-6.png", compress_level=1, exif=_exif(6))
+    Image.fromarray(_large_scene(w, h, 41)).save(root / "reduced.webp", quality=85, method=0)
+    # A JPEG is reduced only when libjpeg's draft is still above 4 MP: a panorama whose short side keeps the
+    # draft at 1/2 (greyscale, to keep the test quick). Its reduced luma comes from the file's coefficients.
+    _jpeg(_large_scene(16100, 1000, 42, grey=True), root / "reduced-panorama.jpg", quality=75)
+    return sorted(root.glob("reduced*"))
+
+
+def test_device_fingerprints_of_large_pictures_are_the_servers(page, live_server, tmp_path):
+    """Above 4 MP the server hashes a box-reduced picture; the device reduces it the same way, bit for bit: the
+    picture the hashes are computed from is the server's pixel for pixel, and every hash, every variant, the PDQ
+    quality and the scale are equal (no tolerance here)."""
+    page.set_default_timeout(120_000)
+    files = build_large_corpus(tmp_path)
+    device = _device_records(page, live_server, files)  # also routes the files for the page
+    for f in files:
+        server = compute(f).to_dict(include_features=False)
+        got = device[f.name]["record"]
+        assert server["decode_scale"] > 1, f.name
+        for key in ("sha256", "width", "height", "format", "decode_scale", *HASHES, "pdq_quality", "variants"):
+            assert got[key] == server[key], (f.name, key, got[key], server[key])
+        grey, scale = _hashing_grey(decode(f))
+        pixels = page.evaluate(
+            """async ([module, url]) => {
+                const { hashingGrey } = await import(module);
+                const g = await hashingGrey(await (await fetch(url)).blob());
+                const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", g.data));
+                const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+                return { w: g.w, h: g.h, s: g.s, sha256: hex };
+            }""",
+            ["/static/recourse/js/fingerprint-worker.js", live_server.url + "/__corpus__/" + f.name],
+        )
+        expected = {"w": grey.width, "h": grey.height, "s": scale, "sha256": hashlib.sha256(grey.tobytes()).hexdigest()}
+        assert pixels == expected, f.name
 
 
 def test_fingerprint_refuses_what_it_cannot_hash(page, live_server):

@@ -88,3 +88,23 @@ def test_inspect_reads_the_header_only(monkeypatch):
     cut = make_photo_like(900, 600, seed=2)
     with pytest.raises(hashing.CorruptImage):
         inspect(cut[: len(cut) // 2])
+
+
+@pytest.mark.parametrize(
+    ("fmt", "size"),
+    [
+        ("PNG", (300, 200)),  # no reduction at all
+        ("PNG", (1601, 1201)),  # the hashing reduction only: 1/4
+        ("PNG", (2601, 1733)),  # above 4 MP: 1/2 in the decoder, then 1/3 for hashing
+        ("PNG", (4201, 4003)),  # 1/3 in the decoder, then 1/2 for hashing
+        ("JPEG", (801, 601)),  # draft 1/2
+        ("JPEG", (9000, 470)),  # no draft (short side under 512), 1/2 in the decoder
+        ("JPEG", (470, 9000)),
+    ],
+)
+def test_the_expected_decode_scale_is_what_compute_reports(fmt, size):
+    """On-device records state the scale their hashes were computed at; the server checks it against this."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (90, 140, 200)).save(out, fmt, **({"compress_level": 1} if fmt == "PNG" else {}))
+    record = hashing.compute(out.getvalue())
+    assert hashing.expected_decode_scale(fmt, *size) == record.decode_scale

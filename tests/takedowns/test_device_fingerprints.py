@@ -133,6 +133,20 @@ def test_each_malformed_field_is_refused_by_name(change, field):
     assert caught.value.field == field, caught.value
 
 
+def test_a_stated_decode_scale_must_be_the_servers():
+    """A record states the scale its hashes were computed at; another scale means it was not made the way the
+    server makes it (e.g. a page from before the decoder reduced pictures above 4 MP). Without it, the record
+    is stored with the server's scale."""
+    record = device_record()
+    expected = hashing.expected_decode_scale(record["format"], record["width"], record["height"])
+    assert fingerprint_check(value=record).record["decode_scale"] == expected
+    assert fingerprint_check(value={**record, "decode_scale": expected}).record["decode_scale"] == expected
+    for wrong in ({1, 2, 4, 8} - {expected}) | {0, 9, "2"}:
+        with pytest.raises(FingerprintError) as caught:
+            fingerprint_check(value={**record, "decode_scale": wrong})
+        assert caught.value.field == "fingerprints[0].decode_scale", wrong
+
+
 def test_list_level_limits():
     records = [device_record(seed) for seed in range(1, 4)]
     with pytest.raises(FingerprintError, match="only 1 more fit") as caught:

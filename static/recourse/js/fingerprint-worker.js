@@ -7,8 +7,12 @@
  *         -> decode at full resolution with EXIF orientation (createImageBitmap, never scaled in a canvas)
  *         -> 8-bit luma the way hashing.decode.to_grey makes it (Pillow "L": ITU-R 601-2 with Pillow's integer
  *            rounding; transparency composited over white in float32)
- *         -> the server's reduction: JPEGs are decoded by libjpeg at 1/2, 1/4 or 1/8 scale (Pillow draft mode),
- *            other formats are box-reduced with Pillow's Image.reduce (both keep each side >= 256 px)
+ *         -> the server's reductions, in its order: JPEGs are decoded by libjpeg at 1/2, 1/4 or 1/8 scale (Pillow
+ *            draft mode); a decoded picture still above 4 MP is box-reduced by an integer factor in the mode Pillow
+ *            opened it in, before greyscale conversion and EXIF orientation (hashing.decode._reduce, see
+ *            reduceFactor); then Image.reduce keeps each side >= 256 px and the overall scale <= 8
+ *            (hashing.core._hashing_grey). The record states the overall scale as decode_scale, which the
+ *            server checks against the one it would use for that format and size.
  *         -> pHash, dHash, wHash (imagehash 4.3.2 via hashing.signals: Pillow LANCZOS in fixed point, scipy's
  *            DCT-II, PyWavelets' Haar with its float operation order), PDQ (hashing.pdq: Jarosz filter folded
  *            onto the reduced grid, 16x16 DCT, median, quality) and the matcher's variants (mirror, trimmed,
@@ -24,7 +28,10 @@
  *    reduced pixels are one grey level off, which moves a hash bit only when a coefficient sits on the median.
  *  - JPEGs under 512 px on the short side are not reduced by the server; their luma comes from the browser's RGB
  *    (ITU-R 601 from RGB instead of the file's Y: one grey level at most, saturated colours aside).
- *  - PNG is decoded by this module itself (see decodePng), so PNG pixels are the server's exactly.
+ *  - PNG is decoded by this module itself (see decodePng), so PNG pixels are the server's exactly, reduced or not.
+ *  - The reduction above 4 MP is exact arithmetic (integer block sums, Pillow's rounding, premultiplied alpha),
+ *    so it adds no difference of its own: it is as exact as the pixels it starts from (exact for PNG, baseline
+ *    JPEG and opaque WebP/GIF; the estimates above stay estimates).
  *  - WebP and GIF come from the browser's decoder (libwebp and a GIF decoder, like Pillow's); alpha goes
  *    through a premultiplied canvas, so half-transparent WebP/GIF pixels may differ by a grey level.
  *  - Colour management: decoding asks for no colour-space conversion (the server ignores ICC profiles too).
@@ -33,7 +40,8 @@
  *  - HEIC/HEIF/AVIF: only where the browser decodes them (Safari); elsewhere the error code is "undecodable".
  */
 
-const LIMITS = { maxBytes: 25_000_000, maxPixels: 50_000_000, maxFrames: 10_000 };
+// hashing.decode.Limits: a picture the server would refuse is refused here too, before any pixel is decoded.
+const LIMITS = { maxBytes: 25_000_000, maxPixels: 40_000_000, maxSide: 40_000, maxFrames: 10_000 };
 const DRAFT_MIN_SIDE = 256; // hashing.decode.DRAFT_MIN_SIDE
 const STRIP_ROWS = 256; // rows read from the canvas at a time: bounds memory on 24-megapixel pictures
 
@@ -259,6 +267,55 @@ function bitmapToGrey(bitmap, progress) {
   return { data: grey, w, h };
 }
 
+/** hashing.decode._reduce then to_grey of a browser-decoded (WebP, GIF) bitmap, taken as Pillow's RGBA: the sums
+ * of premultiplied colour are gathered strip by strip, so no full-size copy of the pixels is ever held. */
+function bitmapToReducedGrey(bitmap, k, progress) {
+  const w = bitmap.width, h = bitmap.height;
+  const ow = Math.floor(w / k), oh = Math.floor(h / k), n = k * k;
+  const mult = reduceMult(n), amend = Math.floor(n / 2);
+  const rows = k * Math.max(1, Math.floor(STRIP_ROWS / k));
+  const canvas = new OffscreenCanvas(w, rows);
+  const ctx = canvas.getContext("2d", { willReadFrequently: true, alpha: true });
+  const sums = new Uint32Array(ow * 4), block = new Uint8Array(ow * 4);
+  const grey = new Uint8Array(ow * oh);
+  for (let y0 = 0; y0 < oh * k; y0 += rows) {
+    const nrows = Math.min(rows, oh * k - y0);
+    ctx.clearRect(0, 0, w, rows);
+    ctx.drawImage(bitmap, 0, -y0);
+    const px = ctx.getImageData(0, 0, w, nrows).data;
+    for (let r0 = 0; r0 < nrows; r0 += k) {
+      sums.fill(0);
+      for (let y = r0; y < r0 + k; y++) {
+        for (let ox = 0, p = y * w * 4; ox < ow; ox++) {
+          const so = ox * 4;
+          for (let dx = 0; dx < k; dx++, p += 4) {
+            const a = px[p + 3];
+            if (a === 255) {
+              sums[so] += px[p];
+              sums[so + 1] += px[p + 1];
+              sums[so + 2] += px[p + 2];
+            } else {
+              // Pillow RGBA -> RGBa (MULDIV255) before Image.reduce
+              let t = px[p] * a + 128;
+              sums[so] += ((t >> 8) + t) >> 8;
+              t = px[p + 1] * a + 128;
+              sums[so + 1] += ((t >> 8) + t) >> 8;
+              t = px[p + 2] * a + 128;
+              sums[so + 2] += ((t >> 8) + t) >> 8;
+            }
+            sums[so + 3] += a;
+          }
+        }
+      }
+      for (let i = 0; i < ow * 4; i++) block[i] = Math.floor(((sums[i] + amend) * mult) / 16777216);
+      unpremultiply(block, 4);
+      grey.set(samplesToGrey(block, 4, ow), ((y0 + r0) / k) * ow);
+    }
+    progress(0.1 + 0.4 * ((y0 + nrows) / (oh * k)));
+  }
+  return { data: grey, w: ow, h: oh };
+}
+
 const OVER_WHITE = new Uint8Array(256 * 256);
 let overWhiteReady = false;
 /** hashing.decode.to_grey for alpha: float32 l*a/255 + 255*(1 - a/255), rounded half to even (np.rint). */
@@ -312,12 +369,15 @@ export function orient(src, w, h, o, inverse = false) {
   return inverse ? { data: out, w: rw, h: rh } : { data: out, w: ow, h: oh };
 }
 
+/** ImagingReduce*'s multiplier for a block of n samples: a float32 reciprocal scaled by 2^32. */
+const reduceMult = (n) => Math.floor(Math.fround(4294967296 / Math.fround(256 * n)));
+
 /** Pillow Image.reduce(k) on an "L" picture (ImagingReduce*: integer sums, float32 reciprocal, >> 24). */
 export function pillowReduce(img, k) {
   const { data, w, h } = img;
   const ow = Math.ceil(w / k), oh = Math.ceil(h / k);
   const out = new Uint8Array(ow * oh);
-  const mult = (n) => Math.floor(Math.fround(4294967296 / Math.fround(256 * n)));
+  const mult = reduceMult;
   for (let oy = 0; oy < oh; oy++) {
     const y0 = oy * k, y1 = Math.min(h, y0 + k);
     for (let ox = 0; ox < ow; ox++) {
@@ -329,6 +389,130 @@ export function pillowReduce(img, k) {
     }
   }
   return { data: out, w: ow, h: oh };
+}
+
+/* The decoder's reduction of large pictures (hashing.decode._reduce). Above REDUCED_PIXELS the decoded picture,
+ * still in the mode Pillow opened it in and before EXIF orientation, loses the rows and columns past the last
+ * whole k x k block and is box-reduced by k with Pillow's Image.reduce: per channel for L/RGB/CMYK, on
+ * premultiplied colour for RGBA/LA (Image.reduce goes through RGBa/La), palette pictures as RGB(A), 16-bit grey
+ * as the rounded mean of the 16-bit samples. Greyscale conversion, orientation and the hashing reduction follow. */
+
+const REDUCED_PIXELS = 4_000_000; // hashing.decode.REDUCED_PIXELS
+
+/** hashing.decode._reduce's factor for a decoded w x h picture (1: left as it is). */
+export function reduceFactor(w, h) {
+  if (w * h <= REDUCED_PIXELS) return 1;
+  const k = Math.ceil(Math.sqrt((w * h) / REDUCED_PIXELS));
+  return Math.floor(w / k) === 0 || Math.floor(h / k) === 0 ? 1 : k;
+}
+
+/** Image.reduce(k) of interleaved 8-bit samples (c a pixel) over the whole k x k blocks only. */
+export function reduceBlocks(src, w, h, c, k) {
+  const ow = Math.floor(w / k), oh = Math.floor(h / k), n = k * k;
+  const mult = reduceMult(n), amend = Math.floor(n / 2);
+  const out = new Uint8Array(ow * oh * c);
+  const sums = new Uint32Array(ow * c);
+  for (let oy = 0; oy < oh; oy++) {
+    sums.fill(0);
+    for (let y = oy * k; y < oy * k + k; y++) {
+      const row = y * w * c;
+      if (c === 1) {
+        for (let ox = 0, p = row; ox < ow; ox++) {
+          let v = 0;
+          for (let dx = 0; dx < k; dx++) v += src[p++];
+          sums[ox] += v;
+        }
+      } else if (c === 3) {
+        for (let ox = 0, p = row; ox < ow; ox++) {
+          let r = 0, g = 0, b = 0;
+          for (let dx = 0; dx < k; dx++, p += 3) {
+            r += src[p];
+            g += src[p + 1];
+            b += src[p + 2];
+          }
+          sums[3 * ox] += r;
+          sums[3 * ox + 1] += g;
+          sums[3 * ox + 2] += b;
+        }
+      } else {
+        for (let ox = 0, p = row; ox < ow; ox++) {
+          const so = ox * c;
+          for (let dx = 0; dx < k; dx++) for (let ch = 0; ch < c; ch++) sums[so + ch] += src[p++];
+        }
+      }
+    }
+    const o = oy * ow * c;
+    for (let i = 0; i < ow * c; i++) out[o + i] = Math.floor(((sums[i] + amend) * mult) / 16777216);
+  }
+  return { data: out, w: ow, h: oh };
+}
+
+/** Pillow RGBA -> RGBa / LA -> La (MULDIV255), in place; ``c`` channels with alpha last. */
+function premultiply(px, c) {
+  for (let i = 0; i < px.length; i += c) {
+    const a = px[i + c - 1];
+    if (a === 255) continue;
+    for (let j = 0; j < c - 1; j++) {
+      const t = px[i + j] * a + 128;
+      px[i + j] = ((t >> 8) + t) >> 8;
+    }
+  }
+}
+
+/** Pillow RGBa -> RGBA / La -> LA: 255 * v / a in integers, in place. */
+function unpremultiply(px, c) {
+  for (let i = 0; i < px.length; i += c) {
+    const a = px[i + c - 1];
+    if (a === 255 || a === 0) continue;
+    for (let j = 0; j < c - 1; j++) px[i + j] = Math.min(255, Math.floor((255 * px[i + j]) / a));
+  }
+}
+
+/** hashing.decode.to_grey of 8-bit interleaved samples in Pillow mode L (c=1), LA (2), RGB (3) or RGBA (4). */
+function samplesToGrey(px, c, n) {
+  if (c === 1) return px;
+  const grey = new Uint8Array(n);
+  for (let i = 0, p = 0; i < n; i++, p += c) {
+    // Pillow rgb2l / rgba2la: (r*19595 + g*38470 + b*7471 + 0x8000) >> 16
+    const l = c >= 3 ? (px[p] * 19595 + px[p + 1] * 38470 + px[p + 2] * 7471 + 0x8000) >> 16 : px[p];
+    const a = c === 2 || c === 4 ? px[p + c - 1] : 255;
+    grey[i] = a === 255 ? l : overWhite(l, a);
+  }
+  return grey;
+}
+
+/** _reduce of interleaved 8-bit samples in mode L/LA/RGB/RGBA, then to_grey: {data, w, h} in luma. */
+export function reduceToGrey(px, w, h, c, k) {
+  if (c === 2 || c === 4) premultiply(px, c);
+  const r = reduceBlocks(px, w, h, c, k);
+  if (c === 2 || c === 4) unpremultiply(r.data, c);
+  return { data: samplesToGrey(r.data, c, r.w * r.h), w: r.w, h: r.h };
+}
+
+/** _reduce of 16-bit grey ("I;16"): the mean of each whole k x k block, rounded half to even (NumPy). */
+function reduceI16(samples, w, h, k) {
+  const ow = Math.floor(w / k), oh = Math.floor(h / k), n = k * k;
+  const out = new Float64Array(ow * oh);
+  for (let oy = 0; oy < oh; oy++) {
+    for (let y = oy * k; y < oy * k + k; y++) {
+      for (let ox = 0, p = y * w; ox < ow; ox++) {
+        let v = 0;
+        for (let dx = 0; dx < k; dx++) v += samples[p++];
+        out[oy * ow + ox] += v;
+      }
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] = rint(out[i] / n);
+  return { data: out, w: ow, h: oh };
+}
+
+/** to_grey of an integer mode ("I;16", or "I" after _reduce): scaled by 1/257 only when a sample exceeds 255. */
+function integerToGrey(values) {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  const grey = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) grey[i] = Math.min(255, max > 255 ? rint(values[i] / 257.0) : values[i]);
+  return grey;
 }
 
 /** The picture libjpeg would decode at 1/s (Pillow draft), estimated from the full-size decode.
@@ -711,14 +895,23 @@ export async function decodePng(b) {
       const filter = raw[pos++];
       cur.set(raw.subarray(pos, pos + stride));
       pos += stride;
-      for (let i = 0; i < stride; i++) {
-        const a = i >= bpp ? cur[i - bpp] : 0, up = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
-        if (filter === 1) cur[i] = (cur[i] + a) & 255;
-        else if (filter === 2) cur[i] = (cur[i] + up) & 255;
-        else if (filter === 3) cur[i] = (cur[i] + ((a + up) >> 1)) & 255;
-        else if (filter === 4) cur[i] = (cur[i] + paeth(a, up, c)) & 255;
+      // One loop per filter type: a branch per byte cost a third of a 12 MP decode.
+      if (filter === 1) {
+        for (let i = bpp; i < stride; i++) cur[i] = (cur[i] + cur[i - bpp]) & 255;
+      } else if (filter === 2) {
+        for (let i = 0; i < stride; i++) cur[i] = (cur[i] + prev[i]) & 255;
+      } else if (filter === 3) {
+        for (let i = 0; i < stride; i++) cur[i] = (cur[i] + (((i >= bpp ? cur[i - bpp] : 0) + prev[i]) >> 1)) & 255;
+      } else if (filter === 4) {
+        for (let i = 0; i < bpp && i < stride; i++) cur[i] = (cur[i] + paeth(0, prev[i], 0)) & 255;
+        for (let i = bpp; i < stride; i++) cur[i] = (cur[i] + paeth(cur[i - bpp], prev[i], prev[i - bpp])) & 255;
       }
       const y = y0 + r * dy;
+      if (depth === 8 && dx === 1) {
+        samples.set(cur.subarray(0, pw * channels), (y * w + x0) * channels);
+        [prev, cur] = [cur, prev];
+        continue;
+      }
       for (let k = 0; k < pw * channels; k++) {
         let v;
         if (depth === 8) v = cur[k];
@@ -736,15 +929,47 @@ export async function decodePng(b) {
   return { w, h, ct, depth, channels, samples, palette, trns, orientation };
 }
 
-/** hashing.decode.to_grey of a decoded PNG, following the mode Pillow opens it in. */
+/** hashing.decode.to_grey of a decoded PNG, following the mode Pillow opens it in, after _reduce when the picture
+ * is above REDUCED_PIXELS; then EXIF orientation. Returns {data, w, h, scale}. */
 export function pngToGrey(png) {
   const { w, h, ct, depth, samples, palette, trns } = png;
-  const n = w * h, grey = new Uint8Array(n);
+  const k = reduceFactor(w, h);
+  const n = w * h;
   const hi = (v) => (depth === 16 ? v >> 8 : v); // Pillow reads 16-bit colour as its high byte
   const luma = (r, g, b) => (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+  let grey;
+  if (k > 1) {
+    let r;
+    if (ct === 0 && depth === 16) {
+      r = reduceI16(samples, w, h, k);
+      r.data = integerToGrey(r.data);
+    } else {
+      // The samples in the mode Pillow opens the file in ("1" is reduced as "L", palette as RGB or RGBA).
+      let c = PNG_CHANNELS[ct], px;
+      if (ct === 0) {
+        const scale = depth === 1 ? 255 : depth === 2 ? 85 : depth === 4 ? 17 : 1;
+        px = scale === 1 ? samples : samples.map((v) => v * scale);
+      } else if (ct === 3) {
+        c = trns ? 4 : 3;
+        const lut = new Uint8Array(256 * 4);
+        for (let e = 0; e < 256; e++) {
+          for (let j = 0; j < 3; j++) lut[4 * e + j] = palette && 3 * e + j < palette.length ? palette[3 * e + j] : 0;
+          lut[4 * e + 3] = trns && e < trns.length ? trns[e] : 255;
+        }
+        px = new Uint8Array(n * c);
+        for (let i = 0, p = 0; i < n; i++) for (let j = 0, e = 4 * samples[i]; j < c; j++) px[p++] = lut[e + j];
+      } else {
+        px = depth === 16 ? Uint8Array.from(samples, (v) => v >> 8) : samples;
+      }
+      r = reduceToGrey(px, w, h, c, k);
+    }
+    return { ...orient(r.data, r.w, r.h, png.orientation), scale: k };
+  }
+  grey = new Uint8Array(n);
   if (ct === 0) {
     const scale = depth === 1 ? 255 : depth === 2 ? 85 : depth === 4 ? 17 : 1;
-    for (let i = 0; i < n; i++) grey[i] = depth === 16 ? Math.min(255, rint(samples[i] / 257.0)) : samples[i] * scale;
+    if (depth === 16) grey = integerToGrey(samples);
+    else for (let i = 0; i < n; i++) grey[i] = samples[i] * scale;
   } else if (ct === 2) {
     for (let i = 0; i < n; i++) grey[i] = luma(hi(samples[3 * i]), hi(samples[3 * i + 1]), hi(samples[3 * i + 2]));
   } else if (ct === 3) {
@@ -766,7 +991,7 @@ export function pngToGrey(png) {
       grey[i] = a === 255 ? l : overWhite(l, a);
     }
   }
-  return orient(grey, w, h, png.orientation);
+  return { ...orient(grey, w, h, png.orientation), scale: 1 };
 }
 
 /* ----------------------------------------------------------------------------------------------------------
@@ -1236,7 +1461,7 @@ export function hashesFromGrey(grey, s, fullW, fullH) {
  * The whole record
  * -------------------------------------------------------------------------------------------------------- */
 
-async function decodeWithBrowser(blob, progress) {
+async function decodeWithBrowser(blob, progress, reduce) {
   let bitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: "from-image", premultiplyAlpha: "none", colorSpaceConversion: "none" });
@@ -1244,10 +1469,13 @@ async function decodeWithBrowser(blob, progress) {
     throw new FingerprintError("undecodable", "This browser cannot open this picture.");
   }
   try {
-    if (bitmap.width * bitmap.height > LIMITS.maxPixels) {
+    if (bitmap.width * bitmap.height > LIMITS.maxPixels || Math.max(bitmap.width, bitmap.height) > LIMITS.maxSide) {
       throw new FingerprintError("too_many_pixels", "This picture has more pixels than we can fingerprint.");
     }
-    return bitmapToGrey(bitmap, (f) => progress("decoding", f));
+    const k = reduce ? reduceFactor(bitmap.width, bitmap.height) : 1;
+    const report = (f) => progress("decoding", f);
+    if (k > 1) return { ...bitmapToReducedGrey(bitmap, k, report), fullW: bitmap.width, fullH: bitmap.height, scale: k };
+    return { ...bitmapToGrey(bitmap, report), fullW: bitmap.width, fullH: bitmap.height, scale: 1 };
   } finally {
     bitmap.close();
   }
@@ -1255,7 +1483,8 @@ async function decodeWithBrowser(blob, progress) {
 
 const FORMAT_NAMES = { jpeg: "JPEG", png: "PNG", gif: "GIF", webp: "WEBP", heif: "HEIF" };
 
-export async function fingerprintBlob(blob, progress = () => {}) {
+/** The file's bytes, format and header facts, after the checks the server makes before decoding. */
+async function readChecked(blob, progress) {
   if (blob.size === 0) throw new FingerprintError("empty_file", "This file is empty.");
   if (blob.size > LIMITS.maxBytes) throw new FingerprintError("file_too_large", "This file is too large.");
   progress("reading", 0);
@@ -1267,12 +1496,16 @@ export async function fingerprintBlob(blob, progress = () => {}) {
   } catch {
     throw new FingerprintError("corrupt_image", "This picture seems to be damaged.");
   }
-  if (info.width * info.height > LIMITS.maxPixels) {
+  if (info.width * info.height > LIMITS.maxPixels || Math.max(info.width, info.height) > LIMITS.maxSide) {
     throw new FingerprintError("too_many_pixels", "This picture has more pixels than we can fingerprint.");
   }
   if (info.frames > LIMITS.maxFrames) throw new FingerprintError("too_many_pixels", "This animation has too many frames.");
-  const [sha, md] = [await sha256(bytes), md5(bytes)];
-  progress("decoding", 0.05);
+  return { bytes, kind, info };
+}
+
+/** hashing.core._hashing_grey(hashing.decode.decode(file)): the luma picture every hash is computed from, its scale
+ * ``s`` (decode_scale) and the oriented full size. */
+async function hashingGreyOf(blob, bytes, kind, info, progress) {
   let grey = null, width = 0, height = 0, s = 1;
   const o = info.orientation;
   // Pillow draft for JPEG: the largest of 8, 4, 2 that keeps both sides >= 256, applied before EXIF orientation.
@@ -1283,8 +1516,27 @@ export async function fingerprintBlob(blob, progress = () => {}) {
     try {
       const jc = jpegLumaCoefficients(bytes);
       if (jc && jc.w === info.width && jc.h === info.height) {
-        const small = jc.planes.length === 4 ? cmykToGrey(jc.planes.map((pl) => jpegDraftFromCoefficients(pl, scale))) : jpegDraftFromCoefficients(jc, scale);
-        s = Math.max(1, Math.round(info.width / small.w));
+        let small;
+        if (jc.planes.length === 4) {
+          let planes = jc.planes.map((pl) => jpegDraftFromCoefficients(pl, scale));
+          const k = reduceFactor(planes[0].w, planes[0].h);
+          if (k > 1) {
+            // Pillow holds the Adobe CMYK planes inverted and reduces them so: invert, reduce, invert back.
+            const inv = (d) => d.map((v) => 255 - v);
+            planes = planes.map((pl) => {
+              const r = reduceBlocks(inv(pl.data), pl.w, pl.h, 1, k);
+              return { data: inv(r.data), w: r.w, h: r.h };
+            });
+          }
+          small = cmykToGrey(planes);
+          s = k;
+        } else {
+          small = jpegDraftFromCoefficients(jc, scale);
+          const k = reduceFactor(small.w, small.h);
+          s = k;
+          if (k > 1) small = reduceBlocks(small.data, small.w, small.h, 1, k);
+        }
+        s *= Math.max(1, Math.round(info.width / Math.ceil(info.width / scale)));
         grey = orient(small.data, small.w, small.h, o);
         [width, height] = o >= 5 ? [info.height, info.width] : [info.width, info.height];
       }
@@ -1294,29 +1546,55 @@ export async function fingerprintBlob(blob, progress = () => {}) {
   }
   if (!grey && kind === "png") {
     try {
-      grey = pngToGrey(await decodePng(bytes));
-      [width, height] = [grey.w, grey.h];
+      const png = await decodePng(bytes);
+      grey = pngToGrey(png);
+      s = grey.scale;
+      [width, height] = png.orientation >= 5 ? [png.h, png.w] : [png.w, png.h];
     } catch {
       grey = null;
     }
   }
   if (!grey) {
-    grey = await decodeWithBrowser(blob, progress);
-    [width, height] = [grey.w, grey.h];
-    if (scale > 1) {
-      // Progressive and other JPEGs this module does not entropy-decode: estimate the draft from the full decode.
-      const raw = orient(grey.data, grey.w, grey.h, o, true);
-      const small = jpegDraft(raw, scale);
-      s = Math.max(1, Math.round(raw.w / small.w));
-      grey = orient(small.data, small.w, small.h, o);
+    // JPEGs come back oriented and in full; other formats are reduced while they are read from the canvas.
+    grey = await decodeWithBrowser(blob, progress, kind !== "jpeg");
+    [width, height, s] = [grey.fullW, grey.fullH, grey.scale];
+    if (kind === "jpeg") {
+      // Progressive and other JPEGs this module does not entropy-decode: estimate the draft from the full decode,
+      // then reduce it like the server when it is still above REDUCED_PIXELS (very long panoramas).
+      const [rawW, rawH] = o >= 5 ? [grey.h, grey.w] : [grey.w, grey.h];
+      const k = reduceFactor(Math.ceil(rawW / scale), Math.ceil(rawH / scale));
+      if (scale > 1 || k > 1) {
+        let raw = orient(grey.data, grey.w, grey.h, o, true);
+        if (scale > 1) raw = jpegDraft(raw, scale);
+        if (k > 1) raw = reduceBlocks(raw.data, raw.w, raw.h, 1, k);
+        grey = orient(raw.data, raw.w, raw.h, o);
+      }
+      s = k * Math.max(1, Math.round(rawW / Math.ceil(rawW / scale)));
     }
   }
   progress("hashing", 0.5);
-  const k = Math.floor(Math.min(grey.w, grey.h) / DRAFT_MIN_SIDE);
-  if (s === 1 && k >= 2) {
-    s = Math.min(k, 8);
-    grey = pillowReduce(grey, s);
+  // hashing.core._hashing_grey: a further Image.reduce keeps both sides >= 256 and the overall factor <= 8.
+  const k2 = Math.min(Math.floor(Math.min(grey.w, grey.h) / DRAFT_MIN_SIDE), Math.floor(8 / s));
+  if (k2 >= 2) {
+    grey = pillowReduce(grey, k2);
+    s *= k2;
   }
+  return { grey, s, width, height };
+}
+
+/** The picture the hashes of ``blob`` are computed from ({data, w, h}, scale ``s``): what the oracle test compares
+ * pixel for pixel with the server's. */
+export async function hashingGrey(blob) {
+  const { bytes, kind, info } = await readChecked(blob, () => {});
+  const { grey, s } = await hashingGreyOf(blob, bytes, kind, info, () => {});
+  return { ...grey, s };
+}
+
+export async function fingerprintBlob(blob, progress = () => {}) {
+  const { bytes, kind, info } = await readChecked(blob, progress);
+  const [sha, md] = [await sha256(bytes), md5(bytes)];
+  progress("decoding", 0.05);
+  const { grey, s, width, height } = await hashingGreyOf(blob, bytes, kind, info, progress);
   const hashes = hashesFromGrey(grey, s, width, height);
   progress("done", 1);
   return {
@@ -1332,6 +1610,7 @@ export async function fingerprintBlob(blob, progress = () => {}) {
     format: FORMAT_NAMES[kind],
     frames: info.frames,
     animated: info.frames > 1,
+    decode_scale: s,
     variants: hashes.variants,
     computed_on: "device",
   };

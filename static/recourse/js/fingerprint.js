@@ -5,7 +5,8 @@
  *
  * ``record`` is the JSON record of ``python -m hashing hash FILE`` (sha256, md5, phash, dhash, whash, pdq,
  * pdq_quality, width, height, format, frames, animated) plus the matcher's ``variants`` (mirror; trimmed;
- * trimmed-mirror, each {name, phash, dhash, pdq[, box]}) and ``computed_on: "device"``.
+ * trimmed-mirror, each {name, phash, dhash, pdq[, box]}), ``decode_scale`` (how many pixels of the picture one
+ * hashed pixel stands for, as in ``hashing.ImageHashes``) and ``computed_on: "device"``.
  * Errors are FingerprintError objects with a ``code`` named like the server's (``unsupported_format``,
  * ``file_too_large``, ``too_many_pixels``, ``corrupt_image``, ``empty_file``) plus ``undecodable`` (this browser
  * cannot open the picture, e.g. HEIC outside Safari) and ``unsupported_browser``: offer the upload then.

@@ -9,7 +9,7 @@
 
 // The record's documented keys (the server refuses any other, naming it).
 const RECORD_KEYS = ["sha256", "md5", "phash", "dhash", "whash", "pdq", "pdq_quality", "width", "height", "format",
-  "frames", "animated", "variants", "computed_on"];
+  "frames", "animated", "decode_scale", "variants", "computed_on"];
 
 let loading = null;
 function fingerprinter() {
