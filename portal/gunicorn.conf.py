@@ -10,6 +10,11 @@ from portal.env import env
 
 bind = env.str("GUNICORN_BIND", default="0.0.0.0:8000")
 workers = env.int("GUNICORN_WORKERS", default=4)
+# Threads per worker (gthread): a request waiting on PostgreSQL, Redis or the disk no longer holds a whole
+# process. With sync workers, fifty people pressing "Send my request" together queued behind each other's
+# database round trips and fsyncs, and every page or API call that arrived meanwhile waited behind them
+# (benchmarks/load/REPORT.md). The embedded default runs the same 4 threads (portal/embedded.py).
+threads = env.int("GUNICORN_THREADS", default=4)
 accesslog = "-"
 # Files written by the server and its workers are readable by their owner only (portal/wsgi.py sets it too).
 umask = 0o077
