@@ -57,6 +57,9 @@ def board_notices(user, filters: BoardFilters | None = None, *, now=None) -> Que
                 queryset=EscalationStep.objects.only(
                     "id", "notice_id", "step", "planned_at", "done_at", "stopped_at"
                 ).order_by("planned_at", "id"),
+                # A plain list on each row: without to_attr Django builds a filtered queryset per row to hold the
+                # prefetched steps, which cost more than the steps themselves on every refresh.
+                to_attr="ladder_steps",
             )
         )
         .only(
