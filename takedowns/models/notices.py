@@ -174,23 +174,7 @@ class Notice(models.Model):
                 name="dmca_notice_unique_per_round",
             ),
         ]
-        indexes = [
-            models.Index(fields=["platform", "status", "due_at"], name="notice_inbox_idx"),
-            # A platform's notice list (the API and the inbox): its delivered notices by deadline, read one page
-            # at a time from the index instead of sorting every notice the platform ever received.
-            models.Index(
-                fields=["platform", "due_at", "id"],
-                condition=models.Q(sent_at__isnull=False),
-                name="notice_platform_sent_due_idx",
-            ),
-            # The clock board: open notices, soonest deadline first (NULLs last, as the board orders them). Only
-            # the open ones are in it, so it stays small while closed notices pile up over the years.
-            models.Index(
-                fields=["due_at", "created_at", "id"],
-                condition=models.Q(status__in=sorted(OPEN_STATES)),
-                name="notice_board_open_idx",
-            ),
-        ]
+        indexes = [models.Index(fields=["platform", "status", "due_at"], name="notice_inbox_idx")]
 
     def __str__(self) -> str:
         return self.reference
