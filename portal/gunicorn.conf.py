@@ -10,6 +10,16 @@ from portal.env import env
 
 bind = env.str("GUNICORN_BIND", default="0.0.0.0:8000")
 workers = env.int("GUNICORN_WORKERS", default=4)
+# Threads per worker (gthread): a request waiting on PostgreSQL, Redis or the disk no longer holds a whole
+# process. With sync workers, fifty people pressing "Send my request" together queued behind each other's
+# database round trips and fsyncs, and every page or API call that arrived meanwhile waited behind them
+# (benchmarks/load/REPORT.md). The embedded default runs the same 4 threads (portal/embedded.py).
+threads = env.int("GUNICORN_THREADS", default=4)
+# Threaded workers keep connections open between requests (sync workers close each one). Longer than any
+# client's idle time between two requests: with gunicorn's 2 s default, the API pollers and the board's refresh
+# had their next request land on a connection the server was closing (connection reset; measured by
+# benchmarks/load/run.py). Idle connections wait in the poller, not on a thread. As in portal/embedded.py.
+keepalive = env.int("GUNICORN_KEEPALIVE", default=75)
 accesslog = "-"
 # Files written by the server and its workers are readable by their owner only (portal/wsgi.py sets it too).
 umask = 0o077

@@ -253,6 +253,13 @@ def notification_send(self, notification_id: int) -> None:
         notifications.notification_failed(notification_id=notification_id, reason=str(exc))
 
 
+@shared_task(name="takedowns.tasks.intake_submitted_followup", **DB_RETRY, soft_time_limit=60, time_limit=90)
+def intake_submitted_followup(case_id: int, sealed_code: str, pending: list[str]) -> None:
+    """After a filing: delete the pending copies of its pictures and e-mail the receipt (the access code comes
+    sealed with the field key)."""
+    intake.intake_submitted_followup(case_id=case_id, sealed_code=sealed_code, pending=pending)
+
+
 @shared_task(name="takedowns.tasks.respond_code_send", **SELF_COUNTED, soft_time_limit=60, time_limit=90)
 def respond_code_send(self, notice_id: int, requester: str = "") -> None:
     """E-mail a one-time answering code to a platform's registered contact (retried on mail errors)."""

@@ -2,8 +2,9 @@
 
 Two runs, each on loopback only, bounded in count and in wall-clock time:
 
-* ``postgres``: a fresh PostgreSQL database (``load_bench``), Redis as broker and cache (dbs 10 and 11),
-  gunicorn with 2 workers (``portal/gunicorn.conf.py``), a ``hashing`` worker and an ``io`` worker as in
+* ``postgres``: a fresh PostgreSQL database (``load_bench``, or ``LOAD_PG_DB``), Redis as broker and cache (dbs 10
+  and 11, or ``LOAD_REDIS_BROKER`` and ``LOAD_REDIS_CACHE``),
+  gunicorn with 2 workers of 4 threads (``portal/gunicorn.conf.py``), a ``hashing`` worker and an ``io`` worker as in
   ``docker-compose.yml`` (scaled to this machine), 50 victims;
 * ``embedded``: exactly what ``make run`` starts (``python -m portal.embedded``: gunicorn, a worker and beat on
   SQLite and the folder broker), 40 victims.
@@ -65,8 +66,12 @@ MODES = {
     "embedded": {"victims": 40, "advocates": 5, "tokens": 10, "cap": 900},
 }
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_DB = "load_bench"
-REDIS_BROKER, REDIS_CACHE = "redis://127.0.0.1:6379/10", "redis://127.0.0.1:6379/11"
+# Overridable so that two people on one machine do not drop each other's database or flush each other's Redis.
+PG_DB = os.environ.get("LOAD_PG_DB", "load_bench")
+REDIS_BROKER = os.environ.get("LOAD_REDIS_BROKER", "redis://127.0.0.1:6379/10")
+REDIS_CACHE = os.environ.get("LOAD_REDIS_CACHE", "redis://127.0.0.1:6379/11")
+if not re.fullmatch(r"[a-z_][a-z0-9_]*", PG_DB) or PG_DB in {"postgres", "test"}:
+    raise SystemExit(f"LOAD_PG_DB={PG_DB!r}: name a database of your own (it is dropped and created again)")
 PASSWORD = "load-bench-password-2026"
 # The registry's e-mail platforms: every URL gets a notice sent by e-mail, which the sink can count.
 EMAIL_PLATFORMS = ("tumblr", "telegram")
@@ -407,7 +412,7 @@ class Run:
 
     def start_servers(self) -> None:
         if self.mode == "postgres":
-            env = {"GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": "2"}
+            env = {"GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "4"}
             self.env.update(env)
             self.start("gunicorn", [PYTHON, "-m", "gunicorn", "-c", "portal/gunicorn.conf.py", "portal.wsgi"])
             worker = [PYTHON, "-m", "celery", "-A", "portal", "worker", "--without-gossip", "--without-mingle"]
@@ -707,7 +712,7 @@ def write_report() -> None:
         "",
     ]
     for mode, title in (
-        ("postgres", "PostgreSQL + Redis, gunicorn (2 workers), hashing and io Celery workers"),
+        ("postgres", "PostgreSQL + Redis, gunicorn (2 workers x 4 threads), hashing and io Celery workers"),
         ("embedded", "Embedded default (`make run`: SQLite, folder broker, gunicorn, worker and beat)"),
     ):
         path = RESULTS / f"{mode}.json"

@@ -158,7 +158,7 @@ class NoticeViewSet(viewsets.GenericViewSet):
             qs = qs.filter(status=wanted)
         if request.query_params.get("overdue", "").lower() in {"true", "1", "yes"}:
             qs = selectors.notices_overdue(qs)
-        page = self.paginate_queryset(qs.order_by("due_at", "id"))
+        page = self.paginate_queryset(selectors.notices_list_columns(qs).order_by("due_at", "id"))
         return self.get_paginated_response(NoticeListSerializer(page, many=True).data)
 
     @extend_schema(responses=NoticeDetailSerializer)

@@ -4,7 +4,14 @@ below are where each read lives."""
 
 from __future__ import annotations
 
-from takedowns.selectors.access import case_for_user, cases_for_user, notice_for_user, notices_for_user, notices_overdue
+from takedowns.selectors.access import (
+    case_for_user,
+    cases_for_user,
+    notice_for_user,
+    notices_for_user,
+    notices_list_columns,
+    notices_overdue,
+)
 from takedowns.selectors.actions import notice_allowed_actions, notice_escalating
 from takedowns.selectors.board import (
     BOARD_DUE_SOON,
@@ -96,6 +103,7 @@ __all__ = [
     "notice_route",
     "notices_for_user",
     "notices_hash_rows",
+    "notices_list_columns",
     "notices_overdue",
     "platform_choices",
     "platform_inbox_sections",

@@ -52,6 +52,16 @@ def notice_for_user(user, notice_id: int | str) -> Notice:
     return notice
 
 
+def notices_list_columns(qs: QuerySet[Notice]) -> QuerySet[Notice]:
+    """Only what a notice list shows (api/serializers.py's NoticeListSerializer). Without it every row also
+    decrypted its notice body (text and HTML) and the case's personal fields, none of which a list shows."""
+    return (
+        qs.select_related(None)
+        .select_related("platform")
+        .only("id", "public_reference", "platform__slug", "regime", "status", "sent_at", "due_at")
+    )
+
+
 def notices_overdue(qs: QuerySet[Notice] | None = None, *, now=None) -> QuerySet[Notice]:
     qs = Notice.objects.all() if qs is None else qs
     return qs.filter(status__in=CLOCK_RUNNING, due_at__lt=now or timezone.now())

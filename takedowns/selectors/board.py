@@ -51,7 +51,17 @@ def board_notices(user, filters: BoardFilters | None = None, *, now=None) -> Que
         .filter(case__state=CaseState.OPEN, status__in=OPEN_STATES)
         .select_related("case__assigned_advocate", "escalates")
         # Each row shows its escalation ladder: one query for the page.
-        .prefetch_related(Prefetch("escalation_steps", queryset=EscalationStep.objects.order_by("planned_at", "id")))
+        .prefetch_related(
+            Prefetch(
+                "escalation_steps",
+                queryset=EscalationStep.objects.only(
+                    "id", "notice_id", "step", "planned_at", "done_at", "stopped_at"
+                ).order_by("planned_at", "id"),
+                # A plain list on each row: without to_attr Django builds a filtered queryset per row to hold the
+                # prefetched steps, which cost more than the steps themselves on every refresh.
+                to_attr="ladder_steps",
+            )
+        )
         .only(
             "id",
             "kind",

@@ -6,7 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from takedowns.models import AccountOutcome, ReuploadOutcome
+from takedowns.models import AccountOutcome, LadderStep, NoticeStatus, ReuploadOutcome
 from takedowns.notices.evidence import evidence_summary as _evidence_summary
 
 register = template.Library()
@@ -55,6 +55,49 @@ def time_left(due_at, now=None) -> str:
     if seconds >= 0:
         return _("%(span)s left") % {"span": _hours_minutes(seconds)}
     return _("overdue by %(span)s") % {"span": _hours_minutes(seconds)}
+
+
+@register.filter
+def notice_status_label(status: str) -> str:
+    """The status in words, as ``get_status_display`` gives it: that method rebuilds a dict of every choice on
+    each call, which the clock board did for each of its rows on every refresh."""
+    try:
+        return str(NoticeStatus(status).label)
+    except ValueError:
+        return str(status)
+
+
+def _month_day_time(value) -> str:
+    # As the template filter date:"m-d H:i" would write it: in the active time zone.
+    return timezone.localtime(value).strftime("%m-%d %H:%M")
+
+
+@register.filter
+def escalation_ladder(steps) -> str:
+    """A notice's escalation plan on the clock board, one item per step: done (✓ and when), stopped (struck
+    through) or planned (○ and when). Built here rather than in the template: the board shows about four steps
+    for each of its fifty rows, and the template engine's per-tag cost made this most of every refresh."""
+    from django.utils.html import format_html, format_html_join
+
+    steps = list(steps)
+    if not steps:
+        return ""
+    items = []
+    for step in steps:
+        label = LadderStep(step.step).label if step.step in LadderStep.values else step.step
+        state = step.state
+        if state == "done":
+            inner = format_html('<span aria-hidden="true">✓</span> {} {}', label, _month_day_time(step.done_at))
+        elif state == "stopped":
+            inner = format_html('<span aria-hidden="true">✕</span> <s>{}</s> ({})', label, _("stopped"))
+        else:
+            inner = format_html('<span aria-hidden="true">○</span> {} {}', label, _month_day_time(step.planned_at))
+        items.append((step.step, state, inner))
+    return format_html(
+        '<ul class="list-inline small mb-0 ladder" aria-label="{}">{}</ul>',
+        _("Escalation plan"),
+        format_html_join("", '\n          <li class="list-inline-item" data-step="{}" data-state="{}">{}</li>', items),
+    )
 
 
 @register.filter

@@ -110,12 +110,36 @@ def test_an_unexpected_error_while_hashing_fails_the_picture_instead_of_leaving_
     assert "library assertion" in caplog.text
 
 
-def test_pending_uploads_leave_storage_on_submit(client, private_storage):
+def test_pending_uploads_leave_storage_on_submit(client, private_storage, django_capture_on_commit_callbacks):
     walk_intake(client, images=[jpeg(4)], submit=False)
     pending = [p for p in stored_files(private_storage) if "pending-uploads" in str(p)]
     assert len(pending) == 1
-    client.post(step_url("review"))
+    # Deleted by the io worker once the case is committed (a zeroed, synced overwrite is disk time the person
+    # filing need not wait for); the unit tests run tasks in process.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.post(step_url("review"))
+    assert callbacks
     assert not [p for p in stored_files(private_storage) if "pending-uploads" in str(p)]
+
+
+def test_pending_uploads_deleted_by_the_web_worker_without_a_broker(
+    client, private_storage, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A broker that refuses the follow-up leaves no picture behind and still sends the receipt: the web worker
+    does both itself."""
+    from celery import current_app
+
+    from takedowns.services import intake
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(current_app.tasks[intake.FOLLOWUP_TASK], "apply_async", refuse)
+    walk_intake(client, images=[jpeg(4)], submit=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(step_url("review"))
+    assert not [p for p in stored_files(private_storage) if "pending-uploads" in str(p)]
+    assert [m.to for m in mail.outbox] == [["sam@example.org"]]
 
 
 def test_duplicate_submit_creates_one_case(client, private_storage):
