@@ -8,13 +8,13 @@ from django.db import transaction
 
 from takedowns.models import BundleState, Event, EventType, EvidenceBundle
 from takedowns.services.bundles import bundle_request
-from tests.utils import ARTIFACTS, wait_for
+from tests.utils import WORKER_LOG, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def test_first_deadline_sweep_runs_when_the_worker_starts(celery_worker_process):
-    log = ARTIFACTS / "celery-worker.log"
+    log = WORKER_LOG
 
     def swept() -> bool:
         text = log.read_text(errors="replace") if log.exists() else ""
