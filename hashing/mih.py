@@ -49,6 +49,19 @@ def block_probes(block: int, radius: int) -> tuple[int, ...]:
     return tuple(block ^ mask for mask in _masks(max_flips(radius)))
 
 
+def flip_probes(block: int, flips: int) -> tuple[int, ...]:
+    """Every 16-bit value within ``flips`` bits of ``block`` (itself first): the probes for any hash split into
+    16-bit blocks, e.g. a 64-bit pHash in 4 blocks is exact at radius 8 with ``flips = 8 // 4 = 2``."""
+    return tuple(block ^ mask for mask in _masks(flips))
+
+
+def hex_blocks(value: str) -> tuple[int, ...]:
+    """The 16-bit blocks of a hash of any length in hex (a multiple of 4 digits), first hex digits first."""
+    if not value or len(value) % 4:
+        raise ValueError(f"a hash split into 16-bit blocks needs a multiple of 4 hex digits, not {len(value)}")
+    return tuple(int(value[i : i + 4], 16) for i in range(0, len(value), 4))
+
+
 def distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 

@@ -15,6 +15,7 @@ from takedowns.models.cases import (
 )
 from takedowns.models.discovery import (
     CrawledImage,
+    CrawledPdq,
     CrawlPage,
     CrawlRun,
     CrawlState,
@@ -80,6 +81,7 @@ __all__ = [
     "CrawlRun",
     "CrawlState",
     "CrawledImage",
+    "CrawledPdq",
     "EscalationStep",
     "Event",
     "EventType",

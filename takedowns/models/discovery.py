@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from hashing.mih import hex_blocks
+from takedowns.models.pdq import PdqBlocks, pdq_blocks_values
 
 
 class WatchedSite(models.Model):
@@ -132,6 +136,74 @@ class CrawledImage(models.Model):
 
     def __str__(self) -> str:
         return self.image_url
+
+
+PHASH_BLOCK_FIELDS = tuple(f"phash_b{i}" for i in range(4))
+
+
+class CrawledPdq(PdqBlocks):
+    """One variant of a crawled picture (whole, border-trimmed, cut out of an app frame): its PDQ with the 16
+    indexed blocks of ``PdqBlocks``, and its pHash with 4 indexed 16-bit blocks, so that on PostgreSQL a new
+    reference meets every stored picture by multi-index hashing in the database instead of in a worker's
+    memory (docs/DECISIONS.md#discovery-matching-inside-postgresql). A row per variant rather than 60
+    columns on ``CrawledImage``: a picture without a trimmed or framed variant costs no index entries for it.
+    The pHash blocks find the rule's second way (pHash within 8 with PDQ within 72), which PDQ's own blocks
+    cannot at a cost the database can bear."""
+
+    WHOLE, TRIMMED, UNWRAPPED = 0, 1, 2
+
+    crawled_image = models.ForeignKey(CrawledImage, on_delete=models.CASCADE, related_name="pdq_variants")
+    slot = models.PositiveSmallIntegerField()  # WHOLE, TRIMMED or UNWRAPPED
+    value = models.CharField(max_length=64)  # PDQ
+    phash = models.CharField(max_length=16, blank=True)
+    phash_b0 = models.IntegerField(null=True, blank=True, editable=False)
+    phash_b1 = models.IntegerField(null=True, blank=True, editable=False)
+    phash_b2 = models.IntegerField(null=True, blank=True, editable=False)
+    phash_b3 = models.IntegerField(null=True, blank=True, editable=False)
+
+    class Meta(PdqBlocks.Meta):
+        constraints = [models.UniqueConstraint(fields=["crawled_image", "slot"], name="crawled_pdq_once_per_slot")]
+        indexes = [
+            *PdqBlocks.Meta.indexes,
+            *(
+                models.Index(fields=[name], name=f"crawledpdq_{name}", condition=Q(**{f"{name}__isnull": False}))
+                for name in PHASH_BLOCK_FIELDS
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def crawled_pdq_rows(image_id: int, variants: list[tuple[str, str]]) -> list[CrawledPdq]:
+    """The ``CrawledPdq`` rows of a picture from its (PDQ, pHash) per slot (whole, trimmed, unwrapped; blank
+    when absent): one per distinct, present variant (a trimmed variant equal to the whole picture's would only
+    double its index entries)."""
+    rows, seen = [], set()
+    for slot, (value, phash) in enumerate(variants):
+        value, phash = (value or "").lower(), (phash or "").lower()
+        if len(value) != 64 or (value, phash) in seen:
+            continue
+        seen.add((value, phash))
+        phash_blocks = hex_blocks(phash) if len(phash) == 16 else (None,) * 4
+        rows.append(
+            CrawledPdq(
+                crawled_image_id=image_id,
+                slot=slot,
+                value=value,
+                phash=phash if len(phash) == 16 else "",
+                **pdq_blocks_values(value),
+                **dict(zip(PHASH_BLOCK_FIELDS, phash_blocks, strict=True)),
+            )
+        )
+    return rows
+
+
+def crawled_variant_hashes(pdq: str, phash: str, pdq_trimmed: str, pdq_unwrapped: str, hashes: dict) -> list:
+    """(PDQ, pHash) of a crawled picture's whole, trimmed and unwrapped variants, from its columns and record
+    (the variants' pHash lives only in the record)."""
+    by_name = {v.get("name"): v.get("phash", "") for v in (hashes or {}).get("variants", ())}
+    return [(pdq, phash), (pdq_trimmed, by_name.get("trimmed", "")), (pdq_unwrapped, by_name.get("unwrapped", ""))]
 
 
 class FindingStatus(models.TextChoices):

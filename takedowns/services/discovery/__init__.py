@@ -51,12 +51,15 @@ from takedowns.services.discovery.findings import (
     finding_preview_reveal,
 )
 from takedowns.services.discovery.match import (
+    DATABASE_RULE,
     KEYPOINT_BUDGET,
     KEYPOINT_IMAGES_PER_RUN,
     KEYPOINT_RULE,
     MATCH_BATCH,
     SCREEN_RADIUS,
     crawled_images_match,
+    crawled_pdq_candidates,
+    crawled_pdq_store,
     reference_match_crawled,
 )
 from takedowns.services.discovery.pages import page_links
@@ -72,6 +75,7 @@ from takedowns.services.discovery.watchlist import (
 )
 
 __all__ = [
+    "DATABASE_RULE",
     "EDITABLE",
     "KEYPOINT_BUDGET",
     "KEYPOINT_IMAGES_PER_RUN",
@@ -95,6 +99,8 @@ __all__ = [
     "crawl_start",
     "crawl_step",
     "crawled_images_match",
+    "crawled_pdq_candidates",
+    "crawled_pdq_store",
     "crawls_due",
     "finding_confirm",
     "finding_dismiss",

@@ -32,6 +32,7 @@ from takedowns.models import (
     PageState,
     WatchedSite,
 )
+from takedowns.models.discovery import crawled_variant_hashes
 from takedowns.services.crawl_budget import crawl_image_allowed, on_site
 from takedowns.services.discovery.match import (
     KEYPOINT_BUDGET,
@@ -39,6 +40,7 @@ from takedowns.services.discovery.match import (
     _deserves_keypoints,
     _reference_rows,
     crawled_images_match,
+    crawled_pdq_store,
     keypoint_index,
 )
 from takedowns.services.discovery.pages import _LOC, _parse_links
@@ -313,13 +315,23 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
         "last_run": run,
     }
     if seen is None:
-        seen, _created = CrawledImage.objects.get_or_create(
-            site=site, image_url_sha=sha, defaults=values | {"first_seen_at": now, "matched_at": None}
-        )
+        with transaction.atomic():
+            seen, created = CrawledImage.objects.get_or_create(
+                site=site, image_url_sha=sha, defaults=values | {"first_seen_at": now, "matched_at": None}
+            )
+            if created:
+                crawled_pdq_store(image=seen)
     else:
         if seen.sha256 != h.sha256 or set(proposed) - set(seen.keypoint_refs or ()):
             values["matched_at"] = None  # the picture changed, or points to a new reference: match it again
-        CrawledImage.objects.filter(pk=seen.pk).update(**values)
+        fields = ("pdq", "phash", "pdq_trimmed", "pdq_unwrapped", "hashes")
+        before = crawled_variant_hashes(*(getattr(seen, f) for f in fields))
+        with transaction.atomic():
+            CrawledImage.objects.filter(pk=seen.pk).update(**values)
+            for f in fields:
+                setattr(seen, f, values[f])
+            if crawled_variant_hashes(*(values[f] for f in fields)) != before:
+                crawled_pdq_store(image=seen)
         seen.page_url, seen.image_url = page_url, image_url
     CrawlRun.objects.filter(pk=run.pk).update(images_hashed=F("images_hashed") + 1)
     # The consented likeness search: faces are compared in memory and dropped unless they match.

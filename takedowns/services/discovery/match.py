@@ -1,5 +1,13 @@
-"""Matching crawled images against the references of every open case: a vectorised PDQ screen, then the full
-rule on the few pairs that pass; each match not already on its case becomes a finding."""
+"""Matching crawled images against the references of every open case: a PDQ screen, then the full rule on the
+few pairs that pass; each match not already on its case becomes a finding.
+
+Newly crawled pictures meet the references (the small side, few per case) in process, a batch at a time, with
+the vectorised screen at ``SCREEN_RADIUS``. A new reference meets every stored picture: on SQLite (the
+embedded default, small stores) the stored fingerprints are screened in process as well; on PostgreSQL the
+store stays in the database, and multi-index hashing over ``CrawledPdq`` finds the pictures the rule's hash
+stages could accept against the reference's variants (``crawled_pdq_candidates``), so a worker's memory does
+not grow with the store. What that narrower way in gives up (keypoint-only matches the radius-80 screen let
+through) is written in docs/DECISIONS.md#discovery-matching-inside-postgresql."""
 
 from __future__ import annotations
 
@@ -8,23 +16,29 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import numpy as np
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 import hashing
 from hashing.index import hex_to_words, item_pairs
 from hashing.kpindex import KeypointIndex
+from hashing.mih import distance, flip_probes, hex_blocks
 from takedowns.audit import event_record
 from takedowns.models import (
     ActorKind,
     Case,
     CaseState,
     CrawledImage,
+    CrawledPdq,
     EventType,
     Finding,
     ImageState,
     ReferenceImage,
 )
+from takedowns.models.discovery import PHASH_BLOCK_FIELDS, crawled_pdq_rows, crawled_variant_hashes
+from takedowns.models.pdq import BLOCK_FIELDS
 
 # The screen's radius: the loosest PDQ distance at which the hash rule can accept a pair (pHash ≤ 8 with
 # PDQ ≤ 72), widened to 80 so that crops and framed photos the hash rule narrowly misses reach the keypoint
@@ -40,6 +54,13 @@ MATCH_BATCH = 20_000
 # look-alikes must not fill the database.
 KEYPOINT_BUDGET = 4
 KEYPOINT_IMAGES_PER_RUN = 5_000
+# The database stage (PostgreSQL) takes exactly the pairs the rule's hash stages can accept: PDQ within
+# ``pdq_alone`` (31), or pHash within ``phash_with_pdq`` (8) with PDQ within ``pdq_with_phash`` (72), on any
+# (reference variant, crawled variant) pair. Multi-index hashing finds both exactly with one-bit probes on
+# PDQ's 16 blocks (31 // 16) and two-bit probes on pHash's 4 (8 // 4). The screen's radius of 80 by PDQ alone
+# would need five-bit probes (~6,900 a block) and return a large part of the store
+# (docs/DECISIONS.md#discovery-matching-inside-postgresql).
+DATABASE_RULE = KEYPOINT_RULE
 
 
 def keypoint_index(ref_ids: list[int], ref_records: list[hashing.ImageHashes]) -> KeypointIndex:
@@ -67,16 +88,26 @@ def _words(hexes: list[str]) -> np.ndarray:
     return hex_to_words(hexes, 256)
 
 
+def _reference_slots(r: hashing.ImageHashes) -> list[str]:
+    """A reference's PDQ as the screen compares it: whole, trimmed, mirrored, trimmed-mirrored."""
+    return [pdq for pdq, _phash in _reference_slot_pairs(r)]
+
+
+def _reference_slot_pairs(r: hashing.ImageHashes) -> list[tuple[str, str]]:
+    """(PDQ, pHash) of a reference's slots as the rule compares them (``hashing.matcher._ref_slot_hashes``)."""
+    m, t, tm = r.variant("mirror"), r.variant("trimmed"), r.variant("trimmed-mirror")
+    whole = (r.pdq, r.phash)
+    mirror = (m.pdq, m.phash) if m else whole
+    return [whole, (t.pdq, t.phash) if t else whole, mirror, (tm.pdq, tm.phash) if tm else mirror]
+
+
 def _reference_rows(case_ids: Iterable[int] | None = None, image_ids: Iterable[int] | None = None):
     qs = ReferenceImage.objects.filter(state=ImageState.HASHED, case__state=CaseState.OPEN).exclude(match_data={})
     if image_ids is not None:
         qs = qs.filter(pk__in=list(image_ids))
     refs = list(qs.values_list("pk", "case_id", "match_data"))
     records = [hashing.ImageHashes.from_dict(data) for _, _, data in refs]
-    slots = []
-    for r in records:
-        m, t, tm = r.variant("mirror"), r.variant("trimmed"), r.variant("trimmed-mirror")
-        slots.append([r.pdq, t.pdq if t else r.pdq, m.pdq if m else r.pdq, tm.pdq if tm else (m or r).pdq])
+    slots = [_reference_slots(r) for r in records]
     words = _words([h for s in slots for h in s]).reshape(len(refs), 4, 4) if refs else np.zeros((0, 4, 4), np.uint64)
     return [pk for pk, _, _ in refs], [case for _, case, _ in refs], records, words
 
@@ -183,12 +214,85 @@ def crawled_images_match(*, now: datetime | None = None, backend: str = "auto") 
         CrawledImage.objects.filter(pk__in=[r[0] for r in batch]).update(matched_at=now)
 
 
-def reference_match_crawled(*, image_id: int, now: datetime | None = None, backend: str = "auto") -> int:
-    """A reference was hashed: match it against every image already crawled."""
+def crawled_pdq_store(*, image: CrawledImage) -> None:
+    """Write the picture's variant rows (the database stage's index) from its columns, replacing any."""
+    variants = crawled_variant_hashes(image.pdq, image.phash, image.pdq_trimmed, image.pdq_unwrapped, image.hashes)
+    CrawledPdq.objects.filter(crawled_image_id=image.pk).delete()
+    CrawledPdq.objects.bulk_create(crawled_pdq_rows(image.pk, variants))
+
+
+def _in_database(where: str) -> bool:
+    if where == "auto":
+        return connections[CrawledPdq.objects.db].vendor == "postgresql"
+    if where not in ("database", "process"):
+        raise ValueError(f"where must be auto, database or process, not {where!r}")
+    return where == "database"
+
+
+def _hash_stage_ok(dq: int, dp: int | None, rule: hashing.MatchRule) -> bool:
+    return dq <= rule.pdq_alone or (dp is not None and dp <= rule.phash_with_pdq and dq <= rule.pdq_with_phash)
+
+
+def crawled_pdq_candidates(pairs: list[tuple[str, str]], *, rule: hashing.MatchRule = DATABASE_RULE) -> list[int]:
+    """Stored pictures (ids) with a variant the rule's hash stages could accept against one of ``pairs``
+    ((PDQ, pHash) of the reference's slots): PDQ within ``rule.pdq_alone``, or pHash within
+    ``rule.phash_with_pdq`` with PDQ within ``rule.pdq_with_phash``. On PostgreSQL by multi-index hashing
+    over ``CrawledPdq``'s indexed blocks: exactly what brute force returns, and only that is read."""
+    pairs = list(dict.fromkeys((pdq.lower(), (phash or "").lower()) for pdq, phash in pairs if pdq))
+    found: set[int] = set()
+    if connections[CrawledPdq.objects.db].vendor != "postgresql":
+        # Brute force, streamed: what ``where="database"`` means on SQLite (tests, small stores).
+        rows = CrawledPdq.objects.values_list("crawled_image_id", "value", "phash")
+        for image_id, value, phash in rows.iterator(chunk_size=MATCH_BATCH):
+            for pdq, ref_phash in pairs:
+                dp = distance(phash, ref_phash) if phash and ref_phash else None
+                if _hash_stage_ok(distance(pdq, value), dp, rule):
+                    found.add(image_id)
+                    break
+        return sorted(found)
+    pdq_flips, phash_flips = rule.pdq_alone // 16, rule.phash_with_pdq // 4  # pigeonhole over 16 and 4 blocks
+    for pdq, phash in pairs:
+        probes = Q()
+        for name, block in zip(BLOCK_FIELDS, hex_blocks(pdq), strict=True):
+            probes |= Q(**{f"{name}__in": flip_probes(block, pdq_flips)})
+        near = Q(_dq__lte=rule.pdq_alone)
+        qs = CrawledPdq.objects.annotate(
+            _dq=RawSQL("bit_count(('x' || \"value\")::bit(256) # ('x' || %s)::bit(256))", [pdq])
+        )
+        if len(phash) == 16:
+            for name, block in zip(PHASH_BLOCK_FIELDS, hex_blocks(phash), strict=True):
+                probes |= Q(**{f"{name}__in": flip_probes(block, phash_flips)})
+            qs = qs.annotate(
+                _dp=RawSQL(
+                    "CASE WHEN \"phash\" = '' THEN 64 "
+                    "ELSE bit_count(('x' || \"phash\")::bit(64) # ('x' || %s)::bit(64)) END",
+                    [phash],
+                )
+            )
+            near |= Q(_dp__lte=rule.phash_with_pdq, _dq__lte=rule.pdq_with_phash)
+        found.update(qs.filter(probes).filter(near).values_list("crawled_image_id", flat=True).order_by())
+    return sorted(found)
+
+
+def reference_match_crawled(
+    *, image_id: int, now: datetime | None = None, backend: str = "auto", where: str = "auto"
+) -> int:
+    """A reference was hashed: match it against every image already crawled. ``where``: ``database``
+    (PostgreSQL's default: the candidates the rule's hash stages could accept, found in the database by
+    ``crawled_pdq_candidates``), ``process`` (SQLite's: every stored fingerprint screened in memory at
+    ``SCREEN_RADIUS``)."""
     now = now or timezone.now()
     ref_ids, ref_cases, ref_records, ref_words = _reference_rows(image_ids=[image_id])
     if not ref_ids:
         return 0
+    if _in_database(where):
+        candidates = crawled_pdq_candidates(_reference_slot_pairs(ref_records[0]))
+        created = 0
+        # The rule runs in process on the candidates only, a batch of records at a time.
+        for start in range(0, len(candidates), MATCH_BATCH):
+            chunk = candidates[start : start + MATCH_BATCH]
+            created += _decide({pk: [0] for pk in chunk}, ref_ids, ref_cases, ref_records, now)
+        return created
     rows = list(CrawledImage.objects.order_by("id").values_list("pk", "pdq", "pdq_trimmed", "pdq_unwrapped"))
     if not rows:
         return 0

@@ -1,0 +1,239 @@
+"""Discovery matching inside PostgreSQL: a new reference meets the stored crawled pictures by multi-index hashing
+over their PDQ variants (``CrawledPdq``), not by loading the store into the worker.
+
+The candidate stage must return exactly what a brute-force distance over every (reference variant, stored
+variant) pair returns at radius 31, including 31-bit differences spread so that no block is identical, and
+nothing at 32. The findings must be those of the in-process path, except the one documented difference
+(docs/DECISIONS.md#discovery-matching-inside-postgresql). Generated fingerprints only: no pictures."""
+
+from __future__ import annotations
+
+import importlib
+import random
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.utils import timezone
+
+import hashing
+from hashing.mih import distance
+from takedowns.models import CrawledImage, CrawledPdq, Finding, ReferenceImage, WatchedSite
+from takedowns.models.discovery import crawled_pdq_rows
+from takedowns.services import discovery
+from tests.factories import complete_case
+
+pytestmark = pytest.mark.django_db
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the database stage's SQL (indexed block probes, bit_count) runs only on PostgreSQL; on SQLite "
+    "(the embedded default) a new reference is screened in process, as before",
+)
+
+
+def _hex(rng: random.Random, bits: int = 256) -> str:
+    return f"{rng.getrandbits(bits):0{bits // 4}x}"
+
+
+def _flip(value: str, bits: list[int]) -> str:
+    n = int(value, 16)
+    for bit in bits:
+        n ^= 1 << bit
+    return f"{n:0{len(value)}x}"
+
+
+def _spread(count: int, rng: random.Random) -> list[int]:
+    """``count`` distinct bits spread round-robin over the 16 blocks (at 31: no block is left identical)."""
+    by_block = [rng.sample(range(16 * b, 16 * b + 16), 5) for b in range(16)]
+    return [by_block[i % 16][i // 16] for i in range(count)]
+
+
+def _record(pdq: str, phash: str, variants: dict[str, str], rng: random.Random) -> hashing.ImageHashes:
+    return hashing.ImageHashes(
+        sha256=_hex(rng),
+        md5=_hex(rng, 128),
+        phash=phash,
+        dhash=phash,
+        whash=phash,
+        pdq=pdq,
+        pdq_quality=90,
+        width=640,
+        height=480,
+        variants=tuple(hashing.Variant(name, p, p, value) for name, (value, p) in variants.items()),
+    )
+
+
+def _store(records: list[hashing.ImageHashes]) -> list[CrawledImage]:
+    site = WatchedSite.objects.create(name="Generated", start_urls=["https://gallery.example/"])
+    now = timezone.now()
+    images = CrawledImage.objects.bulk_create(
+        CrawledImage(
+            site=site,
+            image_url=f"https://gallery.example/i/{i}.jpg",
+            image_url_sha=f"{i:064x}",
+            page_url=f"https://gallery.example/p/{i}",
+            sha256=r.sha256,
+            pdq=r.pdq,
+            pdq_quality=r.pdq_quality,
+            phash=r.phash,
+            pdq_trimmed=(r.variant("trimmed").pdq if r.variant("trimmed") else ""),
+            pdq_unwrapped=(r.variant("unwrapped").pdq if r.variant("unwrapped") else ""),
+            hashes=r.to_dict(),
+            first_seen_at=now,
+            last_seen_at=now,
+            matched_at=now,
+        )
+        for i, r in enumerate(records)
+    )
+    for image in images:
+        discovery.crawled_pdq_store(image=image)
+    return images
+
+
+def _stored_variants(image: CrawledImage) -> list[str]:
+    return [v for v in (image.pdq, image.pdq_trimmed, image.pdq_unwrapped) if v]
+
+
+@needs_postgresql
+def test_the_candidate_stage_returns_exactly_what_brute_force_returns():
+    """The rule's hash stages at their edges: PDQ 31 is a candidate and 32 is not; pHash 8 with PDQ 72 is,
+    pHash 9 or PDQ 73 is not; on any pair of a reference variant and a stored variant."""
+    rng = random.Random(30)
+    refs = [(_hex(rng), _hex(rng, 64)) for _ in range(4)]  # whole, trimmed, mirrored, trimmed-mirrored
+    records = []
+
+    def store(slot: str, pdq: str, phash: str) -> None:
+        values = {"whole": (_hex(rng), _hex(rng, 64)), "trimmed": (_hex(rng), _hex(rng, 64))}
+        values["unwrapped"] = (_hex(rng), _hex(rng, 64))
+        values[slot] = (pdq, phash)
+        variants = {"trimmed": values["trimmed"], "unwrapped": values["unwrapped"]}
+        records.append(_record(*values["whole"], variants, rng))
+
+    for slot in ("whole", "trimmed", "unwrapped"):
+        for d in (0, 1, 15, 16, 17, 30, 31, 32, 33, 48):
+            pdq, phash = rng.choice(refs)
+            store(slot, _flip(pdq, _spread(d, rng)), _hex(rng, 64))  # spread: 31 leaves no block identical
+            store(slot, _flip(pdq, rng.sample(range(256), d)), _hex(rng, 64))
+        for dq, dp in ((72, 8), (72, 0), (50, 7), (73, 8), (72, 9), (40, 12)):
+            pdq, phash = rng.choice(refs)
+            store(slot, _flip(pdq, _spread(dq, rng)), _flip(phash, [16 * (i % 4) + 5 * (i // 4) for i in range(dp)]))
+    pdq, phash = refs[0]
+    records.append(_record(_flip(pdq, list(range(31))), _hex(rng, 64), {}, rng))  # packed into two blocks
+    records.append(_record(_flip(pdq, list(range(32))), _hex(rng, 64), {}, rng))
+    records += [_record(_hex(rng), _hex(rng, 64), {}, rng) for _ in range(150)]
+    images = _store(records)
+
+    found = discovery.crawled_pdq_candidates(refs)
+
+    def accepted(image: CrawledImage) -> bool:
+        stored = [(r.value, r.phash) for r in image.pdq_variants.all()]
+        return any(
+            distance(p, v) <= 31 or (distance(ph, vh) <= 8 and distance(p, v) <= 72)
+            for p, ph in refs
+            for v, vh in stored
+        )
+
+    expected = sorted(image.pk for image in images if accepted(image))
+    assert found == expected
+    nearest = {
+        image.pk: min(distance(p, v) for p, _ in refs for v, _ in image.pdq_variants.values_list("value", "phash"))
+        for image in images
+    }
+    assert {nearest[pk] for pk in found} >= {0, 1, 15, 16, 17, 30, 31, 50, 72}
+    assert 32 in nearest.values() and 73 in nearest.values()
+    assert not any(32 <= nearest[pk] < 50 for pk in found)  # 32..48 by PDQ alone, and pHash 12 at PDQ 40
+    assert sum(1 for pk in found if nearest[pk] == 72) == 6  # pHash 8 and 0, per slot; not pHash 9
+
+
+def _gallery(rng: random.Random):
+    """One reference (with trimmed and mirrored variants) and stored pictures around it: copies the rule takes
+    by PDQ alone (up to 31 bits, on any variant pair), near misses (32..60 bits, pHash far) that it refuses,
+    strangers, and one the rule takes by pHash within 8 with PDQ 40."""
+    ref_phash = _hex(rng, 64)
+    slots = {"trimmed": _hex(rng), "mirror": _hex(rng), "trimmed-mirror": _hex(rng)}
+    ref = _record(_hex(rng), ref_phash, {k: (v, ref_phash) for k, v in slots.items()}, rng)
+    ref_hexes = [ref.pdq, *slots.values()]
+    stored = []
+    for d in (0, 10, 25, 31, 32, 40, 60):
+        for i, ref_hex in enumerate(ref_hexes):
+            near = _flip(ref_hex, _spread(d, rng))
+            whole, trimmed = (near, _hex(rng)) if i % 2 == 0 else (_hex(rng), near)
+            stored.append(_record(whole, _hex(rng, 64), {"trimmed": (trimmed, _hex(rng, 64))}, rng))
+    stored += [_record(_hex(rng), _hex(rng, 64), {}, rng) for _ in range(40)]
+    gap = _record(_flip(ref.pdq, _spread(40, rng)), _flip(ref_phash, [1, 9, 33]), {}, rng)
+    stored.append(gap)
+    return ref, stored, gap
+
+
+def _findings() -> set[tuple]:
+    return set(Finding.objects.values_list("crawled_image_id", "reference_image_id", "stage", "distance"))
+
+
+def test_a_new_reference_finds_in_the_database_what_the_in_process_path_finds():
+    """On PostgreSQL this runs the indexed SQL; on SQLite ``where="database"`` gives the same candidate stage
+    by brute force, so the comparison of the two paths holds on both."""
+    rng = random.Random(31)
+    ref, stored, gap = _gallery(rng)
+    case = complete_case(urls=["https://mailhost-a.example/post/1"], hashed_images=0)
+    reference = ReferenceImage.objects.create(
+        case=case,
+        state="hashed",
+        sha256=ref.sha256,
+        md5=ref.md5,
+        phash=ref.phash,
+        dhash=ref.dhash,
+        whash=ref.whash,
+        pdq=ref.pdq,
+        pdq_quality=ref.pdq_quality,
+        width=640,
+        height=480,
+        match_data=ref.to_dict(),
+    )
+    images = _store(stored)
+
+    in_process = discovery.reference_match_crawled(image_id=reference.pk, where="process")
+    by_process = _findings()
+    Finding.objects.all().delete()
+    in_database = discovery.reference_match_crawled(image_id=reference.pk, where="database")
+    by_database = _findings()
+
+    gap_id = images[stored.index(gap)].pk
+    # Copies up to 31 bits on every (reference variant, stored variant) pair: 4 distances × 4 variants, and
+    # the one by pHash with PDQ 40.
+    assert by_database == by_process
+    assert in_database == in_process == len(by_database) == 17
+    assert {d for *_, d in by_database} == {0, 10, 25, 31, 40}
+    assert (gap_id, reference.pk, "hash", 40) in by_database
+    Finding.objects.all().delete()
+    discovery.reference_match_crawled(image_id=reference.pk)  # this database's default path
+    assert _findings() == by_process
+
+
+def test_variant_rows_are_written_per_distinct_variant_and_backfilled_by_the_migration():
+    rng = random.Random(32)
+    whole, phash = _hex(rng), _hex(rng, 64)
+    records = [
+        _record(whole, phash, {"trimmed": (whole, phash), "unwrapped": (_hex(rng), "0" * 16)}, rng),
+        _record(_hex(rng), _hex(rng, 64), {}, rng),
+    ]
+    images = _store(records)
+    rows = set(CrawledPdq.objects.values_list("crawled_image_id", "slot"))
+    assert rows == {(images[0].pk, CrawledPdq.WHOLE), (images[0].pk, CrawledPdq.UNWRAPPED), (images[1].pk, 0)}
+    assert all(r.pdq_b0 is not None for r in CrawledPdq.objects.all())
+    assert CrawledPdq.objects.get(crawled_image=images[0], slot=CrawledPdq.UNWRAPPED).phash == "0" * 16
+    expected = sorted(
+        CrawledPdq.objects.values_list("crawled_image_id", "slot", "value", "pdq_b7", "phash", "phash_b3")
+    )
+
+    # Pictures stored before the migration get the same rows from its backfill.
+    CrawledPdq.objects.all().delete()
+    migration = importlib.import_module("takedowns.migrations.0030_pgmatch_crawled_pdq")
+
+    class Editor:
+        connection = connection
+
+    migration.crawled_pdq_backfill(apps, Editor())
+    got = CrawledPdq.objects.values_list("crawled_image_id", "slot", "value", "pdq_b7", "phash", "phash_b3")
+    assert sorted(got) == expected
+    assert [r.slot for r in crawled_pdq_rows(1, [(whole, "ab" * 8), ("", ""), (whole.upper(), "AB" * 8)])] == [0]
