@@ -241,8 +241,14 @@ def likeness_forget(case: Case, *, why: str, actor_kind: str, actor_user=None, e
         template.delete()
         counts["templates_deleted"] = 1
     likeness = Finding.objects.filter(case=case, kind=FindingKind.LIKENESS)
-    counts["findings_deleted"] = likeness.exclude(status=FindingStatus.CONFIRMED).delete()[0]
-    counts["match_records_deleted"] = LikenessMatch.objects.filter(finding__case=case).delete()[0]
+    # delete() counts the rows it cascades to as well, so each figure is read per model: the event says how
+    # many findings and how many face records went, not their sum.
+    _total, gone = likeness.exclude(status=FindingStatus.CONFIRMED).delete()
+    counts["findings_deleted"] = gone.get(Finding._meta.label, 0)
+    _total, kept_matches = LikenessMatch.objects.filter(finding__case=case).delete()
+    counts["match_records_deleted"] = gone.get(LikenessMatch._meta.label, 0) + kept_matches.get(
+        LikenessMatch._meta.label, 0
+    )
     counts["consents_withdrawn"] = LikenessConsent.objects.filter(case=case, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now()
     )
