@@ -347,9 +347,13 @@ def case_erase(*, case: Case, actor_kind: str, actor_user=None) -> Case:
         # Where a case's images were found on watched sites says where the person's pictures are: it goes, and
         # so do the crawled-image rows behind those findings (page URL, image URL and the picture's own SHA-256
         # and PDQ, which are the victim's). A row another case also matched stays for that case.
-        counts["findings_deleted"] = Finding.objects.filter(case=locked).delete()[0]
+        # Counted per model: a delete's total also counts the rows that cascade (face records, PDQ block rows).
+        counts["findings_deleted"] = Finding.objects.filter(case=locked).delete()[1].get(Finding._meta.label, 0)
         counts["crawled_images_deleted"] = (
-            CrawledImage.objects.filter(pk__in=matched).exclude(findings__isnull=False).delete()[0]
+            CrawledImage.objects.filter(pk__in=matched)
+            .exclude(findings__isnull=False)
+            .delete()[1]
+            .get(CrawledImage._meta.label, 0)
         )
         counts["shared_records_cleared"] = _shared_records_clear(locked.reference)
 

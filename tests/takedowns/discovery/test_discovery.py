@@ -354,6 +354,9 @@ def test_erasing_the_case_deletes_its_findings_and_redacts_their_urls(server, ca
     discovery.finding_dismiss(finding=finding)
     case_erase(case=case_with_refs, actor_kind="victim")
     assert not Finding.objects.filter(case=case_with_refs).exists()
+    # The erasure event counts findings and crawled pictures, not the rows that went with them (block rows).
+    erased = Event.objects.get(case=case_with_refs, type="case.erased").data
+    assert (erased["findings_deleted"], erased["crawled_images_deleted"]) == (1, 1)
     for event in Event.objects.filter(case=case_with_refs, type__startswith="finding."):
         assert g["planted_urls"][0] not in str(event.data)
 
