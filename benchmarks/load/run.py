@@ -66,6 +66,8 @@ MODES = {
     "embedded": {"victims": 40, "advocates": 5, "tokens": 10, "cap": 900},
 }
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+# Celery worker processes per queue in the postgres run (``--workers``); results of N > 1 go to postgres-workersN.
+WORKERS_PER_QUEUE = 1
 # Overridable so that two people on one machine do not drop each other's database or flush each other's Redis.
 PG_DB = os.environ.get("LOAD_PG_DB", "load_bench")
 REDIS_BROKER = os.environ.get("LOAD_REDIS_BROKER", "redis://127.0.0.1:6379/10")
@@ -416,9 +418,12 @@ class Run:
             self.env.update(env)
             self.start("gunicorn", [PYTHON, "-m", "gunicorn", "-c", "portal/gunicorn.conf.py", "portal.wsgi"])
             worker = [PYTHON, "-m", "celery", "-A", "portal", "worker", "--without-gossip", "--without-mingle"]
-            # docker-compose.yml's two workers, scaled to a 2-core machine.
-            self.start("worker-hashing", [*worker, "-Q", "hashing", "--concurrency", "1", "-n", "hashing@%h"])
-            self.start("worker-io", [*worker, "-Q", "io", "--concurrency", "2", "-n", "io@%h"])
+            # docker-compose.yml's two workers, scaled to a 2-core machine; ``--workers N`` starts N processes per
+            # queue, as scaling out to more machines would.
+            for n in range(1, WORKERS_PER_QUEUE + 1):
+                suffix = "" if n == 1 else f"-{n}"
+                self.start(f"worker-hashing{suffix}", [*worker, "-Q", "hashing", "-c", "1", "-n", f"hashing{n}@%h"])
+                self.start(f"worker-io{suffix}", [*worker, "-Q", "io", "-c", "2", "-n", f"io{n}@%h"])
         else:
             self.start("embedded", [PYTHON, "-m", "portal.embedded", "--port", str(self.port)])
         while self.left() > 0:
@@ -713,12 +718,18 @@ def write_report() -> None:
     ]
     for mode, title in (
         ("postgres", "PostgreSQL + Redis, gunicorn (2 workers x 4 threads), hashing and io Celery workers"),
+        ("postgres-workers2", "The same, scaled to two Celery worker processes per queue (`--workers 2`)"),
         ("embedded", "Embedded default (`make run`: SQLite, folder broker, gunicorn, worker and beat)"),
     ):
         path = RESULTS / f"{mode}.json"
         if not path.exists():
             continue
         r = json.loads(path.read_text())
+        # A kept earlier run of the same mode (``<mode>-before.json``, copied by hand before a change) gives the
+        # "before" columns.
+        before_path = RESULTS / f"{mode.split('-')[0]}-before.json"
+        before = json.loads(before_path.read_text()) if before_path.exists() else None
+        was = {e["endpoint"]: e for e in (before or {}).get("endpoints", [])}
         c = r["counts"]
         failures = verdict(r)
         conf = r["config"]
@@ -748,13 +759,24 @@ def write_report() -> None:
             f" {r.get('access_code_hash_ms', '?')} ms of CPU (takedowns/hashers.py; Django's slow default took about"
             " 1 s each before 2026-12-01 and made most of the wait on the last step).",
             "",
-            "| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | max ms |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            *(
+                [
+                    f"Before: the run of {before['started_at']} ({before['rps']} requests/s, every notice sent after"
+                    f" {before['all_sent_after_seconds']} s, load average before {before['machine']['load_before']}).",
+                    "",
+                ]
+                if before
+                else []
+            ),
+            "| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | p50 / p95 / p99 before |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for e in r["endpoints"]:
+            b = was.get(e["endpoint"])
+            then = f"{b['p50_ms']} / {b['p95_ms']} / {b['p99_ms']}" if b else "—"
             lines.append(
                 f"| `{e['endpoint']}` | {e['count']} | {e['rps']} | {e['p50_ms']} | {e['p95_ms']} | {e['p99_ms']} "
-                f"| {e['max_ms']} |"
+                f"| {e['max_ms']} | {then} |"
             )
         lines += [
             "",
@@ -794,7 +816,11 @@ def main() -> int:
     parser.add_argument("mode", choices=[*MODES, "report"])
     parser.add_argument("--victims", type=int, help="override the number of victims (a quick trial)")
     parser.add_argument("--cap", type=int, help="override the run's wall-clock cap in seconds (a larger trial)")
+    parser.add_argument("--workers", type=int, default=1, help="postgres: Celery worker processes per queue")
     args = parser.parse_args()
+    global WORKERS_PER_QUEUE
+    WORKERS_PER_QUEUE = max(1, args.workers)
+    name = args.mode if WORKERS_PER_QUEUE == 1 else f"{args.mode}-workers{WORKERS_PER_QUEUE}"
     if args.mode == "report":
         write_report()
         return 0
@@ -810,11 +836,11 @@ def main() -> int:
         result = run.execute()
     finally:
         shutil.rmtree(run.var, ignore_errors=True)
-    (RESULTS / f"{args.mode}.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
     write_report()
     failures = verdict(result)
     print(
-        f"{args.mode}: {result['rps']} req/s, {result['error_count']} errors, notices sent after "
+        f"{name}: {result['rps']} req/s, {result['error_count']} errors, notices sent after "
         f"{result['all_sent_after_seconds']} s; {'PASS' if not failures else 'FAIL: ' + '; '.join(failures)}"
     )
     return 1 if failures else 0
