@@ -149,11 +149,11 @@ def _rotate(im: Image.Image, deg: float, crop: bool) -> Image.Image:
     return r
 
 
-def _sticker(im: Image.Image) -> Image.Image:
+def _sticker(im: Image.Image, spots=((0.72, 0.3, 0.09), (0.25, 0.7, 0.07))) -> Image.Image:
     out = im.copy()
     d = ImageDraw.Draw(out)
     w, h = out.size
-    for cx, cy, r in ((0.72, 0.3, 0.09), (0.25, 0.7, 0.07)):
+    for cx, cy, r in spots:
         x, y, rr = w * cx, h * cy, max(w, h) * r
         d.ellipse((x - rr, y - rr, x + rr, y + rr), fill=(255, 210, 40), outline=(120, 80, 0), width=3)
         d.ellipse((x - rr * 0.45, y - rr * 0.3, x - rr * 0.15, y), fill=(40, 30, 20))
@@ -328,4 +328,18 @@ TRANSFORMS = {
     "screenshot": ("hard", _screenshot),
     "screenshot_dark": ("hard", lambda im: _screenshot(im, dark=True)),
     "combo_crop_jpeg": ("hard", _combo),
+}
+
+#: Harder stickers and off-centre crops (``hash_robustness.py --stress``), kept out of ``TRANSFORMS`` so the
+#: shipped figures and the tests that read them stay comparable from run to run.
+STRESS_TRANSFORMS = {
+    "sticker_large": ("stress", lambda im: _sticker(im, ((0.7, 0.35, 0.18), (0.3, 0.3, 0.18)))),
+    "sticker_4": (
+        "stress",
+        lambda im: _sticker(im, ((0.3, 0.3, 0.12), (0.7, 0.35, 0.12), (0.35, 0.72, 0.12), (0.68, 0.7, 0.12))),
+    ),
+    "crop_corner_60": ("stress", lambda im: _crop(im, 0.0, 0.0, 0.4, 0.4)),
+    "crop_side_40": ("stress", lambda im: _crop(im, 0.6, 0.1, 0.0, 0.1)),
+    "crop_quarter": ("stress", lambda im: _crop(im, 0.5, 0.5, 0.0, 0.0)),
+    "crop_offcentre_70": ("stress", lambda im: _crop(im, 0.3, 0.0, 0.0, 0.3)),
 }

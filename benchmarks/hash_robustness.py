@@ -20,6 +20,7 @@ whole picture vs whole picture) are scored on the same pairs in the same run.
 
     .venv/bin/python benchmarks/hash_robustness.py            # full run (what `make bench` runs)
     .venv/bin/python benchmarks/hash_robustness.py --quick    # 6 photos, 30 faces
+    .venv/bin/python benchmarks/hash_robustness.py --stress   # also large stickers and off-centre crops
 """
 
 from __future__ import annotations
@@ -35,7 +36,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np
 from PIL import Image
 
-from benchmarks._data import PHOTO_NAMES, SHARED_FRAMES, TRANSFORMS, load_faces, load_photo, to_bytes
+from benchmarks._data import (
+    PHOTO_NAMES,
+    SHARED_FRAMES,
+    STRESS_TRANSFORMS,
+    TRANSFORMS,
+    load_faces,
+    load_photo,
+    to_bytes,
+)
 from hashing import DEFAULT_RULE, Matcher, compute, compute_candidate
 
 BASELINES = {"phash<=10": ("phash", 10), "dhash<=10": ("dhash", 10), "pdq<=31": ("pdq", 31)}
@@ -52,7 +61,9 @@ def _dist_matrix(a: list[int], b: list[int]) -> np.ndarray:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small subset, for a smoke run")
+    ap.add_argument("--stress", action="store_true", help="add large stickers and off-centre crops (group stress)")
     args = ap.parse_args(argv)
+    transforms = {**TRANSFORMS, **(STRESS_TRANSFORMS if args.stress else {})}
     t0 = time.perf_counter()
     photos = PHOTO_NAMES[:6] if args.quick else PHOTO_NAMES
     faces = load_faces(30 if args.quick else 100)
@@ -81,7 +92,7 @@ def main(argv=None) -> int:
     cands, cand_src, cand_tf = [], [], []
     for si, name in enumerate(photos):
         im = load_photo(name)
-        for tname, (_, fn) in TRANSFORMS.items():
+        for tname, (_, fn) in transforms.items():
             out = fn(im)
             data = to_bytes(out, "PNG") if tname.startswith(("jpeg", "combo")) else to_bytes(out, "JPEG", quality=85)
             cands.append(compute_candidate(data))
@@ -151,7 +162,12 @@ def main(argv=None) -> int:
         closest[h] = int(d.min())
 
     elapsed = time.perf_counter() - t0
-    print("## Robustness (benchmarks/hash_robustness.py" + (" --quick" if args.quick else "") + ")\n")
+    print(
+        "## Robustness (benchmarks/hash_robustness.py"
+        + (" --quick" if args.quick else "")
+        + (" --stress" if args.stress else "")
+        + ")\n"
+    )
     print(
         f"{len(photos)} reference photos + {len(faces)} look-alike faces + {len(shared)} photos in "
         f"{len(SHARED_FRAMES)} shared frames = {len(refs)} references; "
@@ -161,15 +177,17 @@ def main(argv=None) -> int:
     print("| edit | group | shipped rule | pHash ≤ 10 | dHash ≤ 10 | PDQ ≤ 31 | deciding stages (shipped) |")
     print("|---|---|---:|---:|---:|---:|---|")
     groups: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
-    for tf in [*list(TRANSFORMS), "face_reencode"]:
-        group = TRANSFORMS[tf][0] if tf in TRANSFORMS else "common"
+    for tf in [*list(transforms), "face_reencode"]:
+        group = transforms[tf][0] if tf in transforms else "common"
         vals = [found[tf]] + [base_found[b][tf] for b in BASELINES]
         for key, v in zip(["shipped", *BASELINES], vals, strict=False):
             groups[group][key].extend(v)
         st = ", ".join(f"{k} {n}" for k, n in stages[tf].most_common())
         print(f"| {tf} | {group} | " + " | ".join(f"{np.mean(v):.2f}" for v in vals) + f" | {st} |")
-    for group in ("common", "hard"):
+    for group in ("common", "hard", "stress"):
         g = groups[group]
+        if not g:
+            continue
         print(
             f"| **all {group}** | | " + " | ".join(f"**{np.mean(g[k]):.3f}**" for k in ["shipped", *BASELINES]) + " | |"
         )

@@ -164,7 +164,7 @@ def hashes_from_decoded(
         fh, fw = arr_full.shape
         fx0, fy0, fx1, fy1 = (round(fbox[0] * fw), round(fbox[1] * fh), round(fbox[2] * fw), round(fbox[3] * fh))
         feats_u = _features.extract(
-            arr_full[fy0:fy1, fx0:fx1], _features.CANDIDATE_FEATURES, max_side=_features.CANDIDATE_MAX_SIDE
+            arr_full[fy0:fy1, fx0:fx1], _features.CANDIDATE_FEATURES, max_side=_features.CANDIDATE_MAX_SIDE, fill=True
         )
     feats, feats_m = _keypoints(arr_full, fbox, features=features, mirrored_features=mirrored_features, unwrap=unwrap)
     return ImageHashes(
@@ -252,10 +252,12 @@ def _keypoints(arr_full: np.ndarray, fbox, *, features: bool, mirrored_features:
     feats_m = None
     if mirrored_features:
         feats_m = _features.extract(
-            arr_full, _features.CANDIDATE_FEATURES, mirror=True, max_side=_features.CANDIDATE_MAX_SIDE
+            arr_full, _features.CANDIDATE_FEATURES, mirror=True, max_side=_features.CANDIDATE_MAX_SIDE, fill=True
         )
         if features:  # candidates: more keypoints on both sides of the mirror
-            feats = _features.extract(arr_full, _features.CANDIDATE_FEATURES, max_side=_features.CANDIDATE_MAX_SIDE)
+            feats = _features.extract(
+                arr_full, _features.CANDIDATE_FEATURES, max_side=_features.CANDIDATE_MAX_SIDE, fill=True
+            )
         if unwrap and fbox is not None:
             # Keypoints on the frame (app chrome, caption text) are evidence about the frame, not the photo:
             # a reference in the same frame whose frame went undetected would line up with them.

@@ -89,6 +89,11 @@ FRAME_LINE_BG = 0.55  # a line with at least this share of background pixels is 
 FRAME_GAP = 0.02  # background-like lines tolerated inside the photo (a white sky line), fraction of side
 FRAME_MIN_CUT = 0.06  # below this total share removed, there is no frame worth unwrapping
 FRAME_MIN_KEEP = 0.15  # the photo must keep at least this share of each side
+# An app, story pad, border or caption bar shows the photo across most of the screen in at least one direction.
+# A "photo" under half the picture both ways was, on the robustness set, a sticker on a low-contrast photo
+# (moon, brick, a star field) or a patch of a text page: taking it for the photo threw away every keypoint of
+# the real photo around it, so such boxes are not frames.
+FRAME_MIN_SPAN = 0.5
 
 
 def _longest_run(flags: np.ndarray, max_gap: int) -> tuple[int, int]:
@@ -171,5 +176,7 @@ def _ring_box(a: np.ndarray) -> tuple[float, float, float, float] | None:
     if x1 - x0 < FRAME_MIN_KEEP * sw:
         return None
     if (y1 - y0) * (x1 - x0) > (1 - FRAME_MIN_CUT) * sh * sw:
+        return None
+    if y1 - y0 < FRAME_MIN_SPAN * sh and x1 - x0 < FRAME_MIN_SPAN * sw:
         return None
     return (x0 / sw, y0 / sh, x1 / sw, y1 / sh)

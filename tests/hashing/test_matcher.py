@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks._data import SHARED_FRAMES, TRANSFORMS, load_faces, to_bytes
-from hashing import HashIndex, ImageHashes, Matcher, compare, compute, compute_candidate
+from benchmarks._data import SHARED_FRAMES, STRESS_TRANSFORMS, TRANSFORMS, load_faces, to_bytes
+from hashing import HashIndex, ImageHashes, Matcher, compare, compute, compute_candidate, trim
 from tests.utils import photo
 
 pytest.importorskip("skimage")
@@ -74,6 +74,21 @@ def test_shared_frame_is_not_a_match(frame):
     # ... while the same photo in that frame, and the bare photo's screenshot, are found
     res = m.match(compute_candidate(to_bytes(put(photo("coffee")), "JPEG", quality=80)))
     assert res.match and res.ref == "coffee", res.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "edit"), [("moon", "sticker_large"), ("brick", "sticker_large"), ("clock", "sticker_large")]
+)
+def test_large_stickers_on_smooth_photos(name, edit):
+    """Big stickers on a low-contrast photo: the sticker is not "the photo inside a frame" (its box would
+    drop every keypoint of the real photo), and a smooth photo under bright stickers is described as densely
+    as its reference was."""
+    im = STRESS_TRANSFORMS[edit][1](photo(name))
+    data = to_bytes(im, "JPEG", quality=85)
+    assert trim.frame_box(np.asarray(Image.open(io.BytesIO(data)).convert("L"))) is None
+    ref = compute(to_bytes(photo(name), "JPEG", quality=92), features=True)
+    res = Matcher([ref], ids=[name]).match(compute_candidate(data))
+    assert res.match and res.stage == "keypoints", res.reason
 
 
 def test_screenshot_unwrapped():
