@@ -101,6 +101,18 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture
+def server(settings):
+    """A local HTTP site on 127.0.0.1 (tests.local_http.LocalServer) that the fetcher may reach in this test
+    (loopback addresses are refused otherwise). Modules that need more set it up themselves."""
+    from tests.local_http import LocalServer
+
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True
+    s = LocalServer().start()
+    yield s
+    s.stop()
+
+
 @pytest.fixture(scope="session")
 def smtp_server():
     """A real SMTP server on 127.0.0.1, shared by the session (the worker process sends to it too)."""

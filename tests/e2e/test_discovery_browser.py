@@ -10,20 +10,11 @@ from takedowns.services import discovery
 from takedowns.services.images import image_add
 from tests.e2e.axe import assert_accessible
 from tests.factories import complete_case, load_email_platforms
-from tests.local_http import LocalServer
 from tests.utils import edited_copies, make_photo_like, serve_gallery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REFERENCE = make_photo_like(640, 480, seed=921)
-
-
-@pytest.fixture
-def server(settings):
-    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True
-    s = LocalServer().start()
-    yield s
-    s.stop()
 
 
 def test_advocate_confirms_a_finding_in_the_browser(page, live_server, advocate, server, artifacts_dir):

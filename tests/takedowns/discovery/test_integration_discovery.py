@@ -11,20 +11,11 @@ from takedowns.models import CrawlRun, Finding, PageState, WatchedSite
 from takedowns.services import discovery
 from takedowns.services.images import image_add
 from tests.factories import complete_case, load_email_platforms
-from tests.local_http import LocalServer
 from tests.utils import edited_copies, make_photo_like, serve_gallery, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 REFS = [make_photo_like(640, 480, seed=s) for s in (911, 912, 913, 914)]
-
-
-@pytest.fixture
-def server(settings):
-    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True
-    s = LocalServer().start()
-    yield s
-    s.stop()
 
 
 def test_the_worker_crawls_a_gallery_and_finds_the_edited_copies(celery_worker_process, server):

