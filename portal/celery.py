@@ -35,6 +35,19 @@ def _create_broker_folders(sender, source, **kwargs):
 
 
 @worker_init.connect
+def _yield_the_cores_to_the_web(**kwargs):
+    # Background work runs against clocks of hours; a victim waits on the web page now. Where the web server and
+    # workers share cores (`make run`, a small helpline's one machine), the workers run at a lower priority
+    # (WORKER_NICE, default 10; 0 leaves it); the pool's processes inherit it. On a machine of their own it changes
+    # nothing. Measured in benchmarks/load (RESULTS.md "Load").
+    from django.conf import settings
+
+    niceness = int(getattr(settings, "WORKER_NICE", 0) or 0)
+    if niceness > 0:
+        os.nice(niceness)
+
+
+@worker_init.connect
 @beat_init.connect
 def _refuse_unsafe_production(**kwargs):
     # Workers and beat run no system checks: a production switch left on stops them here.

@@ -52,6 +52,9 @@ CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers lower their own CPU priority by this much at start (portal/celery.py): the web goes first where they share
+# cores. 0 leaves the priority as it is.
+WORKER_NICE = env.int("WORKER_NICE", 10)
 CELERY_TASK_DEFAULT_QUEUE = "io"
 CELERY_TASK_ROUTES = {
     # CPU-bound work (decode, hash, keypoints) has its own queue so it never delays mail and fetching.
