@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -34,6 +33,7 @@ from takedowns.models import ActorKind, Case, FilerType, Jurisdiction
 from takedowns.services.cases import case_create, case_dmca_attestations
 from takedowns.services.fingerprints import FingerprintError, fingerprint_check
 from takedowns.services.images import image_add, image_add_fingerprint
+from takedowns.services.jobs import enqueue_on_commit
 from takedowns.services.notices import case_notices_prepare_enqueue
 from takedowns.urlnorm import UrlError
 
@@ -386,16 +386,12 @@ def _submitted_followup_enqueue(*, case: Case, access_code: str, pending: list[s
         return
     sealed = encrypt_bytes(access_code.encode()).decode("ascii") if access_code else ""
 
-    def _send() -> None:
-        try:
-            current_app.tasks[FOLLOWUP_TASK].apply_async(args=[case.pk, sealed, names])
-        except Exception:
-            log.warning("The broker is unreachable: case %s's receipt and clean-up run in the web worker.", case.pk)
-            intake_pending_delete(names=names)
-            if access_code:
-                receipt_email_send(case=case, access_code=access_code)
+    def _in_this_process() -> None:
+        intake_pending_delete(names=names)
+        if access_code:
+            receipt_email_send(case=case, access_code=access_code)
 
-    transaction.on_commit(_send)
+    enqueue_on_commit(FOLLOWUP_TASK, case.pk, sealed, names, fallback=_in_this_process)
 
 
 def intake_submitted_followup(*, case_id: int, sealed_code: str, pending: list[str]) -> None:

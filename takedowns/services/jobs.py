@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -27,14 +28,21 @@ from takedowns.services.throttle import cache_mutex
 log = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task_name: str, *args) -> None:
+def enqueue_on_commit(task_name: str, *args, fallback: Callable[[], None] | None = None) -> None:
+    """Send ``task_name(*args)`` once the transaction commits. If the broker refuses it, the reconcile job
+    re-enqueues work left pending (DESIGN.md §9); work that reconcile cannot redo later (it depends on something
+    that exists only now) passes a ``fallback`` that does it in this process instead."""
+
     def _send() -> None:
         try:
             # Through the registered task (not send_task), so that eager mode in unit tests applies too.
             current_app.tasks[task_name].apply_async(args=list(args))
         except Exception:
-            # Nothing is lost: the reconcile job re-enqueues work left pending (DESIGN.md §9).
-            log.exception("Could not enqueue %s%r; the reconcile job will pick it up.", task_name, args)
+            if fallback is None:
+                log.exception("Could not enqueue %s%r; the reconcile job will pick it up.", task_name, args)
+                return
+            log.warning("The broker is unreachable: %s runs in this process.", task_name)
+            fallback()
 
     transaction.on_commit(_send)
 
