@@ -26,7 +26,7 @@ def pdq_blocks(value: str) -> tuple[int, ...]:
     """The 16 block values (0..65535) of a 64-hex-digit PDQ hash, first hex digits first."""
     if len(value) != HASH_BITS // 4:
         raise ValueError(f"a PDQ hash has {HASH_BITS // 4} hex digits, not {len(value)}")
-    return tuple(int(value[i : i + 4], 16) for i in range(0, len(value), 4))
+    return hex_blocks(value)
 
 
 def max_flips(radius: int) -> int:
@@ -46,7 +46,7 @@ def _masks(flips: int) -> tuple[int, ...]:
 
 def block_probes(block: int, radius: int) -> tuple[int, ...]:
     """Every block value within ``radius // 16`` bits of ``block`` (the block itself first)."""
-    return tuple(block ^ mask for mask in _masks(max_flips(radius)))
+    return flip_probes(block, max_flips(radius))
 
 
 def flip_probes(block: int, flips: int) -> tuple[int, ...]:
