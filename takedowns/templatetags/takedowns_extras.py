@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from takedowns.models import AccountOutcome, LadderStep, NoticeStatus, ReuploadOutcome
@@ -77,8 +78,6 @@ def escalation_ladder(steps) -> str:
     """A notice's escalation plan on the clock board, one item per step: done (✓ and when), stopped (struck
     through) or planned (○ and when). Built here rather than in the template: the board shows about four steps
     for each of its fifty rows, and the template engine's per-tag cost made this most of every refresh."""
-    from django.utils.html import format_html, format_html_join
-
     steps = list(steps)
     if not steps:
         return ""
