@@ -17,6 +17,13 @@ end unless ``--keep``. Each measured path runs in a subprocess of its own, whose
 
     .venv/bin/python benchmarks/discovery_pg.py [--n 1000000] [--queries 50] [--baseline-queries 3]
         [--db pgmatch_bench] [--host 127.0.0.1] [--keep]
+
+The other direction, ``--direction crawled``: N newly crawled pictures (unmatched) against ``--refs``
+references, each with the planted copies above, through ``crawled_images_match`` as the hourly task runs it:
+the exact join of the hash stages (``hashing.mih.pairs_within``) and, as the baseline in the same run on the
+same rows, the former wide screen of every picture at radius 80 (``hash_stage="screen"``).
+
+    .venv/bin/python benchmarks/discovery_pg.py --direction crawled --n 1000000 --refs 10000 [--no-baseline]
 """
 
 from __future__ import annotations
@@ -44,7 +51,25 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--db", default="pgmatch_bench")
     parser.add_argument("--host", default="127.0.0.1:5432")
     parser.add_argument("--keep", action="store_true", help="keep the database (and reuse it with --phase)")
-    parser.add_argument("--phase", choices=["all", "database", "process"], default="all", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--direction",
+        choices=["reference", "crawled"],
+        default="reference",
+        help="reference: one new reference against N stored pictures (default); crawled: N newly crawled "
+        "pictures against --refs references (crawled_images_match, exact join against the wide screen)",
+    )
+    parser.add_argument("--refs", type=int, default=10_000, help="references (--direction crawled)")
+    parser.add_argument("--no-baseline", action="store_true", help="crawled: skip the wide-screen baseline")
+    parser.add_argument(
+        "--planted-refs",
+        type=int,
+        default=0,
+        help="plant copies of only the first K references (0 = all); with --direction crawled and 10,000 "
+        "references, all would make 6 %% of the new pictures matches, where a crawl finds few",
+    )
+    parser.add_argument(
+        "--phase", choices=["all", "database", "process", "exact", "screen"], default="all", help=argparse.SUPPRESS
+    )
     return parser.parse_args()
 
 
@@ -81,10 +106,15 @@ from django.db import connection
 from django.utils import timezone
 
 import hashing
-from hashing.mih import hex_blocks, pdq_blocks
+from hashing.mih import split_widths
 from takedowns.models import Finding, ReferenceImage
-from takedowns.models.discovery import PHASH_BLOCK_FIELDS
-from takedowns.models.pdq import BLOCK_FIELDS
+from takedowns.models.discovery import (
+    PDQ_SEGMENT_FIELDS,
+    PDQ_SEGMENTS,
+    PHASH_SEGMENT_FIELDS,
+    PHASH_SEGMENTS,
+    segment_values,
+)
 from takedowns.services.discovery import crawled_pdq_candidates, reference_match_crawled
 from takedowns.services.discovery.match import _reference_rows, _reference_slot_pairs
 
@@ -99,11 +129,17 @@ def _hex(rng: random.Random, bits: int = 256) -> str:
 
 
 def _spread_flip(value: str, count: int, rng: random.Random) -> str:
-    blocks = len(value) // 4
-    by_block = [rng.sample(range(16 * b, 16 * b + 16), 8) for b in range(blocks)]
+    """``value`` with ``count`` bits flipped, spread as evenly as they go over the database's blocks (the
+    hardest case for multi-index hashing: at 31 bits no PDQ block of the 11 is within one bit)."""
+    bits = len(value) * 4
+    segments = PDQ_SEGMENTS if bits == 256 else PHASH_SEGMENTS
+    blocks, top = [], bits
+    for width in split_widths(bits, segments):
+        top -= width
+        blocks.append(rng.sample(range(top, top + width), 8))
     n = int(value, 16)
     for i in range(count):
-        n ^= 1 << by_block[i % blocks][i // blocks]
+        n ^= 1 << blocks[i % segments][i // segments]
     return f"{n:0{len(value)}x}"
 
 
@@ -148,15 +184,30 @@ def _references(count: int, rng: random.Random) -> list[hashing.ImageHashes]:
     return records
 
 
-def load(n: int, refs: list[hashing.ImageHashes], rng: random.Random) -> dict:
-    """COPY N random pictures (and the planted copies, first) with their variant rows; index after."""
+def _random_record_json(pk: int, whole: str, phash: str, trimmed: str, unwrapped: str) -> str:
+    """The record of a random picture as the crawl stores it (no keypoints), written without building one."""
+    variants = ", ".join(
+        f'{{"name": "{name}", "phash": "{value[16:32]}", "dhash": "{value[16:32]}", "pdq": "{value}"}}'
+        for name, value in (("trimmed", trimmed), ("unwrapped", unwrapped))
+        if value
+    )
+    return (
+        f'{{"sha256": "{pk:064x}", "md5": "{pk:032x}", "phash": "{phash}", "dhash": "{phash}", "whash": "{phash}", '
+        f'"pdq": "{whole}", "pdq_quality": 90, "width": 640, "height": 480, "variants": [{variants}], '
+        '"features": null}'
+    )
+
+
+def load(n: int, refs: list[hashing.ImageHashes], rng: random.Random, *, matched: bool = True) -> dict:
+    """COPY N random pictures (and the planted copies, first) with their variant rows; index after.
+    ``matched=False``: newly crawled, not matched yet."""
     from takedowns.models import WatchedSite
 
     site = WatchedSite.objects.create(name="Bench", start_urls=["https://gallery.example/"])
     now = timezone.now().isoformat()
     planted = []  # (image id, reference index, bits)
     rows = []
-    for ri, ref in enumerate(refs):
+    for ri, ref in enumerate(refs[: ARGS.planted_refs or None]):
         for bits in PLANT_FOUND + PLANT_MISSED:
             pdq, phash = rng.choice(_reference_slot_pairs(ref))
             near = _spread_flip(pdq, bits[0], rng)
@@ -165,14 +216,14 @@ def load(n: int, refs: list[hashing.ImageHashes], rng: random.Random) -> dict:
             rows.append(_record(whole, near_phash, {"trimmed": trimmed}, rng))
             planted.append((len(rows), ri, bits))
     with connection.cursor() as cursor:
-        for index in (f"crawledpdq_{name}" for name in BLOCK_FIELDS + PHASH_BLOCK_FIELDS):
+        for index in (f"crawledpdq_{name}" for name in PDQ_SEGMENT_FIELDS + PHASH_SEGMENT_FIELDS):
             cursor.execute(f'DROP INDEX IF EXISTS "{index}"')
     nprng = np.random.default_rng(15)
     image_cols = (
         "id, site_id, image_url, image_url_sha, page_url, sha256, pdq, pdq_quality, phash, pdq_trimmed, "
-        "pdq_unwrapped, hashes, keypoint_refs, first_seen_at, last_seen_at, matched_at"
+        "pdq_unwrapped, hashes, keypoint_refs, first_seen_at, last_seen_at"
     )
-    pdq_cols = "crawled_image_id, slot, value, phash, " + ", ".join(BLOCK_FIELDS + PHASH_BLOCK_FIELDS)
+    pdq_cols = "crawled_image_id, slot, value, phash, " + ", ".join(PDQ_SEGMENT_FIELDS + PHASH_SEGMENT_FIELDS)
     started = time.perf_counter()
     batch = 100_000
     pdq_rows = 0
@@ -197,14 +248,16 @@ def load(n: int, refs: list[hashing.ImageHashes], rng: random.Random) -> dict:
                     trimmed = raw[k, 1].tobytes().hex() if has_trim[k] else ""
                     unwrapped = raw[k, 2].tobytes().hex() if has_unwrap[k] else ""
                     hashes, phash = "{}", whole[:16]
+                    if not matched:  # new pictures: the wide screen may pass a random one to the rule
+                        hashes = _random_record_json(pk, whole, phash, trimmed, unwrapped)
                 images.write(
                     f"{pk}\t{site.pk}\thttps://gallery.example/i/{pk}.jpg\t{pk:064x}\thttps://gallery.example/p/{pk}"
-                    f"\t{pk:064x}\t{whole}\t90\t{phash}\t{trimmed}\t{unwrapped}\t{hashes}\t[]\t{now}\t{now}\t{now}\n"
+                    f"\t{pk:064x}\t{whole}\t90\t{phash}\t{trimmed}\t{unwrapped}\t{hashes}\t[]\t{now}\t{now}\n"
                 )
                 for slot, value in enumerate((whole, trimmed, unwrapped)):
                     if value:
                         ph = phash if pk <= len(rows) else value[16:32]  # random variants: a random pHash
-                        blocks = "\t".join(str(b) for b in (*pdq_blocks(value), *hex_blocks(ph)))
+                        blocks = "\t".join("\\N" if b is None else str(b) for b in segment_values(value, ph).values())
                         variants.write(f"{pk}\t{slot}\t{value}\t{ph}\t{blocks}\n")
                         pdq_rows += 1
             images.seek(0)
@@ -213,11 +266,13 @@ def load(n: int, refs: list[hashing.ImageHashes], rng: random.Random) -> dict:
             cursor.cursor.copy_expert(f"COPY takedowns_crawledpdq ({pdq_cols}) FROM STDIN", variants)
             next_id += count
         copied = time.perf_counter() - started
-        for name in BLOCK_FIELDS + PHASH_BLOCK_FIELDS:
+        for name in PDQ_SEGMENT_FIELDS + PHASH_SEGMENT_FIELDS:
             cursor.execute(
                 f'CREATE INDEX "crawledpdq_{name}" ON takedowns_crawledpdq ("{name}") WHERE "{name}" IS NOT NULL'
             )
         cursor.execute("SELECT setval(pg_get_serial_sequence('takedowns_crawledimage', 'id'), %s)", [total])
+        if not matched:
+            _queue_all(cursor)
         cursor.execute("VACUUM ANALYZE takedowns_crawledimage")
         cursor.execute("VACUUM ANALYZE takedowns_crawledpdq")
         total_s = time.perf_counter() - started
@@ -283,9 +338,56 @@ def measure(where: str, count: int) -> dict:
     }
 
 
+def _queue_all(cursor) -> None:
+    """Every picture on the matching queue, as the crawl leaves new ones."""
+    cursor.execute(
+        "INSERT INTO takedowns_crawledunmatched (crawled_image_id, queued_at) SELECT id, now() "
+        "FROM takedowns_crawledimage ON CONFLICT DO NOTHING"
+    )
+    cursor.execute("VACUUM ANALYZE takedowns_crawledunmatched")
+
+
+def measure_crawled(hash_stage: str) -> dict:
+    """Run in a subprocess: every unmatched picture against every reference, by ``hash_stage``; then unmark."""
+    from takedowns.services.discovery import crawled_images_match, match
+
+    spent: dict[str, float] = {}
+
+    def timed(name):
+        inner = getattr(match, name)
+
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+
+        setattr(match, name, wrapper)
+
+    for name in ("_hash_stage_pairs", "_screen_pairs", "_decide"):
+        timed(name)
+    Finding.objects.all().delete()
+    t0 = time.perf_counter()
+    created = crawled_images_match(hash_stage=hash_stage)
+    elapsed = time.perf_counter() - t0
+    found = list(Finding.objects.values_list("crawled_image_id", "reference_image_id"))
+    with connection.cursor() as cursor:
+        _queue_all(cursor)
+    return {
+        "hash_stage": hash_stage,
+        "s": elapsed,
+        "spent": spent,
+        "created": created,
+        "peak_rss_mb": _peak_rss_mb(),
+        "found": found,
+    }
+
+
 def _phase(where: str, count: int) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--phase", where, "--db", ARGS.db, "--host", ARGS.host]
-    cmd += ["--queries" if where == "database" else "--baseline-queries", str(count)]
+    if where in ("database", "process"):
+        cmd += ["--queries" if where == "database" else "--baseline-queries", str(count)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -298,7 +400,47 @@ def _recall(result: dict, planted: list, ref_ids_all: list[int]) -> str:
     return f"planted copies the rule takes found {len(want & found)}/{len(want)}, that it refuses {len(wrong & found)}"
 
 
+def _describe(info: dict) -> str:
+    return (
+        f"load: {info['pictures']:,} pictures, {info['variant_rows']:,} variant rows; COPY {info['copy_s']:.1f} s, "
+        f"with block indexes and ANALYZE {info['load_s']:.1f} s; database {info['db_bytes'] / 2**20:,.0f} MiB "
+        f"(crawledpdq {info['crawledpdq_bytes'] / 2**20:,.0f} MiB of which indexes "
+        f"{info['crawledpdq_index_bytes'] / 2**20:,.0f} MiB; "
+        f"crawledimage {info['crawledimage_bytes'] / 2**20:,.0f} MiB)"
+    )
+
+
+def main_crawled(rng: random.Random) -> None:
+    """N newly crawled pictures against ``--refs`` references: the exact join, then the wide screen."""
+    t0 = time.perf_counter()
+    refs = _references(ARGS.refs, rng)
+    print(f"{len(refs):,} references written in {time.perf_counter() - t0:.0f} s")
+    info = load(ARGS.n, refs, rng, matched=False)
+    ref_ids_all = list(ReferenceImage.objects.order_by("pk").values_list("pk", flat=True))
+    connection.close()
+    print(_describe(info))
+    want = {(img, ref_ids_all[ri]) for img, ri, bits in info["planted"] if bits in PLANT_FOUND}
+    wrong = {(img, ref_ids_all[ri]) for img, ri, bits in info["planted"] if bits in PLANT_MISSED}
+    results = {}
+    for stage in ("exact",) if ARGS.no_baseline else ("exact", "screen"):
+        r = _phase(stage, 0)
+        found = {tuple(f) for f in r["found"]}
+        results[stage] = found
+        parts = ", ".join(f"{k.strip('_')} {v:.1f} s" for k, v in r["spent"].items())
+        print(
+            f"{stage}: {ARGS.n:,} new pictures × {ARGS.refs:,} references in {r['s']:.1f} s, {r['created']:,} "
+            f"findings ({parts}), "
+            f"worker peak RSS {r['peak_rss_mb']:.0f} MB; planted copies the rule takes found "
+            f"{len(want & found)}/{len(want)}, that it refuses {len(wrong & found)}"
+        )
+    if len(results) == 2:
+        print(f"exact and screen findings equal: {results['exact'] == results['screen']}")
+
+
 def main() -> None:
+    if ARGS.phase in ("exact", "screen"):
+        print(json.dumps(measure_crawled(ARGS.phase)))
+        return
     if ARGS.phase != "all":
         print(json.dumps(measure(ARGS.phase, ARGS.queries if ARGS.phase == "database" else ARGS.baseline_queries)))
         return
@@ -306,17 +448,14 @@ def main() -> None:
     try:
         call_command("migrate", verbosity=0)
         rng = random.Random(30)
+        if ARGS.direction == "crawled":
+            main_crawled(rng)
+            return
         refs = _references(max(ARGS.queries, ARGS.baseline_queries) + 1, rng)
         info = load(ARGS.n, refs, rng)
         ref_ids_all = list(ReferenceImage.objects.order_by("pk").values_list("pk", flat=True))
         connection.close()
-        print(
-            f"load: {info['pictures']:,} pictures, {info['variant_rows']:,} variant rows; COPY {info['copy_s']:.1f} s, "
-            f"with block indexes and ANALYZE {info['load_s']:.1f} s; database {info['db_bytes'] / 2**20:,.0f} MiB "
-            f"(crawledpdq {info['crawledpdq_bytes'] / 2**20:,.0f} MiB of which indexes "
-            f"{info['crawledpdq_index_bytes'] / 2**20:,.0f} MiB; "
-            f"crawledimage {info['crawledimage_bytes'] / 2**20:,.0f} MiB)"
-        )
+        print(_describe(info))
         db = _phase("database", ARGS.queries)
         c, m = db["candidate_stage"], db["match"]
         print(

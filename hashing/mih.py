@@ -37,10 +37,10 @@ def max_flips(radius: int) -> int:
 
 
 @cache
-def _masks(flips: int) -> tuple[int, ...]:
+def _masks(flips: int, width: int = BLOCK_BITS) -> tuple[int, ...]:
     masks = [0]
     for k in range(1, flips + 1):
-        masks += [sum(1 << b for b in bits) for bits in combinations(range(BLOCK_BITS), k)]
+        masks += [sum(1 << b for b in bits) for bits in combinations(range(width), k)]
     return tuple(masks)
 
 
@@ -49,10 +49,33 @@ def block_probes(block: int, radius: int) -> tuple[int, ...]:
     return flip_probes(block, max_flips(radius))
 
 
-def flip_probes(block: int, flips: int) -> tuple[int, ...]:
-    """Every 16-bit value within ``flips`` bits of ``block`` (itself first): the probes for any hash split into
-    16-bit blocks, e.g. a 64-bit pHash in 4 blocks is exact at radius 8 with ``flips = 8 // 4 = 2``."""
-    return tuple(block ^ mask for mask in _masks(flips))
+def flip_probes(block: int, flips: int, width: int = BLOCK_BITS) -> tuple[int, ...]:
+    """Every ``width``-bit value within ``flips`` bits of ``block`` (itself first): the probes for any hash split
+    into blocks, e.g. a 64-bit pHash in 4 blocks of 16 bits is exact at radius 8 with ``flips = 8 // 4 = 2``."""
+    return tuple(block ^ mask for mask in _masks(flips, width))
+
+
+def split_widths(bits: int, count: int) -> tuple[int, ...]:
+    """Widths of ``count`` consecutive blocks as equal as possible covering ``bits`` (the wider ones first):
+    256 bits in 11 blocks are 3 of 24 and 8 of 23."""
+    if not 0 < count <= bits:
+        raise ValueError(f"cannot split {bits} bits into {count} blocks")
+    wide = bits % count
+    return tuple(bits // count + (1 if i < wide else 0) for i in range(count))
+
+
+def split_blocks(value: str, count: int) -> tuple[tuple[int, int], ...]:
+    """(value, width) of each of ``count`` consecutive blocks of a hex hash, first hex digits first. With
+    ``count`` blocks a search within ``radius`` is exact with ``radius // count`` flips per block (pigeonhole);
+    fewer, wider blocks than ``hex_blocks``' 16-bit ones make more probes but far fewer false candidates."""
+    if not value:
+        raise ValueError("an empty hash has no blocks")
+    whole, bits = int(value, 16), len(value) * 4
+    blocks, shift = [], bits
+    for width in split_widths(bits, count):
+        shift -= width
+        blocks.append(((whole >> shift) & ((1 << width) - 1), width))
+    return tuple(blocks)
 
 
 def hex_blocks(value: str) -> tuple[int, ...]:
@@ -171,3 +194,82 @@ def _blocks_of(words: np.ndarray) -> list[np.ndarray]:
     """The 16 block values of each hash, first hex digits first (as ``pdq_blocks``)."""
     shifts = [np.uint64(48 - 16 * (i % 4)) for i in range(BLOCKS)]
     return [((words[i // 4] >> shifts[i]) & np.uint64(0xFFFF)).astype(np.uint16) for i in range(BLOCKS)]
+
+
+def _bits_at(words: np.ndarray, start: int, width: int) -> np.ndarray:
+    """Bits ``start`` .. ``start + width`` (0 = the hash's first, most significant bit) of each row of ``words``
+    ((n, W) uint64, word 0 holding the first hex digits) as int64; a block may straddle two words."""
+    word, offset = divmod(start, 64)
+    end = offset + width
+    if end <= 64:
+        value = words[:, word] >> np.uint64(64 - end)
+    else:
+        spill = end - 64
+        value = (words[:, word] << np.uint64(spill)) | (words[:, word + 1] >> np.uint64(64 - spill))
+    return (value & np.uint64((1 << width) - 1)).astype(np.int32 if width < 32 else np.int64)
+
+
+# Candidate pairs are distance-checked this many at a time (~50 MB of working arrays), however many a block finds.
+_CHECK_AT = 1_000_000
+
+
+def _near_pairs(key: np.ndarray, indexed: np.ndarray, queries: np.ndarray, radius: int) -> np.ndarray:
+    """Of candidate pairs (indexed row × number of queries + query row), the keys of those within ``radius``, as
+    query row × number of indexed rows + indexed row."""
+    m, n = len(queries), len(indexed)
+    key = np.sort(key)  # in row order, the indexed hashes are read front to back rather than at random
+    rows, qs = key // m, key % m
+    if indexed.shape[1] > 2:
+        # The first 128 bits already exceed the radius for almost every unrelated pair.
+        keep = np.bitwise_count(indexed[rows, :2] ^ queries[qs, :2]).sum(axis=1) <= radius
+        rows, qs = rows[keep], qs[keep]
+    near = np.bitwise_count(indexed[rows] ^ queries[qs]).sum(axis=1) <= radius
+    return qs[near] * n + rows[near]
+
+
+def pairs_within(
+    indexed: np.ndarray, queries: np.ndarray, radius: int, blocks: int, *, chunk: int = 2048
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (query row, indexed row) whose hashes differ in at most ``radius`` bits, exactly, sorted: multi-index
+    hashing over ``blocks`` blocks of the hashes ((n, W) and (m, W) uint64, as ``hashing.index.hex_to_words``).
+
+    Per block (one at a time, so memory is one block's table however many blocks there are), the indexed rows
+    are tabled by block value (offsets, and a bitmap of the values present) and each query probes every value
+    within ``radius // blocks`` bits of its own: the bitmap drops the probes that find nothing, the offsets give
+    the rows of the others, and the exact distance runs on those pairs. Made for a large indexed side (a
+    batch of crawled pictures) and a smaller query side (every reference's slots): with few, wide blocks a
+    probe returns almost nothing that is not a match."""
+    empty = np.zeros(0, np.int64)
+    n, m = len(indexed), len(queries)
+    if not n or not m:
+        return empty, empty
+    flips, start = radius // blocks, 0
+    found: list[np.ndarray] = []
+    for width in split_widths(indexed.shape[1] * 64, blocks):
+        values, probed = _bits_at(indexed, start, width), _bits_at(queries, start, width)
+        start += width
+        order = np.argsort(values)
+        counts = np.bincount(values, minlength=1 << width)
+        np.cumsum(counts, out=counts)  # in place: one more table this size would add to the peak
+        offsets = np.zeros(len(counts) + 1, np.int32 if n < 2**31 else np.int64)
+        offsets[1:] = counts
+        del counts
+        present = np.zeros(1 << width, bool)
+        present[values] = True
+        masks = np.asarray(_masks(flips, width), values.dtype)
+        keys: list[np.ndarray] = []
+        pending = 0
+        for first in range(0, m, chunk):
+            probes = probed[first : first + chunk, None] ^ masks[None, :]
+            owner, which = np.nonzero(present[probes])  # most probes find nothing
+            hits = probes[owner, which]
+            lo = offsets[hits].astype(np.int64)
+            count = offsets[hits + 1] - lo
+            pos = np.arange(int(count.sum())) + np.repeat(lo - (np.cumsum(count) - count), count)
+            keys.append(order[pos].astype(np.int64) * m + np.repeat(owner + first, count))
+            pending += len(pos)
+            if pending >= _CHECK_AT or first + chunk >= m:
+                found.append(_near_pairs(np.concatenate(keys), indexed, queries, radius))
+                keys, pending = [], 0
+    key = np.unique(np.concatenate(found))
+    return key // n, key % n

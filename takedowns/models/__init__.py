@@ -16,6 +16,7 @@ from takedowns.models.cases import (
 from takedowns.models.discovery import (
     CrawledImage,
     CrawledPdq,
+    CrawledUnmatched,
     CrawlPage,
     CrawlRun,
     CrawlState,
@@ -82,6 +83,7 @@ __all__ = [
     "CrawlState",
     "CrawledImage",
     "CrawledPdq",
+    "CrawledUnmatched",
     "EscalationStep",
     "Event",
     "EventType",

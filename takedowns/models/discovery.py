@@ -13,8 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hashing.mih import hex_blocks
-from takedowns.models.pdq import PdqBlocks, pdq_blocks_values
+from hashing.mih import split_blocks
 
 
 class WatchedSite(models.Model):
@@ -127,9 +126,6 @@ class CrawledImage(models.Model):
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     last_run = models.ForeignKey(CrawlRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    # Matched against every open case's references once, after hashing; new references are matched against
-    # all stored images when they are hashed.
-    matched_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["site", "image_url_sha"], name="crawled_image_once_per_site")]
@@ -138,17 +134,51 @@ class CrawledImage(models.Model):
         return self.image_url
 
 
-PHASH_BLOCK_FIELDS = tuple(f"phash_b{i}" for i in range(4))
+class CrawledUnmatched(models.Model):
+    """A crawled picture waiting to be matched against every open case's references: new, changed, or pointing
+    to a new reference since it was last matched (new references are matched against all stored pictures when
+    they are hashed). A narrow queue that the matching job reads and empties, so that marking a million pictures
+    matched deletes a million small rows instead of rewriting a million wide ones with all their indexes.
+    ``queued_at``: a picture queued again while a match of it runs stays queued."""
+
+    crawled_image = models.OneToOneField(
+        CrawledImage, primary_key=True, on_delete=models.CASCADE, related_name="unmatched"
+    )
+    queued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.crawled_image_id)
 
 
-class CrawledPdq(PdqBlocks):
-    """One variant of a crawled picture (whole, border-trimmed, cut out of an app frame): its PDQ with the 16
-    indexed blocks of ``PdqBlocks``, and its pHash with 4 indexed 16-bit blocks, so that on PostgreSQL a new
-    reference meets every stored picture by multi-index hashing in the database instead of in a worker's
-    memory (docs/DECISIONS.md#discovery-matching-inside-postgresql). A row per variant rather than 60
-    columns on ``CrawledImage``: a picture without a trimmed or framed variant costs no index entries for it.
-    The pHash blocks find the rule's second way (pHash within 8 with PDQ within 72), which PDQ's own blocks
-    cannot at a cost the database can bear."""
+# The database stage's blocks (docs/DECISIONS.md#discovery-matching-inside-postgresql): PDQ's 256 bits in 11
+# blocks of 23-24 bits and pHash's 64 in 3 of 21-22. At the rule's radii (PDQ 31, pHash 8) pigeonhole leaves a
+# block within two bits either way (31 // 11 = 8 // 3 = 2): ~300 probes a block, but at 10 million pictures a
+# probe returns one or two rows instead of the ~150 a 16-bit block does, and the rows read from the table are
+# what the time goes on.
+PDQ_SEGMENTS, PHASH_SEGMENTS = 11, 3
+PDQ_SEGMENT_FIELDS = tuple(f"pdq_s{i}" for i in range(PDQ_SEGMENTS))
+PHASH_SEGMENT_FIELDS = tuple(f"phash_s{i}" for i in range(PHASH_SEGMENTS))
+
+
+def _segment_field() -> models.IntegerField:
+    return models.IntegerField(null=True, blank=True, editable=False)
+
+
+def segment_values(value: str, phash: str) -> dict[str, int | None]:
+    """The block columns of a variant row from its PDQ (64 hex digits) and pHash (16 hex digits or blank)."""
+    pdq = [block for block, _ in split_blocks(value, PDQ_SEGMENTS)]
+    ph = [block for block, _ in split_blocks(phash, PHASH_SEGMENTS)] if len(phash) == 16 else [None] * PHASH_SEGMENTS
+    return dict(zip(PDQ_SEGMENT_FIELDS, pdq, strict=True)) | dict(zip(PHASH_SEGMENT_FIELDS, ph, strict=True))
+
+
+class CrawledPdq(models.Model):
+    """One variant of a crawled picture (whole, border-trimmed, cut out of an app frame): its PDQ and pHash, each
+    with indexed blocks (``PDQ_SEGMENT_FIELDS``, ``PHASH_SEGMENT_FIELDS``), so that on PostgreSQL a new reference
+    meets every stored picture by multi-index hashing in the database instead of in a worker's memory
+    (docs/DECISIONS.md#discovery-matching-inside-postgresql). A row per variant rather than columns on
+    ``CrawledImage``: a picture without a trimmed or framed variant costs no index entries for it. The pHash
+    blocks find the rule's second way (pHash within 8 with PDQ within 72), which PDQ's own blocks cannot at a
+    cost the database can bear."""
 
     WHOLE, TRIMMED, UNWRAPPED = 0, 1, 2
 
@@ -156,19 +186,16 @@ class CrawledPdq(PdqBlocks):
     slot = models.PositiveSmallIntegerField()  # WHOLE, TRIMMED or UNWRAPPED
     value = models.CharField(max_length=64)  # PDQ
     phash = models.CharField(max_length=16, blank=True)
-    phash_b0 = models.IntegerField(null=True, blank=True, editable=False)
-    phash_b1 = models.IntegerField(null=True, blank=True, editable=False)
-    phash_b2 = models.IntegerField(null=True, blank=True, editable=False)
-    phash_b3 = models.IntegerField(null=True, blank=True, editable=False)
+    pdq_s0, pdq_s1, pdq_s2, pdq_s3 = _segment_field(), _segment_field(), _segment_field(), _segment_field()
+    pdq_s4, pdq_s5, pdq_s6, pdq_s7 = _segment_field(), _segment_field(), _segment_field(), _segment_field()
+    pdq_s8, pdq_s9, pdq_s10 = _segment_field(), _segment_field(), _segment_field()
+    phash_s0, phash_s1, phash_s2 = _segment_field(), _segment_field(), _segment_field()
 
-    class Meta(PdqBlocks.Meta):
+    class Meta:
         constraints = [models.UniqueConstraint(fields=["crawled_image", "slot"], name="crawled_pdq_once_per_slot")]
         indexes = [
-            *PdqBlocks.Meta.indexes,
-            *(
-                models.Index(fields=[name], name=f"crawledpdq_{name}", condition=Q(**{f"{name}__isnull": False}))
-                for name in PHASH_BLOCK_FIELDS
-            ),
+            models.Index(fields=[name], name=f"crawledpdq_{name}", condition=Q(**{f"{name}__isnull": False}))
+            for name in PDQ_SEGMENT_FIELDS + PHASH_SEGMENT_FIELDS
         ]
 
     def __str__(self) -> str:
@@ -185,16 +212,9 @@ def crawled_pdq_rows(image_id: int, variants: list[tuple[str, str]]) -> list[Cra
         if len(value) != 64 or (value, phash) in seen:
             continue
         seen.add((value, phash))
-        phash_blocks = hex_blocks(phash) if len(phash) == 16 else (None,) * 4
+        phash = phash if len(phash) == 16 else ""
         rows.append(
-            CrawledPdq(
-                crawled_image_id=image_id,
-                slot=slot,
-                value=value,
-                phash=phash if len(phash) == 16 else "",
-                **pdq_blocks_values(value),
-                **dict(zip(PHASH_BLOCK_FIELDS, phash_blocks, strict=True)),
-            )
+            CrawledPdq(crawled_image_id=image_id, slot=slot, value=value, phash=phash, **segment_values(value, phash))
         )
     return rows
 

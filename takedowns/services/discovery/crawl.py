@@ -25,6 +25,7 @@ from takedowns.audit import event_record
 from takedowns.models import (
     ActorKind,
     CrawledImage,
+    CrawledUnmatched,
     CrawlPage,
     CrawlRun,
     CrawlState,
@@ -317,17 +318,20 @@ def _image_seen(crawler: _Crawler, page_url: str, image_url: str, now: datetime)
     if seen is None:
         with transaction.atomic():
             seen, created = CrawledImage.objects.get_or_create(
-                site=site, image_url_sha=sha, defaults=values | {"first_seen_at": now, "matched_at": None}
+                site=site, image_url_sha=sha, defaults=values | {"first_seen_at": now}
             )
             if created:
                 crawled_pdq_store(image=seen)
+                CrawledUnmatched.objects.create(crawled_image=seen, queued_at=now)
     else:
-        if seen.sha256 != h.sha256 or set(proposed) - set(seen.keypoint_refs or ()):
-            values["matched_at"] = None  # the picture changed, or points to a new reference: match it again
+        # The picture changed, or points to a new reference: match it again.
+        again = seen.sha256 != h.sha256 or set(proposed) - set(seen.keypoint_refs or ())
         fields = ("pdq", "phash", "pdq_trimmed", "pdq_unwrapped", "hashes")
         before = crawled_variant_hashes(*(getattr(seen, f) for f in fields))
         with transaction.atomic():
             CrawledImage.objects.filter(pk=seen.pk).update(**values)
+            if again:
+                CrawledUnmatched.objects.update_or_create(crawled_image_id=seen.pk, defaults={"queued_at": now})
             for f in fields:
                 setattr(seen, f, values[f])
             if crawled_variant_hashes(*(values[f] for f in fields)) != before:

@@ -1,13 +1,14 @@
-"""Matching crawled images against the references of every open case: a PDQ screen, then the full rule on the
-few pairs that pass; each match not already on its case becomes a finding.
+"""Matching crawled images against the references of every open case: a PDQ screen, then the full rule on the few
+pairs that pass; each match not already on its case becomes a finding.
 
-Newly crawled pictures meet the references (the small side, few per case) in process, a batch at a time, with
-the vectorised screen at ``SCREEN_RADIUS``. A new reference meets every stored picture: on SQLite (the
-embedded default, small stores) the stored fingerprints are screened in process as well; on PostgreSQL the
-store stays in the database, and multi-index hashing over ``CrawledPdq`` finds the pictures the rule's hash
-stages could accept against the reference's variants (``crawled_pdq_candidates``), so a worker's memory does
-not grow with the store. What that narrower way in gives up (keypoint-only matches the radius-80 screen let
-through) is written in docs/DECISIONS.md#discovery-matching-inside-postgresql."""
+Newly crawled pictures meet the references (the small side, few per case) in process, a large batch at a time: an
+exact multi-index join finds the pairs the rule's hash stages could accept, and the few pictures that carry
+keypoints are also screened at ``SCREEN_RADIUS`` for the keypoint stage. A new reference meets every stored
+picture: on SQLite (the embedded default, small stores) the stored fingerprints are screened in process as well;
+on PostgreSQL the store stays in the database, and multi-index hashing over ``CrawledPdq`` finds the pictures the
+rule's hash stages could accept against the reference's variants (``crawled_pdq_candidates``), so a worker's
+memory does not grow with the store. What that narrower way in gives up (keypoint-only matches the radius-80
+screen let through) is written in docs/DECISIONS.md#discovery-matching-inside-postgresql."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from django.utils import timezone
 import hashing
 from hashing.index import hex_to_words, item_pairs
 from hashing.kpindex import KeypointIndex
-from hashing.mih import distance, flip_probes, hex_blocks
+from hashing.mih import distance, flip_probes, pairs_within, split_blocks
 from takedowns.audit import event_record
 from takedowns.models import (
     ActorKind,
@@ -32,13 +33,20 @@ from takedowns.models import (
     CaseState,
     CrawledImage,
     CrawledPdq,
+    CrawledUnmatched,
     EventType,
     Finding,
     ImageState,
     ReferenceImage,
 )
-from takedowns.models.discovery import PHASH_BLOCK_FIELDS, crawled_pdq_rows, crawled_variant_hashes
-from takedowns.models.pdq import BLOCK_FIELDS
+from takedowns.models.discovery import (
+    PDQ_SEGMENT_FIELDS,
+    PDQ_SEGMENTS,
+    PHASH_SEGMENT_FIELDS,
+    PHASH_SEGMENTS,
+    crawled_pdq_rows,
+    crawled_variant_hashes,
+)
 
 # The screen's radius: the loosest PDQ distance at which the hash rule can accept a pair (pHash ≤ 8 with
 # PDQ ≤ 72), widened to 80 so that crops and framed photos the hash rule narrowly misses reach the keypoint
@@ -49,6 +57,9 @@ SCREEN_RADIUS = 80
 # computes only for images the screen flags against a reference or whose app frame was detected.
 KEYPOINT_RULE = hashing.MatchRule()
 MATCH_BATCH = 20_000
+# Newly crawled pictures are joined with every reference slot this many at a time (``_hash_stage_pairs``): the
+# join's per-block tables cost the same for any batch, so a large one pays for them once; ~60 bytes a variant.
+JOIN_BATCH = 1_000_000
 # References the keypoint index may propose for one crawled picture (its candidate budget), and how many
 # pictures of one run may keep keypoints because of it: keypoints are ~24 KB a picture, and a site full of
 # look-alikes must not fill the database.
@@ -56,10 +67,9 @@ KEYPOINT_BUDGET = 4
 KEYPOINT_IMAGES_PER_RUN = 5_000
 # The database stage (PostgreSQL) takes exactly the pairs the rule's hash stages can accept: PDQ within
 # ``pdq_alone`` (31), or pHash within ``phash_with_pdq`` (8) with PDQ within ``pdq_with_phash`` (72), on any
-# (reference variant, crawled variant) pair. Multi-index hashing finds both exactly with one-bit probes on
-# PDQ's 16 blocks (31 // 16) and two-bit probes on pHash's 4 (8 // 4). The screen's radius of 80 by PDQ alone
-# would need five-bit probes (~6,900 a block) and return a large part of the store
-# (docs/DECISIONS.md#discovery-matching-inside-postgresql).
+# (reference variant, crawled variant) pair. Multi-index hashing finds both exactly with two-bit probes on
+# PDQ's 11 blocks (31 // 11) and on pHash's 3 (8 // 3). The screen's radius of 80 by PDQ alone would return a
+# large part of the store (docs/DECISIONS.md#discovery-matching-inside-postgresql).
 DATABASE_RULE = KEYPOINT_RULE
 
 
@@ -183,35 +193,144 @@ def _decide(pairs: dict[int, list[int]], ref_ids, ref_cases, ref_records, now: d
     return created
 
 
-def crawled_images_match(*, now: datetime | None = None, backend: str = "auto") -> int:
+def crawled_images_match(*, now: datetime | None = None, backend: str = "auto", hash_stage: str = "exact") -> int:
     """Match every crawled image not matched yet against the references of every open case. Returns the
-    number of findings created. Idempotent: images are marked matched, findings are unique per case."""
+    number of findings created. Idempotent: matched images leave the queue (``CrawledUnmatched``), findings are
+    unique per case.
+
+    ``hash_stage``: ``exact`` (the default) gives the rule every pair it could accept: the pairs its hash stages
+    can take, found exactly by multi-index hashing (``_hash_stage_pairs``), plus, for the few pictures that
+    carry keypoints, every pair within ``SCREEN_RADIUS`` and the references the keypoint index proposed;
+    ``screen`` screens every picture at ``SCREEN_RADIUS`` (the former path, kept to compare with). Both find
+    the same: a picture without keypoints can only be matched by a hash stage."""
+    if hash_stage not in ("exact", "screen"):
+        raise ValueError(f"hash_stage must be exact or screen, not {hash_stage!r}")
     now = now or timezone.now()
-    ref_ids, ref_cases, ref_records, ref_words = _reference_rows()
-    created = 0
+    started = timezone.now()
+    refs = _reference_rows()
+    ref_ids = refs[0]
+    slots = _ReferenceSlots(refs[2]) if hash_stage == "exact" else None
+    created, last = 0, 0
     while True:
-        batch = list(
-            CrawledImage.objects.filter(matched_at__isnull=True)
-            .order_by("id")
-            .values_list("pk", "pdq", "pdq_trimmed", "pdq_unwrapped", "keypoint_refs")[:MATCH_BATCH]
-        )
-        if not batch:
+        size = JOIN_BATCH if slots is not None else MATCH_BATCH
+        queue = CrawledUnmatched.objects.filter(pk__gt=last).order_by("pk")
+        ids = list(queue.values_list("pk", flat=True)[:size])
+        if not ids:
             return created
-        rows = [row[:4] for row in batch]
+        last = ids[-1]
         if ref_ids:
-            qi, ri, _ = item_pairs(_crawled_words(rows), ref_words, SCREEN_RADIUS, backend=backend)
-            pairs: dict[int, list[int]] = defaultdict(list)
-            for q, r in zip(qi.tolist(), ri.tolist(), strict=True):
-                pairs[rows[q][0]].append(r)
-            # Pictures the keypoint index pointed at a reference are compared with it too (by keypoints).
-            position = {ref_id: i for i, ref_id in enumerate(ref_ids)}
-            for pk, *_, proposed in batch:
-                for ref_id in proposed or ():
-                    i = position.get(ref_id)
-                    if i is not None and i not in pairs[pk]:
-                        pairs[pk].append(i)
-            created += _decide({k: v for k, v in pairs.items() if v}, ref_ids, ref_cases, ref_records, now)
-        CrawledImage.objects.filter(pk__in=[r[0] for r in batch]).update(matched_at=now)
+            in_batch = CrawledImage.objects.filter(pk__gte=ids[0], pk__lte=last, unmatched__isnull=False)
+            # With the exact join, only pictures that carry keypoints still need the wide screen.
+            screened = in_batch if slots is None else in_batch.filter(_KEEPS_KEYPOINTS)
+            pairs = _screen_pairs(screened, refs, backend)
+            if slots is not None:
+                for image_id, indices in _hash_stage_pairs(ids[0], last, slots).items():
+                    pairs[image_id] = sorted(set(pairs.get(image_id, ())) | indices)
+            for start in range(0, len(ids), MATCH_BATCH):
+                chunk = ids[start : start + MATCH_BATCH]
+                created += _decide({pk: pairs[pk] for pk in chunk if pairs.get(pk)}, *refs[:3], now)
+        _dequeue(ids, started)
+
+
+def _dequeue(ids: list[int], started: datetime) -> None:
+    """Take matched pictures off the queue, unless queued again since the match began. On PostgreSQL one
+    statement with the ids as one array (a million of them compile slowly as Django parameters)."""
+    table = CrawledUnmatched._meta.db_table
+    connection = connections[CrawledUnmatched.objects.db]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'DELETE FROM "{table}" WHERE "crawled_image_id" = ANY(%s) AND "queued_at" <= %s', [ids, started]
+            )
+        return
+    for start in range(0, len(ids), 500):
+        CrawledUnmatched.objects.filter(pk__in=ids[start : start + 500], queued_at__lte=started).delete()
+
+
+# Pictures that carry keypoints (kept only for an app frame, a near reference at crawl time, or a proposal of
+# the keypoint index): only they can be matched by the keypoint stage.
+_KEEPS_KEYPOINTS = (
+    ~(Q(hashes__features=None) | Q(hashes__features__isnull=True))
+    | Q(hashes__features_unwrapped__isnull=False)
+    | ~Q(keypoint_refs=[])
+)
+
+
+def _screen_pairs(images, refs, backend: str) -> dict[int, list[int]]:
+    """Crawled image id → reference indices: every pair with some variant pair within ``SCREEN_RADIUS``, and
+    the references the keypoint index proposed for the picture."""
+    ref_ids, _, _, ref_words = refs
+    pairs: dict[int, list[int]] = defaultdict(list)
+    batch = list(images.values_list("pk", "pdq", "pdq_trimmed", "pdq_unwrapped", "keypoint_refs"))
+    if not batch:
+        return pairs
+    rows = [row[:4] for row in batch]
+    qi, ri, _ = item_pairs(_crawled_words(rows), ref_words, SCREEN_RADIUS, backend=backend)
+    for q, r in zip(qi.tolist(), ri.tolist(), strict=True):
+        pairs[rows[q][0]].append(r)
+    position = {ref_id: i for i, ref_id in enumerate(ref_ids)}
+    for pk, *_, proposed in batch:
+        for ref_id in proposed or ():
+            i = position.get(ref_id)
+            if i is not None and i not in pairs[pk]:
+                pairs[pk].append(i)
+    return pairs
+
+
+class _ReferenceSlots:
+    """Every open reference's four slots (whole, trimmed, mirrored, trimmed-mirrored) as hash arrays for the
+    exact join: PDQ words, and pHash words for the slots that have one."""
+
+    def __init__(self, records: list[hashing.ImageHashes]) -> None:
+        pairs = [pair for r in records for pair in _reference_slot_pairs(r)]
+        self.owner = np.repeat(np.arange(len(records)), 4)
+        self.pdq = _words([pdq for pdq, _ in pairs])
+        with_phash = [i for i, (_, ph) in enumerate(pairs) if len(ph or "") == 16]
+        self.phash_slots = np.asarray(with_phash, np.int64)
+        self.phash = hex_to_words([pairs[i][1] for i in with_phash], 64)
+
+
+def _hash_stage_pairs(first: int, last: int, slots: _ReferenceSlots, rule: hashing.MatchRule = DATABASE_RULE):
+    """Crawled image id → reference indices, for the unmatched images with ids in ``first..last``: exactly the
+    pairs with a variant pair the rule's hash stages could accept (PDQ within ``rule.pdq_alone``, or pHash within
+    ``rule.phash_with_pdq`` with PDQ within ``rule.pdq_with_phash``), by multi-index hashing in process
+    (``hashing.mih.pairs_within``) over the pictures' variant rows (``CrawledPdq``), read as arrays."""
+    image, pdq, phash, has_phash = [], [], [], []
+    rows = CrawledPdq.objects.filter(
+        crawled_image_id__gte=first, crawled_image_id__lte=last, crawled_image__unmatched__isnull=False
+    ).values_list("crawled_image_id", "value", "phash")
+    chunk: list[tuple[int, str, str]] = []
+    for row in rows.iterator(chunk_size=MATCH_BATCH):
+        chunk.append(row)
+        if len(chunk) == MATCH_BATCH:
+            _append_rows(chunk, image, pdq, phash, has_phash)
+            chunk = []
+    _append_rows(chunk, image, pdq, phash, has_phash)
+    if not image:
+        return {}
+    image_ids = np.concatenate(image)
+    words, ph = np.concatenate(pdq), np.concatenate(phash)
+    slot, row = pairs_within(words, slots.pdq, rule.pdq_alone, PDQ_SEGMENTS)
+    with_phash = np.flatnonzero(np.concatenate(has_phash))
+    if len(with_phash) and len(slots.phash_slots):
+        s2, r2 = pairs_within(ph[with_phash, None], slots.phash, rule.phash_with_pdq, PHASH_SEGMENTS)
+        s2, r2 = slots.phash_slots[s2], with_phash[r2]
+        near = np.bitwise_count(words[r2] ^ slots.pdq[s2]).sum(axis=1) <= rule.pdq_with_phash
+        slot, row = np.concatenate([slot, s2[near]]), np.concatenate([row, r2[near]])
+    found: dict[int, set[int]] = defaultdict(set)
+    for image_id, ref in zip(image_ids[row].tolist(), slots.owner[slot].tolist(), strict=True):
+        found[image_id].add(ref)
+    return found
+
+
+def _append_rows(chunk, image: list, pdq: list, phash: list, has_phash: list) -> None:
+    """Variant rows as arrays: image ids, PDQ words, pHash word (0 where none) and whether there is one."""
+    if not chunk:
+        return
+    image.append(np.fromiter((r[0] for r in chunk), np.int64, len(chunk)))
+    pdq.append(_words([r[1] for r in chunk]))
+    phash.append(hex_to_words([r[2] if len(r[2]) == 16 else "0" * 16 for r in chunk], 64)[:, 0])
+    has_phash.append(np.fromiter((len(r[2]) == 16 for r in chunk), bool, len(chunk)))
 
 
 def crawled_pdq_store(*, image: CrawledImage) -> None:
@@ -250,18 +369,19 @@ def crawled_pdq_candidates(pairs: list[tuple[str, str]], *, rule: hashing.MatchR
                     found.add(image_id)
                     break
         return sorted(found)
-    pdq_flips, phash_flips = rule.pdq_alone // 16, rule.phash_with_pdq // 4  # pigeonhole over 16 and 4 blocks
+    # Pigeonhole over the blocks: a pair within the radius has a block within ``radius // blocks`` bits.
+    pdq_flips, phash_flips = rule.pdq_alone // PDQ_SEGMENTS, rule.phash_with_pdq // PHASH_SEGMENTS
     for pdq, phash in pairs:
         probes = Q()
-        for name, block in zip(BLOCK_FIELDS, hex_blocks(pdq), strict=True):
-            probes |= Q(**{f"{name}__in": flip_probes(block, pdq_flips)})
+        for name, (block, width) in zip(PDQ_SEGMENT_FIELDS, split_blocks(pdq, PDQ_SEGMENTS), strict=True):
+            probes |= Q(**{f"{name}__in": flip_probes(block, pdq_flips, width)})
         near = Q(_dq__lte=rule.pdq_alone)
         qs = CrawledPdq.objects.annotate(
             _dq=RawSQL("bit_count(('x' || \"value\")::bit(256) # ('x' || %s)::bit(256))", [pdq])
         )
         if len(phash) == 16:
-            for name, block in zip(PHASH_BLOCK_FIELDS, hex_blocks(phash), strict=True):
-                probes |= Q(**{f"{name}__in": flip_probes(block, phash_flips)})
+            for name, (block, width) in zip(PHASH_SEGMENT_FIELDS, split_blocks(phash, PHASH_SEGMENTS), strict=True):
+                probes |= Q(**{f"{name}__in": flip_probes(block, phash_flips, width)})
             qs = qs.annotate(
                 _dp=RawSQL(
                     "CASE WHEN \"phash\" = '' THEN 64 "

@@ -14,7 +14,7 @@ from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from takedowns.models import CrawledImage, CrawlPage, CrawlRun, Event, EventType, Finding, WatchedSite
+from takedowns.models import CrawledImage, CrawledUnmatched, CrawlPage, CrawlRun, Event, EventType, Finding, WatchedSite
 from takedowns.services import discovery
 from takedowns.services.images import image_add
 from takedowns.services.jobs import held_while_alive
@@ -225,7 +225,11 @@ def test_edited_copies_are_found_and_nothing_else(server, case_with_refs, api):
     body = api.get(f"/api/v1/cases/{case_with_refs.reference}/findings/").json()
     assert {"image_url", "page_url", "stage", "distance"} <= set(body[0])
     # Running the match again creates nothing new.
-    CrawledImage.objects.update(matched_at=None)
+    now = timezone.now()
+    CrawledUnmatched.objects.bulk_create(
+        [CrawledUnmatched(crawled_image=image, queued_at=now) for image in CrawledImage.objects.all()],
+        ignore_conflicts=True,
+    )
     assert discovery.crawled_images_match() == 0
 
 

@@ -46,7 +46,7 @@ def test_the_worker_crawls_a_gallery_and_finds_the_edited_copies(celery_worker_p
         return CrawlRun.objects.get(pk=run.pk).state == "done"
 
     wait_for(finished, timeout=900, interval=2, what="the crawl to finish")
-    wait_for(lambda: not site.images.filter(matched_at__isnull=True).exists(), timeout=300, interval=2, what="matching")
+    wait_for(lambda: not site.images.filter(unmatched__isnull=False).exists(), timeout=300, interval=2, what="matching")
     run.refresh_from_db()
     assert run.pages_fetched == 201 and run.images_hashed == 1000
     assert server.hits("/private/") == 0

@@ -17,9 +17,16 @@ from django.db import connection
 from django.utils import timezone
 
 import hashing
-from hashing.mih import distance
+from hashing.mih import distance, split_widths
 from takedowns.models import CrawledImage, CrawledPdq, Finding, ReferenceImage, WatchedSite
-from takedowns.models.discovery import crawled_pdq_rows
+from takedowns.models.discovery import (
+    PDQ_SEGMENT_FIELDS,
+    PDQ_SEGMENTS,
+    PHASH_SEGMENT_FIELDS,
+    PHASH_SEGMENTS,
+    crawled_pdq_rows,
+    segment_values,
+)
 from takedowns.services import discovery
 from tests.factories import complete_case
 
@@ -43,8 +50,19 @@ def _flip(value: str, bits: list[int]) -> str:
     return f"{n:0{len(value)}x}"
 
 
-def _spread(count: int, rng: random.Random) -> list[int]:
-    """``count`` distinct bits spread round-robin over the 16 blocks (at 31: no block is left identical)."""
+def _spread(count: int, rng: random.Random, bits: int = 256) -> list[int]:
+    """``count`` distinct bits spread round-robin over the database's blocks (PDQ's 11, pHash's 3): the edge of
+    multi-index hashing, at PDQ 31 or pHash 8 the nearest block is exactly two bits away."""
+    segments = PDQ_SEGMENTS if bits == 256 else PHASH_SEGMENTS
+    blocks, top = [], bits
+    for width in split_widths(bits, segments):
+        top -= width
+        blocks.append(rng.sample(range(top, top + width), 8))
+    return [blocks[i % segments][i // segments] for i in range(count)]
+
+
+def _spread16(count: int, rng: random.Random) -> list[int]:
+    """``count`` bits spread over sixteen 16-bit blocks (at 31 no such block is left identical)."""
     by_block = [rng.sample(range(16 * b, 16 * b + 16), 5) for b in range(16)]
     return [by_block[i % 16][i // 16] for i in range(count)]
 
@@ -82,7 +100,6 @@ def _store(records: list[hashing.ImageHashes]) -> list[CrawledImage]:
             hashes=r.to_dict(),
             first_seen_at=now,
             last_seen_at=now,
-            matched_at=now,
         )
         for i, r in enumerate(records)
     )
@@ -114,10 +131,11 @@ def test_the_candidate_stage_returns_exactly_what_brute_force_returns():
         for d in (0, 1, 15, 16, 17, 30, 31, 32, 33, 48):
             pdq, phash = rng.choice(refs)
             store(slot, _flip(pdq, _spread(d, rng)), _hex(rng, 64))  # spread: 31 leaves no block identical
+            store(slot, _flip(pdq, _spread16(d, rng)), _hex(rng, 64))
             store(slot, _flip(pdq, rng.sample(range(256), d)), _hex(rng, 64))
         for dq, dp in ((72, 8), (72, 0), (50, 7), (73, 8), (72, 9), (40, 12)):
             pdq, phash = rng.choice(refs)
-            store(slot, _flip(pdq, _spread(dq, rng)), _flip(phash, [16 * (i % 4) + 5 * (i // 4) for i in range(dp)]))
+            store(slot, _flip(pdq, _spread(dq, rng)), _flip(phash, _spread(dp, rng, 64)))
     pdq, phash = refs[0]
     records.append(_record(_flip(pdq, list(range(31))), _hex(rng, 64), {}, rng))  # packed into two blocks
     records.append(_record(_flip(pdq, list(range(32))), _hex(rng, 64), {}, rng))
@@ -220,20 +238,26 @@ def test_variant_rows_are_written_per_distinct_variant_and_backfilled_by_the_mig
     images = _store(records)
     rows = set(CrawledPdq.objects.values_list("crawled_image_id", "slot"))
     assert rows == {(images[0].pk, CrawledPdq.WHOLE), (images[0].pk, CrawledPdq.UNWRAPPED), (images[1].pk, 0)}
-    assert all(r.pdq_b0 is not None for r in CrawledPdq.objects.all())
+    assert all(r.pdq_s0 is not None and r.phash_s2 is not None for r in CrawledPdq.objects.all())
     assert CrawledPdq.objects.get(crawled_image=images[0], slot=CrawledPdq.UNWRAPPED).phash == "0" * 16
-    expected = sorted(
-        CrawledPdq.objects.values_list("crawled_image_id", "slot", "value", "pdq_b7", "phash", "phash_b3")
-    )
+    fields = ("crawled_image_id", "slot", "value", *PDQ_SEGMENT_FIELDS, "phash", *PHASH_SEGMENT_FIELDS)
+    expected = sorted(CrawledPdq.objects.values_list(*fields))
+    assert [r.slot for r in crawled_pdq_rows(1, [(whole, "ab" * 8), ("", ""), (whole.upper(), "AB" * 8)])] == [0]
 
-    # Pictures stored before the migration get the same rows from its backfill.
-    CrawledPdq.objects.all().delete()
-    migration = importlib.import_module("takedowns.migrations.0030_pgmatch_crawled_pdq")
+    # Rows written before the blocks changed (no block values yet) get the same ones from the migration.
+    CrawledPdq.objects.update(**dict.fromkeys(PDQ_SEGMENT_FIELDS + PHASH_SEGMENT_FIELDS))
+    migration = importlib.import_module("takedowns.migrations.0031_pgmatch_wider_blocks")
 
     class Editor:
         connection = connection
 
-    migration.crawled_pdq_backfill(apps, Editor())
-    got = CrawledPdq.objects.values_list("crawled_image_id", "slot", "value", "pdq_b7", "phash", "phash_b3")
-    assert sorted(got) == expected
-    assert [r.slot for r in crawled_pdq_rows(1, [(whole, "ab" * 8), ("", ""), (whole.upper(), "AB" * 8)])] == [0]
+    migration.crawled_pdq_segments(apps, Editor())
+    assert sorted(CrawledPdq.objects.values_list(*fields)) == expected
+
+
+def test_blocks_are_the_hash_bits_in_order():
+    value = "f" * 6 + "0" * 58  # the first 24 bits set: block 0 (24 bits wide) is all ones, the rest zero
+    blocks = segment_values(value, "8" + "0" * 15)
+    assert blocks["pdq_s0"] == 2**24 - 1 and all(blocks[f"pdq_s{i}"] == 0 for i in range(1, PDQ_SEGMENTS))
+    assert blocks["phash_s0"] == 2**21 and blocks["phash_s1"] == blocks["phash_s2"] == 0  # 22 bits wide
+    assert [segment_values(value, "")[name] for name in PHASH_SEGMENT_FIELDS] == [None, None, None]
