@@ -159,27 +159,14 @@ def _record(pdq: str, phash: str, variants: dict[str, str], rng: random.Random) 
 
 
 def _references(count: int, rng: random.Random) -> list[hashing.ImageHashes]:
-    from tests.factories import complete_case
+    from tests.factories import complete_case, hashed_reference
 
     case = complete_case(urls=["https://bench.example/reported"], hashed_images=0)
     records = []
     for _ in range(count):
         slots = {"trimmed": _hex(rng), "mirror": _hex(rng), "trimmed-mirror": _hex(rng)}
         r = _record(_hex(rng), _hex(rng, 64), slots, rng)
-        ReferenceImage.objects.create(
-            case=case,
-            state="hashed",
-            sha256=r.sha256,
-            md5=r.md5,
-            phash=r.phash,
-            dhash=r.dhash,
-            whash=r.whash,
-            pdq=r.pdq,
-            pdq_quality=90,
-            width=640,
-            height=480,
-            match_data=r.to_dict(),
-        )
+        hashed_reference(case, r)
         records.append(r)
     return records
 

@@ -115,3 +115,24 @@ def complete_case(*, urls, hashed_images: int = 1, **overrides):
             height=480,
         )
     return case
+
+
+def hashed_reference(case, record):
+    """A hashed reference picture of ``case`` with the fingerprints and matcher record of ``record`` (an
+    ``hashing.ImageHashes``), as the hashing task leaves it."""
+    from takedowns.models import ReferenceImage
+
+    return ReferenceImage.objects.create(
+        case=case,
+        state="hashed",
+        sha256=record.sha256,
+        md5=record.md5,
+        phash=record.phash,
+        dhash=record.dhash,
+        whash=record.whash,
+        pdq=record.pdq,
+        pdq_quality=record.pdq_quality,
+        width=record.width,
+        height=record.height,
+        match_data=record.to_dict(),
+    )

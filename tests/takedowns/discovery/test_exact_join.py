@@ -17,7 +17,7 @@ from hashing.index import hex_to_words
 from hashing.mih import pairs_within, split_widths
 from takedowns.models import CrawledImage, CrawledUnmatched, Finding, ReferenceImage, WatchedSite
 from takedowns.services import discovery
-from tests.factories import complete_case
+from tests.factories import complete_case, hashed_reference
 from tests.utils import edited_copies, hard_edited_copies, make_photo_like
 
 
@@ -79,21 +79,7 @@ def test_the_join_of_an_empty_side_is_empty():
 
 
 def _reference(case, data: bytes) -> ReferenceImage:
-    r = hashing.compute(data, features=True)
-    return ReferenceImage.objects.create(
-        case=case,
-        state="hashed",
-        sha256=r.sha256,
-        md5=r.md5,
-        phash=r.phash,
-        dhash=r.dhash,
-        whash=r.whash,
-        pdq=r.pdq,
-        pdq_quality=r.pdq_quality,
-        width=r.width,
-        height=r.height,
-        match_data=r.to_dict(),
-    )
+    return hashed_reference(case, hashing.compute(data, features=True))
 
 
 def _crawl_store(records: list[tuple[hashing.ImageHashes, list[int]]]) -> list[CrawledImage]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 import hashing
 from hashing.mih import distance, split_widths
-from takedowns.models import CrawledImage, CrawledPdq, Finding, ReferenceImage, WatchedSite
+from takedowns.models import CrawledImage, CrawledPdq, Finding, WatchedSite
 from takedowns.models.discovery import (
     PDQ_SEGMENT_FIELDS,
     PDQ_SEGMENTS,
@@ -28,7 +28,7 @@ from takedowns.models.discovery import (
     segment_values,
 )
 from takedowns.services import discovery
-from tests.factories import complete_case
+from tests.factories import complete_case, hashed_reference
 
 pytestmark = pytest.mark.django_db
 
@@ -194,20 +194,7 @@ def test_a_new_reference_finds_in_the_database_what_the_in_process_path_finds():
     rng = random.Random(31)
     ref, stored, gap = _gallery(rng)
     case = complete_case(urls=["https://mailhost-a.example/post/1"], hashed_images=0)
-    reference = ReferenceImage.objects.create(
-        case=case,
-        state="hashed",
-        sha256=ref.sha256,
-        md5=ref.md5,
-        phash=ref.phash,
-        dhash=ref.dhash,
-        whash=ref.whash,
-        pdq=ref.pdq,
-        pdq_quality=ref.pdq_quality,
-        width=640,
-        height=480,
-        match_data=ref.to_dict(),
-    )
+    reference = hashed_reference(case, ref)
     images = _store(stored)
 
     in_process = discovery.reference_match_crawled(image_id=reference.pk, where="process")
