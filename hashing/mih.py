@@ -209,6 +209,38 @@ def _bits_at(words: np.ndarray, start: int, width: int) -> np.ndarray:
     return (value & np.uint64((1 << width) - 1)).astype(np.int32 if width < 32 else np.int64)
 
 
+def _dense_table(values: np.ndarray, width: int):
+    """Probe by a table of every possible block value: offsets into the rows sorted by value, and a bitmap of
+    the values present (most probes find nothing, and the bitmap says so from cache)."""
+    counts = np.bincount(values, minlength=1 << width)
+    np.cumsum(counts, out=counts)  # in place: one more table this size would add to the peak
+    offsets = np.zeros(len(counts) + 1, np.int32 if len(values) < 2**31 else np.int64)
+    offsets[1:] = counts
+    del counts
+    present = np.zeros(1 << width, bool)
+    present[values] = True
+
+    def locate(probes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        owner, which = np.nonzero(present[probes])
+        hits = probes[owner, which]
+        lo = offsets[hits].astype(np.int64)
+        return owner, lo, offsets[hits + 1] - lo
+
+    return locate
+
+
+def _sorted_table(ordered: np.ndarray):
+    """Probe by binary search in the sorted block values (for few rows, where a full table would dwarf them)."""
+
+    def locate(probes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lo = np.searchsorted(ordered, probes, "left")
+        count = np.searchsorted(ordered, probes, "right") - lo
+        owner, which = np.nonzero(count)
+        return owner, lo[owner, which].astype(np.int64), count[owner, which].astype(np.int64)
+
+    return locate
+
+
 # Candidate pairs are distance-checked this many at a time (~50 MB of working arrays), however many a block finds.
 _CHECK_AT = 1_000_000
 
@@ -228,7 +260,13 @@ def _near_pairs(key: np.ndarray, indexed: np.ndarray, queries: np.ndarray, radiu
 
 
 def pairs_within(
-    indexed: np.ndarray, queries: np.ndarray, radius: int, blocks: int, *, chunk: int = 2048
+    indexed: np.ndarray,
+    queries: np.ndarray,
+    radius: int,
+    blocks: int,
+    *,
+    chunk: int = 2048,
+    dense: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every (query row, indexed row) whose hashes differ in at most ``radius`` bits, exactly, sorted: multi-index
     hashing over ``blocks`` blocks of the hashes ((n, W) and (m, W) uint64, as ``hashing.index.hex_to_words``).
@@ -238,7 +276,8 @@ def pairs_within(
     within ``radius // blocks`` bits of its own: the bitmap drops the probes that find nothing, the offsets give
     the rows of the others, and the exact distance runs on those pairs. Made for a large indexed side (a
     batch of crawled pictures) and a smaller query side (every reference's slots): with few, wide blocks a
-    probe returns almost nothing that is not a match."""
+    probe returns almost nothing that is not a match. A small join (the table would dwarf the work; ``dense``
+    forces either way) binary-searches the sorted block values instead of tabling every possible value."""
     empty = np.zeros(0, np.int64)
     n, m = len(indexed), len(queries)
     if not n or not m:
@@ -249,22 +288,13 @@ def pairs_within(
         values, probed = _bits_at(indexed, start, width), _bits_at(queries, start, width)
         start += width
         order = np.argsort(values)
-        counts = np.bincount(values, minlength=1 << width)
-        np.cumsum(counts, out=counts)  # in place: one more table this size would add to the peak
-        offsets = np.zeros(len(counts) + 1, np.int32 if n < 2**31 else np.int64)
-        offsets[1:] = counts
-        del counts
-        present = np.zeros(1 << width, bool)
-        present[values] = True
         masks = np.asarray(_masks(flips, width), values.dtype)
+        table = dense if dense is not None else (1 << width) <= 64 * (n + m * len(masks))
+        locate = _dense_table(values, width) if table else _sorted_table(values[order])
         keys: list[np.ndarray] = []
         pending = 0
         for first in range(0, m, chunk):
-            probes = probed[first : first + chunk, None] ^ masks[None, :]
-            owner, which = np.nonzero(present[probes])  # most probes find nothing
-            hits = probes[owner, which]
-            lo = offsets[hits].astype(np.int64)
-            count = offsets[hits + 1] - lo
+            owner, lo, count = locate(probed[first : first + chunk, None] ^ masks[None, :])
             pos = np.arange(int(count.sum())) + np.repeat(lo - (np.cumsum(count) - count), count)
             keys.append(order[pos].astype(np.int64) * m + np.repeat(owner + first, count))
             pending += len(pos)

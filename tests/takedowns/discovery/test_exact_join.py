@@ -47,8 +47,9 @@ def _brute(indexed: list[str], queries: list[str], radius: int) -> set[tuple[int
     }
 
 
+@pytest.mark.parametrize("dense", [True, False], ids=["table", "search"])
 @pytest.mark.parametrize(("bits", "radius", "blocks"), [(256, 31, 11), (64, 8, 3), (256, 31, 16), (256, 47, 11)])
-def test_the_join_returns_exactly_what_brute_force_returns(bits, radius, blocks):
+def test_the_join_returns_exactly_what_brute_force_returns(bits, radius, blocks, dense):
     rng = random.Random(bits + radius + blocks)
     queries = [_hex(rng, bits) for _ in range(12)]
     indexed = [_hex(rng, bits) for _ in range(300)]
@@ -59,7 +60,8 @@ def test_the_join_returns_exactly_what_brute_force_returns(bits, radius, blocks)
     indexed += indexed[-20:]  # duplicates: one block value shared by many rows
     rng.shuffle(indexed)
 
-    qi, ii = pairs_within(hex_to_words(indexed, bits), hex_to_words(queries, bits), radius, blocks, chunk=5)
+    words = hex_to_words(indexed, bits), hex_to_words(queries, bits)
+    qi, ii = pairs_within(*words, radius, blocks, chunk=5, dense=dense)
 
     got = set(zip(qi.tolist(), ii.tolist(), strict=True))
     assert got == _brute(indexed, queries, radius)
