@@ -136,3 +136,27 @@ def hashed_reference(case, record):
         height=record.height,
         match_data=record.to_dict(),
     )
+
+
+def random_hex(rng, bits: int = 256) -> str:
+    """A random hash of ``bits`` bits in hex, from ``rng`` (a ``random.Random``)."""
+    return f"{rng.getrandbits(bits):0{bits // 4}x}"
+
+
+def generated_record(pdq: str, phash: str, variants: dict, rng):
+    """A matcher record (``hashing.ImageHashes``) made of given fingerprints, no picture behind it: ``variants``
+    maps a variant's name to its (PDQ, pHash)."""
+    import hashing
+
+    return hashing.ImageHashes(
+        sha256=random_hex(rng),
+        md5=random_hex(rng, 128),
+        phash=phash,
+        dhash=phash,
+        whash=phash,
+        pdq=pdq,
+        pdq_quality=90,
+        width=640,
+        height=480,
+        variants=tuple(hashing.Variant(name, p, p, value) for name, (value, p) in variants.items()),
+    )

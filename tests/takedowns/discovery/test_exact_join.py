@@ -17,12 +17,9 @@ from hashing.index import hex_to_words
 from hashing.mih import pairs_within, split_widths
 from takedowns.models import CrawledImage, CrawledUnmatched, Finding, ReferenceImage, WatchedSite
 from takedowns.services import discovery
-from tests.factories import complete_case, hashed_reference
+from tests.factories import complete_case, generated_record, hashed_reference
+from tests.factories import random_hex as _hex
 from tests.utils import edited_copies, hard_edited_copies, make_photo_like
-
-
-def _hex(rng: random.Random, bits: int = 256) -> str:
-    return f"{rng.getrandbits(bits):0{bits // 4}x}"
 
 
 def _flip_spread(value: str, count: int, blocks: int, rng: random.Random) -> str:
@@ -119,20 +116,6 @@ def _queue_again(images: list[CrawledImage], at=None) -> None:
     )
 
 
-def _random_record(pdq: str, phash: str, rng: random.Random) -> hashing.ImageHashes:
-    return hashing.ImageHashes(
-        sha256=_hex(rng),
-        md5=_hex(rng, 128),
-        phash=phash,
-        dhash=phash,
-        whash=phash,
-        pdq=pdq,
-        pdq_quality=90,
-        width=640,
-        height=480,
-    )
-
-
 def _findings() -> set[tuple]:
     return set(Finding.objects.values_list("crawled_image_id", "reference_image_id", "stage", "distance"))
 
@@ -156,10 +139,10 @@ def test_newly_crawled_pictures_meet_the_same_references_by_the_exact_join_as_by
     first = refs[0].match_data
     for dq in (0, 20, 31, 32, 45, 72, 73):
         pdq = _flip_spread(first["pdq"], dq, 11, rng)
-        records.append((_random_record(pdq, _hex(rng, 64), rng), []))
-        records.append((_random_record(pdq, _flip_spread(first["phash"], 8, 3, rng), rng), []))
-        records.append((_random_record(pdq, _flip_spread(first["phash"], 9, 3, rng), rng), []))
-    records += [(_random_record(_hex(rng), _hex(rng, 64), rng), []) for _ in range(60)]
+        records.append((generated_record(pdq, _hex(rng, 64), {}, rng), []))
+        records.append((generated_record(pdq, _flip_spread(first["phash"], 8, 3, rng), {}, rng), []))
+        records.append((generated_record(pdq, _flip_spread(first["phash"], 9, 3, rng), {}, rng), []))
+    records += [(generated_record(_hex(rng), _hex(rng, 64), {}, rng), []) for _ in range(60)]
     images = _crawl_store(records)
 
     screened = discovery.crawled_images_match(hash_stage="screen")
@@ -195,8 +178,8 @@ def test_the_exact_join_reads_new_pictures_in_batches(monkeypatch):
     case = complete_case(urls=["https://mailhost-a.example/post/1"], hashed_images=0)
     ref = _reference(case, make_photo_like(seed=4103))
     near = [_flip_spread(ref.match_data["pdq"], d, 11, rng) for d in (0, 10, 31)] * 5
-    records = [(_random_record(p, _hex(rng, 64), rng), []) for p in near]
-    records += [(_random_record(_hex(rng), _hex(rng, 64), rng), []) for _ in range(10)]
+    records = [(generated_record(p, _hex(rng, 64), {}, rng), []) for p in near]
+    records += [(generated_record(_hex(rng), _hex(rng, 64), {}, rng), []) for _ in range(10)]
     rng.shuffle(records)
     _crawl_store(records)
     assert discovery.crawled_images_match() == 15

@@ -29,6 +29,8 @@ from takedowns.models.discovery import (
 )
 from takedowns.services import discovery
 from tests.factories import complete_case, hashed_reference
+from tests.factories import generated_record as _record
+from tests.factories import random_hex as _hex
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +39,6 @@ needs_postgresql = pytest.mark.skipif(
     reason="the database stage's SQL (indexed block probes, bit_count) runs only on PostgreSQL; on SQLite "
     "(the embedded default) a new reference is screened in process, as before",
 )
-
-
-def _hex(rng: random.Random, bits: int = 256) -> str:
-    return f"{rng.getrandbits(bits):0{bits // 4}x}"
 
 
 def _flip(value: str, bits: list[int]) -> str:
@@ -65,21 +63,6 @@ def _spread16(count: int, rng: random.Random) -> list[int]:
     """``count`` bits spread over sixteen 16-bit blocks (at 31 no such block is left identical)."""
     by_block = [rng.sample(range(16 * b, 16 * b + 16), 5) for b in range(16)]
     return [by_block[i % 16][i // 16] for i in range(count)]
-
-
-def _record(pdq: str, phash: str, variants: dict[str, str], rng: random.Random) -> hashing.ImageHashes:
-    return hashing.ImageHashes(
-        sha256=_hex(rng),
-        md5=_hex(rng, 128),
-        phash=phash,
-        dhash=phash,
-        whash=phash,
-        pdq=pdq,
-        pdq_quality=90,
-        width=640,
-        height=480,
-        variants=tuple(hashing.Variant(name, p, p, value) for name, (value, p) in variants.items()),
-    )
 
 
 def _store(records: list[hashing.ImageHashes]) -> list[CrawledImage]:
