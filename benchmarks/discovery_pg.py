@@ -117,6 +117,7 @@ from takedowns.models.discovery import (
 )
 from takedowns.services.discovery import crawled_pdq_candidates, reference_match_crawled
 from takedowns.services.discovery.match import _reference_rows, _reference_slot_pairs
+from tests.factories import generated_record
 
 # Planted copies: (PDQ bits, pHash bits or None for an unrelated pHash). The rule takes PDQ ≤ 31, or pHash ≤ 8
 # with PDQ ≤ 72.
@@ -144,18 +145,8 @@ def _spread_flip(value: str, count: int, rng: random.Random) -> str:
 
 
 def _record(pdq: str, phash: str, variants: dict[str, str], rng: random.Random) -> hashing.ImageHashes:
-    return hashing.ImageHashes(
-        sha256=_hex(rng),
-        md5=_hex(rng, 128),
-        phash=phash,
-        dhash=phash,
-        whash=phash,
-        pdq=pdq,
-        pdq_quality=90,
-        width=640,
-        height=480,
-        variants=tuple(hashing.Variant(name, phash, phash, value) for name, value in variants.items()),
-    )
+    """A generated record whose variants (name → PDQ) share the picture's pHash."""
+    return generated_record(pdq, phash, {name: (value, phash) for name, value in variants.items()}, rng)
 
 
 def _references(count: int, rng: random.Random) -> list[hashing.ImageHashes]:

@@ -160,3 +160,38 @@ def generated_record(pdq: str, phash: str, variants: dict, rng):
         height=480,
         variants=tuple(hashing.Variant(name, p, p, value) for name, (value, p) in variants.items()),
     )
+
+
+def crawled_images(records: list, *, proposals: list | None = None, queued: bool = False) -> list:
+    """Crawled pictures with these matcher records, stored as the crawl stores them (columns, record, variant
+    rows) on one generated site; ``proposals``: each one's ``keypoint_refs``; ``queued``: waiting to be matched
+    (as new pictures are), else as if matched already."""
+    from takedowns.models import CrawledImage, CrawledUnmatched, WatchedSite
+    from takedowns.services import discovery
+
+    site = WatchedSite.objects.create(name="Generated", start_urls=["https://gallery.example/"])
+    now = timezone.now()
+    images = CrawledImage.objects.bulk_create(
+        CrawledImage(
+            site=site,
+            image_url=f"https://gallery.example/i/{i}.jpg",
+            image_url_sha=f"{i:064x}",
+            page_url=f"https://gallery.example/p/{i}",
+            sha256=r.sha256,
+            pdq=r.pdq,
+            pdq_quality=r.pdq_quality,
+            phash=r.phash,
+            pdq_trimmed=(r.variant("trimmed").pdq if r.variant("trimmed") else ""),
+            pdq_unwrapped=(r.variant("unwrapped").pdq if r.variant("unwrapped") else ""),
+            hashes=r.to_dict(),
+            keypoint_refs=proposals[i] if proposals else [],
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        for i, r in enumerate(records)
+    )
+    for image in images:
+        discovery.crawled_pdq_store(image=image)
+    if queued:
+        CrawledUnmatched.objects.bulk_create([CrawledUnmatched(crawled_image=image, queued_at=now) for image in images])
+    return images

@@ -15,9 +15,9 @@ from django.utils import timezone
 import hashing
 from hashing.index import hex_to_words
 from hashing.mih import pairs_within, split_widths
-from takedowns.models import CrawledImage, CrawledUnmatched, Finding, ReferenceImage, WatchedSite
+from takedowns.models import CrawledImage, CrawledUnmatched, Finding, ReferenceImage
 from takedowns.services import discovery
-from tests.factories import complete_case, generated_record, hashed_reference
+from tests.factories import complete_case, crawled_images, generated_record, hashed_reference
 from tests.factories import random_hex as _hex
 from tests.utils import edited_copies, hard_edited_copies, make_photo_like
 
@@ -82,32 +82,8 @@ def _reference(case, data: bytes) -> ReferenceImage:
 
 
 def _crawl_store(records: list[tuple[hashing.ImageHashes, list[int]]]) -> list[CrawledImage]:
-    """Store pictures as the crawl does (record, variant rows), unmatched; ``keypoint_refs`` as given."""
-    site = WatchedSite.objects.create(name="Generated", start_urls=["https://gallery.example/"])
-    now = timezone.now()
-    images = []
-    for i, (r, proposed) in enumerate(records):
-        trimmed, unwrapped = r.variant("trimmed"), r.variant("unwrapped")
-        image = CrawledImage.objects.create(
-            site=site,
-            image_url=f"https://gallery.example/i/{i}.jpg",
-            image_url_sha=f"{i:064x}",
-            page_url=f"https://gallery.example/p/{i}",
-            sha256=r.sha256,
-            pdq=r.pdq,
-            pdq_quality=r.pdq_quality,
-            phash=r.phash,
-            pdq_trimmed=trimmed.pdq if trimmed else "",
-            pdq_unwrapped=unwrapped.pdq if unwrapped else "",
-            hashes=r.to_dict(),
-            keypoint_refs=proposed,
-            first_seen_at=now,
-            last_seen_at=now,
-        )
-        discovery.crawled_pdq_store(image=image)
-        CrawledUnmatched.objects.create(crawled_image=image, queued_at=now)
-        images.append(image)
-    return images
+    """New pictures as the crawl stores them, waiting to be matched; each with its keypoint proposals."""
+    return crawled_images([r for r, _ in records], proposals=[p for _, p in records], queued=True)
 
 
 def _queue_again(images: list[CrawledImage], at=None) -> None:

@@ -14,11 +14,9 @@ import random
 import pytest
 from django.apps import apps
 from django.db import connection
-from django.utils import timezone
 
-import hashing
 from hashing.mih import distance, split_widths
-from takedowns.models import CrawledImage, CrawledPdq, Finding, WatchedSite
+from takedowns.models import CrawledImage, CrawledPdq, Finding
 from takedowns.models.discovery import (
     PDQ_SEGMENT_FIELDS,
     PDQ_SEGMENTS,
@@ -28,7 +26,7 @@ from takedowns.models.discovery import (
     segment_values,
 )
 from takedowns.services import discovery
-from tests.factories import complete_case, hashed_reference
+from tests.factories import complete_case, crawled_images, hashed_reference
 from tests.factories import generated_record as _record
 from tests.factories import random_hex as _hex
 
@@ -65,32 +63,6 @@ def _spread16(count: int, rng: random.Random) -> list[int]:
     return [by_block[i % 16][i // 16] for i in range(count)]
 
 
-def _store(records: list[hashing.ImageHashes]) -> list[CrawledImage]:
-    site = WatchedSite.objects.create(name="Generated", start_urls=["https://gallery.example/"])
-    now = timezone.now()
-    images = CrawledImage.objects.bulk_create(
-        CrawledImage(
-            site=site,
-            image_url=f"https://gallery.example/i/{i}.jpg",
-            image_url_sha=f"{i:064x}",
-            page_url=f"https://gallery.example/p/{i}",
-            sha256=r.sha256,
-            pdq=r.pdq,
-            pdq_quality=r.pdq_quality,
-            phash=r.phash,
-            pdq_trimmed=(r.variant("trimmed").pdq if r.variant("trimmed") else ""),
-            pdq_unwrapped=(r.variant("unwrapped").pdq if r.variant("unwrapped") else ""),
-            hashes=r.to_dict(),
-            first_seen_at=now,
-            last_seen_at=now,
-        )
-        for i, r in enumerate(records)
-    )
-    for image in images:
-        discovery.crawled_pdq_store(image=image)
-    return images
-
-
 def _stored_variants(image: CrawledImage) -> list[str]:
     return [v for v in (image.pdq, image.pdq_trimmed, image.pdq_unwrapped) if v]
 
@@ -123,7 +95,7 @@ def test_the_candidate_stage_returns_exactly_what_brute_force_returns():
     records.append(_record(_flip(pdq, list(range(31))), _hex(rng, 64), {}, rng))  # packed into two blocks
     records.append(_record(_flip(pdq, list(range(32))), _hex(rng, 64), {}, rng))
     records += [_record(_hex(rng), _hex(rng, 64), {}, rng) for _ in range(150)]
-    images = _store(records)
+    images = crawled_images(records)
 
     found = discovery.crawled_pdq_candidates(refs)
 
@@ -178,7 +150,7 @@ def test_a_new_reference_finds_in_the_database_what_the_in_process_path_finds():
     ref, stored, gap = _gallery(rng)
     case = complete_case(urls=["https://mailhost-a.example/post/1"], hashed_images=0)
     reference = hashed_reference(case, ref)
-    images = _store(stored)
+    images = crawled_images(stored)
 
     in_process = discovery.reference_match_crawled(image_id=reference.pk, where="process")
     by_process = _findings()
@@ -205,7 +177,7 @@ def test_variant_rows_are_written_per_distinct_variant_and_backfilled_by_the_mig
         _record(whole, phash, {"trimmed": (whole, phash), "unwrapped": (_hex(rng), "0" * 16)}, rng),
         _record(_hex(rng), _hex(rng, 64), {}, rng),
     ]
-    images = _store(records)
+    images = crawled_images(records)
     rows = set(CrawledPdq.objects.values_list("crawled_image_id", "slot"))
     assert rows == {(images[0].pk, CrawledPdq.WHOLE), (images[0].pk, CrawledPdq.UNWRAPPED), (images[1].pk, 0)}
     assert all(r.pdq_s0 is not None and r.phash_s2 is not None for r in CrawledPdq.objects.all())
