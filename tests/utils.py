@@ -187,7 +187,9 @@ URLS = (
 HANDLE = "u/uploader_account"
 
 _TEXT_OP = re.compile(rb"\(((?:\\.|[^\\)])*)\)\s*Tj")
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+# Up to the newline before "endstream" only: a compressed stream may itself end in a carriage return (one in 256
+# do), which "\r?\n" would cut off and leave the stream undecodable.
+_STREAM = re.compile(rb"stream\r?\n(.*?)\nendstream", re.S)
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -195,7 +197,7 @@ def pdf_text(pdf: bytes) -> str:
     chunks: list[bytes] = []
     for stream in _STREAM.findall(pdf):
         try:
-            chunks.append(zlib.decompress(stream))
+            chunks.append(zlib.decompressobj().decompress(stream))  # a "\r" before "\nendstream" is left over
         except zlib.error:
             chunks.append(stream)
     lines = []
