@@ -16,12 +16,14 @@ AUTHENTICATION_BACKENDS = [
     "takedowns.web.auth_backends.UsernameSlowDownBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Django's default hashers for staff passwords, plus the fast one for victims' random access codes (only ever
-# chosen by name: takedowns/hashers.py says why it is safe for those codes and nothing else).
+# Staff passwords with Argon2id, Django's recommended hasher (argon2-cffi, requirements.txt says why); passwords
+# stored with Django's older defaults still verify and are re-hashed at the next sign-in. Plus the fast hasher
+# for victims' random access codes (only ever chosen by name: takedowns/hashers.py says why it is safe for those
+# codes and nothing else).
 PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
     "takedowns.hashers.AccessCodeHasher",
