@@ -21,7 +21,9 @@ in the sink: none may be missing or doubled, and no request may fail.
     DEBUG=true .venv/bin/python benchmarks/load/run.py embedded   # writes benchmarks/load/results/embedded.json
     .venv/bin/python benchmarks/load/run.py report                # REPORT.md from both (each run also does it)
 
-``make load`` runs all three. Location checks and host look-ups are switched off (``VERIFY_LOCATIONS=false``,
+``make load`` runs all three. Besides each endpoint's times as the client sees them, the report gives, for the
+postgres run, the time inside gunicorn's worker (its access log) and where the CPU went (seconds per process
+group, from /proc), so that a slow page can be told apart as work or as waiting. Location checks and host look-ups are switched off (``VERIFY_LOCATIONS=false``,
 ``IDENTIFY_HOSTS=false``): the victims' URLs are made-up addresses on real platforms' domains, and the run must
 not leave the machine.
 """
@@ -79,6 +81,9 @@ PASSWORD = "load-bench-password-2026"
 EMAIL_PLATFORMS = ("tumblr", "telegram")
 POLL_SECONDS = 2.0  # each advocate and each token, between two polls
 TIMEOUT = 120  # seconds for one HTTP request: a request slower than this counts as an error
+# gunicorn's access-log line in the postgres run: worker pid, method, path, status, microseconds spent inside
+# the worker (from the request parsed to the response written: not the wait for a free thread before it).
+SERVER_LOG = "%(p)s %(m)s %(U)s %(s)s %(D)s"
 
 
 def free_port() -> int:
@@ -416,7 +421,9 @@ class Run:
         if self.mode == "postgres":
             env = {"GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "4"}
             self.env.update(env)
-            self.start("gunicorn", [PYTHON, "-m", "gunicorn", "-c", "portal/gunicorn.conf.py", "portal.wsgi"])
+            # The access log says which process answered and how long the request took inside it (SERVER_LOG).
+            gunicorn = [PYTHON, "-m", "gunicorn", "-c", "portal/gunicorn.conf.py", "--access-logformat", SERVER_LOG]
+            self.start("gunicorn", [*gunicorn, "portal.wsgi"])
             worker = [PYTHON, "-m", "celery", "-A", "portal", "worker", "--without-gossip", "--without-mingle"]
             # docker-compose.yml's two workers, scaled to a 2-core machine; ``--workers N`` starts N processes per
             # queue, as scaling out to more machines would.
@@ -477,6 +484,8 @@ class Run:
             self.smtp.stop()
         # Read once every server has stopped, so that errors logged while shutting down are counted too.
         result["logs"] = self.scan_logs()
+        if self.mode == "postgres":
+            result["server"] = server_times(self.logs / "gunicorn.log")
         result["access_code_hash_ms"] = access_code_ms
         return result
 
@@ -495,6 +504,7 @@ class Run:
         time.sleep(1)
         filed: dict[int, dict] = {}
         self.t0 = t0 = time.time()
+        cpu_start = cpu_seconds(self.children)
         victims = [
             spawn(recorded(rec, "victim", victim_walk), rec, self.base, i, pictures[i], filed)
             for i in range(self.conf["victims"])
@@ -504,6 +514,7 @@ class Run:
         for thread in victims:
             thread.join(timeout=max(1, self.left()))
         intake_seconds = time.time() - t0
+        cpu_intake = cpu_seconds(self.children)
         timed_out = any(t.is_alive() for t in victims)
         done = self.wait_for_background(filed) if not timed_out else None
         # The pollers keep going until the background work is done; then a last poll sees the final counts.
@@ -512,6 +523,7 @@ class Run:
         for thread in pollers:
             thread.join(timeout=TIMEOUT)
         load_seconds = time.time() - t0
+        cpu_end = cpu_seconds(self.children)
         counts = self.counts(filed, seen, token_platform)
         return {
             "mode": self.mode,
@@ -534,6 +546,9 @@ class Run:
             "all_hashed_after_seconds": done.get("hashed") if done else None,
             "all_notified_after_seconds": done.get("notified") if done else None,
             "endpoints": summarise(rec.samples, load_seconds),
+            # Where the two cores went: CPU seconds per process group while the victims walked, and in the whole run.
+            "cpu_intake": cpu_between(cpu_start, cpu_intake),
+            "cpu_load": cpu_between(cpu_start, cpu_end),
             "requests": sum(len(v) for v in rec.samples.values()),
             "rps": round(sum(len(v) for v in rec.samples.values()) / load_seconds, 1),
             "statuses": {str(k): v for k, v in sorted(rec.statuses.items())},
@@ -664,6 +679,65 @@ class Run:
         return found
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(children: dict[str, subprocess.Popen]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each server (its whole session: gunicorn's or a worker's
+    pool processes too), by PostgreSQL's and Redis's processes (the whole cluster: nothing else ran during the
+    runs) and by this driver (its client threads and the SMTP sink). Linux /proc only; empty elsewhere."""
+    sessions = {proc.pid: name for name, proc in children.items()}
+    used: Counter = Counter()
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # fields[3] is the session id; [11] and [12] utime and stime; [13] and [14] those of waited-for children.
+        seconds = sum(int(f) for f in fields[11:13]) / _TICKS
+        if int(fields[3]) in sessions:
+            used[sessions[int(fields[3])]] += seconds
+        elif comm == "postgres":
+            used["postgresql"] += seconds
+        elif comm == "redis-server":
+            used["redis"] += seconds
+    usage = os.times()
+    used["driver (client threads, SMTP sink)"] = usage.user + usage.system
+    return dict(used)
+
+
+def server_times(log: Path) -> dict:
+    """Per method and path, the time inside gunicorn's worker (p50, p95 in ms), and how many requests each
+    worker process answered (a kept-alive connection stays with the process that accepted it)."""
+    import numpy as np
+
+    times, processes = defaultdict(list), Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        match = re.fullmatch(r"<(\d+)> (GET|POST|HEAD) (\S+) (\d{3}) (\d+)", line.strip())
+        if match and match.group(3) != "/healthz":
+            processes[match.group(1)] += 1
+            times[f"{match.group(2)} {match.group(3)}"].append(int(match.group(5)) / 1000)
+    return {
+        "requests_per_process": sorted(processes.values(), reverse=True),
+        "endpoints": {
+            key: {
+                "count": len(values),
+                "p50_ms": round(float(np.percentile(values, 50)), 1),
+                "p95_ms": round(float(np.percentile(values, 95)), 1),
+            }
+            for key, values in sorted(times.items())
+        },
+    }
+
+
+def cpu_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: round(after.get(name, 0.0) - before.get(name, 0.0), 2) for name in sorted(after)}
+
+
 def _since(moment, t0: float) -> float | None:
     return round(moment.timestamp() - t0, 1) if moment else None
 
@@ -731,6 +805,7 @@ def write_report() -> None:
         before = json.loads(before_path.read_text()) if before_path.exists() else None
         was = {e["endpoint"]: e for e in (before or {}).get("endpoints", [])}
         c = r["counts"]
+        server = r.get("server") or {}
         failures = verdict(r)
         conf = r["config"]
         lines += [
@@ -768,16 +843,44 @@ def write_report() -> None:
                 if before
                 else []
             ),
-            "| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | p50 / p95 / p99 before |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            *(
+                [
+                    "Seen by the client (from sending the request to the last byte of the answer), and inside the"
+                    " server (gunicorn's access log: from the request parsed to the answer written; the rest is the"
+                    " wait for a free thread). `(check)` and `(htmx refresh)` share their path's server figures.",
+                    "",
+                ]
+                if server
+                else []
+            ),
+            "| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | server p50 / p95 "
+            "| p50 / p95 / p99 before |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for e in r["endpoints"]:
             b = was.get(e["endpoint"])
             then = f"{b['p50_ms']} / {b['p95_ms']} / {b['p99_ms']}" if b else "—"
+            inside = server.get("endpoints", {}).get(re.sub(r" \(.*\)$", "", e["endpoint"]))
+            inside = f"{inside['p50_ms']} / {inside['p95_ms']}" if inside else "—"
             lines.append(
                 f"| `{e['endpoint']}` | {e['count']} | {e['rps']} | {e['p50_ms']} | {e['p95_ms']} | {e['p99_ms']} "
-                f"| {e['max_ms']} | {then} |"
+                f"| {e['max_ms']} | {inside} | {then} |"
             )
+        if r.get("cpu_intake"):
+            lines += [
+                "",
+                f"Where the two cores went, in CPU seconds, while the victims walked ({r['intake_seconds']} s, at most"
+                f" {2 * r['intake_seconds']:.1f} CPU seconds) and in the whole run ({r['load_seconds']} s): "
+                + "; ".join(f"{name} {r['cpu_intake'].get(name, 0)} / {used}" for name, used in r["cpu_load"].items())
+                + "."
+                + (
+                    " Requests per gunicorn process: "
+                    + " / ".join(str(n) for n in server["requests_per_process"])
+                    + " (each kept-alive connection stays with the process that accepted it)."
+                    if server.get("requests_per_process")
+                    else ""
+                ),
+            ]
         lines += [
             "",
             "Counted afterwards (database and SMTP sink):",
