@@ -23,9 +23,10 @@ in the sink: none may be missing or doubled, and no request may fail.
 
 ``make load`` runs all three. Besides each endpoint's times as the client sees them, the report gives, for the
 postgres run, the time inside gunicorn's worker (its access log) and where the CPU went (seconds per process
-group, from /proc), so that a slow page can be told apart as work or as waiting. Location checks and host look-ups are switched off (``VERIFY_LOCATIONS=false``,
-``IDENTIFY_HOSTS=false``): the victims' URLs are made-up addresses on real platforms' domains, and the run must
-not leave the machine.
+group, from /proc), so that a slow page can be told apart as work or as waiting.
+
+Location checks and host look-ups are switched off (``VERIFY_LOCATIONS=false``, ``IDENTIFY_HOSTS=false``): the
+victims' URLs are made-up addresses on real platforms' domains, and the run must not leave the machine.
 """
 
 from __future__ import annotations
