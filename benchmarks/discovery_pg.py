@@ -106,18 +106,15 @@ from django.db import connection
 from django.utils import timezone
 
 import hashing
-from hashing.mih import split_widths
 from takedowns.models import Finding, ReferenceImage
 from takedowns.models.discovery import (
     PDQ_SEGMENT_FIELDS,
-    PDQ_SEGMENTS,
     PHASH_SEGMENT_FIELDS,
-    PHASH_SEGMENTS,
     segment_values,
 )
 from takedowns.services.discovery import crawled_pdq_candidates, reference_match_crawled
 from takedowns.services.discovery.match import _reference_rows, _reference_slot_pairs
-from tests.factories import generated_record
+from tests.factories import flip_spread, generated_record
 
 # Planted copies: (PDQ bits, pHash bits or None for an unrelated pHash). The rule takes PDQ ≤ 31, or pHash ≤ 8
 # with PDQ ≤ 72.
@@ -127,21 +124,6 @@ PLANT_MISSED = ((32, None), (40, None), (60, 12))
 
 def _hex(rng: random.Random, bits: int = 256) -> str:
     return f"{rng.getrandbits(bits):0{bits // 4}x}"
-
-
-def _spread_flip(value: str, count: int, rng: random.Random) -> str:
-    """``value`` with ``count`` bits flipped, spread as evenly as they go over the database's blocks (the
-    hardest case for multi-index hashing: at 31 bits no PDQ block of the 11 is within one bit)."""
-    bits = len(value) * 4
-    segments = PDQ_SEGMENTS if bits == 256 else PHASH_SEGMENTS
-    blocks, top = [], bits
-    for width in split_widths(bits, segments):
-        top -= width
-        blocks.append(rng.sample(range(top, top + width), 8))
-    n = int(value, 16)
-    for i in range(count):
-        n ^= 1 << blocks[i % segments][i // segments]
-    return f"{n:0{len(value)}x}"
 
 
 def _record(pdq: str, phash: str, variants: dict[str, str], rng: random.Random) -> hashing.ImageHashes:
@@ -188,8 +170,8 @@ def load(n: int, refs: list[hashing.ImageHashes], rng: random.Random, *, matched
     for ri, ref in enumerate(refs[: ARGS.planted_refs or None]):
         for bits in PLANT_FOUND + PLANT_MISSED:
             pdq, phash = rng.choice(_reference_slot_pairs(ref))
-            near = _spread_flip(pdq, bits[0], rng)
-            near_phash = _hex(rng, 64) if bits[1] is None else _spread_flip(phash, bits[1], rng)
+            near = flip_spread(pdq, bits[0], rng)
+            near_phash = _hex(rng, 64) if bits[1] is None else flip_spread(phash, bits[1], rng)
             whole, trimmed = (near, _hex(rng)) if rng.random() < 0.5 else (_hex(rng), near)
             rows.append(_record(whole, near_phash, {"trimmed": trimmed}, rng))
             planted.append((len(rows), ri, bits))

@@ -143,6 +143,26 @@ def random_hex(rng, bits: int = 256) -> str:
     return f"{rng.getrandbits(bits):0{bits // 4}x}"
 
 
+def flip_spread(value: str, count: int, rng, blocks: int | None = None) -> str:
+    """``value`` (a hash in hex) with ``count`` distinct bits flipped, dealt round-robin over ``blocks`` blocks
+    as ``hashing.mih.split_widths`` cuts them (default: the database's, 11 for PDQ and 3 for pHash): the
+    hardest case for multi-index hashing, where at the radius the nearest block is exactly ``radius // blocks``
+    bits away (the edge of the pigeonhole)."""
+    from hashing.mih import split_widths
+    from takedowns.models.discovery import PDQ_SEGMENTS, PHASH_SEGMENTS
+
+    bits = len(value) * 4
+    blocks = blocks or (PDQ_SEGMENTS if bits == 256 else PHASH_SEGMENTS)
+    top, per_block = bits, []
+    for width in split_widths(bits, blocks):
+        top -= width
+        per_block.append(rng.sample(range(top, top + width), min(width, -(-count // blocks))))
+    n = int(value, 16)
+    for i in range(count):
+        n ^= 1 << per_block[i % blocks][i // blocks]
+    return f"{n:0{len(value)}x}"
+
+
 def generated_record(pdq: str, phash: str, variants: dict, rng):
     """A matcher record (``hashing.ImageHashes``) made of given fingerprints, no picture behind it: ``variants``
     maps a variant's name to its (PDQ, pHash)."""

@@ -14,25 +14,12 @@ from django.utils import timezone
 
 import hashing
 from hashing.index import hex_to_words
-from hashing.mih import pairs_within, split_widths
+from hashing.mih import pairs_within
 from takedowns.models import CrawledImage, CrawledUnmatched, Finding, ReferenceImage
 from takedowns.services import discovery
-from tests.factories import complete_case, crawled_images, generated_record, hashed_reference
+from tests.factories import complete_case, crawled_images, flip_spread, generated_record, hashed_reference
 from tests.factories import random_hex as _hex
 from tests.utils import edited_copies, hard_edited_copies, make_photo_like
-
-
-def _flip_spread(value: str, count: int, blocks: int, rng: random.Random) -> str:
-    """``value`` with ``count`` bits flipped round-robin over ``blocks`` blocks: at the radius, the nearest
-    block is exactly ``radius // blocks`` bits away (the edge of the pigeonhole)."""
-    bits, top, per_block = len(value) * 4, len(value) * 4, []
-    for width in split_widths(bits, blocks):
-        top -= width
-        per_block.append(rng.sample(range(top, top + width), min(width, -(-count // blocks))))
-    n = int(value, 16)
-    for i in range(count):
-        n ^= 1 << per_block[i % blocks][i // blocks]
-    return f"{n:0{len(value)}x}"
 
 
 def _brute(indexed: list[str], queries: list[str], radius: int) -> set[tuple[int, int]]:
@@ -52,8 +39,8 @@ def test_the_join_returns_exactly_what_brute_force_returns(bits, radius, blocks,
     indexed = [_hex(rng, bits) for _ in range(300)]
     for q in queries:
         for d in (0, 1, radius // 2, radius - 1, radius, radius + 1, radius + 2):
-            indexed.append(_flip_spread(q, d, blocks, rng))  # spread: the hardest case
-            indexed.append(_flip_spread(q, d, 1, rng))  # packed into few blocks
+            indexed.append(flip_spread(q, d, rng, blocks))  # spread: the hardest case
+            indexed.append(flip_spread(q, d, rng, 1))  # packed into few blocks
     indexed += indexed[-20:]  # duplicates: one block value shared by many rows
     rng.shuffle(indexed)
 
@@ -114,10 +101,10 @@ def test_newly_crawled_pictures_meet_the_same_references_by_the_exact_join_as_by
     # Generated near copies of the first reference at the edges of the hash stages, and strangers.
     first = refs[0].match_data
     for dq in (0, 20, 31, 32, 45, 72, 73):
-        pdq = _flip_spread(first["pdq"], dq, 11, rng)
+        pdq = flip_spread(first["pdq"], dq, rng, 11)
         records.append((generated_record(pdq, _hex(rng, 64), {}, rng), []))
-        records.append((generated_record(pdq, _flip_spread(first["phash"], 8, 3, rng), {}, rng), []))
-        records.append((generated_record(pdq, _flip_spread(first["phash"], 9, 3, rng), {}, rng), []))
+        records.append((generated_record(pdq, flip_spread(first["phash"], 8, rng, 3), {}, rng), []))
+        records.append((generated_record(pdq, flip_spread(first["phash"], 9, rng, 3), {}, rng), []))
     records += [(generated_record(_hex(rng), _hex(rng, 64), {}, rng), []) for _ in range(60)]
     images = _crawl_store(records)
 
@@ -153,7 +140,7 @@ def test_the_exact_join_reads_new_pictures_in_batches(monkeypatch):
     rng = random.Random(41)
     case = complete_case(urls=["https://mailhost-a.example/post/1"], hashed_images=0)
     ref = _reference(case, make_photo_like(seed=4103))
-    near = [_flip_spread(ref.match_data["pdq"], d, 11, rng) for d in (0, 10, 31)] * 5
+    near = [flip_spread(ref.match_data["pdq"], d, rng, 11) for d in (0, 10, 31)] * 5
     records = [(generated_record(p, _hex(rng, 64), {}, rng), []) for p in near]
     records += [(generated_record(_hex(rng), _hex(rng, 64), {}, rng), []) for _ in range(10)]
     rng.shuffle(records)

@@ -15,18 +15,17 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from hashing.mih import distance, split_widths
+from hashing.mih import distance
 from takedowns.models import CrawledImage, CrawledPdq, Finding
 from takedowns.models.discovery import (
     PDQ_SEGMENT_FIELDS,
     PDQ_SEGMENTS,
     PHASH_SEGMENT_FIELDS,
-    PHASH_SEGMENTS,
     crawled_pdq_rows,
     segment_values,
 )
 from takedowns.services import discovery
-from tests.factories import complete_case, crawled_images, hashed_reference
+from tests.factories import complete_case, crawled_images, flip_spread, hashed_reference
 from tests.factories import generated_record as _record
 from tests.factories import random_hex as _hex
 
@@ -44,23 +43,6 @@ def _flip(value: str, bits: list[int]) -> str:
     for bit in bits:
         n ^= 1 << bit
     return f"{n:0{len(value)}x}"
-
-
-def _spread(count: int, rng: random.Random, bits: int = 256) -> list[int]:
-    """``count`` distinct bits spread round-robin over the database's blocks (PDQ's 11, pHash's 3): the edge of
-    multi-index hashing, at PDQ 31 or pHash 8 the nearest block is exactly two bits away."""
-    segments = PDQ_SEGMENTS if bits == 256 else PHASH_SEGMENTS
-    blocks, top = [], bits
-    for width in split_widths(bits, segments):
-        top -= width
-        blocks.append(rng.sample(range(top, top + width), 8))
-    return [blocks[i % segments][i // segments] for i in range(count)]
-
-
-def _spread16(count: int, rng: random.Random) -> list[int]:
-    """``count`` bits spread over sixteen 16-bit blocks (at 31 no such block is left identical)."""
-    by_block = [rng.sample(range(16 * b, 16 * b + 16), 5) for b in range(16)]
-    return [by_block[i % 16][i // 16] for i in range(count)]
 
 
 def _stored_variants(image: CrawledImage) -> list[str]:
@@ -85,12 +67,12 @@ def test_the_candidate_stage_returns_exactly_what_brute_force_returns():
     for slot in ("whole", "trimmed", "unwrapped"):
         for d in (0, 1, 15, 16, 17, 30, 31, 32, 33, 48):
             pdq, phash = rng.choice(refs)
-            store(slot, _flip(pdq, _spread(d, rng)), _hex(rng, 64))  # spread: 31 leaves no block identical
-            store(slot, _flip(pdq, _spread16(d, rng)), _hex(rng, 64))
+            store(slot, flip_spread(pdq, d, rng), _hex(rng, 64))  # spread: 31 leaves no block identical
+            store(slot, flip_spread(pdq, d, rng, 16), _hex(rng, 64))
             store(slot, _flip(pdq, rng.sample(range(256), d)), _hex(rng, 64))
         for dq, dp in ((72, 8), (72, 0), (50, 7), (73, 8), (72, 9), (40, 12)):
             pdq, phash = rng.choice(refs)
-            store(slot, _flip(pdq, _spread(dq, rng)), _flip(phash, _spread(dp, rng, 64)))
+            store(slot, flip_spread(pdq, dq, rng), flip_spread(phash, dp, rng))
     pdq, phash = refs[0]
     records.append(_record(_flip(pdq, list(range(31))), _hex(rng, 64), {}, rng))  # packed into two blocks
     records.append(_record(_flip(pdq, list(range(32))), _hex(rng, 64), {}, rng))
@@ -130,11 +112,11 @@ def _gallery(rng: random.Random):
     stored = []
     for d in (0, 10, 25, 31, 32, 40, 60):
         for i, ref_hex in enumerate(ref_hexes):
-            near = _flip(ref_hex, _spread(d, rng))
+            near = flip_spread(ref_hex, d, rng)
             whole, trimmed = (near, _hex(rng)) if i % 2 == 0 else (_hex(rng), near)
             stored.append(_record(whole, _hex(rng, 64), {"trimmed": (trimmed, _hex(rng, 64))}, rng))
     stored += [_record(_hex(rng), _hex(rng, 64), {}, rng) for _ in range(40)]
-    gap = _record(_flip(ref.pdq, _spread(40, rng)), _flip(ref_phash, [1, 9, 33]), {}, rng)
+    gap = _record(flip_spread(ref.pdq, 40, rng), _flip(ref_phash, [1, 9, 33]), {}, rng)
     stored.append(gap)
     return ref, stored, gap
 

@@ -12,7 +12,7 @@ import pytest
 from hashing.mih import block_probes, max_flips, pdq_blocks
 from takedowns.models import ExchangeSignal
 from takedowns.models.pdq import pdq_blocks_values, pdq_within, pdq_within_brute_force
-from tests.factories import complete_case
+from tests.factories import complete_case, flip_spread
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +22,6 @@ def _flip(value: str, bits: list[int]) -> str:
     for bit in bits:
         n ^= 1 << bit
     return f"{n:064x}"
-
-
-def _spread(count: int, rng: random.Random) -> list[int]:
-    """``count`` distinct bits spread round-robin over the 16 blocks (so at 31, one block has 1, others 2)."""
-    by_block = [rng.sample(range(16 * b, 16 * b + 16), 3) for b in range(16)]
-    return [by_block[i % 16][i // 16] for i in range(count)]
 
 
 def _store(values: list[str]) -> None:
@@ -52,7 +46,7 @@ def test_same_answer_as_brute_force_at_the_threshold():
     stored = []
     for b in base:
         for d in (0, 1, 15, 16, 17, 30, 31, 32, 33, 48):
-            stored.append(_flip(b, _spread(d, rng)))  # spread: 31 leaves no block identical
+            stored.append(flip_spread(b, d, rng, 16))  # spread: 31 leaves no block identical
             stored.append(_flip(b, rng.sample(range(256), d)))  # anywhere
         stored.append(_flip(b, list(range(31))))  # 31 bits packed into two blocks
         stored.append(_flip(b, list(range(32))))
@@ -83,7 +77,7 @@ def test_in_memory_multi_index_equals_brute_force_in_its_tables_and_its_tail(mon
 
     rng = random.Random(31)
     base = [f"{rng.getrandbits(256):064x}" for _ in range(4)]
-    values = [_flip(b, _spread(d, rng)) for b in base for d in (0, 1, 16, 30, 31, 32, 33)]
+    values = [flip_spread(b, d, rng, 16) for b in base for d in (0, 1, 16, 30, 31, 32, 33)]
     values += [f"{rng.getrandbits(256):064x}" for _ in range(200)]
     ids = list(range(100, 100 + len(values)))
     queries = [*base, f"{rng.getrandbits(256):064x}"]
@@ -121,7 +115,7 @@ def test_lookup_follows_the_feed_after_the_index_is_loaded():
 
     share(first, 1)
     kept = share(second, 2)
-    near = _flip(second, _spread(31, rng))
+    near = flip_spread(second, 31, rng, 16)
     assert [r["signal_id"] for r in exchange_lookup_match(values=[("pdq", first), ("pdq", near)])] == ["sg_f1", "sg_f2"]
     ExchangeSignal.objects.filter(pk=kept.pk).update(active=False, **pdq_blocks_values(None))
     ExchangeChange.objects.create(signal=kept, kind=ChangeKind.DELETION)
