@@ -25,6 +25,14 @@ in the sink: none may be missing or doubled, and no request may fail.
 postgres run, the time inside gunicorn's worker (its access log) and where the CPU went (seconds per process
 group, from /proc), so that a slow page can be told apart as work or as waiting.
 
+Background throughput against worker processes: ``postgres --backlog --workers N`` starts the Celery workers
+only once every victim is through, then times how fast N sets of workers drain the queue; with
+``--one-core-each`` each set is held to a CPU of its own (``taskset``), so that on a small machine two sets stand
+for two one-core worker machines:
+
+    DEBUG=true .venv/bin/python benchmarks/load/run.py postgres --backlog --one-core-each --workers 1 --victims 100
+    DEBUG=true .venv/bin/python benchmarks/load/run.py postgres --backlog --one-core-each --workers 2 --victims 100
+
 Location checks and host look-ups are switched off (``VERIFY_LOCATIONS=false``, ``IDENTIFY_HOSTS=false``): the
 victims' URLs are made-up addresses on real platforms' domains, and the run must not leave the machine.
 """
@@ -71,6 +79,12 @@ MODES = {
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 # Celery worker processes per queue in the postgres run (``--workers``); results of N > 1 go to postgres-workersN.
 WORKERS_PER_QUEUE = 1
+# ``--backlog``: the postgres run starts its workers only once every victim is through, so that what they drain
+# is a queue of known size with the web idle; results go to postgres-backlog-workersN.
+BACKLOG = False
+# ``--one-core-each`` (with --backlog): each set of workers is held to one CPU of its own (sched_setaffinity), so
+# that on a small machine N sets stand for N one-core worker machines; results go to postgres-backlog-1core-workersN.
+ONE_CORE_EACH = False
 # Overridable so that two people on one machine do not drop each other's database or flush each other's Redis.
 PG_DB = os.environ.get("LOAD_PG_DB", "load_bench")
 REDIS_BROKER = os.environ.get("LOAD_REDIS_BROKER", "redis://127.0.0.1:6379/10")
@@ -412,8 +426,11 @@ class Run:
         device = TOTPDevice.objects.get(user__email=user_email, confirmed=True)
         return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
-    def start(self, name: str, command: list[str]) -> None:
+    def start(self, name: str, command: list[str], core: int | None = None) -> None:
         log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+        if core is not None:
+            # That CPU only, for the process and the pool processes it forks (util-linux's taskset execs it).
+            command = [shutil.which("taskset") or "taskset", "-c", str(core), *command]
         self.children[name] = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -425,13 +442,8 @@ class Run:
             # The access log says which process answered and how long the request took inside it (SERVER_LOG).
             gunicorn = [PYTHON, "-m", "gunicorn", "-c", "portal/gunicorn.conf.py", "--access-logformat", SERVER_LOG]
             self.start("gunicorn", [*gunicorn, "portal.wsgi"])
-            worker = [PYTHON, "-m", "celery", "-A", "portal", "worker", "--without-gossip", "--without-mingle"]
-            # docker-compose.yml's two workers, scaled to a 2-core machine; ``--workers N`` starts N processes per
-            # queue, as scaling out to more machines would.
-            for n in range(1, WORKERS_PER_QUEUE + 1):
-                suffix = "" if n == 1 else f"-{n}"
-                self.start(f"worker-hashing{suffix}", [*worker, "-Q", "hashing", "-c", "1", "-n", f"hashing{n}@%h"])
-                self.start(f"worker-io{suffix}", [*worker, "-Q", "io", "-c", "2", "-n", f"io{n}@%h"])
+            if not BACKLOG:
+                self.start_workers()
         else:
             self.start("embedded", [PYTHON, "-m", "portal.embedded", "--port", str(self.port)])
         while self.left() > 0:
@@ -440,11 +452,42 @@ class Run:
                     return
             except requests.RequestException:
                 pass
-            for name, proc in self.children.items():
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{name} stopped at start: {(self.logs / f'{name}.log').read_text()[-2000:]}")
+            self.check_children()
             time.sleep(0.5)
         raise RuntimeError("the web server did not answer /healthz before the time cap")
+
+    def start_workers(self) -> list[str]:
+        worker = [PYTHON, "-m", "celery", "-A", "portal", "worker", "--without-gossip", "--without-mingle"]
+        if BACKLOG:
+            worker += ["--loglevel", "INFO"]  # for the "ready." line wait_ready looks for
+        # docker-compose.yml's two workers, scaled to a 2-core machine; ``--workers N`` starts N processes per
+        # queue, as scaling out to more machines would.
+        names = []
+        for n in range(1, WORKERS_PER_QUEUE + 1):
+            suffix = "" if n == 1 else f"-{n}"
+            # --one-core-each: worker set n (its hashing and io processes) on CPU n-1 alone, as if each set ran
+            # on a one-core machine of its own.
+            core = (n - 1) % (os.cpu_count() or 1) if ONE_CORE_EACH else None
+            self.start(f"worker-hashing{suffix}", [*worker, "-Q", "hashing", "-c", "1", "-n", f"hashing{n}@%h"], core)
+            self.start(f"worker-io{suffix}", [*worker, "-Q", "io", "-c", "2", "-n", f"io{n}@%h"], core)
+            names += [f"worker-hashing{suffix}", f"worker-io{suffix}"]
+        return names
+
+    def check_children(self) -> None:
+        for name, proc in self.children.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} stopped at start: {(self.logs / f'{name}.log').read_text()[-2000:]}")
+
+    def wait_ready(self, names: list[str]) -> float:
+        """Until every named worker has logged Celery's "ready." line: the moment, as time.time()."""
+        while self.left() > 0:
+            if all(
+                re.search(r"@\S+ ready\.", (self.logs / f"{name}.log").read_text(errors="replace")) for name in names
+            ):
+                return time.time()
+            self.check_children()
+            time.sleep(0.1)
+        raise RuntimeError("the workers were not ready before the time cap")
 
     def stop_servers(self) -> None:
         # The parent only, as Ctrl-C or a supervisor would: it stops its own children (pool workers,
@@ -517,6 +560,11 @@ class Run:
         intake_seconds = time.time() - t0
         cpu_intake = cpu_seconds(self.children)
         timed_out = any(t.is_alive() for t in victims)
+        workers_started = workers_ready = None
+        if BACKLOG and not timed_out:
+            # Everything the victims filed waits in the broker; now the workers start and drain it.
+            workers_started = time.time()
+            workers_ready = self.wait_ready(self.start_workers())
         done = self.wait_for_background(filed) if not timed_out else None
         # The pollers keep going until the background work is done; then a last poll sees the final counts.
         time.sleep(POLL_SECONDS + 0.5)
@@ -546,6 +594,11 @@ class Run:
             "all_sent_after_seconds": done.get("sent") if done else None,
             "all_hashed_after_seconds": done.get("hashed") if done else None,
             "all_notified_after_seconds": done.get("notified") if done else None,
+            # --backlog: the workers started once every victim was through, with everything queued.
+            "backlog": BACKLOG,
+            "one_core_each": ONE_CORE_EACH,
+            "workers_started_after_seconds": round(workers_started - t0, 2) if workers_started else None,
+            "workers_ready_after_seconds": round(workers_ready - t0, 2) if workers_ready else None,
             "endpoints": summarise(rec.samples, load_seconds),
             # Where the two cores went: CPU seconds per process group while the victims walked, and in the whole run.
             "cpu_intake": cpu_between(cpu_start, cpu_intake),
@@ -912,7 +965,55 @@ def write_report() -> None:
             lines += ["First errors:", ""] + [f"- `{e}`: {what}" for e, what in r["errors"][:10]] + [""]
         if c["problems"]:
             lines += ["First problems:", ""] + [f"- {p}" for p in c["problems"][:10]] + [""]
+    lines += backlog_section()
     REPORT.write_text("\n".join(lines))
+
+
+def backlog_section() -> list[str]:
+    """``--backlog`` runs side by side: the same queue drained by one and by more worker processes per queue."""
+    runs = sorted(
+        (json.loads(p.read_text()) for p in RESULTS.glob("postgres-backlog-*workers*.json")),
+        key=lambda r: (
+            bool(r.get("one_core_each")),
+            len([s for s in r["config"]["servers"] if s.startswith("worker-io")]),
+        ),
+    )
+    if not runs:
+        return []
+    lines = [
+        "## Background throughput: the same queue drained by more worker processes (`--backlog --workers N`)",
+        "",
+        "The postgres run again, but its Celery workers start only once every victim is through: the web is idle"
+        " and every picture to hash, notice to draft and send and e-mail to deliver waits in Redis. Drain = from"
+        " the last worker's `ready.` line to the last notice sent, picture hashed or e-mail delivered (the"
+        " database's own times). One process per queue is `-c 1` for hashing and `-c 2` for io, as in"
+        " docker-compose.yml scaled to this machine.",
+        "",
+        "Held to one core each (`--one-core-each`): each set of workers (its hashing and io processes) runs on a"
+        " CPU of its own, as on a one-core machine; two sets stand for two such machines. Without it, every set"
+        " shares both cores.",
+        "",
+        "| worker processes per queue | cores | run | cases / notices | pictures hashed after | notices sent after "
+        "| e-mails delivered after | notices / s | CPU s of the workers | errors | missing or doubled |",
+        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        per_queue = len([s for s in r["config"]["servers"] if s.startswith("worker-io")])
+        ready = r.get("workers_ready_after_seconds") or 0.0
+        hashed, sent, notified = (
+            round(r[key] - ready, 1) if r.get(key) is not None else None
+            for key in ("all_hashed_after_seconds", "all_sent_after_seconds", "all_notified_after_seconds")
+        )
+        workers_cpu = sum(v for k, v in r.get("cpu_load", {}).items() if k.startswith("worker-"))
+        rate = round(r["counts"]["notices_sent"] / sent, 1) if sent else None
+        lines.append(
+            f"| {per_queue} | {'one each' if r.get('one_core_each') else 'shared'} | {r['started_at']} "
+            f"| {r['counts']['cases_filed']} / {r['counts']['notices_sent']} "
+            f"| {hashed} s | {sent} s | {notified} s | {rate} "
+            f"| {workers_cpu:.1f} | {r['error_count']} "
+            f"| {r['counts']['problem_count']} |"
+        )
+    return [*lines, ""]
 
 
 def main() -> int:
@@ -921,10 +1022,20 @@ def main() -> int:
     parser.add_argument("--victims", type=int, help="override the number of victims (a quick trial)")
     parser.add_argument("--cap", type=int, help="override the run's wall-clock cap in seconds (a larger trial)")
     parser.add_argument("--workers", type=int, default=1, help="postgres: Celery worker processes per queue")
+    parser.add_argument(
+        "--backlog", action="store_true", help="postgres: start the workers once every victim is through"
+    )
+    parser.add_argument(
+        "--one-core-each", action="store_true", help="with --backlog: each worker set on one CPU of its own"
+    )
     args = parser.parse_args()
-    global WORKERS_PER_QUEUE
+    global WORKERS_PER_QUEUE, BACKLOG, ONE_CORE_EACH
     WORKERS_PER_QUEUE = max(1, args.workers)
+    BACKLOG = args.backlog and args.mode == "postgres"
+    ONE_CORE_EACH = BACKLOG and args.one_core_each
     name = args.mode if WORKERS_PER_QUEUE == 1 else f"{args.mode}-workers{WORKERS_PER_QUEUE}"
+    if BACKLOG:
+        name = f"{args.mode}-backlog{'-1core' if ONE_CORE_EACH else ''}-workers{WORKERS_PER_QUEUE}"
     if args.mode == "report":
         write_report()
         return 0
