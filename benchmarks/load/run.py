@@ -923,8 +923,9 @@ def write_report() -> None:
         if r.get("cpu_intake"):
             lines += [
                 "",
-                f"Where the two cores went, in CPU seconds, while the victims walked ({r['intake_seconds']} s, at most"
-                f" {2 * r['intake_seconds']:.1f} CPU seconds) and in the whole run ({r['load_seconds']} s): "
+                f"Where the {r['machine']['cpus']} cores went, in CPU seconds, while the victims walked"
+                f" ({r['intake_seconds']} s, at most {r['machine']['cpus'] * r['intake_seconds']:.1f} CPU seconds)"
+                f" and in the whole run ({r['load_seconds']} s): "
                 + "; ".join(f"{name} {r['cpu_intake'].get(name, 0)} / {used}" for name, used in r["cpu_load"].items())
                 + "."
                 + (
