@@ -82,7 +82,7 @@ WORKERS_PER_QUEUE = 1
 # ``--backlog``: the postgres run starts its workers only once every victim is through, so that what they drain
 # is a queue of known size with the web idle; results go to postgres-backlog-workersN.
 BACKLOG = False
-# ``--one-core-each`` (with --backlog): each set of workers is held to one CPU of its own (sched_setaffinity), so
+# ``--one-core-each`` (with --backlog): each set of workers is held to one CPU of its own (taskset), so
 # that on a small machine N sets stand for N one-core worker machines; results go to postgres-backlog-1core-workersN.
 ONE_CORE_EACH = False
 # Overridable so that two people on one machine do not drop each other's database or flush each other's Redis.
