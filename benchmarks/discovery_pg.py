@@ -115,15 +115,12 @@ from takedowns.models.discovery import (
 from takedowns.services.discovery import crawled_pdq_candidates, reference_match_crawled
 from takedowns.services.discovery.match import _reference_rows, _reference_slot_pairs
 from tests.factories import flip_spread, generated_record
+from tests.factories import random_hex as _hex
 
 # Planted copies: (PDQ bits, pHash bits or None for an unrelated pHash). The rule takes PDQ ≤ 31, or pHash ≤ 8
 # with PDQ ≤ 72.
 PLANT_FOUND = ((0, None), (8, None), (16, None), (24, None), (31, None), (60, 6))
 PLANT_MISSED = ((32, None), (40, None), (60, 12))
-
-
-def _hex(rng: random.Random, bits: int = 256) -> str:
-    return f"{rng.getrandbits(bits):0{bits // 4}x}"
 
 
 def _record(pdq: str, phash: str, variants: dict[str, str], rng: random.Random) -> hashing.ImageHashes:

@@ -143,6 +143,14 @@ def random_hex(rng, bits: int = 256) -> str:
     return f"{rng.getrandbits(bits):0{bits // 4}x}"
 
 
+def flip_bits(value: str, bits) -> str:
+    """``value`` (a hash in hex) with the given bit positions flipped (bit 0 is the least significant)."""
+    n = int(value, 16)
+    for bit in bits:
+        n ^= 1 << bit
+    return f"{n:0{len(value)}x}"
+
+
 def flip_spread(value: str, count: int, rng, blocks: int | None = None) -> str:
     """``value`` (a hash in hex) with ``count`` distinct bits flipped, dealt round-robin over ``blocks`` blocks
     as ``hashing.mih.split_widths`` cuts them (default: the database's, 11 for PDQ and 3 for pHash): the
@@ -157,10 +165,7 @@ def flip_spread(value: str, count: int, rng, blocks: int | None = None) -> str:
     for width in split_widths(bits, blocks):
         top -= width
         per_block.append(rng.sample(range(top, top + width), min(width, -(-count // blocks))))
-    n = int(value, 16)
-    for i in range(count):
-        n ^= 1 << per_block[i % blocks][i // blocks]
-    return f"{n:0{len(value)}x}"
+    return flip_bits(value, (per_block[i % blocks][i // blocks] for i in range(count)))
 
 
 def generated_record(pdq: str, phash: str, variants: dict, rng):

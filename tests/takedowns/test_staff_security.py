@@ -222,9 +222,6 @@ def test_two_factor_off_for_local_development(client, settings, advocate):
     assert client.get(reverse("takedowns:dashboard")).status_code == 200
 
 
-# --- failed logins: locked per address and per (user name, address); a user name is slowed down (django-axes) --
-
-
 def test_staff_passwords_are_stored_with_argon2_and_older_hashes_are_upgraded_at_sign_in(client, settings, advocate):
     """Production's hashers (the tests' settings use a fast one): a new password is stored with Argon2id; an
     account whose password was stored with Django's older default (PBKDF2) signs in with it and leaves with it
@@ -244,6 +241,9 @@ def test_staff_passwords_are_stored_with_argon2_and_older_hashes_are_upgraded_at
     advocate.refresh_from_db()
     assert advocate.password.startswith("argon2$argon2id$") and advocate.check_password(PASSWORD)
     assert not advocate.check_password(PASSWORD + "x")
+
+
+# --- failed logins: locked per address and per (user name, address); a user name is slowed down (django-axes) --
 
 
 def test_wrong_passwords_from_many_addresses_slow_the_account_down_but_never_lock_its_owner_out(

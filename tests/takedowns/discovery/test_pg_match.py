@@ -25,7 +25,7 @@ from takedowns.models.discovery import (
     segment_values,
 )
 from takedowns.services import discovery
-from tests.factories import complete_case, crawled_images, flip_spread, hashed_reference
+from tests.factories import complete_case, crawled_images, flip_bits, flip_spread, hashed_reference
 from tests.factories import generated_record as _record
 from tests.factories import random_hex as _hex
 
@@ -36,13 +36,6 @@ needs_postgresql = pytest.mark.skipif(
     reason="the database stage's SQL (indexed block probes, bit_count) runs only on PostgreSQL; on SQLite "
     "(the embedded default) a new reference is screened in process, as before",
 )
-
-
-def _flip(value: str, bits: list[int]) -> str:
-    n = int(value, 16)
-    for bit in bits:
-        n ^= 1 << bit
-    return f"{n:0{len(value)}x}"
 
 
 def _stored_variants(image: CrawledImage) -> list[str]:
@@ -69,13 +62,13 @@ def test_the_candidate_stage_returns_exactly_what_brute_force_returns():
             pdq, phash = rng.choice(refs)
             store(slot, flip_spread(pdq, d, rng), _hex(rng, 64))  # spread: 31 leaves no block identical
             store(slot, flip_spread(pdq, d, rng, 16), _hex(rng, 64))
-            store(slot, _flip(pdq, rng.sample(range(256), d)), _hex(rng, 64))
+            store(slot, flip_bits(pdq, rng.sample(range(256), d)), _hex(rng, 64))
         for dq, dp in ((72, 8), (72, 0), (50, 7), (73, 8), (72, 9), (40, 12)):
             pdq, phash = rng.choice(refs)
             store(slot, flip_spread(pdq, dq, rng), flip_spread(phash, dp, rng))
     pdq, phash = refs[0]
-    records.append(_record(_flip(pdq, list(range(31))), _hex(rng, 64), {}, rng))  # packed into two blocks
-    records.append(_record(_flip(pdq, list(range(32))), _hex(rng, 64), {}, rng))
+    records.append(_record(flip_bits(pdq, list(range(31))), _hex(rng, 64), {}, rng))  # packed into two blocks
+    records.append(_record(flip_bits(pdq, list(range(32))), _hex(rng, 64), {}, rng))
     records += [_record(_hex(rng), _hex(rng, 64), {}, rng) for _ in range(150)]
     images = crawled_images(records)
 
@@ -116,7 +109,7 @@ def _gallery(rng: random.Random):
             whole, trimmed = (near, _hex(rng)) if i % 2 == 0 else (_hex(rng), near)
             stored.append(_record(whole, _hex(rng, 64), {"trimmed": (trimmed, _hex(rng, 64))}, rng))
     stored += [_record(_hex(rng), _hex(rng, 64), {}, rng) for _ in range(40)]
-    gap = _record(flip_spread(ref.pdq, 40, rng), _flip(ref_phash, [1, 9, 33]), {}, rng)
+    gap = _record(flip_spread(ref.pdq, 40, rng), flip_bits(ref_phash, [1, 9, 33]), {}, rng)
     stored.append(gap)
     return ref, stored, gap
 

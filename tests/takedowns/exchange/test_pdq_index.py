@@ -12,16 +12,9 @@ import pytest
 from hashing.mih import block_probes, max_flips, pdq_blocks
 from takedowns.models import ExchangeSignal
 from takedowns.models.pdq import pdq_blocks_values, pdq_within, pdq_within_brute_force
-from tests.factories import complete_case, flip_spread
+from tests.factories import complete_case, flip_bits, flip_spread
 
 pytestmark = pytest.mark.django_db
-
-
-def _flip(value: str, bits: list[int]) -> str:
-    n = int(value, 16)
-    for bit in bits:
-        n ^= 1 << bit
-    return f"{n:064x}"
 
 
 def _store(values: list[str]) -> None:
@@ -47,9 +40,9 @@ def test_same_answer_as_brute_force_at_the_threshold():
     for b in base:
         for d in (0, 1, 15, 16, 17, 30, 31, 32, 33, 48):
             stored.append(flip_spread(b, d, rng, 16))  # spread: 31 leaves no block identical
-            stored.append(_flip(b, rng.sample(range(256), d)))  # anywhere
-        stored.append(_flip(b, list(range(31))))  # 31 bits packed into two blocks
-        stored.append(_flip(b, list(range(32))))
+            stored.append(flip_bits(b, rng.sample(range(256), d)))  # anywhere
+        stored.append(flip_bits(b, list(range(31))))  # 31 bits packed into two blocks
+        stored.append(flip_bits(b, list(range(32))))
     stored += [f"{rng.getrandbits(256):064x}" for _ in range(300)]
     _store(stored)
     queries = [*base, f"{rng.getrandbits(256):064x}"]
