@@ -45,6 +45,26 @@ def _yield_the_cores_to_the_web(**kwargs):
     niceness = int(getattr(settings, "WORKER_NICE", 0) or 0)
     if niceness > 0:
         os.nice(niceness)
+        _lower_own_autogroup(niceness)
+
+
+def _lower_own_autogroup(niceness: int) -> None:
+    # Linux with autogroup scheduling (sched(7); on by default on many distributions, for processes outside any
+    # cpu cgroup) shares the cores fairly between sessions first, and a nice value counts only inside its
+    # session: a worker started in a session of its own (a shell, a supervisor, the load run) would keep a full
+    # share however nice it is. A session leader's autogroup holds only the worker and its pool, so its nice
+    # value is lowered too; a worker sharing a session with the web server (`make run`) leaves it, as the plain
+    # nice value already orders them. Under systemd or a container runtime the cpu cgroup's weight decides
+    # instead (docs/DEPLOYING.md).
+    autogroup = Path("/proc/self/autogroup")
+    if os.getsid(0) != os.getpid() or not autogroup.exists():
+        return
+    try:
+        # "/autogroup-85 nice 0": written only to lower the priority, never to raise it.
+        if int(autogroup.read_text().split()[-1]) < niceness:
+            autogroup.write_text(f"{niceness}\n")
+    except (OSError, ValueError, IndexError):
+        pass  # a kernel without autogroup scheduling, or a read-only /proc: the plain nice value stands
 
 
 @worker_init.connect

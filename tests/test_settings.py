@@ -342,3 +342,47 @@ def test_development_switches_are_allowed_in_debug():
     assert production_refusals(relaxed) == []
     strict = SimpleNamespace(DEBUG=False, TRUSTED_PROXIES=["173.245.48.0/20", "2400:cb00::/32"], SECURE_HSTS_SECONDS=60)
     assert production_refusals(strict) == []
+
+
+def _worker_priority_probe(tmp_path, *, own_session: bool) -> tuple[int, int, int]:
+    """A process that runs the Celery worker's start-up hook with WORKER_NICE=7, in a session of its own or in
+    this one; returns its autogroup's nice value before, then its own nice value and its autogroup's after."""
+    code = (
+        "import os, django; django.setup();"
+        "read = lambda: int(open('/proc/self/autogroup').read().split()[-1]);"
+        "before = read();"
+        "from portal.celery import _yield_the_cores_to_the_web; _yield_the_cores_to_the_web();"
+        "print(before, os.nice(0), read())"
+    )
+    probe = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DEBUG": "true",
+            "VAR_DIR": str(tmp_path / "var"),
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "WORKER_NICE": "7",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=own_session,
+    )
+    assert probe.returncode == 0, probe.stderr
+    before, nice, after = (int(v) for v in probe.stdout.split())
+    return before, nice, after
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling on this kernel")
+def test_a_worker_in_a_session_of_its_own_yields_the_cores_to_the_web(tmp_path):
+    """With autogroup scheduling, Linux shares the cores between sessions before nice values count: a worker
+    that leads its own session (started by a supervisor, a shell or the load run) lowers its session's priority
+    as well as its own; one sharing a session with others (`make run`'s web server) leaves the session's alone."""
+    before, nice, after = _worker_priority_probe(tmp_path, own_session=True)
+    assert nice >= 7
+    assert after == max(before, 7)
+
+    before, nice, after = _worker_priority_probe(tmp_path, own_session=False)
+    assert nice >= 7
+    assert after == before  # this test's own session (the web server's, under `make run`) keeps its priority
