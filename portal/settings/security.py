@@ -21,13 +21,15 @@ AUTHENTICATION_BACKENDS = [
 # for victims' random access codes (only ever chosen by name: takedowns/hashers.py says why it is safe for those
 # codes and nothing else).
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "takedowns.hashers.StaffPasswordHasher",  # Django's Argon2id, a bounded number of checks at a time
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
     "takedowns.hashers.AccessCodeHasher",
 ]
+# Argon2 checks running at once in one web process (each holds 100 MiB for ~75 ms); more sign-ins wait their turn.
+PASSWORD_CHECKS_AT_ONCE = env.int("PASSWORD_CHECKS_AT_ONCE", 2)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -243,6 +243,46 @@ def test_staff_passwords_are_stored_with_argon2_and_older_hashes_are_upgraded_at
     assert not advocate.check_password(PASSWORD + "x")
 
 
+def test_staff_password_checks_run_a_bounded_number_at_a_time(settings, monkeypatch):
+    """Each Argon2 check holds 100 MiB: with PASSWORD_CHECKS_AT_ONCE=2, five sign-ins at once in one process
+    run two at a time, and every one of them is answered."""
+    import threading
+
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    from takedowns import hashers
+
+    settings.PASSWORD_CHECKS_AT_ONCE = 2
+    monkeypatch.setattr(hashers, "_checks", None)  # the process's bound is made from the setting at first use
+    lock, inside, most = threading.Lock(), [0], [0]
+    entered, release = threading.Semaphore(0), threading.Event()
+
+    def held_check(self, password, encoded):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        entered.release()
+        release.wait(10)
+        with lock:
+            inside[0] -= 1
+        return True
+
+    monkeypatch.setattr(Argon2PasswordHasher, "verify", held_check)
+    results = []
+    checks = [
+        threading.Thread(target=lambda: results.append(hashers.StaffPasswordHasher().verify("pw", "argon2$x")))
+        for _ in range(5)
+    ]
+    for thread in checks:
+        thread.start()
+    assert entered.acquire(timeout=10) and entered.acquire(timeout=10)
+    assert not entered.acquire(timeout=0.3)  # the third waits for a free slot
+    release.set()
+    for thread in checks:
+        thread.join(timeout=10)
+    assert most[0] == 2 and results == [True] * 5
+
+
 # --- failed logins: locked per address and per (user name, address); a user name is slowed down (django-axes) --
 
 
