@@ -13,7 +13,9 @@ In both, every simulated victim walks the real web intake (every step fetched, t
 two generated pictures, five URLs on the registry's e-mail platforms) from its own client address
 (``X-Forwarded-For`` from the trusted proxy 127.0.0.1, as behind Caddy), while 5 advocates (signed in with their
 password and a TOTP code) refresh the clock board and 10 platform API tokens poll their notice inbox. Mail goes
-to an SMTP sink in this process that counts messages per notice. After the victims are done, the run waits until
+to an SMTP sink in this process that counts messages per notice. The load starts once the servers and workers
+are up (their "ready." lines) and the advocates have signed in, one every 0.25 s as staff arriving do; every
+victim then starts at the same moment and walks without pausing. After the victims are done, the run waits until
 every notice is sent and every notification delivered, then counts cases, notices and e-mails in the database and
 in the sink: none may be missing or doubled, and no request may fail.
 
@@ -24,6 +26,12 @@ in the sink: none may be missing or doubled, and no request may fail.
 ``make load`` runs all three. Besides each endpoint's times as the client sees them, the report gives, for the
 postgres run, the time inside gunicorn's worker (its access log) and where the CPU went (seconds per process
 group, from /proc), so that a slow page can be told apart as work or as waiting.
+
+The same postgres run N times in a row, to tell a change from run-to-run noise: ``postgres --repeat N`` (each run
+in a process of its own) adds a table of the N runs to the report and counts those that met every target
+(every page and API call under 500 ms at p95, the submit under 1 s, no error, nothing missing or doubled, every
+notice sent within 30 s of the last filing). ``GUNICORN_WORKERS``/``GUNICORN_THREADS``/``GUNICORN_KEEPALIVE``
+from the environment replace the run's 2 x 4 (the results record them).
 
 Background throughput against worker processes: ``postgres --backlog --workers N`` starts the Celery workers
 only once every victim is through, then times how fast N sets of workers drain the queue; with
@@ -95,6 +103,7 @@ PASSWORD = "load-bench-password-2026"
 # The registry's e-mail platforms: every URL gets a notice sent by e-mail, which the sink can count.
 EMAIL_PLATFORMS = ("tumblr", "telegram")
 POLL_SECONDS = 2.0  # each advocate and each token, between two polls
+ADVOCATE_ARRIVALS = 0.25  # seconds between two advocates' sign-ins, before the victims arrive
 TIMEOUT = 120  # seconds for one HTTP request: a request slower than this counts as an error
 # gunicorn's access-log line in the postgres run: worker pid, method, path, status, microseconds spent inside
 # the worker (from the request parsed to the response written: not the wait for a free thread before it).
@@ -272,26 +281,45 @@ def victim_walk(rec: Recorder, base: str, index: int, pictures: list[bytes], out
     out[index] = {"reference": match.group(1).strip(), "finished": time.time()}
 
 
-def advocate_poll(rec: Recorder, base: str, user_email: str, code_for, stop: threading.Event) -> None:
+def advocate_poll(
+    rec: Recorder,
+    base: str,
+    user_email: str,
+    code_for,
+    stop: threading.Event,
+    delay: float,
+    seated: threading.Semaphore,
+) -> None:
     """Sign in with password and TOTP code, then refresh the clock board as htmx does, until told to stop."""
+    try:
+        stop.wait(delay)
+        s = advocate_sign_in(rec, base, user_email, code_for)
+    finally:
+        seated.release()  # signed in or given up: the victims do not wait for this one any longer
+    if s is None:
+        return
+    while not stop.wait(POLL_SECONDS):
+        rec.call(s, "GET", "/dashboard/", "GET /dashboard/ (htmx refresh)", 200, base, headers={"HX-Request": "true"})
+
+
+def advocate_sign_in(rec: Recorder, base: str, user_email: str, code_for) -> requests.Session | None:
     s = requests.Session()
     s.headers["User-Agent"] = "recourse-load/1"
     page = rec.call(s, "GET", "/accounts/login/", "GET /accounts/login/", 200, base)
     if page is None:
-        return
+        return None
     data = {"username": user_email, "password": PASSWORD, "csrfmiddlewaretoken": csrf_of(page)}
     if rec.call(s, "POST", "/accounts/login/", "POST /accounts/login/", 302, base, data=data) is None:
-        return
+        return None
     page = rec.call(s, "GET", "/accounts/two-factor/", "GET /accounts/two-factor/", 200, base)
     if page is None:
-        return
+        return None
     data = {"code": code_for(user_email), "csrfmiddlewaretoken": csrf_of(page)}
     if rec.call(s, "POST", "/accounts/two-factor/", "POST /accounts/two-factor/", 302, base, data=data) is None:
-        return
+        return None
     if rec.call(s, "GET", "/dashboard/", "GET /dashboard/", 200, base) is None:
-        return
-    while not stop.wait(POLL_SECONDS):
-        rec.call(s, "GET", "/dashboard/", "GET /dashboard/ (htmx refresh)", 200, base, headers={"HX-Request": "true"})
+        return None
+    return s
 
 
 def token_poll(rec: Recorder, base: str, token: str, stop: threading.Event, seen: dict, key: str) -> None:
@@ -437,29 +465,36 @@ class Run:
 
     def start_servers(self) -> None:
         if self.mode == "postgres":
-            env = {"GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "4"}
-            self.env.update(env)
+            # 2 processes x 4 threads unless the environment says otherwise (to compare configurations).
+            env = {"GUNICORN_WORKERS": os.environ.get("GUNICORN_WORKERS", "2")}
+            env["GUNICORN_THREADS"] = os.environ.get("GUNICORN_THREADS", "4")
+            self.env.update(env, GUNICORN_BIND=f"127.0.0.1:{self.port}")
             # The access log says which process answered and how long the request took inside it (SERVER_LOG).
             gunicorn = [PYTHON, "-m", "gunicorn", "-c", "portal/gunicorn.conf.py", "--access-logformat", SERVER_LOG]
             self.start("gunicorn", [*gunicorn, "portal.wsgi"])
-            if not BACKLOG:
-                self.start_workers()
+            workers = [] if BACKLOG else self.start_workers()
         else:
             self.start("embedded", [PYTHON, "-m", "portal.embedded", "--port", str(self.port)])
+            workers = ["embedded"]  # its worker logs "embedded@host ready." to the launcher's log
         while self.left() > 0:
             try:
                 if requests.get(self.base + "/healthz", timeout=2).status_code == 200:
-                    return
+                    break
             except requests.RequestException:
                 pass
             self.check_children()
             time.sleep(0.5)
-        raise RuntimeError("the web server did not answer /healthz before the time cap")
+        else:
+            raise RuntimeError("the web server did not answer /healthz before the time cap")
+        # People arrive at a running service, not a booting one: the load starts once the workers are up too
+        # (a Celery worker's start is seconds of CPU, which otherwise landed on the first sign-ins and pages).
+        if workers:
+            self.wait_ready(workers)
 
     def start_workers(self) -> list[str]:
+        # INFO for the "ready." line wait_ready looks for.
         worker = [PYTHON, "-m", "celery", "-A", "portal", "worker", "--without-gossip", "--without-mingle"]
-        if BACKLOG:
-            worker += ["--loglevel", "INFO"]  # for the "ready." line wait_ready looks for
+        worker += ["--loglevel", "INFO"]
         # docker-compose.yml's two workers, scaled to a 2-core machine; ``--workers N`` starts N processes per
         # queue, as scaling out to more machines would.
         names = []
@@ -537,14 +572,24 @@ class Run:
         rec = Recorder()
         stop = threading.Event()
         seen: dict[str, int] = {}
+        # The advocates sign in one after another (ADVOCATE_ARRIVALS apart), as staff starting a shift do, and are
+        # on the board when the victims arrive. Five Argon2id checks at the same instant are 0.9 s of CPU on
+        # two cores, measured apart (RESULTS.md "Load"), and not the load this run is about.
+        seated = threading.Semaphore(0)
         pollers = [
-            spawn(recorded(rec, "advocate", advocate_poll), rec, self.base, a, self.totp_code, stop) for a in advocates
+            spawn(
+                recorded(rec, "advocate", advocate_poll),
+                *(rec, self.base, a, self.totp_code, stop, n * ADVOCATE_ARRIVALS, seated),
+            )
+            for n, a in enumerate(advocates)
         ] + [
             spawn(recorded(rec, "platform token", token_poll), rec, self.base, t, stop, seen, a)
             for a, t in tokens.items()
         ]
         for thread in pollers:
             thread.start()
+        for _ in advocates:
+            seated.acquire(timeout=max(1, self.left()))
         time.sleep(1)
         filed: dict[int, dict] = {}
         self.t0 = t0 = time.time()
@@ -587,6 +632,7 @@ class Run:
                 **self.conf,
                 "poll_seconds": POLL_SECONDS,
                 "servers": sorted(self.children),
+                "gunicorn": {k: self.env.get(f"GUNICORN_{k.upper()}") for k in ("workers", "threads", "keepalive")},
             },
             "timed_out": timed_out or done is None,
             "intake_seconds": round(intake_seconds, 2),
@@ -835,6 +881,76 @@ def verdict(result: dict) -> list[str]:
     return failures
 
 
+SUBMIT = "POST /report/review/"
+
+
+def targets(result: dict) -> dict:
+    """Issue 26's targets for one run: every page and API call under 500 ms at p95, the submitting step under
+    1 s, no error, nothing missing or doubled, every notice sent within 30 s of the last filing."""
+    pages = {e["endpoint"]: e["p95_ms"] for e in result["endpoints"] if e["endpoint"] != SUBMIT}
+    submit = next((e["p95_ms"] for e in result["endpoints"] if e["endpoint"] == SUBMIT), None)
+    worst = max(pages, key=pages.get) if pages else None
+    sent, intake = result.get("all_sent_after_seconds"), result.get("intake_seconds")
+    sent_after_last = round(sent - intake, 1) if sent is not None and intake is not None else None
+    over = sorted((name for name, p95 in pages.items() if p95 >= 500), key=lambda name: -pages[name])
+    met = (
+        not verdict(result)
+        and not over
+        and submit is not None
+        and submit < 1000
+        and sent_after_last is not None
+        and sent_after_last <= 30
+    )
+    return {
+        "started_at": result["started_at"],
+        "rps": result["rps"],
+        "errors": result["error_count"],
+        "problems": result["counts"]["problem_count"],
+        "intake_seconds": intake,
+        "sent_after_last_filing_seconds": sent_after_last,
+        "submit_p95_ms": submit,
+        "worst_page": worst,
+        "worst_page_p95_ms": pages.get(worst),
+        "pages_over_500_ms": [f"{name} {round(pages[name])}" for name in over],
+        "requests_per_process": (result.get("server") or {}).get("requests_per_process"),
+        "met": met,
+    }
+
+
+def repeat_section() -> list[str]:
+    """``--repeat N``: the same run N times in a row, one line each, and how many met every target."""
+    lines = []
+    for path in sorted(RESULTS.glob("*-repeat.json")):
+        runs = json.loads(path.read_text())
+        name = path.name.removesuffix("-repeat.json")
+        met = sum(1 for r in runs if r["met"])
+        worst = sorted(r["worst_page_p95_ms"] for r in runs)
+        lines += [
+            f"## Run to run: `{name}` {len(runs)} times in a row (`--repeat {len(runs)}`)",
+            "",
+            "The same run again and again on the same machine: how much of a single run's table is noise. Targets"
+            " (issue 26): every page and API call under 500 ms at p95, the submitting step under 1 s, no error,"
+            " nothing missing or doubled, every notice sent within 30 s of the last filing.",
+            "",
+            f"**Every target met in {met} of {len(runs)} runs.** Worst page other than the submit, p95: median"
+            f" {worst[len(worst) // 2]:.0f} ms, range {worst[0]:.0f}–{worst[-1]:.0f} ms.",
+            "",
+            "| run | req/s | errors | missing or doubled | intake s | last notice sent after the last filing"
+            " | submit p95 ms | worst other page, p95 ms | pages at 500 ms or more | requests per gunicorn process"
+            " | all met |",
+            "|---|---:|---:|---:|---:|---:|---:|---|---|---|---|",
+        ]
+        for r in runs:
+            lines.append(
+                f"| {r['started_at']} | {r['rps']} | {r['errors']} | {r['problems']} | {r['intake_seconds']} "
+                f"| {r['sent_after_last_filing_seconds']} s | {r['submit_p95_ms']} "
+                f"| `{r['worst_page']}` {r['worst_page_p95_ms']} | {', '.join(r['pages_over_500_ms']) or '—'} "
+                f"| {' / '.join(str(n) for n in r['requests_per_process'] or [])} | {'yes' if r['met'] else 'no'} |"
+            )
+        lines.append("")
+    return lines
+
+
 def write_report() -> None:
     lines = [
         "# Load benchmark",
@@ -967,6 +1083,7 @@ def write_report() -> None:
         if c["problems"]:
             lines += ["First problems:", ""] + [f"- {p}" for p in c["problems"][:10]] + [""]
     lines += backlog_section()
+    lines += repeat_section()
     REPORT.write_text("\n".join(lines))
 
 
@@ -1029,6 +1146,9 @@ def main() -> int:
     parser.add_argument(
         "--one-core-each", action="store_true", help="with --backlog: each worker set on one CPU of its own"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run N times in a row; the report counts the runs that met the targets"
+    )
     args = parser.parse_args()
     global WORKERS_PER_QUEUE, BACKLOG, ONE_CORE_EACH
     WORKERS_PER_QUEUE = max(1, args.workers)
@@ -1047,6 +1167,21 @@ def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     for stale in RESULTS.glob(f"{args.mode}-*.log"):
         stale.unlink()
+    if args.repeat > 1 and (args.mode != "postgres" or BACKLOG):
+        raise SystemExit("--repeat is for the postgres run, whose latency targets it counts")
+    if args.repeat > 1:
+        # Each run in a process of its own, as if started by hand N times (a fresh Django, database and ports).
+        again = [PYTHON, str(Path(__file__).resolve()), args.mode, "--workers", str(args.workers)]
+        again += ["--victims", str(args.victims)] if args.victims else []
+        again += ["--cap", str(args.cap)] if args.cap else []
+        again += ["--backlog"] * args.backlog + ["--one-core-each"] * args.one_core_each
+        summaries, failed = [], False
+        for _ in range(args.repeat):
+            failed = subprocess.run(again, cwd=ROOT, check=False).returncode != 0 or failed
+            summaries.append(targets(json.loads((RESULTS / f"{name}.json").read_text())))
+            (RESULTS / f"{name}-repeat.json").write_text(json.dumps(summaries, indent=1) + "\n")
+            write_report()
+        return 1 if failed else 0
     run = Run(args.mode)
     try:
         result = run.execute()
@@ -1055,9 +1190,17 @@ def main() -> int:
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
     write_report()
     failures = verdict(result)
+    met = targets(result)
+    # The latency targets are the PostgreSQL run's (issue 26); the embedded default's are no error and no lock.
+    latency = (
+        f"; targets {'all met' if met['met'] else 'not all met'} (worst page other than the submit:"
+        f" {met['worst_page']} {met['worst_page_p95_ms']} ms; submit {met['submit_p95_ms']} ms)"
+        if args.mode == "postgres" and not BACKLOG
+        else ""
+    )
     print(
         f"{name}: {result['rps']} req/s, {result['error_count']} errors, notices sent after "
-        f"{result['all_sent_after_seconds']} s; {'PASS' if not failures else 'FAIL: ' + '; '.join(failures)}"
+        f"{result['all_sent_after_seconds']} s; {'PASS' if not failures else 'FAIL: ' + '; '.join(failures)}" + latency
     )
     return 1 if failures else 0
 
