@@ -41,6 +41,25 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+def python_probe(tmp_path, code: str, *, own_session: bool = False, **env: str) -> subprocess.CompletedProcess:
+    """``python -c code`` in development settings with a VAR_DIR of its own, as a fresh server process."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DEBUG": "true",
+            "VAR_DIR": str(tmp_path / "var"),
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=own_session,
+    )
+
+
 SECRET = "Vq3-xT9pLk2mW8rZ4nB6yH1cJ5dF7gS0aE_uI2oP9tR3wQ8eK4lM6zX1vC5bN7hG"
 # A real operator: production refuses the demo placeholders.
 OPERATOR = {
@@ -307,19 +326,7 @@ def test_a_web_process_loads_its_views_translations_and_templates_before_its_fir
         " all(n in pages for n in ('base.html', 'takedowns/intake/who.html', 'bootstrap5/field.html')),"
         " 'django/forms/widgets/radio.html' in widgets, sorted(trans_real._translations))"
     )
-    probe = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DEBUG": "true",
-            "VAR_DIR": str(tmp_path / "var"),
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    probe = python_probe(tmp_path, code)
     assert probe.stdout.split() == ["True", "True", "True", "True", "['en',", "'es']"], probe.stderr
 
 
@@ -383,21 +390,7 @@ def _worker_priority_probe(tmp_path, *, own_session: bool) -> tuple[int, int, in
         "from portal.celery import _yield_the_cores_to_the_web; _yield_the_cores_to_the_web();"
         "print(before, os.nice(0), read())"
     )
-    probe = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DEBUG": "true",
-            "VAR_DIR": str(tmp_path / "var"),
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "WORKER_NICE": "7",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=own_session,
-    )
+    probe = python_probe(tmp_path, code, own_session=own_session, WORKER_NICE="7")
     assert probe.returncode == 0, probe.stderr
     before, nice, after = (int(v) for v in probe.stdout.split())
     return before, nice, after
