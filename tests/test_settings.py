@@ -302,14 +302,7 @@ def test_every_process_writes_files_for_its_owner_only(tmp_path):
     assert modes == ["0o600", "0o700", "0o600", "0o700"], result.stderr
 
     for module in ("portal.wsgi", "portal.celery"):
-        probe = subprocess.run(
-            [sys.executable, "-c", f"import os, {module}; print(oct(os.umask(0)))"],
-            cwd=ROOT,
-            env={**os.environ, "DEBUG": "true", "VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "portal.settings"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        probe = python_probe(tmp_path, f"import os, {module}; print(oct(os.umask(0)))")
         assert probe.stdout.strip() == "0o77", (module, probe.stderr)
 
 
