@@ -62,6 +62,15 @@ class Env(environ.Env):
         except ValueError as exc:
             raise ImproperlyConfigured(f"{var} must be a whole number, not {raw!r}.") from exc
 
+    def float(self, var: str, default=NOTSET) -> float:
+        raw = self._raw(var)
+        if raw is None or not raw.strip():
+            return self._missing(var, default)
+        try:
+            return super().float(var, default=default)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{var} must be a number, not {raw!r}.") from exc
+
     def list(self, var: str, cast=None, default=NOTSET) -> list:
         if self._raw(var) is None:
             return self._missing(var, default)

@@ -192,6 +192,20 @@ def test_redis_visibility_timeout_outlasts_every_task_and_every_retry_back_off()
     assert visibility > max(longest_task, longest_back_off)
 
 
+def test_a_worker_on_the_folder_broker_looks_again_within_a_tenth_of_a_second(tmp_path):
+    # The folder broker is polled: a worker that can take nothing (queue empty, or its pool busy with the
+    # messages it took) sleeps this long. Kombu's 1 s held a busy worker to two tasks a second (the embedded
+    # load run: benchmarks/RESULTS.md). Read from the transport the worker actually connects with.
+    code = (
+        "import django; django.setup(); from portal.celery import app; "
+        "print(app.connection_for_read().transport.polling_interval)"
+    )
+    assert python_probe(tmp_path, code).stdout.split() == ["0.1"]
+    assert python_probe(tmp_path, code, BROKER_POLLING_INTERVAL="0.5").stdout.split() == ["0.5"]
+    mistyped = python_probe(tmp_path, code, BROKER_POLLING_INTERVAL="fast")
+    assert mistyped.returncode != 0 and "BROKER_POLLING_INTERVAL must be a number" in mistyped.stderr
+
+
 @pytest.mark.slow
 def test_fresh_checkout_settings_touch_no_disk_and_each_folder_appears_where_it_is_used(tmp_path):
     var = tmp_path / "var"
