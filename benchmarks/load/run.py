@@ -1151,6 +1151,7 @@ def main() -> int:
     parser.add_argument(
         "--repeat", type=int, default=1, help="run N times in a row; the report counts the runs that met the targets"
     )
+    parser.add_argument("--keep-logs", type=Path, help="copy the servers' and workers' logs into this folder")
     args = parser.parse_args()
     global WORKERS_PER_QUEUE, BACKLOG, ONE_CORE_EACH
     WORKERS_PER_QUEUE = max(1, args.workers)
@@ -1191,6 +1192,8 @@ def main() -> int:
     try:
         result = run.execute()
     finally:
+        if args.keep_logs:
+            shutil.copytree(run.logs, args.keep_logs, dirs_exist_ok=True)
         shutil.rmtree(run.var, ignore_errors=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
     write_report()
