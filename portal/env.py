@@ -54,22 +54,19 @@ class Env(environ.Env):
         raise ImproperlyConfigured(f"{var} must be true or false, not {raw!r}.")
 
     def int(self, var: str, default=NOTSET) -> int:
-        raw = self._raw(var)
-        if raw is None or not raw.strip():
-            return self._missing(var, default)
-        try:
-            return super().int(var, default=default)
-        except ValueError as exc:
-            raise ImproperlyConfigured(f"{var} must be a whole number, not {raw!r}.") from exc
+        return self._number(var, default, super().int, "a whole number")
 
     def float(self, var: str, default=NOTSET) -> float:
+        return self._number(var, default, super().float, "a number")
+
+    def _number(self, var: str, default, read, what: str):
         raw = self._raw(var)
         if raw is None or not raw.strip():
             return self._missing(var, default)
         try:
-            return super().float(var, default=default)
+            return read(var, default=default)
         except ValueError as exc:
-            raise ImproperlyConfigured(f"{var} must be a number, not {raw!r}.") from exc
+            raise ImproperlyConfigured(f"{var} must be {what}, not {raw!r}.") from exc
 
     def list(self, var: str, cast=None, default=NOTSET) -> list:
         if self._raw(var) is None:
