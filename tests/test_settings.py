@@ -401,9 +401,9 @@ def _worker_priority_probe(tmp_path, *, own_session: bool) -> tuple[int, int, in
     assert probe.returncode == 0, probe.stderr
     before, nice, after = probe.stdout.split()
     if before == "none":
-        # The kernel shows a process its autogroup only outside any cpu cgroup (a container, a systemd unit):
-        # there the cgroup's weight shares the cores, and nothing here applies.
-        pytest.skip("this process sits in a cpu cgroup, where autogroup scheduling does not apply")
+        # An empty read: the kernel shows no autogroup for this process (its default one, which stands for no
+        # autogroup, or a sandboxed kernel that keeps none, as on CI's machine): no session priority to lower.
+        pytest.skip("/proc/self/autogroup is empty here: this process has no autogroup to lower")
     return int(before), int(nice), int(after)
 
 
