@@ -1177,6 +1177,7 @@ def main() -> int:
         again = [PYTHON, str(Path(__file__).resolve()), args.mode, "--workers", str(args.workers)]
         again += ["--victims", str(args.victims)] if args.victims else []
         again += ["--cap", str(args.cap)] if args.cap else []
+        again += ["--keep-logs", str(args.keep_logs)] if args.keep_logs else []  # the last run's logs stay
         summaries, failed = [], False
         for n in range(args.repeat):
             result_path = RESULTS / f"{name}.json"
